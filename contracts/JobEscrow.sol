@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IJobEscrow, IJobEvaluator} from "./interfaces/IJobEscrow.sol";
+
+/// @title JobEscrow
+/// @notice An ERC-8183 (Agentic Commerce) job escrow without hooks, with Guild's extensions:
+/// - a payment token per job, where `address(0)` is native ETH;
+/// - {createAndFund}: create, set provider and budget, and fund in one transaction;
+/// - {deliver}: submit with the deliverable published on-chain and its hash computed here;
+/// - {decline}: the provider of a Funded job turns it down and the client is refunded at once;
+/// - `parentJobId`: the provider of a live job may link the sub-jobs it hires;
+/// - evaluator liveness: a Submitted job is refundable only after its evaluation period;
+/// - a payout the receiver refuses is credited for {withdraw} instead of blocking the job.
+/// @dev Amounts up to 2^96-1 base units per job; storage is packed into three slots for native jobs.
+contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    // ----------------------------------------------------------------------------------------------
+    // Errors
+    // ----------------------------------------------------------------------------------------------
+
+    /// @dev Hooks are optional in ERC-8183; this kernel supports none.
+    error EscrowHookNotSupported(address hook);
+    error EscrowZeroEvaluator();
+    error EscrowZeroProvider();
+    error EscrowInvalidExpiry(uint256 expiredAt, uint256 timestamp);
+    error EscrowEvaluationPeriodTooLong(uint256 evaluationPeriod, uint256 max);
+    error EscrowJobNotFound(uint256 jobId);
+    error EscrowWrongStatus(uint256 jobId, Status status);
+    error EscrowUnauthorized(uint256 jobId, address caller);
+    error EscrowProviderAlreadySet(uint256 jobId, address provider);
+    error EscrowProviderNotSet(uint256 jobId);
+    error EscrowZeroBudget(uint256 jobId);
+    error EscrowBudgetTooLarge(uint256 amount, uint256 max);
+    error EscrowBudgetMismatch(uint256 jobId, uint256 budget, uint256 expectedBudget);
+    error EscrowWrongValue(uint256 expected, uint256 sent);
+    error EscrowTransferShortfall(address token, uint256 expected, uint256 received);
+    error EscrowJobExpired(uint256 jobId, uint256 expiredAt);
+    error EscrowNotRefundable(uint256 jobId, uint256 refundableAt);
+    error EscrowInvalidParent(uint256 parentJobId);
+    error EscrowNotParentProvider(uint256 parentJobId, address caller);
+    error EscrowNothingToWithdraw(address account, address token);
+    error EscrowWithdrawFailed(address to, address token, uint256 amount);
+
+    // ----------------------------------------------------------------------------------------------
+    // Events
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice ERC-8183. A job was created in state Open.
+    event JobCreated(
+        uint256 indexed jobId, address indexed client, address indexed provider, address evaluator, uint256 expiredAt
+    );
+    /// @notice Guild extension, emitted with every {JobCreated}: the terms that are not in the ERC event.
+    event JobDetails(
+        uint256 indexed jobId,
+        uint256 indexed parentJobId,
+        address indexed token,
+        uint256 evaluationPeriod,
+        string description
+    );
+    /// @notice ERC-8183.
+    event ProviderSet(uint256 indexed jobId, address indexed provider);
+    /// @notice ERC-8183.
+    event BudgetSet(uint256 indexed jobId, uint256 amount);
+    /// @notice ERC-8183, with the payment token added: `amount` of `token` moved from `client` into escrow.
+    event JobFunded(uint256 indexed jobId, address indexed client, address indexed token, uint256 amount);
+    /// @notice ERC-8183.
+    event JobSubmitted(uint256 indexed jobId, address indexed provider, bytes32 deliverable);
+    /// @notice Guild extension: the deliverable's content; `deliverable == keccak256(bytes(content))`.
+    event DeliverablePublished(uint256 indexed jobId, bytes32 indexed deliverable, string content);
+    /// @notice ERC-8183.
+    event JobCompleted(uint256 indexed jobId, address indexed evaluator, bytes32 reason);
+    /// @notice ERC-8183. `rejector` is the client (Open), the evaluator, or the provider declining.
+    event JobRejected(uint256 indexed jobId, address indexed rejector, bytes32 reason);
+    /// @notice ERC-8183.
+    event JobExpired(uint256 indexed jobId);
+    /// @notice ERC-8183, with the token added: the escrow released `amount` to the provider.
+    event PaymentReleased(uint256 indexed jobId, address indexed provider, address indexed token, uint256 amount);
+    /// @notice ERC-8183, with the token added: the escrow returned `amount` to the client.
+    event Refunded(uint256 indexed jobId, address indexed client, address indexed token, uint256 amount);
+    /// @notice The receiver refused a payout of the job; it is kept for {withdraw}. Emitted right after
+    /// the {PaymentReleased} or {Refunded} it concerns, so `amount` did not leave the escrow yet.
+    event PayoutCredited(uint256 indexed jobId, address indexed account, address indexed token, uint256 amount);
+    /// @notice Credited payouts left the escrow.
+    event Withdrawn(address indexed account, address indexed to, address indexed token, uint256 amount);
+
+    // ----------------------------------------------------------------------------------------------
+    // State
+    // ----------------------------------------------------------------------------------------------
+
+    /// @dev Three slots for a native job; `token` takes a fourth only for ERC-20 jobs.
+    struct JobRecord {
+        address client;
+        uint40 expiredAt;
+        uint40 submittedAt;
+        Status status;
+        address provider;
+        uint96 budget;
+        address evaluator;
+        uint32 evaluationPeriod;
+        uint64 parentJobId;
+        address token;
+    }
+
+    /// @notice Reason recorded when a provider declines a job.
+    bytes32 public constant DECLINED = "declined";
+    /// @notice Gas given to a native payout's receiver; one that needs more is credited instead.
+    uint256 public constant PAYOUT_GAS = 100_000;
+    /// @notice Longest evaluation period a job may ask for (365 days).
+    uint256 public constant MAX_EVALUATION_PERIOD = 365 days;
+
+    /// @notice Evaluation period for jobs that do not set one, in seconds.
+    uint256 public immutable defaultEvaluationPeriod;
+
+    uint64 private _jobCount;
+    mapping(uint256 jobId => JobRecord) private _jobs;
+    mapping(address account => mapping(address token => uint256)) private _credits;
+
+    /// @param defaultEvaluationPeriod_ Seconds an evaluator has after submission, for jobs that set none.
+    constructor(uint256 defaultEvaluationPeriod_) {
+        if (defaultEvaluationPeriod_ > MAX_EVALUATION_PERIOD) {
+            revert EscrowEvaluationPeriodTooLong(defaultEvaluationPeriod_, MAX_EVALUATION_PERIOD);
+        }
+        defaultEvaluationPeriod = defaultEvaluationPeriod_;
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // ERC-8183 core
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Creates a native-ETH job in state Open, with the default evaluation period.
+    /// @dev ERC-8183 `createJob`. `hook` must be `address(0)`.
+    /// Emits {JobCreated} and {JobDetails}.
+    function createJob(
+        address provider,
+        address evaluator,
+        uint256 expiredAt,
+        string calldata description,
+        address hook
+    ) external returns (uint256 jobId) {
+        if (hook != address(0)) revert EscrowHookNotSupported(hook);
+        jobId = _create(provider, evaluator, address(0), expiredAt, 0, 0, description);
+    }
+
+    /// @notice Sets the provider of an Open job created without one. Client only.
+    /// Emits {ProviderSet}.
+    function setProvider(uint256 jobId, address provider) external {
+        JobRecord storage job = _existing(jobId);
+        if (msg.sender != job.client) revert EscrowUnauthorized(jobId, msg.sender);
+        if (job.status != Status.Open) revert EscrowWrongStatus(jobId, job.status);
+        if (job.provider != address(0)) revert EscrowProviderAlreadySet(jobId, job.provider);
+        if (provider == address(0)) revert EscrowZeroProvider();
+        job.provider = provider;
+        emit ProviderSet(jobId, provider);
+    }
+
+    /// @notice Sets the budget of an Open job. Client or provider.
+    /// Emits {BudgetSet}.
+    function setBudget(uint256 jobId, uint256 amount) external {
+        JobRecord storage job = _existing(jobId);
+        if (msg.sender != job.client && msg.sender != job.provider) revert EscrowUnauthorized(jobId, msg.sender);
+        if (job.status != Status.Open) revert EscrowWrongStatus(jobId, job.status);
+        job.budget = _toBudget(amount);
+        emit BudgetSet(jobId, amount);
+    }
+
+    /// @notice Escrows the budget of an Open job. Client only; `expectedBudget` guards against a
+    /// budget changed under the client's feet. Native jobs send exactly the budget as value.
+    /// Emits {JobFunded}.
+    function fund(uint256 jobId, uint256 expectedBudget) external payable nonReentrant {
+        JobRecord storage job = _existing(jobId);
+        if (msg.sender != job.client) revert EscrowUnauthorized(jobId, msg.sender);
+        if (job.status != Status.Open) revert EscrowWrongStatus(jobId, job.status);
+        if (job.provider == address(0)) revert EscrowProviderNotSet(jobId);
+        uint256 budget = job.budget;
+        if (budget == 0) revert EscrowZeroBudget(jobId);
+        if (budget != expectedBudget) revert EscrowBudgetMismatch(jobId, budget, expectedBudget);
+        _fund(jobId, job, budget);
+    }
+
+    /// @notice Marks a Funded job as Submitted with a reference to the work. Provider only, before expiry.
+    /// Emits {JobSubmitted}.
+    function submit(uint256 jobId, bytes32 deliverable) external {
+        _submit(jobId, deliverable);
+    }
+
+    /// @notice Completes a Submitted job and pays the provider. Evaluator only.
+    /// Emits {JobCompleted} and {PaymentReleased} (and {PayoutCredited} if the provider refuses it).
+    function complete(uint256 jobId, bytes32 reason) external nonReentrant {
+        JobRecord storage job = _existing(jobId);
+        if (msg.sender != job.evaluator) revert EscrowUnauthorized(jobId, msg.sender);
+        if (job.status != Status.Submitted) revert EscrowWrongStatus(jobId, job.status);
+        job.status = Status.Completed;
+        emit JobCompleted(jobId, msg.sender, reason);
+        (address provider, address token, uint256 budget) = (job.provider, job.token, job.budget);
+        emit PaymentReleased(jobId, provider, token, budget);
+        _payout(jobId, provider, token, budget);
+    }
+
+    /// @notice Rejects a job: the client while Open, the evaluator while Funded or Submitted (refunding the
+    /// client).
+    /// Emits {JobRejected}, and {Refunded} when funds were escrowed.
+    function reject(uint256 jobId, bytes32 reason) external nonReentrant {
+        JobRecord storage job = _existing(jobId);
+        Status status = job.status;
+        if (status == Status.Open) {
+            if (msg.sender != job.client) revert EscrowUnauthorized(jobId, msg.sender);
+            job.status = Status.Rejected;
+            emit JobRejected(jobId, msg.sender, reason);
+            return;
+        }
+        if (status != Status.Funded && status != Status.Submitted) revert EscrowWrongStatus(jobId, status);
+        if (msg.sender != job.evaluator) revert EscrowUnauthorized(jobId, msg.sender);
+        job.status = Status.Rejected;
+        emit JobRejected(jobId, msg.sender, reason);
+        _refund(jobId, job);
+    }
+
+    /// @notice Refunds the client of a job nobody finished in time; anyone may call. A Funded job is
+    /// refundable from `expiredAt`; a Submitted one from the later of `expiredAt` and the end of its
+    /// evaluation period, so a provider who delivered in time is not refunded away while the evaluator
+    /// still has time to answer.
+    /// Emits {JobExpired} and {Refunded}.
+    function claimRefund(uint256 jobId) external nonReentrant {
+        JobRecord storage job = _existing(jobId);
+        Status status = job.status;
+        if (status != Status.Funded && status != Status.Submitted) revert EscrowWrongStatus(jobId, status);
+        uint256 refundTime = _refundableAt(job);
+        if (block.timestamp < refundTime) revert EscrowNotRefundable(jobId, refundTime);
+        job.status = Status.Expired;
+        emit JobExpired(jobId);
+        _refund(jobId, job);
+    }
+
+    /// @notice The job as stored.
+    function getJob(uint256 jobId) external view returns (Job memory) {
+        JobRecord storage job = _existing(jobId);
+        return Job({
+            client: job.client,
+            provider: job.provider,
+            evaluator: job.evaluator,
+            token: job.token,
+            budget: job.budget,
+            expiredAt: job.expiredAt,
+            submittedAt: job.submittedAt,
+            evaluationPeriod: job.evaluationPeriod,
+            parentJobId: job.parentJobId,
+            status: job.status
+        });
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Guild extensions
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Creates a job in state Open with the full set of terms.
+    /// Emits {JobCreated} and {JobDetails}.
+    function createJobWithTerms(JobTerms calldata terms) external nonReentrant returns (uint256 jobId) {
+        jobId = _createWithTerms(terms);
+    }
+
+    /// @notice Creates a job, sets its provider and budget, and funds it, in one transaction.
+    /// Native jobs send `budget` as value; ERC-20 jobs need an allowance of `budget`.
+    /// Emits {JobCreated}, {JobDetails}, {BudgetSet} and {JobFunded}.
+    function createAndFund(JobTerms calldata terms, uint256 budget)
+        external
+        payable
+        nonReentrant
+        returns (uint256 jobId)
+    {
+        if (terms.provider == address(0)) revert EscrowZeroProvider();
+        if (budget == 0) revert EscrowZeroBudget(_jobCount + 1);
+        jobId = _createWithTerms(terms);
+        JobRecord storage job = _jobs[jobId];
+        job.budget = _toBudget(budget);
+        emit BudgetSet(jobId, budget);
+        _fund(jobId, job, budget);
+    }
+
+    /// @notice Submits a Funded job with the deliverable's content published on-chain; the deliverable
+    /// reference is `keccak256(bytes(content))`. Provider only, before expiry.
+    /// Emits {JobSubmitted} and {DeliverablePublished}.
+    function deliver(uint256 jobId, string calldata content) external returns (bytes32 deliverable) {
+        deliverable = keccak256(bytes(content));
+        _submit(jobId, deliverable);
+        emit DeliverablePublished(jobId, deliverable, content);
+    }
+
+    /// @notice The provider turns down a Funded job; the client is refunded at once.
+    /// Emits {JobRejected} with reason {DECLINED}, and {Refunded}.
+    function decline(uint256 jobId) external nonReentrant {
+        JobRecord storage job = _existing(jobId);
+        if (msg.sender != job.provider) revert EscrowUnauthorized(jobId, msg.sender);
+        if (job.status != Status.Funded) revert EscrowWrongStatus(jobId, job.status);
+        job.status = Status.Rejected;
+        emit JobRejected(jobId, msg.sender, DECLINED);
+        _refund(jobId, job);
+    }
+
+    /// @notice Sends the caller's credited payouts in `token` to the caller.
+    /// Emits {Withdrawn}.
+    function withdraw(address token) external nonReentrant {
+        _withdraw(token, msg.sender);
+    }
+
+    /// @notice Sends the caller's credited payouts in `token` to `to`, for receivers that refuse payments.
+    /// Emits {Withdrawn}.
+    function withdrawTo(address token, address to) external nonReentrant {
+        _withdraw(token, to);
+    }
+
+    /// @notice Payouts credited to `account` in `token` and not yet withdrawn.
+    function creditOf(address account, address token) external view returns (uint256) {
+        return _credits[account][token];
+    }
+
+    /// @notice When a Funded or Submitted job becomes refundable by {claimRefund}.
+    function refundableAt(uint256 jobId) external view returns (uint256) {
+        return _refundableAt(_existing(jobId));
+    }
+
+    /// @notice Number of jobs created; ids run from 1 to this value.
+    function jobCount() external view returns (uint256) {
+        return _jobCount;
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Internal
+    // ----------------------------------------------------------------------------------------------
+
+    function _createWithTerms(JobTerms calldata terms) private returns (uint256 jobId) {
+        jobId = _create(
+            terms.provider,
+            terms.evaluator,
+            terms.token,
+            terms.expiredAt,
+            terms.evaluationPeriod,
+            terms.parentJobId,
+            terms.description
+        );
+        if (terms.evaluatorData.length != 0) {
+            IJobEvaluator(terms.evaluator).configureJob(jobId, msg.sender, terms.evaluatorData);
+        }
+    }
+
+    function _create(
+        address provider,
+        address evaluator,
+        address token,
+        uint256 expiredAt,
+        uint256 evaluationPeriod,
+        uint256 parentJobId,
+        string calldata description
+    ) private returns (uint256 jobId) {
+        if (evaluator == address(0)) revert EscrowZeroEvaluator();
+        if (expiredAt <= block.timestamp || expiredAt > type(uint40).max) {
+            revert EscrowInvalidExpiry(expiredAt, block.timestamp);
+        }
+        if (evaluationPeriod > MAX_EVALUATION_PERIOD) {
+            revert EscrowEvaluationPeriodTooLong(evaluationPeriod, MAX_EVALUATION_PERIOD);
+        }
+        if (evaluationPeriod == 0) evaluationPeriod = defaultEvaluationPeriod;
+        if (parentJobId != 0) _checkParent(parentJobId);
+
+        jobId = ++_jobCount;
+        JobRecord storage job = _jobs[jobId];
+        job.client = msg.sender;
+        job.expiredAt = uint40(expiredAt);
+        job.provider = provider;
+        job.evaluator = evaluator;
+        job.evaluationPeriod = uint32(evaluationPeriod);
+        job.parentJobId = uint64(parentJobId);
+        if (token != address(0)) job.token = token;
+        emit JobCreated(jobId, msg.sender, provider, evaluator, expiredAt);
+        emit JobDetails(jobId, parentJobId, token, evaluationPeriod, description);
+    }
+
+    /// @dev Only the provider of a live (Funded or Submitted) parent job may link a sub-job to it.
+    function _checkParent(uint256 parentJobId) private view {
+        JobRecord storage parent = _jobs[parentJobId];
+        if (parent.client == address(0)) revert EscrowInvalidParent(parentJobId);
+        if (parent.provider != msg.sender) revert EscrowNotParentProvider(parentJobId, msg.sender);
+        Status status = parent.status;
+        if (status != Status.Funded && status != Status.Submitted) revert EscrowInvalidParent(parentJobId);
+    }
+
+    function _fund(uint256 jobId, JobRecord storage job, uint256 budget) private {
+        address token = job.token;
+        uint256 expectedValue = token == address(0) ? budget : 0;
+        if (msg.value != expectedValue) revert EscrowWrongValue(expectedValue, msg.value);
+        job.status = Status.Funded;
+        emit JobFunded(jobId, msg.sender, token, budget);
+        if (token != address(0)) {
+            // Refuse tokens that deliver less than the budget (fee-on-transfer), or the escrow
+            // would promise more than it holds.
+            uint256 balanceBefore = IERC20(token).balanceOf(address(this));
+            IERC20(token).safeTransferFrom(msg.sender, address(this), budget);
+            uint256 received = IERC20(token).balanceOf(address(this)) - balanceBefore;
+            if (received != budget) revert EscrowTransferShortfall(token, budget, received);
+        }
+    }
+
+    function _submit(uint256 jobId, bytes32 deliverable) private {
+        JobRecord storage job = _existing(jobId);
+        if (msg.sender != job.provider) revert EscrowUnauthorized(jobId, msg.sender);
+        if (job.status != Status.Funded) revert EscrowWrongStatus(jobId, job.status);
+        if (block.timestamp >= job.expiredAt) revert EscrowJobExpired(jobId, job.expiredAt);
+        job.status = Status.Submitted;
+        job.submittedAt = uint40(block.timestamp);
+        emit JobSubmitted(jobId, msg.sender, deliverable);
+    }
+
+    function _refund(uint256 jobId, JobRecord storage job) private {
+        (address client, address token, uint256 budget) = (job.client, job.token, job.budget);
+        emit Refunded(jobId, client, token, budget);
+        _payout(jobId, client, token, budget);
+    }
+
+    /// @dev Pays `amount` to `to`, or credits it for {withdraw} when `to` refuses it, so that no receiver
+    /// can block a job's settlement. Native receivers get {PAYOUT_GAS}.
+    function _payout(uint256 jobId, address to, address token, uint256 amount) private {
+        bool ok;
+        if (token == address(0)) {
+            uint256 gasLimit = PAYOUT_GAS;
+            assembly ("memory-safe") {
+                ok := call(gasLimit, to, amount, 0, 0, 0, 0)
+            }
+        } else {
+            ok = IERC20(token).trySafeTransfer(to, amount);
+        }
+        if (!ok) {
+            _credits[to][token] += amount;
+            emit PayoutCredited(jobId, to, token, amount);
+        }
+    }
+
+    function _withdraw(address token, address to) private {
+        uint256 amount = _credits[msg.sender][token];
+        if (amount == 0) revert EscrowNothingToWithdraw(msg.sender, token);
+        delete _credits[msg.sender][token];
+        emit Withdrawn(msg.sender, to, token, amount);
+        if (token == address(0)) {
+            (bool ok,) = to.call{value: amount}("");
+            if (!ok) revert EscrowWithdrawFailed(to, token, amount);
+        } else {
+            IERC20(token).safeTransfer(to, amount);
+        }
+    }
+
+    function _refundableAt(JobRecord storage job) private view returns (uint256) {
+        uint256 expiredAt = job.expiredAt;
+        if (job.status != Status.Submitted) return expiredAt;
+        uint256 evaluationEnds = uint256(job.submittedAt) + job.evaluationPeriod;
+        return evaluationEnds > expiredAt ? evaluationEnds : expiredAt;
+    }
+
+    function _existing(uint256 jobId) private view returns (JobRecord storage job) {
+        job = _jobs[jobId];
+        if (job.client == address(0)) revert EscrowJobNotFound(jobId);
+    }
+
+    function _toBudget(uint256 amount) private pure returns (uint96) {
+        if (amount > type(uint96).max) revert EscrowBudgetTooLarge(amount, type(uint96).max);
+        return uint96(amount);
+    }
+}

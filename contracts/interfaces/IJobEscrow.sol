@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IJobEscrow
+/// @notice Guild's job escrow: the ERC-8183 "Agentic Commerce" core plus Guild's extensions
+/// (per-job token, one-transaction creation, on-chain deliverables, decline, delegation chains,
+/// evaluator liveness and credited payouts).
+interface IJobEscrow {
+    /// @notice Lifecycle states, in ERC-8183 order.
+    enum Status {
+        Open,
+        Funded,
+        Submitted,
+        Completed,
+        Rejected,
+        Expired
+    }
+
+    /// @notice Everything a client chooses when creating a job with the extended entry points.
+    /// @param provider Who does the work; `address(0)` to set it later with {setProvider}.
+    /// @param evaluator Who completes or rejects the job (an address, the client itself, or a contract).
+    /// @param token Payment token; `address(0)` means native ETH.
+    /// @param expiredAt Unix time after which an undelivered job may be refunded; also the delivery deadline.
+    /// @param evaluationPeriod Seconds the evaluator has after submission before a refund is possible;
+    /// 0 takes the contract's default.
+    /// @param parentJobId A live job whose provider is hiring this sub-job; 0 for none.
+    /// @param description The job brief, published in {JobDetails} and not stored.
+    /// @param evaluatorData When non-empty, forwarded to the evaluator's {IJobEvaluator-configureJob}.
+    struct JobTerms {
+        address provider;
+        address evaluator;
+        address token;
+        uint256 expiredAt;
+        uint256 evaluationPeriod;
+        uint256 parentJobId;
+        string description;
+        bytes evaluatorData;
+    }
+
+    /// @notice A job as stored. `submittedAt` is 0 until the provider submits.
+    struct Job {
+        address client;
+        address provider;
+        address evaluator;
+        address token;
+        uint256 budget;
+        uint256 expiredAt;
+        uint256 submittedAt;
+        uint256 evaluationPeriod;
+        uint256 parentJobId;
+        Status status;
+    }
+
+    function getJob(uint256 jobId) external view returns (Job memory);
+
+    function complete(uint256 jobId, bytes32 reason) external;
+
+    function reject(uint256 jobId, bytes32 reason) external;
+}
+
+/// @title IJobEvaluator
+/// @notice Optional interface for evaluator contracts that take per-job settings at creation.
+interface IJobEvaluator {
+    /// @notice Called by the escrow, in the creating transaction, when {IJobEscrow-JobTerms} carries
+    /// `evaluatorData`. The job already exists in state Open. Reverting aborts the creation.
+    function configureJob(uint256 jobId, address client, bytes calldata data) external;
+}

@@ -1,0 +1,26 @@
+import { createRequire } from "node:module";
+import hardhatViem from "@nomicfoundation/hardhat-viem";
+import { defineConfig } from "hardhat/config";
+
+// Offline build: solc-js from the `solc` npm package instead of a download.
+const require = createRequire(import.meta.url);
+const solcJsPath = require.resolve("solc/soljson.js");
+const solcVersion: string = require("solc/package.json").version;
+
+export default defineConfig({
+  plugins: [hardhatViem],
+  solidity: {
+    version: solcVersion,
+    path: solcJsPath,
+    settings: {
+      // solc 0.8.37 defaults to osaka; prague runs on every local node we support.
+      evmVersion: "prague",
+      optimizer: { enabled: true, runs: 10_000 },
+      viaIR: true,
+    },
+  },
+  networks: {
+    // In-process network used by tests, scripts and the embedded chain.
+    default: { type: "edr-simulated", chainType: "l1", hardfork: "prague" },
+  },
+});
