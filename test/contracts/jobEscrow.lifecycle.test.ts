@@ -134,7 +134,7 @@ describe.each(["native", "erc20"] as const)("JobEscrow money paths, %s", (kind) 
     const { jobId } = await createFundedJob(f, { token: token() });
     const content = "Result: 1,204 words — naïve count ✓";
     const { result } = await f.escrowAs(f.provider).simulate.deliver([jobId, content], {
-      account: f.provider.account,
+      account: f.provider.account.address,
     });
     expect(result).toBe(keccak256(toBytes(content)));
     const receipt = await f.tx(f.escrowAs(f.provider).write.deliver([jobId, content]));
