@@ -1,4 +1,4 @@
-import type { Account, Address, Chain, Hash, PublicClient, Transport, WalletClient } from "viem";
+import { getAddress, type Account, type Address, type Chain, type Hash, type PublicClient, type Transport, type WalletClient } from "viem";
 import { agentRegistryAbi, agentRegistryBytecode } from "../contracts/AgentRegistry.js";
 import { guildTestTokenAbi, guildTestTokenBytecode } from "../contracts/GuildTestToken.js";
 import { jobEscrowAbi, jobEscrowBytecode } from "../contracts/JobEscrow.js";
@@ -59,7 +59,7 @@ export async function deployContracts(
     if (receipt.status !== "success" || !receipt.contractAddress) {
       throw new Error(`Deployment transaction ${hash} reverted.`);
     }
-    return receipt.contractAddress;
+    return getAddress(receipt.contractAddress);
   };
   const chain = wallet.chain ?? null;
 

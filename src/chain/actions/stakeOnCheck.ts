@@ -1,0 +1,40 @@
+import { zeroAddress, type Hash } from "viem";
+import { stakedEvaluatorAbi } from "../../contracts/StakedEvaluator.js";
+import { InvalidInputError } from "../../errors/input.js";
+import type { GuildClient } from "../GuildClient.js";
+import { writeContract } from "../tx/writeContract.js";
+import { ensureAllowance } from "./ensureAllowance.js";
+import { readJob } from "./readJob.js";
+
+/**
+ * Stakes on whether a delivered job's work passes its check (`StakedEvaluator.stake`), in the job's token
+ * (approving an ERC-20 stake first when needed). A provider's pass stake is its bond.
+ *
+ * @example
+ * await stakeOnCheck(carol, { jobId, pass: false, amount: parseEther("0.001") });
+ */
+export async function stakeOnCheck(
+  client: GuildClient,
+  { jobId, pass, amount }: { jobId: bigint; pass: boolean; amount: bigint },
+): Promise<{ hash: Hash; approveHash: Hash | undefined }> {
+  if (amount <= 0n) throw new InvalidInputError("amount", `${amount} is not positive`, "Stake a positive amount.");
+  const job = await readJob(client, { jobId });
+  const approveHash =
+    job.token === zeroAddress
+      ? undefined
+      : (await ensureAllowance(client, { token: job.token, spender: client.addresses.evaluator, amount })).hash;
+  const receipt = await writeContract(client, {
+    address: client.addresses.evaluator,
+    abi: stakedEvaluatorAbi,
+    functionName: "stake",
+    args: [jobId, pass, amount],
+    ...(job.token === zeroAddress ? { value: amount } : {}),
+    contract: "StakedEvaluator",
+    label: `stake ${amount} on ${pass ? "pass" : "fail"} for job ${jobId}`,
+  });
+  client.logger.info(
+    { jobId: jobId.toString(), txHash: receipt.transactionHash, pass, amount: amount.toString(), token: job.token },
+    "staked on check",
+  );
+  return { hash: receipt.transactionHash, approveHash };
+}

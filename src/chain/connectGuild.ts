@@ -1,0 +1,146 @@
+import { join } from "node:path";
+import { createWalletClient, type Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
+import { ContractsNotDeployedError } from "../errors/transaction.js";
+import type { Logger } from "../log/createLogger.js";
+import { DEV_ACCOUNT_KEYS } from "../wallet/devAccounts.js";
+import { createConnection, type ChainConnection } from "./createConnection.js";
+import { deployContracts } from "./deployContracts.js";
+import { missingContracts, readDeployment, writeDeployment, type DeploymentRecord } from "./deployments.js";
+import { ensureEmbeddedChain, type EmbeddedChain } from "./embeddedChain.js";
+import type { GuildReader } from "./GuildClient.js";
+
+export type ConnectGuildParameters = {
+  config: GuildConfig;
+  logger: Logger;
+  /**
+   * Without GUILD_RPC_URL: start the embedded chain when none answers (default true). When false, a
+   * missing local chain is an error (daemons join the chain that `guild chain` or the demo started).
+   */
+  startEmbeddedChain?: boolean;
+};
+
+export type GuildConnection = GuildReader & {
+  /** The embedded chain, when this call started it (stop it with `close`). */
+  embedded: EmbeddedChain | undefined;
+  /** Stops what this call started. */
+  close: () => Promise<void>;
+};
+
+/**
+ * Connects to Guild: the chain from GUILD_RPC_URL, or the embedded local chain (started or reused); then
+ * the contracts from the environment, the deployments file, or, on a local dev chain, a fresh deployment
+ * recorded for next time. On another chain without contracts it throws {@link ContractsNotDeployedError}.
+ *
+ * @example
+ * const guild = await connectGuild({ config: loadConfig(), logger });
+ * // ... guild.addresses.escrow ...
+ * await guild.close();
+ */
+export async function connectGuild({
+  config,
+  logger,
+  startEmbeddedChain = true,
+}: ConnectGuildParameters): Promise<GuildConnection> {
+  const log = logger.child({ module: "chain/connect" });
+  let embedded: EmbeddedChain | undefined;
+  let url = config.rpcUrl;
+  if (!url) {
+    url = `http://${config.chainHost}:${config.chainPort}`;
+    if (startEmbeddedChain) {
+      embedded = await ensureEmbeddedChain({
+        host: config.chainHost,
+        port: config.chainPort,
+        logFile: join(config.home, "chain.log"),
+        logger: log,
+      });
+    }
+  }
+  const connection = await createConnection({ url });
+  try {
+    const record = await resolveDeployment(connection, config, log);
+    const { chainId, deployedAt: _deployedAt, fromBlock, ...addresses } = record;
+    return {
+      connection,
+      addresses,
+      fromBlock,
+      logger,
+      embedded: embedded?.started ? embedded : undefined,
+      close: async () => {
+        if (embedded?.started) await embedded.stop();
+      },
+    };
+  } catch (error) {
+    if (embedded?.started) await embedded.stop();
+    throw error;
+  }
+}
+
+async function resolveDeployment(connection: ChainConnection, config: GuildConfig, log: Logger): Promise<DeploymentRecord> {
+  const dir = guildPaths(config.home).deployments;
+  const { chainId } = connection;
+  const configured = config.addresses;
+  if (configured.escrow || configured.evaluator || configured.registry) {
+    const { escrow, evaluator, registry, token } = configured;
+    if (!escrow || !evaluator || !registry) {
+      throw new ContractsNotDeployedError(
+        chainId,
+        "set all three of GUILD_ESCROW_ADDRESS, GUILD_EVALUATOR_ADDRESS and GUILD_REGISTRY_ADDRESS, or none",
+      );
+    }
+    const missing = await missingContracts(connection, { escrow, evaluator, registry });
+    if (missing.length > 0) throw new ContractsNotDeployedError(chainId, `no code at ${missing.join(", ")}`);
+    const recorded = readDeployment(dir, chainId);
+    return {
+      chainId,
+      escrow,
+      evaluator,
+      registry,
+      ...(token ? { testToken: token } : recorded?.testToken ? { testToken: recorded.testToken } : {}),
+      fromBlock: recorded?.escrow === escrow ? recorded.fromBlock : 0n,
+      deployedAt: recorded?.deployedAt ?? "unknown",
+    };
+  }
+  const recorded = readDeployment(dir, chainId);
+  if (recorded) {
+    const { escrow, evaluator, registry, testToken } = recorded;
+    const missing = await missingContracts(connection, { escrow, evaluator, registry, ...(testToken ? { testToken } : {}) });
+    if (missing.length === 0) return recorded;
+    if (!connection.isDevChain) {
+      throw new ContractsNotDeployedError(chainId, `the recorded addresses hold no code: ${missing.join(", ")}`);
+    }
+    log.info({ chainId, missing }, "recorded contracts are gone (the dev chain restarted); deploying again");
+  } else if (!connection.isDevChain) {
+    throw new ContractsNotDeployedError(chainId, `no deployment is recorded in ${dir}`);
+  }
+  return deployGuild(connection, config, log);
+}
+
+/**
+ * Deploys Guild's contracts with the first dev account (dev chains) or `deployerKey`, records them in
+ * the deployments file and returns the record. Backs `guild deploy`.
+ */
+export async function deployGuild(
+  connection: ChainConnection,
+  config: GuildConfig,
+  log: Logger,
+  deployerKey: `0x${string}` = DEV_ACCOUNT_KEYS[0],
+): Promise<DeploymentRecord> {
+  const account = privateKeyToAccount(deployerKey);
+  const wallet = createWalletClient({ account, chain: connection.chain, transport: connection.transport });
+  log.info({ chainId: connection.chainId, deployer: account.address }, "deploying Guild's contracts");
+  const deployed = await deployContracts(wallet, connection.publicClient, { withTestToken: connection.isDevChain });
+  const record: DeploymentRecord = {
+    chainId: connection.chainId,
+    escrow: deployed.escrow,
+    evaluator: deployed.evaluator,
+    registry: deployed.registry,
+    ...(deployed.testToken ? { testToken: deployed.testToken as Address } : {}),
+    fromBlock: deployed.fromBlock,
+    deployedAt: new Date().toISOString(),
+  };
+  writeDeployment(guildPaths(config.home).deployments, record);
+  log.info({ chainId: record.chainId, escrow: record.escrow, evaluator: record.evaluator, registry: record.registry }, "contracts deployed");
+  return record;
+}
