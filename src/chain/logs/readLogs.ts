@@ -1,0 +1,460 @@
+import {
+  decodeEventLog,
+  numberToHex,
+  toEventSelector,
+  type Abi,
+  type AbiEvent,
+  type Address,
+  type Hash,
+  type Hex,
+  type Log,
+  type PublicClient,
+} from "viem";
+import { LogRangeRefusedError, LogReadFailedError } from "../../errors/chain.js";
+import { silentLogger, type Logger } from "../../log/createLogger.js";
+import { classifyLogsError, type ClassifyLogsErrorReturnType } from "./classifyLogsError.js";
+import { sleep } from "./sleep.js";
+
+/** A decoded log of one of the events of `abi`: viem's `Log` with `eventName` and typed `args`. */
+export type DecodedLog<abi extends Abi = Abi> = Log<bigint, number, false, undefined, true, abi>;
+
+export type ReadLogsParameters<abi extends Abi = Abi> = {
+  /** Contract(s) whose logs to read. */
+  address: Address | readonly Address[];
+  /** The events to read: an ABI (its events are used) or a list of event items. One request serves them all. */
+  events: abi;
+  /** First block, inclusive. */
+  fromBlock: bigint;
+  /** Last block, inclusive. Default: the latest block when the read starts. */
+  toBlock?: bigint;
+  /** Largest block range asked at once, and the first one tried; shrunk when a node refuses. Default 10,000. */
+  pageSize?: number;
+  /** Pages holding more logs than this make the next pages smaller, to bound memory. Default 5,000. */
+  targetLogsPerPage?: number;
+  /** Pages requested at the same time; also the most pages held in memory. Default 4. */
+  concurrency?: number;
+  /** Retries of a page after transient errors (timeouts, 429, 5xx, dropped connections). Default 5. */
+  maxRetries?: number;
+  /** First retry delay; doubles each retry. Default 250 ms. */
+  retryDelayMs?: number;
+  /** Called after each page is delivered, in order. */
+  onProgress?: (progress: ReadLogsProgress) => void;
+  signal?: AbortSignal;
+  logger?: Logger;
+};
+
+/** One page of logs: every log of the events in blocks `fromBlock..toBlock`, in chain order. */
+export type LogPage<abi extends Abi = Abi> = {
+  fromBlock: bigint;
+  toBlock: bigint;
+  logs: DecodedLog<abi>[];
+  /** Logs returned by the node that did not decode with the given events (logged at debug). */
+  skipped: number;
+};
+
+export type ReadLogsProgress = {
+  fromBlock: bigint;
+  toBlock: bigint;
+  /** Every block up to this one has been delivered. */
+  throughBlock: bigint;
+  pages: number;
+  logs: number;
+  skipped: number;
+  /** `eth_getLogs` requests sent, refusals (range too large) and transient retries among them. */
+  requests: number;
+  refusals: number;
+  retries: number;
+  /** Block range the next page will ask for. */
+  pageSize: bigint;
+};
+
+/** A log as `eth_getLogs` returns it. */
+type RpcLog = {
+  address: Address;
+  blockHash: Hash | null;
+  blockNumber: Hex | null;
+  data: Hex;
+  logIndex: Hex | null;
+  transactionHash: Hash | null;
+  transactionIndex: Hex | null;
+  removed?: boolean;
+  topics: Hex[];
+};
+
+type Stats = { requests: number; refusals: number; retries: number };
+
+/**
+ * Reads every log of `events` emitted by `address` in `fromBlock..toBlock`, decoded, in chain order
+ * (blockNumber, logIndex). Collects them all: for long histories use {@link streamLogs}, which holds
+ * at most `concurrency` pages in memory.
+ *
+ * Pages by block range with `eth_getLogs` (one request per page for all the events), halves a page the
+ * node refuses as too large and grows the range back after successes, and retries transient errors with
+ * exponential backoff. Throws {@link LogReadFailedError} (retries ran out, or a non-retryable error) or
+ * {@link LogRangeRefusedError} (the node refuses even one block), both naming the block range.
+ *
+ * @example
+ * const logs = await readLogs(publicClient, {
+ *   address: addresses.escrow,
+ *   events: jobEscrowAbi,
+ *   fromBlock: deployment.fromBlock,
+ * });
+ * for (const log of logs) if (log.eventName === "JobFunded") console.log(log.args.jobId, log.args.amount);
+ */
+export async function readLogs<const abi extends Abi>(
+  client: PublicClient,
+  parameters: ReadLogsParameters<abi>,
+): Promise<DecodedLog<abi>[]> {
+  const all: DecodedLog<abi>[] = [];
+  for await (const page of streamLogs(client, parameters)) {
+    for (const log of page.logs) all.push(log);
+  }
+  return all;
+}
+
+/**
+ * Streams the logs of {@link readLogs} page by page, in chain order, with pages fetched concurrently.
+ * At most `concurrency` pages are requested or waiting at once, so memory stays bounded however long
+ * the history; leaving the loop early cancels the outstanding requests.
+ *
+ * @example
+ * let count = 0;
+ * for await (const page of streamLogs(publicClient, { address, events: jobEscrowAbi, fromBlock: 0n })) {
+ *   count += page.logs.length; // pages arrive in block order; nothing else is kept
+ * }
+ */
+export async function* streamLogs<const abi extends Abi>(
+  client: PublicClient,
+  {
+    address,
+    events,
+    fromBlock,
+    toBlock,
+    pageSize = 10_000,
+    targetLogsPerPage = 5_000,
+    concurrency = 4,
+    maxRetries = 5,
+    retryDelayMs = 250,
+    onProgress,
+    signal,
+    logger = silentLogger(),
+  }: ReadLogsParameters<abi>,
+): AsyncGenerator<LogPage<abi>, void, undefined> {
+  const log = logger.child({ module: "chain/logs/readLogs" });
+  const decoder = createDecoder(events, log);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  const stats: Stats = { requests: 0, refusals: 0, retries: 0 };
+  const filterAddress = typeof address === "string" ? address : [...address];
+
+  try {
+    controller.signal.throwIfAborted();
+    const lastBlock =
+      toBlock ?? BigInt(await client.request({ method: "eth_blockNumber" }, { retryCount: maxRetries, signal: controller.signal }));
+    if (fromBlock > lastBlock) return;
+
+    const sizer = new PageSizer(BigInt(Math.max(1, Math.floor(pageSize))), targetLogsPerPage);
+    const fetcher: RangeFetcher = {
+      client,
+      filter: { address: filterAddress, topics: [decoder.selectors] },
+      sizer,
+      stats,
+      maxRetries,
+      retryDelayMs,
+      signal: controller.signal,
+      logger: log,
+    };
+    const fetchPage = async (start: bigint, end: bigint): Promise<LogPage<abi>> => {
+      const raw = await fetchRange(fetcher, start, end);
+      return decoder.decodePage(start, end, raw);
+    };
+
+    const pending: Promise<LogPage<abi>>[] = [];
+    let nextFrom = fromBlock;
+    let delivered = 0;
+    const totals = { logs: 0, skipped: 0 };
+    while (pending.length > 0 || nextFrom <= lastBlock) {
+      // Until the first page answers, one request probes the node and the density of logs.
+      const window = delivered === 0 ? 1 : Math.max(1, concurrency);
+      while (nextFrom <= lastBlock && pending.length < window) {
+        const start = nextFrom;
+        const end = minBigInt(lastBlock, start + sizer.size - 1n);
+        nextFrom = end + 1n;
+        const page = fetchPage(start, end);
+        // Awaited in order below; this only keeps an early failure from counting as unhandled.
+        page.catch(() => {});
+        pending.push(page);
+      }
+      const next = pending.shift();
+      if (!next) break;
+      const page = await next;
+      delivered++;
+      totals.logs += page.logs.length;
+      totals.skipped += page.skipped;
+      onProgress?.({
+        fromBlock,
+        toBlock: lastBlock,
+        throughBlock: page.toBlock,
+        pages: delivered,
+        logs: totals.logs,
+        skipped: totals.skipped,
+        ...stats,
+        pageSize: sizer.size,
+      });
+      yield page;
+    }
+  } finally {
+    // Also reached when the consumer leaves the loop early: cancel what is still in flight.
+    signal?.removeEventListener("abort", onAbort);
+    if (!controller.signal.aborted) controller.abort(new Error("streamLogs finished"));
+  }
+}
+
+type RangeFetcher = {
+  client: PublicClient;
+  filter: { address: Address | Address[]; topics: [Hex[]] };
+  sizer: PageSizer;
+  stats: Stats;
+  maxRetries: number;
+  retryDelayMs: number;
+  signal: AbortSignal;
+  logger: Logger;
+};
+
+/** Fetches the raw logs of `start..end`, splitting the range while the node refuses it. */
+async function fetchRange(fetcher: RangeFetcher, start: bigint, end: bigint): Promise<RpcLog[]> {
+  const { client, filter, stats, maxRetries, retryDelayMs, signal, logger } = fetcher;
+  // The size shrank since this range was cut (a refusal elsewhere): do not ask what is known to fail.
+  if (end - start + 1n > fetcher.sizer.size) return fetchPieces(fetcher, chunks(start, end, fetcher.sizer.size));
+  for (let attempt = 0; ; attempt++) {
+    signal.throwIfAborted();
+    stats.requests++;
+    try {
+      const logs = (await client.request(
+        {
+          method: "eth_getLogs",
+          params: [{ ...filter, fromBlock: numberToHex(start), toBlock: numberToHex(end) }],
+        },
+        // Retries are ours: a refusal must shrink the range, not repeat it.
+        { retryCount: 0, signal },
+      )) as unknown as RpcLog[];
+      fetcher.sizer.succeeded(end - start + 1n, logs.length);
+      return logs;
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const verdict = classifyLogsError(error);
+      if (verdict.kind === "range") {
+        stats.refusals++;
+        if (start === end) throw new LogRangeRefusedError(start, end, { cause: error });
+        fetcher.sizer.refused(end - start + 1n, verdict.maxRange);
+        const pieces = splitRange(start, end, verdict);
+        logger.debug(
+          { fromBlock: start.toString(), toBlock: end.toString(), pieces: pieces.length, nextPageSize: fetcher.sizer.size.toString() },
+          "node refused the log range; splitting it",
+        );
+        return fetchPieces(fetcher, pieces);
+      }
+      if (verdict.kind === "transient" && attempt < maxRetries) {
+        stats.retries++;
+        const delay = retryDelayMs * 2 ** attempt;
+        logger.debug(
+          { fromBlock: start.toString(), toBlock: end.toString(), attempt: attempt + 1, delayMs: delay, err: error },
+          "transient eth_getLogs failure; retrying",
+        );
+        await sleep(delay, signal);
+        continue;
+      }
+      throw new LogReadFailedError(start, end, attempt + 1, {
+        cause: error,
+        details: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "",
+      });
+    }
+  }
+}
+
+/** Fetches consecutive pieces one after the other (they belong to one page: no extra concurrency). */
+async function fetchPieces(fetcher: RangeFetcher, pieces: [bigint, bigint][]): Promise<RpcLog[]> {
+  const parts: RpcLog[][] = [];
+  for (const [pieceStart, pieceEnd] of pieces) parts.push(await fetchRange(fetcher, pieceStart, pieceEnd));
+  return parts.flat();
+}
+
+function chunks(start: bigint, end: bigint, step: bigint): [bigint, bigint][] {
+  const pieces: [bigint, bigint][] = [];
+  for (let pieceStart = start; pieceStart <= end; pieceStart += step) {
+    pieces.push([pieceStart, minBigInt(end, pieceStart + step - 1n)]);
+  }
+  return pieces;
+}
+
+/** Where to cut a refused range: the node's suggestion, its stated limit, or in half. */
+function splitRange(start: bigint, end: bigint, verdict: ClassifyLogsErrorReturnType): [bigint, bigint][] {
+  const suggested = verdict.suggestedRange;
+  if (suggested && suggested.fromBlock === start && suggested.toBlock >= start && suggested.toBlock < end) {
+    return [
+      [start, suggested.toBlock],
+      [suggested.toBlock + 1n, end],
+    ];
+  }
+  const span = end - start + 1n;
+  return chunks(start, end, verdict.maxRange !== undefined && verdict.maxRange < span ? verdict.maxRange : (span + 1n) / 2n);
+}
+
+/**
+ * The block range of the next page: halved on refusals, shrunk when pages are dense, grown back by a
+ * quarter after every two full-size successes, never above the configured size nor up to a refused one.
+ */
+class PageSizer {
+  size: bigint;
+  private ceiling: bigint;
+  private refusedAt: bigint | undefined;
+  private streak = 0;
+  private successesAtCap = 0;
+
+  constructor(
+    initial: bigint,
+    private readonly targetLogs: number,
+  ) {
+    this.size = initial;
+    this.ceiling = initial;
+  }
+
+  refused(span: bigint, maxRange: bigint | undefined): void {
+    this.refusedAt = this.refusedAt === undefined || span < this.refusedAt ? span : this.refusedAt;
+    if (maxRange !== undefined && maxRange < this.ceiling) this.ceiling = maxRange;
+    const half = span / 2n > 0n ? span / 2n : 1n;
+    const next = maxRange !== undefined && maxRange < half ? maxRange : half;
+    if (next < this.size) this.size = next;
+    this.streak = 0;
+    this.successesAtCap = 0;
+  }
+
+  succeeded(span: bigint, logCount: number): void {
+    if (logCount > this.targetLogs) {
+      const fitting = (span * BigInt(this.targetLogs)) / BigInt(logCount);
+      const next = fitting > 0n ? fitting : 1n;
+      if (next < this.size) this.size = next;
+      this.streak = 0;
+      return;
+    }
+    // Split pieces and the last, truncated page say nothing about the current size.
+    if (span < this.size) return;
+    const limit = this.refusedAt !== undefined && this.refusedAt - 1n < this.ceiling ? this.refusedAt - 1n : this.ceiling;
+    if (this.size >= limit) {
+      // A refusal long ago (or a dense stretch) should not cap the rest of a long history.
+      if (this.refusedAt !== undefined && ++this.successesAtCap >= 32) {
+        this.refusedAt = undefined;
+        this.successesAtCap = 0;
+      }
+      return;
+    }
+    if (++this.streak < 2) return;
+    this.streak = 0;
+    const grown = this.size + (this.size / 4n > 0n ? this.size / 4n : 1n);
+    this.size = grown < limit ? grown : limit;
+  }
+}
+
+type Decoder<abi extends Abi> = {
+  /** topics[0] filter: the selectors of every event. */
+  selectors: Hex[];
+  decodePage: (fromBlock: bigint, toBlock: bigint, raw: RpcLog[]) => LogPage<abi>;
+};
+
+function createDecoder<abi extends Abi>(abi: abi, logger: Logger): Decoder<abi> {
+  const bySelector = new Map<Hex, AbiEvent[]>();
+  for (const item of abi) {
+    // Anonymous events have no selector topic to filter on.
+    if (item.type !== "event" || item.anonymous) continue;
+    const selector = toEventSelector(item);
+    const candidates = bySelector.get(selector);
+    if (candidates) {
+      // Same signature, different indexed layout (e.g. ERC-20 vs ERC-721 Transfer): try each in turn.
+      if (!candidates.some((known) => JSON.stringify(known) === JSON.stringify(item))) candidates.push(item);
+    } else {
+      bySelector.set(selector, [item]);
+    }
+  }
+  if (bySelector.size === 0) throw new TypeError("readLogs: `events` holds no non-anonymous event.");
+  const selectors = [...bySelector.keys()];
+
+  const decodeOne = (raw: RpcLog): DecodedLog<abi> | undefined => {
+    const [selector] = raw.topics;
+    const candidates = selector ? bySelector.get(selector) : undefined;
+    if (!candidates || raw.blockNumber === null || raw.blockHash === null || raw.logIndex === null) return undefined;
+    for (const event of candidates) {
+      try {
+        const decoded = decodeEventLog({
+          abi: [event],
+          data: raw.data,
+          topics: raw.topics as [Hex, ...Hex[]],
+          strict: true,
+        });
+        return {
+          address: raw.address,
+          blockHash: raw.blockHash,
+          blockNumber: BigInt(raw.blockNumber),
+          data: raw.data,
+          logIndex: Number(raw.logIndex),
+          transactionHash: raw.transactionHash,
+          transactionIndex: raw.transactionIndex === null ? null : Number(raw.transactionIndex),
+          removed: false,
+          topics: raw.topics,
+          eventName: decoded.eventName,
+          args: decoded.args,
+        } as unknown as DecodedLog<abi>;
+      } catch {
+        // try the next candidate
+      }
+    }
+    return undefined;
+  };
+
+  return {
+    selectors,
+    decodePage: (fromBlock, toBlock, raw) => {
+      const logs: DecodedLog<abi>[] = [];
+      let skipped = 0;
+      for (const entry of raw) {
+        const decoded = decodeOne(entry);
+        if (decoded) {
+          logs.push(decoded);
+        } else {
+          skipped++;
+          logger.debug(
+            {
+              address: entry.address,
+              blockNumber: entry.blockNumber === null ? null : BigInt(entry.blockNumber).toString(),
+              logIndex: entry.logIndex === null ? null : Number(entry.logIndex),
+              topic0: entry.topics[0] ?? null,
+            },
+            "skipped a log that does not decode with the given events",
+          );
+        }
+      }
+      // Nodes answer in chain order; a misbehaving one is sorted rather than trusted.
+      if (!isChainOrdered(logs)) logs.sort(compareLogs);
+      return { fromBlock, toBlock, logs, skipped };
+    },
+  };
+}
+
+function compareLogs(a: DecodedLog<Abi>, b: DecodedLog<Abi>): number {
+  if (a.blockNumber !== b.blockNumber) return a.blockNumber < b.blockNumber ? -1 : 1;
+  return a.logIndex - b.logIndex;
+}
+
+function isChainOrdered(logs: DecodedLog<Abi>[]): boolean {
+  for (let index = 1; index < logs.length; index++) {
+    const previous = logs[index - 1];
+    const current = logs[index];
+    if (previous && current && compareLogs(previous, current) > 0) return false;
+  }
+  return true;
+}
+
+function minBigInt(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
