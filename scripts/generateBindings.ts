@@ -2,7 +2,7 @@
  * Generates typed `as const` ABI and bytecode modules from Hardhat's artifacts, so every contract call in
  * Guild is type-checked and the runtime needs no compiler.
  *
- *   npm run bindings          write src/contracts/*.ts and test/support/contracts/*.ts
+ *   npm run bindings          write src/contracts/*.ts, test/support/contracts/*.ts, scripts/bench/contracts/*.ts
  *   npm run bindings:check    exit 1 when a committed binding differs from the artifacts
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -24,6 +24,7 @@ const bindings: Binding[] = [
     contract,
     outDir: "test/support/contracts",
   })),
+  { source: "contracts/bench/LogEmitter.sol", contract: "LogEmitter", outDir: "scripts/bench/contracts" },
 ];
 
 function lowerFirst(name: string): string {

@@ -16,6 +16,7 @@ import {
 import { silentLogger, type Logger } from "../../log/createLogger.js";
 import type { ChainConnection } from "../createConnection.js";
 import { classifyRpcError } from "./classifyRpcError.js";
+import { receiptWatcher } from "./watchReceipts.js";
 
 /** One transaction to send. `label` names it in logs and errors ("fund job", "stake on job 7"). */
 export type TxRequest = {
@@ -75,8 +76,9 @@ export function createTxSender({
   timeoutMs = 120_000,
   onSubmitted,
 }: CreateTxSenderParameters): TxSender {
-  const { publicClient, chainId, isDevChain, pollingIntervalMs } = connection;
+  const { publicClient, chainId, isDevChain } = connection;
   const log = logger.child({ module: "chain/tx", account: account.address });
+  const watcher = receiptWatcher(connection, log);
 
   let nextNonce: number | undefined;
   let queue: Promise<unknown> = Promise.resolve();
@@ -200,29 +202,20 @@ export function createTxSender({
   }
 
   async function waitForReceipt(submitted: SubmittedTx): Promise<TransactionReceipt> {
-    const deadline = Date.now() + timeoutMs;
-    let interval = isDevChain ? 5 : Math.min(500, pollingIntervalMs);
     const rebroadcastEveryMs = isDevChain ? 2_000 : 30_000;
-    let lastRebroadcast = Date.now();
-    let lastError: unknown;
-    while (Date.now() < deadline) {
-      try {
-        const receipt = await publicClient.getTransactionReceipt({ hash: submitted.hash });
-        return receipt;
-      } catch (error) {
-        if ((error as Error).name !== "TransactionReceiptNotFoundError") {
-          lastError = error;
-          log.debug({ txHash: submitted.hash, err: error }, "receipt poll failed; will retry");
-        }
-      }
-      if (Date.now() - lastRebroadcast > rebroadcastEveryMs) {
-        lastRebroadcast = Date.now();
-        await rebroadcastIfForgotten(submitted);
-      }
-      await sleep(interval);
-      interval = Math.min(Math.ceil(interval * 1.5), pollingIntervalMs);
+    // While waiting, make sure the node still has the transaction (a restarted node or an evicting
+    // mempool forgets it); the shared watcher does the polling for receipts.
+    const keepAlive = setInterval(() => void rebroadcastIfForgotten(submitted), rebroadcastEveryMs);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TransactionTimeoutError(submitted.hash, timeoutMs)), timeoutMs);
+    });
+    try {
+      return await Promise.race([watcher.wait(submitted.hash), timeout]);
+    } finally {
+      clearInterval(keepAlive);
+      clearTimeout(timer);
     }
-    throw new TransactionTimeoutError(submitted.hash, timeoutMs, lastError ? { cause: lastError } : {});
   }
 
   async function rebroadcastIfForgotten(submitted: SubmittedTx): Promise<void> {
