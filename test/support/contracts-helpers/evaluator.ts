@@ -1,0 +1,81 @@
+import { encodeAbiParameters, keccak256, type Address, type Hash, type TransactionReceipt } from "viem";
+import type { TestWallet } from "../inProcessChain.js";
+import { NATIVE, type GuildFixture } from "./fixture.js";
+import { createFundedJob, encodeCheckConfig } from "./jobs.js";
+
+export type CheckConfig = { window: bigint; minStakeBps: bigint; bondBps: bigint };
+
+/**
+ * A job evaluated by the StakedEvaluator, funded and delivered by the fixture's provider (or `providerWallet`).
+ * `config` is sent as evaluatorData; without it the evaluator's defaults apply.
+ */
+export async function createCheckedJob(
+  f: GuildFixture,
+  {
+    token = NATIVE,
+    budget = 1_000_000n,
+    config,
+    evaluationPeriod = 0n,
+    providerWallet = f.provider,
+    client = f.client,
+  }: {
+    token?: Address;
+    budget?: bigint;
+    config?: CheckConfig;
+    evaluationPeriod?: bigint;
+    providerWallet?: TestWallet;
+    client?: TestWallet;
+  } = {},
+): Promise<{ jobId: bigint; budget: bigint; submittedAt: bigint; closesAt: bigint; createReceipt: TransactionReceipt }> {
+  const { jobId, receipt } = await createFundedJob(f, {
+    client,
+    token,
+    budget,
+    evaluator: f.addresses.evaluator,
+    provider: providerWallet.account.address,
+    evaluationPeriod,
+    ...(config ? { evaluatorData: encodeCheckConfig(config.window, config.minStakeBps, config.bondBps) } : {}),
+  });
+  const delivered = await f.tx(f.escrowAs(providerWallet).write.deliver([jobId, "the work"]));
+  const submittedAt = (await f.publicClient.getBlock({ blockNumber: delivered.blockNumber })).timestamp;
+  const window = (await f.staked.read.getCheck([jobId])).window;
+  return { jobId, budget, submittedAt, closesAt: submittedAt + window, createReceipt: receipt };
+}
+
+/** Stakes `amount` on `pass` as `wallet`, minting and approving it first for ERC-20 jobs. */
+export async function stakeOn(
+  f: GuildFixture,
+  wallet: TestWallet,
+  jobId: bigint,
+  pass: boolean,
+  amount: bigint,
+  token: Address = NATIVE,
+): Promise<TransactionReceipt> {
+  if (token !== NATIVE) await f.mintAndApprove(token, wallet, amount);
+  return f.tx(f.stakedAs(wallet).write.stake([jobId, pass, amount], { value: token === NATIVE ? amount : 0n }));
+}
+
+/** The reason the evaluator passes to the escrow: `keccak256(abi.encode(jobId, passed, passTotal, failTotal, bondPosted))`. */
+export function checkReason(jobId: bigint, passed: boolean, passTotal: bigint, failTotal: bigint, bondPosted: bigint): Hash {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: "uint256" }, { type: "bool" }, { type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
+      [jobId, passed, passTotal, failTotal, bondPosted],
+    ),
+  );
+}
+
+/**
+ * Expected payouts of winning stakes claimed in the given order: each gets its stake plus
+ * `stake * rewardLeft / winningStakeLeft` (rounded down), the last one the whole remainder.
+ */
+export function expectedWinnerPayouts(stakesInClaimOrder: readonly bigint[], reward: bigint): bigint[] {
+  let winnersLeft = stakesInClaimOrder.reduce((sum, amount) => sum + amount, 0n);
+  let rewardLeft = reward;
+  return stakesInClaimOrder.map((amount) => {
+    const share = amount === winnersLeft ? rewardLeft : (amount * rewardLeft) / winnersLeft;
+    winnersLeft -= amount;
+    rewardLeft -= share;
+    return amount + share;
+  });
+}
