@@ -31,6 +31,8 @@ const RANGE_PATTERNS: RegExp[] = [
   /exceeds? max results/,
   /query timeout exceeded/,
   /payload too large/,
+  /response body exceeded the size limit/, // viem's own cap on a response (10 MB by default)
+  /responsebodytoolarge/,
 ];
 
 /** Messages that mean "slow down", not "ask for less". */

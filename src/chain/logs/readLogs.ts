@@ -27,7 +27,10 @@ export type ReadLogsParameters<abi extends Abi = Abi> = {
   fromBlock: bigint;
   /** Last block, inclusive. Default: the latest block when the read starts. */
   toBlock?: bigint;
-  /** Largest block range asked at once, and the first one tried; shrunk when a node refuses. Default 10,000. */
+  /**
+   * Largest block range asked at once. Default 10,000. Reading starts at up to 1,000 blocks and doubles
+   * while pages are light; a refusal halves the range, which then grows back gradually.
+   */
   pageSize?: number;
   /** Pages holding more logs than this make the next pages smaller, to bound memory. Default 5,000. */
   targetLogsPerPage?: number;
@@ -166,44 +169,72 @@ export async function* streamLogs<const abi extends Abi>(
       signal: controller.signal,
       logger: log,
     };
-    const fetchPage = async (start: bigint, end: bigint): Promise<LogPage<abi>> => {
-      const raw = await fetchRange(fetcher, start, end);
-      return decoder.decodePage(start, end, raw);
+
+    // Slots in block order. A refused slot is replaced in place by its pieces, which then run
+    // concurrently like any page. Running and finished slots never exceed the window: that bounds memory.
+    const slots: Slot<abi>[] = [];
+    const replace = (slot: Slot<abi>, pieces: [bigint, bigint][]) => {
+      slots.splice(slots.indexOf(slot), 1, ...pieces.map(([start, end]): Slot<abi> => ({ start, end, state: "queued" })));
+    };
+    const launch = (slot: Slot<abi>) => {
+      slot.state = "running";
+      slot.settled = fetchOnce(fetcher, slot.start, slot.end).then((result) => {
+        if (result.kind === "split") {
+          replace(slot, result.pieces);
+        } else {
+          slot.page = decoder.decodePage(slot.start, slot.end, result.logs);
+          slot.state = "done";
+        }
+      });
+      // Awaited through Promise.race below; this only keeps a failure from counting as unhandled meanwhile.
+      slot.settled.catch(() => {});
     };
 
-    const pending: Promise<LogPage<abi>>[] = [];
     let nextFrom = fromBlock;
     let delivered = 0;
     const totals = { logs: 0, skipped: 0 };
-    while (pending.length > 0 || nextFrom <= lastBlock) {
-      // Until the first page answers, one request probes the node and the density of logs.
+    for (;;) {
+      // Until the first page arrives, one request at a time probes the node and the density of logs.
       const window = delivered === 0 ? 1 : Math.max(1, concurrency);
-      while (nextFrom <= lastBlock && pending.length < window) {
-        const start = nextFrom;
-        const end = minBigInt(lastBlock, start + sizer.size - 1n);
-        nextFrom = end + 1n;
-        const page = fetchPage(start, end);
-        // Awaited in order below; this only keeps an early failure from counting as unhandled.
-        page.catch(() => {});
-        pending.push(page);
+      for (;;) {
+        if (slots.filter((slot) => slot.state !== "queued").length >= window) break;
+        let slot = slots.find((candidate) => candidate.state === "queued");
+        if (!slot) {
+          if (nextFrom > lastBlock) break;
+          const end = minBigInt(lastBlock, nextFrom + sizer.size - 1n);
+          slot = { start: nextFrom, end, state: "queued" };
+          nextFrom = end + 1n;
+          slots.push(slot);
+        }
+        if (slot.end - slot.start + 1n > sizer.size) {
+          // The size shrank since this range was cut (a refusal or a dense page): do not ask what will fail.
+          replace(slot, chunks(slot.start, slot.end, sizer.size));
+          continue;
+        }
+        launch(slot);
       }
-      const next = pending.shift();
-      if (!next) break;
-      const page = await next;
-      delivered++;
-      totals.logs += page.logs.length;
-      totals.skipped += page.skipped;
-      onProgress?.({
-        fromBlock,
-        toBlock: lastBlock,
-        throughBlock: page.toBlock,
-        pages: delivered,
-        logs: totals.logs,
-        skipped: totals.skipped,
-        ...stats,
-        pageSize: sizer.size,
-      });
-      yield page;
+      const head = slots[0];
+      if (!head) break;
+      if (head.state === "done" && head.page) {
+        slots.shift();
+        const page = head.page;
+        delivered++;
+        totals.logs += page.logs.length;
+        totals.skipped += page.skipped;
+        onProgress?.({
+          fromBlock,
+          toBlock: lastBlock,
+          throughBlock: page.toBlock,
+          pages: delivered,
+          logs: totals.logs,
+          skipped: totals.skipped,
+          ...stats,
+          pageSize: sizer.size,
+        });
+        yield page;
+        continue;
+      }
+      await Promise.race(slots.flatMap((slot) => (slot.state === "running" && slot.settled ? [slot.settled] : [])));
     }
   } finally {
     // Also reached when the consumer leaves the loop early: cancel what is still in flight.
@@ -211,6 +242,14 @@ export async function* streamLogs<const abi extends Abi>(
     if (!controller.signal.aborted) controller.abort(new Error("streamLogs finished"));
   }
 }
+
+type Slot<abi extends Abi> = {
+  start: bigint;
+  end: bigint;
+  state: "queued" | "running" | "done";
+  settled?: Promise<void>;
+  page?: LogPage<abi>;
+};
 
 type RangeFetcher = {
   client: PublicClient;
@@ -223,11 +262,14 @@ type RangeFetcher = {
   logger: Logger;
 };
 
-/** Fetches the raw logs of `start..end`, splitting the range while the node refuses it. */
-async function fetchRange(fetcher: RangeFetcher, start: bigint, end: bigint): Promise<RpcLog[]> {
+type FetchResult = { kind: "logs"; logs: RpcLog[] } | { kind: "split"; pieces: [bigint, bigint][] };
+
+/**
+ * Asks for the raw logs of `start..end`, retrying transient errors; when the node refuses the range,
+ * answers with the pieces to ask for instead.
+ */
+async function fetchOnce(fetcher: RangeFetcher, start: bigint, end: bigint): Promise<FetchResult> {
   const { client, filter, stats, maxRetries, retryDelayMs, signal, logger } = fetcher;
-  // The size shrank since this range was cut (a refusal elsewhere): do not ask what is known to fail.
-  if (end - start + 1n > fetcher.sizer.size) return fetchPieces(fetcher, chunks(start, end, fetcher.sizer.size));
   for (let attempt = 0; ; attempt++) {
     signal.throwIfAborted();
     stats.requests++;
@@ -241,7 +283,7 @@ async function fetchRange(fetcher: RangeFetcher, start: bigint, end: bigint): Pr
         { retryCount: 0, signal },
       )) as unknown as RpcLog[];
       fetcher.sizer.succeeded(end - start + 1n, logs.length);
-      return logs;
+      return { kind: "logs", logs };
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       const verdict = classifyLogsError(error);
@@ -254,7 +296,7 @@ async function fetchRange(fetcher: RangeFetcher, start: bigint, end: bigint): Pr
           { fromBlock: start.toString(), toBlock: end.toString(), pieces: pieces.length, nextPageSize: fetcher.sizer.size.toString() },
           "node refused the log range; splitting it",
         );
-        return fetchPieces(fetcher, pieces);
+        return { kind: "split", pieces };
       }
       if (verdict.kind === "transient" && attempt < maxRetries) {
         stats.retries++;
@@ -272,13 +314,6 @@ async function fetchRange(fetcher: RangeFetcher, start: bigint, end: bigint): Pr
       });
     }
   }
-}
-
-/** Fetches consecutive pieces one after the other (they belong to one page: no extra concurrency). */
-async function fetchPieces(fetcher: RangeFetcher, pieces: [bigint, bigint][]): Promise<RpcLog[]> {
-  const parts: RpcLog[][] = [];
-  for (const [pieceStart, pieceEnd] of pieces) parts.push(await fetchRange(fetcher, pieceStart, pieceEnd));
-  return parts.flat();
 }
 
 function chunks(start: bigint, end: bigint, step: bigint): [bigint, bigint][] {
@@ -302,26 +337,32 @@ function splitRange(start: bigint, end: bigint, verdict: ClassifyLogsErrorReturn
   return chunks(start, end, verdict.maxRange !== undefined && verdict.maxRange < span ? verdict.maxRange : (span + 1n) / 2n);
 }
 
+/** First range tried: small enough that a dense history does not make the node build a huge answer first. */
+const SLOW_START_SIZE = 1_000n;
+
 /**
- * The block range of the next page: halved on refusals, shrunk when pages are dense, grown back by a
- * quarter after every two full-size successes, never above the configured size nor up to a refused one.
+ * The block range of the next page. Starts small and doubles while pages are light (slow start, up to
+ * `pageSize`); halves on refusals and shrinks when a page holds more than the target number of logs;
+ * then grows back by a quarter after every two full-size successes, never up to a refused range.
  */
 class PageSizer {
   size: bigint;
+  private slowStart = true;
   private ceiling: bigint;
   private refusedAt: bigint | undefined;
   private streak = 0;
   private successesAtCap = 0;
 
   constructor(
-    initial: bigint,
+    pageSize: bigint,
     private readonly targetLogs: number,
   ) {
-    this.size = initial;
-    this.ceiling = initial;
+    this.ceiling = pageSize;
+    this.size = pageSize < SLOW_START_SIZE ? pageSize : SLOW_START_SIZE;
   }
 
   refused(span: bigint, maxRange: bigint | undefined): void {
+    this.slowStart = false;
     this.refusedAt = this.refusedAt === undefined || span < this.refusedAt ? span : this.refusedAt;
     if (maxRange !== undefined && maxRange < this.ceiling) this.ceiling = maxRange;
     const half = span / 2n > 0n ? span / 2n : 1n;
@@ -333,6 +374,7 @@ class PageSizer {
 
   succeeded(span: bigint, logCount: number): void {
     if (logCount > this.targetLogs) {
+      this.slowStart = false;
       const fitting = (span * BigInt(this.targetLogs)) / BigInt(logCount);
       const next = fitting > 0n ? fitting : 1n;
       if (next < this.size) this.size = next;
@@ -350,9 +392,19 @@ class PageSizer {
       }
       return;
     }
-    if (++this.streak < 2) return;
-    this.streak = 0;
-    const grown = this.size + (this.size / 4n > 0n ? this.size / 4n : 1n);
+    let grown: bigint;
+    if (this.slowStart) {
+      if (logCount * 2 > this.targetLogs) {
+        this.slowStart = false;
+        return;
+      }
+      grown = this.size * 2n;
+    } else {
+      // Grow only while a bigger page would still stay under the target.
+      if (logCount * 5 > this.targetLogs * 4 || ++this.streak < 2) return;
+      this.streak = 0;
+      grown = this.size + (this.size / 4n > 0n ? this.size / 4n : 1n);
+    }
     this.size = grown < limit ? grown : limit;
   }
 }
