@@ -9,9 +9,7 @@ import {
   type Transport,
 } from "viem";
 import { RpcUnavailableError } from "../errors/transaction.js";
-
-/** Chain ids of local development nodes (Hardhat node, Anvil, Ganache). */
-export const DEV_CHAIN_IDS = new Set([31337, 1337]);
+import { isDevChain as isDevChainId } from "../wallet/devAccounts.js";
 
 /** A connection to one EVM chain: the transport, a public client, and what we know about the chain. */
 export type ChainConnection = {
@@ -50,7 +48,7 @@ export async function createConnection(params: CreateConnectionParameters): Prom
   } catch (error) {
     throw new RpcUnavailableError("asking for its chain id", { cause: error });
   }
-  const isDevChain = DEV_CHAIN_IDS.has(chainId);
+  const isDevChain = isDevChainId(chainId);
   const pollingIntervalMs = params.pollingIntervalMs ?? (isDevChain ? 50 : 2_000);
   const chain = defineChain({
     id: chainId,
