@@ -92,13 +92,16 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     // State
     // ----------------------------------------------------------------------------------------------
 
-    /// @dev Three slots for a native job; `token` takes a fourth only for ERC-20 jobs.
+    /// @dev Three slots for a native job; `token` takes a fourth only for ERC-20 jobs (`hasToken`), so
+    /// native jobs never touch it. Slot 0 holds all that {deliver} and {submit} need; slot 1 adds what
+    /// funding and {getJobSummary} need. `expiredAt` is never 0 for a created job: it marks existence.
     struct JobRecord {
-        address client;
+        address provider;
         uint40 expiredAt;
         uint40 submittedAt;
         Status status;
-        address provider;
+        bool hasToken;
+        address client;
         uint96 budget;
         address evaluator;
         uint32 evaluationPeriod;
@@ -179,7 +182,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         uint256 budget = job.budget;
         if (budget == 0) revert EscrowZeroBudget(jobId);
         if (budget != expectedBudget) revert EscrowBudgetMismatch(jobId, budget, expectedBudget);
-        _fund(jobId, job, budget);
+        _fund(jobId, job, _tokenOf(job), budget);
     }
 
     /// @notice Marks a Funded job as Submitted with a reference to the work. Provider only, before expiry.
@@ -196,7 +199,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         if (job.status != Status.Submitted) revert EscrowWrongStatus(jobId, job.status);
         job.status = Status.Completed;
         emit JobCompleted(jobId, msg.sender, reason);
-        (address provider, address token, uint256 budget) = (job.provider, job.token, job.budget);
+        (address provider, address token, uint256 budget) = (job.provider, _tokenOf(job), job.budget);
         emit PaymentReleased(jobId, provider, token, budget);
         _payout(jobId, provider, token, budget);
     }
@@ -243,7 +246,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
             client: job.client,
             provider: job.provider,
             evaluator: job.evaluator,
-            token: job.token,
+            token: _tokenOf(job),
             budget: job.budget,
             expiredAt: job.expiredAt,
             submittedAt: job.submittedAt,
@@ -251,6 +254,17 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
             parentJobId: job.parentJobId,
             status: job.status
         });
+    }
+
+    /// @notice What an evaluator contract reads on every call, for less gas than {getJob}: two storage
+    /// slots for a native job, three for an ERC-20 job. Reverts with {EscrowJobNotFound} like {getJob}.
+    function getJobSummary(uint256 jobId)
+        external
+        view
+        returns (Status status, uint256 submittedAt, address client, address provider, address token, uint256 budget)
+    {
+        JobRecord storage job = _existing(jobId);
+        return (job.status, job.submittedAt, job.client, job.provider, _tokenOf(job), job.budget);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -278,7 +292,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         JobRecord storage job = _jobs[jobId];
         job.budget = _toBudget(budget);
         emit BudgetSet(jobId, budget);
-        _fund(jobId, job, budget);
+        _fund(jobId, job, terms.token, budget);
     }
 
     /// @notice Submits a Funded job with the deliverable's content published on-chain; the deliverable
@@ -366,13 +380,18 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         if (evaluationPeriod == 0) evaluationPeriod = defaultEvaluationPeriod;
         if (parentJobId != 0) _checkParent(parentJobId);
 
-        jobId = ++_jobCount;
+        // Cannot overflow: 2^64 jobs would take more gas than any chain will ever spend.
+        unchecked {
+            jobId = ++_jobCount;
+        }
         JobRecord storage job = _jobs[jobId];
-        job.client = msg.sender;
-        job.expiredAt = uint40(expiredAt);
         job.provider = provider;
+        job.expiredAt = uint40(expiredAt);
+        job.hasToken = token != address(0);
+        job.client = msg.sender;
         job.evaluator = evaluator;
         job.evaluationPeriod = uint32(evaluationPeriod);
+        // Fits: a parent exists (checked above), so its id is at most `_jobCount`, a uint64.
         job.parentJobId = uint64(parentJobId);
         if (token != address(0)) job.token = token;
         emit JobCreated(jobId, msg.sender, provider, evaluator, expiredAt);
@@ -382,14 +401,14 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     /// @dev Only the provider of a live (Funded or Submitted) parent job may link a sub-job to it.
     function _checkParent(uint256 parentJobId) private view {
         JobRecord storage parent = _jobs[parentJobId];
-        if (parent.client == address(0)) revert EscrowInvalidParent(parentJobId);
+        if (parent.expiredAt == 0) revert EscrowInvalidParent(parentJobId);
         if (parent.provider != msg.sender) revert EscrowNotParentProvider(parentJobId, msg.sender);
         Status status = parent.status;
         if (status != Status.Funded && status != Status.Submitted) revert EscrowInvalidParent(parentJobId);
     }
 
-    function _fund(uint256 jobId, JobRecord storage job, uint256 budget) private {
-        address token = job.token;
+    /// @dev `token` is the job's token, passed in so that native jobs never read the token slot.
+    function _fund(uint256 jobId, JobRecord storage job, address token, uint256 budget) private {
         uint256 expectedValue = token == address(0) ? budget : 0;
         if (msg.value != expectedValue) revert EscrowWrongValue(expectedValue, msg.value);
         job.status = Status.Funded;
@@ -415,7 +434,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     }
 
     function _refund(uint256 jobId, JobRecord storage job) private {
-        (address client, address token, uint256 budget) = (job.client, job.token, job.budget);
+        (address client, address token, uint256 budget) = (job.client, _tokenOf(job), job.budget);
         emit Refunded(jobId, client, token, budget);
         _payout(jobId, client, token, budget);
     }
@@ -460,7 +479,12 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
 
     function _existing(uint256 jobId) private view returns (JobRecord storage job) {
         job = _jobs[jobId];
-        if (job.client == address(0)) revert EscrowJobNotFound(jobId);
+        if (job.expiredAt == 0) revert EscrowJobNotFound(jobId);
+    }
+
+    /// @dev The job's token; native jobs (`hasToken` false) do not read its slot.
+    function _tokenOf(JobRecord storage job) private view returns (address) {
+        return job.hasToken ? job.token : address(0);
     }
 
     function _toBudget(uint256 amount) private pure returns (uint96) {

@@ -3,7 +3,6 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IJobEscrow, IJobEvaluator} from "./interfaces/IJobEscrow.sol";
 
@@ -133,7 +132,9 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// @notice Bond of jobs that set none, in basis points of the budget.
     uint256 public immutable defaultBondBps;
 
-    mapping(uint256 jobId => Check) private _checks;
+    /// @dev Each job's {Check}, packed into one word by {_storeCheck}: the compiler would split a
+    /// struct write into several SSTOREs.
+    mapping(uint256 jobId => uint256 packedCheck) private _checks;
     mapping(uint256 jobId => mapping(address staker => Stake)) private _stakes;
 
     constructor(IJobEscrow escrow_, uint256 defaultWindow_, uint256 defaultMinStakeBps_, uint256 defaultBondBps_) {
@@ -160,14 +161,17 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         _validateConfig(window, minStakeBps, bondBps);
         uint256 evaluationPeriod = escrow.getJob(jobId).evaluationPeriod;
         if (window >= evaluationPeriod) revert EvaluatorWindowTooLong(window, evaluationPeriod);
-        _checks[jobId] = Check({
-            passTotal: 0,
-            failTotal: 0,
-            window: uint24(window),
-            minStakeBps: uint16(minStakeBps),
-            bondBps: uint16(bondBps),
-            verdict: Verdict.None
-        });
+        _storeCheck(
+            jobId,
+            Check({
+                passTotal: 0,
+                failTotal: 0,
+                window: uint24(window),
+                minStakeBps: uint16(minStakeBps),
+                bondBps: uint16(bondBps),
+                verdict: Verdict.None
+            })
+        );
         emit CheckConfigured(jobId, window, minStakeBps, bondBps);
     }
 
@@ -176,50 +180,53 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// and may add to its stake. Native jobs send `amount` as value; ERC-20 jobs need an allowance.
     /// Emits {Staked}.
     function stake(uint256 jobId, bool pass, uint256 amount) external payable nonReentrant {
-        IJobEscrow.Job memory job = _job(jobId);
-        if (job.status != IJobEscrow.Status.Submitted) revert EvaluatorJobNotSubmitted(jobId, job.status);
-        Check memory check = _checkOf(jobId);
+        (IJobEscrow.Status status, uint256 submittedAt, address client, address provider, address token, uint256 budget)
+        = escrow.getJobSummary(jobId);
+        Check memory check = _checkFor(jobId);
+        if (status != IJobEscrow.Status.Submitted) revert EvaluatorJobNotSubmitted(jobId, status);
         if (check.verdict != Verdict.None) revert EvaluatorAlreadySettled(jobId);
-        uint256 closesAt = job.submittedAt + check.window;
+        uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp >= closesAt) revert EvaluatorWindowClosed(jobId, closesAt);
-        if (msg.sender == job.client) revert EvaluatorClientCannotStake(jobId);
-        if (msg.sender == job.provider && !pass) revert EvaluatorProviderMustStakePass(jobId);
+        if (msg.sender == client) revert EvaluatorClientCannotStake(jobId);
+        if (msg.sender == provider && !pass) revert EvaluatorProviderMustStakePass(jobId);
 
         Stake storage position = _stakes[jobId][msg.sender];
-        uint256 previous = position.amount;
-        if (previous != 0 && position.pass != pass) revert EvaluatorSideConflict(jobId, position.pass);
+        (uint256 previous, bool previousPass) = (position.amount, position.pass);
+        if (previous != 0 && previousPass != pass) revert EvaluatorSideConflict(jobId, previousPass);
         uint256 total = previous + amount;
-        uint256 minStake = _minStake(check, job.budget);
+        uint256 minStake = _minStake(check, budget);
         if (amount == 0 || total < minStake) revert EvaluatorStakeTooSmall(jobId, total, minStake);
         uint256 sideTotal = (pass ? check.passTotal : check.failTotal) + amount;
         if (total > type(uint88).max || sideTotal > type(uint96).max) revert EvaluatorStakeTooLarge(jobId, total);
 
-        _stakes[jobId][msg.sender] = Stake({amount: uint88(total), pass: pass, token: job.token});
-        Check storage stored = _checks[jobId];
-        if (pass) stored.passTotal = uint96(sideTotal);
-        else stored.failTotal = uint96(sideTotal);
-        emit Staked(jobId, msg.sender, job.token, pass, amount);
-        _collect(job.token, amount);
+        (position.amount, position.pass, position.token) = (uint88(total), pass, token);
+        if (pass) check.passTotal = uint96(sideTotal);
+        else check.failTotal = uint96(sideTotal);
+        _storeCheck(jobId, check);
+        emit Staked(jobId, msg.sender, token, pass, amount);
+        _collect(token, amount);
     }
 
     /// @notice Decides a Submitted job after its check window and completes or rejects it on the escrow;
     /// or, for a job that expired meanwhile, voids the check so every stake is returned. Anyone may call.
     /// Emits {CheckSettled} or {CheckVoided}.
     function settle(uint256 jobId) external nonReentrant {
-        IJobEscrow.Job memory job = _job(jobId);
-        Check memory check = _checkOf(jobId);
+        (IJobEscrow.Status status, uint256 submittedAt,, address provider,, uint256 budget) =
+            escrow.getJobSummary(jobId);
+        Check memory check = _checkFor(jobId);
         if (check.verdict != Verdict.None) revert EvaluatorAlreadySettled(jobId);
-        if (job.status == IJobEscrow.Status.Expired) {
-            _checks[jobId].verdict = Verdict.Void;
+        if (status == IJobEscrow.Status.Expired) {
+            check.verdict = Verdict.Void;
+            _storeCheck(jobId, check);
             emit CheckVoided(jobId);
             return;
         }
-        if (job.status != IJobEscrow.Status.Submitted) revert EvaluatorNotSettleable(jobId, job.status);
-        uint256 closesAt = job.submittedAt + check.window;
+        if (status != IJobEscrow.Status.Submitted) revert EvaluatorNotSettleable(jobId, status);
+        uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp < closesAt) revert EvaluatorWindowOpen(jobId, closesAt);
 
-        uint256 bondPosted = _stakes[jobId][job.provider].amount;
-        bool passed = bondPosted >= _bond(check, job.budget) && check.passTotal >= check.failTotal;
+        uint256 bondPosted = _stakes[jobId][provider].amount;
+        bool passed = bondPosted >= _bond(check, budget) && check.passTotal >= check.failTotal;
         _decide(jobId, check, bondPosted, passed);
     }
 
@@ -227,13 +234,13 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// Pass stakers (the provider's bond among them) get their stakes back.
     /// Emits {CheckSettled}.
     function approve(uint256 jobId) external nonReentrant {
-        IJobEscrow.Job memory job = _job(jobId);
-        if (msg.sender != job.client) revert EvaluatorUnauthorized(jobId, msg.sender);
-        if (job.status != IJobEscrow.Status.Submitted) revert EvaluatorJobNotSubmitted(jobId, job.status);
-        Check memory check = _checks[jobId];
+        (IJobEscrow.Status status,, address client, address provider,,) = escrow.getJobSummary(jobId);
+        Check memory check = _checkFor(jobId);
+        if (msg.sender != client) revert EvaluatorUnauthorized(jobId, msg.sender);
+        if (status != IJobEscrow.Status.Submitted) revert EvaluatorJobNotSubmitted(jobId, status);
         if (check.verdict != Verdict.None) revert EvaluatorAlreadySettled(jobId);
         if (check.failTotal != 0) revert EvaluatorFailStakePresent(jobId, check.failTotal);
-        _decide(jobId, check, _stakes[jobId][job.provider].amount, true);
+        _decide(jobId, check, _stakes[jobId][provider].amount, true);
     }
 
     /// @notice Claims the caller's stake and reward for a settled check, to the caller.
@@ -253,7 +260,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// Once a Pass or Fail verdict is in, the totals are what remains to be claimed (see {Check}).
     function getCheck(uint256 jobId) external view returns (CheckView memory) {
         Check memory check = _checkOf(jobId);
-        uint256 budget = escrow.getJob(jobId).budget;
+        (,,,,, uint256 budget) = escrow.getJobSummary(jobId);
         return CheckView({
             window: check.window,
             minStake: _minStake(check, budget),
@@ -272,28 +279,31 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
 
     /// @notice What {claim} would pay `staker` now (0 before settlement or for a losing stake).
     function claimable(uint256 jobId, address staker) external view returns (uint256 payout) {
-        Check memory check = _checks[jobId];
-        Stake memory position = _stakes[jobId][staker];
-        if (check.verdict == Verdict.None || position.amount == 0) return 0;
-        (payout,) = _payoutOf(check, position);
+        Check memory check = _loadCheck(jobId);
+        Stake storage position = _stakes[jobId][staker];
+        (uint96 amount, bool pass) = (position.amount, position.pass);
+        if (check.verdict == Verdict.None || amount == 0) return 0;
+        payout = _pay(check, amount, pass);
     }
 
     // ----------------------------------------------------------------------------------------------
     // Internal
     // ----------------------------------------------------------------------------------------------
 
+    /// @dev Records the verdict in one write and passes it to the escrow.
     function _decide(uint256 jobId, Check memory check, uint256 bondPosted, bool passed) private {
         (uint96 passTotal, uint96 failTotal) = (check.passTotal, check.failTotal);
         (uint96 winners, uint96 losers) = passed ? (passTotal, failTotal) : (failTotal, passTotal);
-        Check storage stored = _checks[jobId];
-        if (winners == 0 && losers != 0) {
+        bool void = winners == 0 && losers != 0;
+        if (void) {
             // Nobody backed the winning side: there is nobody to pay, so every stake goes back.
-            stored.verdict = Verdict.Void;
-            emit CheckVoided(jobId);
+            check.verdict = Verdict.Void;
         } else {
-            (stored.passTotal, stored.failTotal, stored.verdict) =
+            (check.passTotal, check.failTotal, check.verdict) =
                 (winners, losers, passed ? Verdict.Pass : Verdict.Fail);
         }
+        _storeCheck(jobId, check);
+        if (void) emit CheckVoided(jobId);
         bytes32 reason = keccak256(abi.encode(jobId, passed, passTotal, failTotal, bondPosted));
         emit CheckSettled(jobId, passed, passTotal, failTotal, bondPosted, reason);
         if (passed) escrow.complete(jobId, reason);
@@ -301,46 +311,46 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     }
 
     function _claim(uint256 jobId, address to) private returns (uint256 payout) {
-        Check memory check = _checks[jobId];
+        Check memory check = _loadCheck(jobId);
         if (check.verdict == Verdict.None) revert EvaluatorNotSettled(jobId);
-        Stake memory position = _stakes[jobId][msg.sender];
-        if (position.amount == 0) revert EvaluatorNothingToClaim(jobId, msg.sender);
-        Check memory left;
-        (payout, left) = _payoutOf(check, position);
+        Stake storage position = _stakes[jobId][msg.sender];
+        (uint96 amount, bool pass, address token) = (position.amount, position.pass, position.token);
+        if (amount == 0) revert EvaluatorNothingToClaim(jobId, msg.sender);
+        payout = _pay(check, amount, pass);
 
         delete _stakes[jobId][msg.sender];
-        emit StakeClaimed(jobId, msg.sender, position.token, to, position.amount, payout);
+        emit StakeClaimed(jobId, msg.sender, token, to, amount, payout);
         if (payout == 0) return 0;
-        Check storage stored = _checks[jobId];
-        (stored.passTotal, stored.failTotal) = (left.passTotal, left.failTotal);
-        if (position.token == address(0)) {
+        _storeCheck(jobId, check);
+        if (token == address(0)) {
             (bool ok,) = to.call{value: payout}("");
             if (!ok) revert EvaluatorClaimFailed(to, payout);
         } else {
-            IERC20(position.token).safeTransfer(to, payout);
+            IERC20(token).safeTransfer(to, payout);
         }
     }
 
-    /// @dev What a position is paid, and the check's totals after paying it.
-    function _payoutOf(Check memory check, Stake memory position)
-        private
-        pure
-        returns (uint256 payout, Check memory left)
-    {
-        uint96 amount = position.amount;
-        left = check;
+    /// @dev What a stake of `amount` on `pass` is paid; takes it out of `check`'s totals (in memory).
+    function _pay(Check memory check, uint96 amount, bool pass) private pure returns (uint256 payout) {
         if (check.verdict == Verdict.Void) {
-            if (position.pass) left.passTotal -= amount;
-            else left.failTotal -= amount;
-            return (amount, left);
+            if (pass) check.passTotal -= amount;
+            else check.failTotal -= amount;
+            return amount;
         }
-        if (position.pass != (check.verdict == Verdict.Pass)) return (0, left);
+        if (pass != (check.verdict == Verdict.Pass)) return 0;
         // Winner: pro-rata share of the reward left, the last winner taking the remainder.
-        uint256 reward =
-            amount == check.passTotal ? check.failTotal : Math.mulDiv(amount, check.failTotal, check.passTotal);
-        left.passTotal = check.passTotal - amount;
-        left.failTotal = check.failTotal - uint96(reward);
-        return (amount + reward, left);
+        (uint96 winners, uint96 reward) = (check.passTotal, check.failTotal);
+        uint96 share = reward;
+        if (amount != winners) {
+            // Cannot overflow (a uint88 times a uint96) and `amount < winners`, so `share < reward`.
+            unchecked {
+                share = uint96(uint256(amount) * reward / winners);
+            }
+        }
+        // Checked: the totals cover every unclaimed winning stake and its share, an invariant worth a
+        // revert rather than a silent wrap if it ever broke.
+        (check.passTotal, check.failTotal) = (winners - amount, reward - share);
+        return uint256(amount) + share;
     }
 
     function _collect(address token, uint256 amount) private {
@@ -354,27 +364,68 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         }
     }
 
-    function _job(uint256 jobId) private view returns (IJobEscrow.Job memory job) {
-        job = escrow.getJob(jobId);
-        if (job.evaluator != address(this)) revert EvaluatorNotJobEvaluator(jobId);
+    /// @dev The job's check with defaults applied, once this contract knows it is the job's evaluator.
+    /// A check with a window is known: {configureJob} comes only from the escrow and only for the job's
+    /// own evaluator, and the first write of an unconfigured check stores the defaults, after this
+    /// function asked the escrow. So only a check with no window yet costs the question.
+    function _checkFor(uint256 jobId) private view returns (Check memory) {
+        Check memory check = _loadCheck(jobId);
+        if (check.window == 0) {
+            if (escrow.getJob(jobId).evaluator != address(this)) revert EvaluatorNotJobEvaluator(jobId);
+            _applyDefaults(check);
+        }
+        return check;
     }
 
-    function _checkOf(uint256 jobId) private view returns (Check memory check) {
-        check = _checks[jobId];
-        if (check.window == 0) {
-            check.window = uint24(defaultWindow);
-            check.minStakeBps = uint16(defaultMinStakeBps);
-            check.bondBps = uint16(defaultBondBps);
+    function _checkOf(uint256 jobId) private view returns (Check memory) {
+        Check memory check = _loadCheck(jobId);
+        if (check.window == 0) _applyDefaults(check);
+        return check;
+    }
+
+    function _applyDefaults(Check memory check) private view {
+        check.window = uint24(defaultWindow);
+        check.minStakeBps = uint16(defaultMinStakeBps);
+        check.bondBps = uint16(defaultBondBps);
+    }
+
+    function _loadCheck(uint256 jobId) private view returns (Check memory check) {
+        uint256 word = _checks[jobId];
+        check.passTotal = uint96(word);
+        check.failTotal = uint96(word >> 96);
+        check.window = uint24(word >> 192);
+        check.minStakeBps = uint16(word >> 216);
+        check.bondBps = uint16(word >> 232);
+        check.verdict = Verdict(uint8(word >> 248));
+    }
+
+    /// @dev One SSTORE, laid out as the {Check} struct's fields in order.
+    function _storeCheck(uint256 jobId, Check memory check) private {
+        _checks[jobId] = uint256(check.passTotal) | (uint256(check.failTotal) << 96)
+            | (uint256(check.window) << 192) | (uint256(check.minStakeBps) << 216)
+            | (uint256(check.bondBps) << 232) | (uint256(check.verdict) << 248);
+    }
+
+    /// @dev `submittedAt` comes from the escrow's uint40 and `window` is a uint24: no overflow.
+    function _closesAt(uint256 submittedAt, Check memory check) private pure returns (uint256) {
+        unchecked {
+            return submittedAt + check.window;
         }
     }
 
-    function _minStake(Check memory check, uint256 budget) private pure returns (uint256) {
-        uint256 minStake = budget * check.minStakeBps / 10_000;
-        return minStake == 0 ? 1 : minStake;
+    /// @dev Budgets are at most a uint96 in the escrow and basis points a uint16: no overflow.
+    function _minStake(Check memory check, uint256 budget) private pure returns (uint256 minStake) {
+        unchecked {
+            minStake = budget * check.minStakeBps / 10_000;
+        }
+        if (minStake == 0) minStake = 1;
     }
 
+    /// @dev As {_minStake}: no overflow.
     function _bond(Check memory check, uint256 budget) private pure returns (uint256) {
-        return budget * check.bondBps / 10_000;
+        unchecked {
+            return budget * check.bondBps / 10_000;
+        }
     }
 
     function _validateConfig(uint256 window, uint256 minStakeBps, uint256 bondBps) private pure {

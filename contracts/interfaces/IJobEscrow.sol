@@ -53,6 +53,12 @@ interface IJobEscrow {
 
     function getJob(uint256 jobId) external view returns (Job memory);
 
+    /// @notice The part of a job an evaluator contract reads on every call, cheaper than {getJob}.
+    function getJobSummary(uint256 jobId)
+        external
+        view
+        returns (Status status, uint256 submittedAt, address client, address provider, address token, uint256 budget);
+
     function complete(uint256 jobId, bytes32 reason) external;
 
     function reject(uint256 jobId, bytes32 reason) external;
