@@ -23,6 +23,12 @@ export type ReadLogsParameters<abi extends Abi = Abi> = {
   address: Address | readonly Address[];
   /** The events to read: an ABI (its events are used) or a list of event items. One request serves them all. */
   events: abi;
+  /**
+   * Filters on the indexed arguments, by topic position after the event selector: `[jobIdTopic]`
+   * keeps logs whose first indexed argument matches; `[null, accountTopic]` the second. Each entry is one
+   * 32-byte topic, a list of alternatives, or null for any. Build topics with viem's `pad(toHex(x))`.
+   */
+  topics?: readonly (Hex | readonly Hex[] | null)[];
   /** First block, inclusive. */
   fromBlock: bigint;
   /** Last block, inclusive. Default: the latest block when the read starts. */
@@ -131,6 +137,7 @@ export async function* streamLogs<const abi extends Abi>(
   {
     address,
     events,
+    topics = [],
     fromBlock,
     toBlock,
     pageSize = 10_000,
@@ -161,7 +168,7 @@ export async function* streamLogs<const abi extends Abi>(
     const sizer = new PageSizer(BigInt(Math.max(1, Math.floor(pageSize))), targetLogsPerPage);
     const fetcher: RangeFetcher = {
       client,
-      filter: { address: filterAddress, topics: [decoder.selectors] },
+      filter: { address: filterAddress, topics: [decoder.selectors, ...topics] },
       sizer,
       stats,
       maxRetries,
@@ -253,7 +260,7 @@ type Slot<abi extends Abi> = {
 
 type RangeFetcher = {
   client: PublicClient;
-  filter: { address: Address | Address[]; topics: [Hex[]] };
+  filter: { address: Address | Address[]; topics: [Hex[], ...(Hex | readonly Hex[] | null)[]] };
   sizer: PageSizer;
   stats: Stats;
   maxRetries: number;
