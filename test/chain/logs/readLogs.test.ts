@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublicClient, custom, HttpRequestError, type Abi, type Hash, type Hex, type PublicClient } from "viem";
+import { createPublicClient, custom, HttpRequestError, pad, toHex, type Abi, type Hash, type Hex, type PublicClient } from "viem";
 import { readLogs, streamLogs, type DecodedLog } from "../../../src/chain/logs/readLogs.js";
 import { LogRangeRefusedError, LogReadFailedError } from "../../../src/errors/chain.js";
 import { NODE_KINDS } from "../../support/nodes.js";
@@ -117,6 +117,19 @@ describe.each(NODE_KINDS)("readLogs on %s", (kind) => {
   it("gives the same logs in one large page", async () => {
     const logs = await readLogs(chain.publicClient, { address: guildAddresses(chain), events: guildEvents, fromBlock });
     expect(logs.map(keyOf)).toEqual(expected);
+  });
+
+  it("filters on indexed arguments with `topics`, for every event at once", async () => {
+    const logs = await readLogs(chain.publicClient, {
+      address: guildAddresses(chain),
+      events: guildEvents,
+      topics: [pad(toHex(3n))],
+      fromBlock,
+      toBlock,
+      pageSize: 4,
+    });
+    expect(logs.map((log) => log.eventName)).toEqual(["JobCreated", "JobDetails", "BudgetSet", "JobFunded"]);
+    expect(logs.every((log) => "jobId" in log.args && log.args.jobId === 3n)).toBe(true);
   });
 
   it("streams contiguous pages in order and keeps at most `concurrency` pages requested or waiting", async () => {
