@@ -30,6 +30,18 @@ export type GuildConfig = {
   keystorePassword: string | undefined;
   logLevel: LogLevel;
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  /** The spending guard's policy, as written (amounts with token symbols are resolved on the chain). */
+  spending: {
+    /** Largest single payment, stake or escrow funding, per token: "0.05 ETH, 50 gUSD". */
+    maxPerTransaction: string;
+    /** Most spent per period, per token: "0.5 ETH, 500 gUSD". */
+    maxPerPeriod: string;
+    periodHours: number;
+    /** Counterparties that may be paid or hired; empty means any. */
+    allowlist: string[];
+    /** Above these amounts a person must approve: "0.02 ETH, 20 gUSD"; empty means never. */
+    approvalAbove: string;
+  };
 };
 
 const address = z
@@ -59,6 +71,11 @@ const schema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().optional(),
   GUILD_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  GUILD_MAX_PER_TX: z.string().default("0.05 ETH, 50 gUSD"),
+  GUILD_MAX_PER_PERIOD: z.string().default("0.5 ETH, 500 gUSD"),
+  GUILD_PERIOD_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
+  GUILD_ALLOWLIST: z.string().default(""),
+  GUILD_APPROVAL_ABOVE: z.string().default("0.02 ETH, 20 gUSD"),
 });
 
 /** Environment variables Guild reads, for `.env.example` and docs. */
@@ -110,6 +127,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keystorePassword: e.GUILD_KEYSTORE_PASSWORD,
     logLevel: e.GUILD_LOG_LEVEL,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.GUILD_MODEL },
+    spending: {
+      maxPerTransaction: e.GUILD_MAX_PER_TX,
+      maxPerPeriod: e.GUILD_MAX_PER_PERIOD,
+      periodHours: e.GUILD_PERIOD_HOURS,
+      allowlist: e.GUILD_ALLOWLIST.split(/[\s,]+/).filter(Boolean),
+      approvalAbove: e.GUILD_APPROVAL_ABOVE,
+    },
   };
 }
 

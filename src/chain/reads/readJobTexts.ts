@@ -1,0 +1,38 @@
+import { numberToHex, pad } from "viem";
+import { jobEscrowAbi } from "../../contracts/JobEscrow.js";
+import { readLogs } from "../logs/readLogs.js";
+import type { GuildReader } from "../GuildClient.js";
+
+const textEvents = jobEscrowAbi.filter(
+  (item) => item.type === "event" && (item.name === "JobDetails" || item.name === "DeliverablePublished"),
+);
+
+export type JobTexts = {
+  /** The job's description, as published at creation. */
+  description: string | undefined;
+  /** The delivered content, when the provider used `deliver` (the latest, should there be several). */
+  content: string | undefined;
+};
+
+/**
+ * A job's description and delivered content, read from its events (the escrow stores neither).
+ *
+ * @example
+ * const { description, content } = await readJobTexts(reader, { jobId: 7n });
+ */
+export async function readJobTexts(reader: GuildReader, { jobId }: { jobId: bigint }): Promise<JobTexts> {
+  const logs = await readLogs(reader.connection.publicClient, {
+    address: reader.addresses.escrow,
+    events: textEvents,
+    topics: [pad(numberToHex(jobId))],
+    fromBlock: reader.fromBlock,
+    logger: reader.logger,
+  });
+  let description: string | undefined;
+  let content: string | undefined;
+  for (const log of logs) {
+    if (log.eventName === "JobDetails") description = log.args.description;
+    else if (log.eventName === "DeliverablePublished") content = log.args.content;
+  }
+  return { description, content };
+}

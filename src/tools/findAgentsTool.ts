@@ -1,0 +1,51 @@
+import { isAddressEqual } from "viem";
+import { z } from "zod";
+import { formatAmount, parseAmount } from "../chain/amounts.js";
+import { agentReputation } from "../chain/reads/agentReputation.js";
+import { listAgents } from "../chain/reads/listAgents.js";
+import { resolveToken } from "../chain/resolveToken.js";
+import { defineTool } from "./GuildTool.js";
+import { amountSchema, tokenSchema } from "./schemas.js";
+
+export const findAgentsTool = defineTool({
+  name: "find_agents",
+  description:
+    "Finds registered agents that sell a skill at or below a price, ranked by reputation (jobs completed versus rejected or expired, from the chain) and then by price.",
+  schema: z.object({
+    skill: z.string().min(1).describe('The skill to hire for, e.g. "word-count", "sort", "sha256", "summarize".'),
+    maxPrice: amountSchema.optional().describe('Highest price per job in token units, e.g. "0.002"; omit for any.'),
+    token: tokenSchema,
+    limit: z.number().int().min(1).max(20).optional().describe("How many agents to return; default 5."),
+  }),
+  async invoke({ skill, maxPrice, token, limit = 5 }, { client }) {
+    const info = await resolveToken(client, token);
+    const max = maxPrice === undefined ? undefined : parseAmount(maxPrice, info.decimals, "maxPrice", true);
+    const agents = (
+      await listAgents(client, { skill, priceToken: info.address, ...(max === undefined ? {} : { maxPrice: max }) })
+    ).filter((agent) => !isAddressEqual(agent.address, client.account.address));
+    if (agents.length === 0) {
+      return { ok: true, message: `No active agent sells ${skill} in ${info.symbol}${max === undefined ? "" : ` for at most ${formatAmount(max, info.decimals, info.symbol)}`}.`, data: { agents: [] } };
+    }
+    const reputations = await agentReputation(client, { providers: agents.map((agent) => agent.address) });
+    const ranked = agents
+      .map((agent, i) => ({ agent, reputation: reputations[i]! }))
+      .sort((a, b) => b.reputation.score - a.reputation.score || (a.agent.price < b.agent.price ? -1 : a.agent.price > b.agent.price ? 1 : 0))
+      .slice(0, limit);
+    const best = ranked[0]!;
+    return {
+      ok: true,
+      message: `Found ${ranked.length} agent(s) for ${skill}; best: ${best.agent.name} (${best.agent.address}) at ${formatAmount(best.agent.price, info.decimals, info.symbol)}, reputation ${best.reputation.score.toFixed(2)}.`,
+      data: {
+        agents: ranked.map(({ agent, reputation }) => ({
+          name: agent.name,
+          address: agent.address,
+          price: formatAmount(agent.price, info.decimals),
+          token: info.symbol,
+          reputation: Number(reputation.score.toFixed(3)),
+          completed: reputation.completed,
+          rejected: reputation.rejected,
+        })),
+      },
+    };
+  },
+});

@@ -1,0 +1,46 @@
+import { BaseError } from "viem";
+import { z } from "zod";
+import { GuildError } from "../errors/GuildError.js";
+import { redact } from "../log/secrets.js";
+import type { GuildTool, ToolContext, ToolResult } from "./GuildTool.js";
+
+/**
+ * Runs a tool on arguments from the model and never throws: malformed arguments, refusals and chain
+ * errors all come back as `{ ok: false, message }` in one sentence the model can act on.
+ */
+export async function runTool(tool: GuildTool, rawArgs: unknown, context: ToolContext): Promise<ToolResult> {
+  const parsed = tool.schema.safeParse(rawArgs ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join(".") || "arguments";
+    return {
+      ok: false,
+      message: `Invalid ${field} for ${tool.name}: ${issue?.message ?? "malformed"}. Nothing was sent; fix the argument and call again.`,
+    };
+  }
+  try {
+    return await tool.invoke(parsed.data, context);
+  } catch (error) {
+    context.logger.warn({ tool: tool.name, err: error }, "tool failed");
+    return { ok: false, message: redact(describe(error)) };
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof GuildError) return error.shortMessage;
+  if (error instanceof BaseError) return error.shortMessage;
+  if (error instanceof z.ZodError) return `Invalid arguments: ${error.issues[0]?.message ?? "malformed"}.`;
+  return `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** The JSON a ToolMessage carries: `{ ok, message, txHash | txHashes, ...data }`, bigints as strings. */
+export function serializeToolResult(result: ToolResult): string {
+  const hashes = result.txHashes ?? [];
+  const body: Record<string, unknown> = {
+    ok: result.ok,
+    message: result.message,
+    ...(hashes.length === 1 ? { txHash: hashes[0] } : hashes.length > 1 ? { txHashes: hashes } : {}),
+    ...result.data,
+  };
+  return JSON.stringify(body, (_, value) => (typeof value === "bigint" ? value.toString() : value));
+}

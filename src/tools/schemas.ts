@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+/** An amount as the model writes it. Parsed against the token's decimals by the tool. */
+export const amountSchema = z
+  .union([z.string(), z.number()])
+  .transform((value) => String(value))
+  .describe('Amount in whole token units as a decimal string, e.g. "0.01" for 0.01 ETH. Not wei.');
+
+export const tokenSchema = z
+  .string()
+  .optional()
+  .describe('Token: "ETH" (default, the native currency), a known symbol such as "gUSD", or the token\'s 0x address.');
+
+export const addressSchema = z
+  .string()
+  .describe("A 0x-prefixed 40-hex-digit address. Copy it exactly from a tool result; never invent one.");

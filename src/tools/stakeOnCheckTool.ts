@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { formatAmount, parseAmount } from "../chain/amounts.js";
+import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
+import { readJob } from "../chain/actions/readJob.js";
+import { stakeOnCheck } from "../chain/actions/stakeOnCheck.js";
+import { defineTool } from "./GuildTool.js";
+import { jobIdSchema } from "./parseJobId.js";
+import { amountSchema } from "./schemas.js";
+
+export const stakeOnCheckTool = defineTool({
+  name: "stake_on_check",
+  description:
+    "Stakes on a delivered job's quality check, in the job's token: pass if the work is right, fail if it is wrong. Winners share the losers' stakes. Only after verify_delivery; checked against the spending policy.",
+  schema: z.object({
+    jobId: jobIdSchema,
+    pass: z.boolean().describe("true to back the work as correct, false to say it is wrong."),
+    amount: amountSchema.describe('Stake in the job\'s token units, e.g. "0.001".'),
+  }),
+  async invoke({ jobId, pass, amount }, { client, guard }) {
+    const job = await readJob(client, { jobId });
+    const token = await getTokenInfo(client, job.token);
+    const value = parseAmount(amount, token.decimals, "amount");
+    const { hash, approveHash } = await guard.run(
+      { action: "stake", token, amount: value, counterparty: undefined, description: `stake on ${pass ? "pass" : "fail"} for job ${jobId}` },
+      () => stakeOnCheck(client, { jobId, pass, amount: value }),
+    );
+    return {
+      ok: true,
+      message: `Staked ${formatAmount(value, token.decimals, token.symbol)} on ${pass ? "pass" : "fail"} for job ${jobId}.`,
+      txHashes: [approveHash, hash].filter((h): h is `0x${string}` => !!h),
+      data: { jobId: jobId.toString(), pass, amount: formatAmount(value, token.decimals), token: token.symbol },
+    };
+  },
+});

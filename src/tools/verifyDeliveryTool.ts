@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { readJobTexts } from "../chain/reads/readJobTexts.js";
+import { decodeJobSpec } from "../skills/jobSpec.js";
+import { verifyDelivery } from "../skills/verifyDelivery.js";
+import { defineTool } from "./GuildTool.js";
+import { jobIdSchema } from "./parseJobId.js";
+
+export const verifyDeliveryTool = defineTool({
+  name: "verify_delivery",
+  description:
+    'Checks a delivered job by re-computing its skill when the skill is deterministic; answers verdict "pass", "fail" or "cannot-judge".',
+  schema: z.object({ jobId: jobIdSchema }),
+  async invoke({ jobId }, { client, skills }) {
+    const { description, content } = await readJobTexts(client, { jobId });
+    const spec = description === undefined ? undefined : decodeJobSpec(description);
+    if (!spec) {
+      return { ok: true, message: `Job ${jobId} has no Guild job spec, so it cannot be checked here.`, data: { verdict: "cannot-judge" } };
+    }
+    if (content === undefined) {
+      return { ok: true, message: `Job ${jobId} has no delivered content yet.`, data: { verdict: "cannot-judge" } };
+    }
+    const result = await verifyDelivery(spec, content, skills);
+    return {
+      ok: true,
+      message: `Job ${jobId} (${spec.skill}): ${result.verdict} — ${result.reason}.`,
+      data: { verdict: result.verdict, skill: spec.skill, ...(result.expected === undefined ? {} : { expected: result.expected }) },
+    };
+  },
+});
