@@ -1,0 +1,108 @@
+import { join } from "node:path";
+import type { LocalAccount } from "viem";
+import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
+import { createGuildClient } from "../chain/createGuildClient.js";
+import type { GuildClient, GuildReader } from "../chain/GuildClient.js";
+import { createSpendingGuard, type SpendingGuard } from "../guard/createSpendingGuard.js";
+import type { Approver } from "../guard/approvers.js";
+import { fileNativePaymentLedger } from "../guard/nativePaymentLedger.js";
+import { loadSpendingPolicy } from "../guard/SpendingPolicy.js";
+import { createChatModel, type ChatModelProvider } from "../llm/createChatModel.js";
+import type { Logger } from "../log/createLogger.js";
+import { BUILTIN_SKILLS } from "../skills/builtinSkills.js";
+import { ALL_TOOLS } from "../tools/allTools.js";
+import type { GuildTool, ToolContext } from "../tools/GuildTool.js";
+import { runAgent, type RunAgentReturnType } from "./runAgent.js";
+import { systemPrompt } from "./systemPrompt.js";
+import { fileTranscript, type Transcript } from "./transcript.js";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+
+export type Agent = {
+  name: string;
+  client: GuildClient;
+  guard: SpendingGuard;
+  provider: ChatModelProvider;
+  modelDescription: string;
+  /** Runs one task through the LLM loop; the transcript goes under the agent's folder. */
+  ask: (task: string, options?: { transcript?: Transcript; maxSteps?: number }) => Promise<RunAgentReturnType & { transcriptPath: string | undefined }>;
+};
+
+export type CreateAgentParameters = {
+  config: GuildConfig;
+  logger: Logger;
+  reader: GuildReader;
+  name: string;
+  account: LocalAccount;
+  approver: Approver;
+  onProgress?: (message: string) => void;
+  /** Overrides the configured model (tests). */
+  model?: BaseChatModel;
+  tools?: GuildTool[];
+};
+
+/**
+ * Assembles an agent: its chain client, its spending guard (policy from configuration, spending counted
+ * from the chain), its chat model (OpenAI-compatible or the offline planner) and its tools.
+ *
+ * @example
+ * const agent = await createAgent({ config, logger, reader: guild, name: "alice", account, approver: terminalApprover() });
+ * const { answer } = await agent.ask("Report spending");
+ */
+export async function createAgent({
+  config,
+  logger,
+  reader,
+  name,
+  account,
+  approver,
+  onProgress,
+  model: modelOverride,
+  tools = ALL_TOOLS,
+}: CreateAgentParameters): Promise<Agent> {
+  const log = logger.child({ agent: name });
+  const client = createGuildClient({ ...reader, logger: log }, { account, timeoutMs: config.txTimeoutMs });
+  const agentDir = guildPaths(config.home).agent(name);
+  const policy = await loadSpendingPolicy(reader, config.spending, log);
+  const guard = createSpendingGuard({
+    reader,
+    account: account.address,
+    policy,
+    approver,
+    ledger: fileNativePaymentLedger(join(agentDir, "native-payments.jsonl")),
+    logger: log,
+  });
+  const chosen = modelOverride
+    ? { model: modelOverride, provider: "offline" as const, description: "injected model" }
+    : createChatModel({ config, logger: log });
+  const context: ToolContext = { client, guard, skills: BUILTIN_SKILLS, logger: log, ...(onProgress ? { onProgress } : {}) };
+  const prompt = systemPrompt({ name, address: account.address, chainId: reader.connection.chainId, policy });
+  return {
+    name,
+    client,
+    guard,
+    provider: chosen.provider,
+    modelDescription: chosen.description,
+    async ask(task, options = {}) {
+      const transcript = options.transcript ?? fileTranscript(join(agentDir, "transcripts"));
+      transcript.write({
+        type: "run",
+        task,
+        provider: chosen.provider,
+        agent: name,
+        address: account.address,
+        chainId: reader.connection.chainId,
+      });
+      const result = await runAgent({
+        task,
+        model: chosen.model,
+        tools,
+        context,
+        systemPrompt: prompt,
+        transcript,
+        logger: log,
+        ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}),
+      });
+      return { ...result, transcriptPath: transcript.path };
+    },
+  };
+}
