@@ -21,8 +21,11 @@ export async function runTool(tool: GuildTool, rawArgs: unknown, context: ToolCo
   try {
     return await tool.invoke(parsed.data, context);
   } catch (error) {
-    context.logger.warn({ tool: tool.name, err: error }, "tool failed");
-    return { ok: false, message: redact(describe(error)) };
+    const message = redact(describe(error));
+    // Refusals and reverts are expected answers; only surprises deserve a stack in the log.
+    if (error instanceof GuildError) context.logger.info({ tool: tool.name, error: error.name }, message);
+    else context.logger.warn({ tool: tool.name, err: error }, "tool failed unexpectedly");
+    return { ok: false, message };
   }
 }
 
