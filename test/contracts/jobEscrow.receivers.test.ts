@@ -191,11 +191,13 @@ describe("a reentrant native receiver", () => {
     expect(decodeRevert(revertData).errorName).toBe("ReentrancyGuardReentrantCall");
   }
 
-  it("as provider, cannot re-enter withdraw, claimRefund or reject while being paid; it is paid exactly once", async () => {
+  it("as provider, cannot re-enter withdraw, claimRefund, reject or complete while being paid; it is paid exactly once", async () => {
     const mock = await f.deployReceiver();
-    // A refundable job and a job the mock evaluates, both reachable only by re-entering.
+    // A refundable job and two jobs the mock evaluates, reachable only by re-entering.
     const { jobId: expired, terms } = await createFundedJob(f, { expiredAt: (await f.now()) + 300n, budget: 1_000n });
     const { jobId: judged } = await createFundedJob(f, { evaluator: mock.address, budget: 2_000n });
+    const { jobId: approved } = await createFundedJob(f, { evaluator: mock.address, budget: 3_000n });
+    await f.tx(f.escrowAs(f.provider).write.deliver([approved, "done"]));
     await f.setNextTimestamp(terms.expiredAt);
     await f.mine();
     const escrowBefore = await f.balanceOf(NATIVE, f.addresses.escrow);
@@ -204,6 +206,7 @@ describe("a reentrant native receiver", () => {
       escrowData({ abi: jobEscrowAbi, functionName: "withdraw", args: [NATIVE] }),
       escrowData({ abi: jobEscrowAbi, functionName: "claimRefund", args: [expired] }),
       escrowData({ abi: jobEscrowAbi, functionName: "reject", args: [judged, zeroHash] }),
+      escrowData({ abi: jobEscrowAbi, functionName: "complete", args: [approved, zeroHash] }),
     ];
     let paid = 0n;
     for (const callback of callbacks) {
@@ -219,6 +222,7 @@ describe("a reentrant native receiver", () => {
     expect(await f.balanceOf(NATIVE, f.addresses.escrow)).toBe(escrowBefore);
     expect(await statusOf(f, expired)).toBe(Status.Funded);
     expect(await statusOf(f, judged)).toBe(Status.Funded);
+    expect(await statusOf(f, approved)).toBe(Status.Submitted);
   });
 
   it("as client, cannot re-enter claimRefund or fund while being refunded", async () => {
