@@ -3,6 +3,7 @@ import { z } from "zod";
 import { formatAmount } from "../chain/amounts.js";
 import { claimStake } from "../chain/actions/claimStake.js";
 import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
+import { readJob } from "../chain/actions/readJob.js";
 import { withdrawCredits } from "../chain/actions/withdrawCredits.js";
 import { readLogs } from "../chain/logs/readLogs.js";
 import { stakedEvaluatorAbi } from "../contracts/StakedEvaluator.js";
@@ -20,8 +21,10 @@ export const claimRewardsTool = defineTool({
     const me = client.account.address;
     const reader = client.connection.publicClient;
     let jobIds: bigint[];
-    if (jobId !== undefined) jobIds = [jobId];
-    else {
+    if (jobId !== undefined) {
+      await readJob(client, { jobId }); // "Job N does not exist." rather than "nothing to claim"
+      jobIds = [jobId];
+    } else {
       const logs = await readLogs(reader, {
         address: client.addresses.evaluator,
         events: stakedEvent,
@@ -39,8 +42,9 @@ export const claimRewardsTool = defineTool({
       const check = await reader.readContract({ address: client.addresses.evaluator, abi: stakedEvaluatorAbi, functionName: "getCheck", args: [id] });
       if (check.verdict === 0) continue;
       const claimed = await claimStake(client, { jobId: id });
+      const info = await getTokenInfo(client, (await readJob(client, { jobId: id })).token);
       hashes.push(claimed.hash);
-      lines.push(`job ${id}: ${claimed.amount === 0n ? "stake lost" : `got ${claimed.amount} base units back`}`);
+      lines.push(`job ${id}: ${claimed.amount === 0n ? "stake lost" : `got ${formatAmount(claimed.amount, info.decimals, info.symbol)} back`}`);
     }
     for (const token of [zeroAddress, ...(client.addresses.testToken ? [client.addresses.testToken] : [])]) {
       const withdrawn = await withdrawCredits(client, { token });

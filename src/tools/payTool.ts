@@ -3,6 +3,7 @@ import { formatAmount, parseAmount } from "../chain/amounts.js";
 import { sendPayment } from "../chain/actions/sendPayment.js";
 import { parseAddress } from "../chain/parseAddress.js";
 import { resolveToken } from "../chain/resolveToken.js";
+import { TransactionTimeoutError } from "../errors/transaction.js";
 import { defineTool } from "./GuildTool.js";
 import { addressSchema, amountSchema, tokenSchema } from "./schemas.js";
 
@@ -23,9 +24,15 @@ export const payTool = defineTool({
     const { hash } = await guard.run(
       { action: "pay", token: info, amount: value, counterparty: payee, description: `direct payment to ${payee}` },
       async () => {
-        const sent = await sendPayment(client, { to: payee, token: info.address, amount: value });
-        if (info.native) guard.ledger.record(sent.hash);
-        return sent;
+        try {
+          const sent = await sendPayment(client, { to: payee, token: info.address, amount: value });
+          if (info.native) guard.ledger.record(sent.hash);
+          return sent;
+        } catch (error) {
+          // Sent but unconfirmed: it may still be mined, so the period must count it.
+          if (info.native && error instanceof TransactionTimeoutError) guard.ledger.record(error.hash);
+          throw error;
+        }
       },
     );
     return { ok: true, message: `Paid ${shown} to ${payee}.`, txHashes: [hash], data: { to: payee, amount: formatAmount(value, info.decimals), token: info.symbol } };

@@ -1,12 +1,15 @@
 import { BaseError } from "viem";
 import { z } from "zod";
 import { GuildError } from "../errors/GuildError.js";
+import { SpendingRefusedError } from "../errors/guard.js";
 import { redact } from "../log/secrets.js";
 import type { GuildTool, ToolContext, ToolResult } from "./GuildTool.js";
 
 /**
  * Runs a tool on arguments from the model and never throws: malformed arguments, refusals and chain
- * errors all come back as `{ ok: false, message }` in one sentence the model can act on.
+ * errors all come back as `{ ok: false, message }` in one sentence the model can act on. A thrown error
+ * also leaves its class in `data.error`, and a spending refusal its rule in `data.refusedBy`, so callers
+ * (transcripts, `guild ask`'s exit code) can tell a refusal from a failure without reading the sentence.
  */
 export async function runTool(tool: GuildTool, rawArgs: unknown, context: ToolContext): Promise<ToolResult> {
   const parsed = tool.schema.safeParse(rawArgs ?? {});
@@ -25,7 +28,9 @@ export async function runTool(tool: GuildTool, rawArgs: unknown, context: ToolCo
     // Refusals and reverts are expected answers; only surprises deserve a stack in the log.
     if (error instanceof GuildError) context.logger.info({ tool: tool.name, error: error.name }, message);
     else context.logger.warn({ tool: tool.name, err: error }, "tool failed unexpectedly");
-    return { ok: false, message };
+    const data: Record<string, unknown> = { error: error instanceof Error ? error.name : "Error" };
+    if (error instanceof SpendingRefusedError) data.refusedBy = error.rule;
+    return { ok: false, message, data };
   }
 }
 

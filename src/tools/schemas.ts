@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /** An amount as the model writes it. Parsed against the token's decimals by the tool. */
 export const amountSchema = z
-  .union([z.string(), z.number()])
+  .union([z.string(), z.number()], { error: 'expected an amount as a decimal string, such as "0.01"' })
   .transform((value) => String(value))
   .describe('Amount in whole token units as a decimal string, e.g. "0.01" for 0.01 ETH. Not wei.');
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readJob } from "../chain/actions/readJob.js";
 import { readJobTexts } from "../chain/reads/readJobTexts.js";
 import { decodeJobSpec } from "../skills/jobSpec.js";
 import { verifyDelivery } from "../skills/verifyDelivery.js";
@@ -11,13 +12,15 @@ export const verifyDeliveryTool = defineTool({
     'Checks a delivered job by re-computing its skill when the skill is deterministic; answers verdict "pass", "fail" or "cannot-judge".',
   schema: z.object({ jobId: jobIdSchema }),
   async invoke({ jobId }, { client, skills }) {
+    // Throws "Job N does not exist." for an unknown id, instead of answering that it has no spec.
+    const job = await readJob(client, { jobId });
     const { description, content } = await readJobTexts(client, { jobId });
     const spec = description === undefined ? undefined : decodeJobSpec(description);
     if (!spec) {
       return { ok: true, message: `Job ${jobId} has no Guild job spec, so it cannot be checked here.`, data: { verdict: "cannot-judge" } };
     }
     if (content === undefined) {
-      return { ok: true, message: `Job ${jobId} has no delivered content yet.`, data: { verdict: "cannot-judge" } };
+      return { ok: true, message: `Job ${jobId} is ${job.status} and has no delivered content yet.`, data: { verdict: "cannot-judge", status: job.status } };
     }
     const result = await verifyDelivery(spec, content, skills);
     return {
