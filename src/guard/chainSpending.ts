@@ -36,7 +36,9 @@ export async function spentSince(
     const key = getAddress(token);
     spent.set(key, (spent.get(key) ?? 0n) + amount);
   };
-  const latest = await client.getBlockNumber();
+  // Uncached: viem reuses a block number for a polling interval, and a spend mined just before this
+  // check (the previous call in the guard's queue) must be inside the range read.
+  const latest = await client.getBlockNumber({ cacheTime: 0 });
   if (fromBlock <= latest) {
     const erc20 = tokens.filter((token) => token !== zeroAddress);
     const [funded, stakes, transfers] = await Promise.all([

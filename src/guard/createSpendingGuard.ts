@@ -24,7 +24,9 @@ export type SpendRequest = {
  * Checks every value-moving action against the agent's policy before anything is sent, whatever the
  * model says: the per-transaction cap, the per-period cap (counting what the chain shows was spent in
  * the period, plus what is in flight), the counterparty allowlist, and a person's approval above a
- * threshold. Actions run one at a time, so two concurrent calls cannot both fit under one cap.
+ * threshold. Actions run one at a time per account and chain, across every guard of this process, so
+ * two concurrent calls cannot both fit under one cap (other processes spending from the same wallet are
+ * only seen once their transactions are on the chain).
  */
 export type SpendingGuard = {
   policy: SpendingPolicy;
@@ -46,6 +48,10 @@ export type CreateSpendingGuardParameters = {
   now?: () => Promise<bigint>;
 };
 
+// One queue per chain and account, shared by every guard in the process (two agents built on one wallet,
+// the daemon and a command): a check and the spending it allows run before the next check reads the chain.
+const queues = new Map<string, Promise<unknown>>();
+
 /**
  * @example
  * const guard = createSpendingGuard({ reader, account, policy, approver: terminalApprover(), ledger, logger });
@@ -61,7 +67,7 @@ export function createSpendingGuard({
   now,
 }: CreateSpendingGuardParameters): SpendingGuard {
   const log = logger.child({ module: "guard" });
-  let queue: Promise<unknown> = Promise.resolve();
+  const queueKey = `${reader.connection.chainId}:${getAddress(account)}`;
   const clock =
     now ?? (async () => (await reader.connection.publicClient.getBlock({ blockTag: "latest" })).timestamp);
 
@@ -122,8 +128,13 @@ export function createSpendingGuard({
         await authorize(request);
         return action();
       };
-      const result = queue.then(task, task);
-      queue = result.catch(() => undefined);
+      const result = (queues.get(queueKey) ?? Promise.resolve()).then(task, task);
+      const tail = result.catch(() => undefined);
+      queues.set(queueKey, tail);
+      // Forget the queue once it drains, so the map does not grow with every account ever used.
+      void tail.then(() => {
+        if (queues.get(queueKey) === tail) queues.delete(queueKey);
+      });
       return result;
     },
   };
