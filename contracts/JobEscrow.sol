@@ -94,7 +94,8 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
 
     /// @dev Three slots for a native job; `token` takes a fourth only for ERC-20 jobs (`hasToken`), so
     /// native jobs never touch it. Slot 0 holds all that {deliver} and {submit} need; slot 1 adds what
-    /// funding and {getJobSummary} need. `expiredAt` is never 0 for a created job: it marks existence.
+    /// funding and {jobForEvaluator} need. `expiredAt` is never 0 for a created job: it marks existence.
+    /// `evaluationPeriod` 0 stands for {defaultEvaluationPeriod}.
     struct JobRecord {
         address provider;
         uint40 expiredAt;
@@ -194,12 +195,17 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     /// @notice Completes a Submitted job and pays the provider. Evaluator only.
     /// Emits {JobCompleted} and {PaymentReleased} (and {PayoutCredited} if the provider refuses it).
     function complete(uint256 jobId, bytes32 reason) external nonReentrant {
-        JobRecord storage job = _existing(jobId);
+        JobRecord storage job = _jobs[jobId];
+        // Slot 0 read once, into locals, before the checks (each check is a branch the optimizer does
+        // not carry loaded values across).
+        (uint256 expiredAt, Status status, address provider, bool hasToken) =
+            (job.expiredAt, job.status, job.provider, job.hasToken);
+        if (expiredAt == 0) revert EscrowJobNotFound(jobId);
         if (msg.sender != job.evaluator) revert EscrowUnauthorized(jobId, msg.sender);
-        if (job.status != Status.Submitted) revert EscrowWrongStatus(jobId, job.status);
+        if (status != Status.Submitted) revert EscrowWrongStatus(jobId, status);
         job.status = Status.Completed;
         emit JobCompleted(jobId, msg.sender, reason);
-        (address provider, address token, uint256 budget) = (job.provider, _tokenOf(job), job.budget);
+        (address token, uint256 budget) = (hasToken ? job.token : address(0), job.budget);
         emit PaymentReleased(jobId, provider, token, budget);
         _payout(jobId, provider, token, budget);
     }
@@ -250,7 +256,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
             budget: job.budget,
             expiredAt: job.expiredAt,
             submittedAt: job.submittedAt,
-            evaluationPeriod: job.evaluationPeriod,
+            evaluationPeriod: _evaluationPeriodOf(job),
             parentJobId: job.parentJobId,
             status: job.status
         });
@@ -258,13 +264,27 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
 
     /// @notice What an evaluator contract reads on every call, for less gas than {getJob}: two storage
     /// slots for a native job, three for an ERC-20 job. Reverts with {EscrowJobNotFound} like {getJob}.
-    function getJobSummary(uint256 jobId)
+    /// @dev The dispatcher compares selectors in ascending order; the names of this view and
+    /// {jobEvaluator} give them the second and third selectors, as the calls an evaluator makes most.
+    function jobForEvaluator(uint256 jobId)
         external
         view
         returns (Status status, uint256 submittedAt, address client, address provider, address token, uint256 budget)
     {
+        JobRecord storage job = _jobs[jobId];
+        uint256 expiredAt;
+        bool hasToken;
+        (expiredAt, status, submittedAt, provider, hasToken) =
+            (job.expiredAt, job.status, job.submittedAt, job.provider, job.hasToken);
+        if (expiredAt == 0) revert EscrowJobNotFound(jobId);
+        (client, token, budget) = (job.client, hasToken ? job.token : address(0), job.budget);
+    }
+
+    /// @notice Who evaluates a job and how long it has after submission (one storage slot), for
+    /// evaluator contracts. Reverts with {EscrowJobNotFound} like {getJob}.
+    function jobEvaluator(uint256 jobId) external view returns (address evaluator, uint256 evaluationPeriod) {
         JobRecord storage job = _existing(jobId);
-        return (job.status, job.submittedAt, job.client, job.provider, _tokenOf(job), job.budget);
+        return (job.evaluator, _evaluationPeriodOf(job));
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -377,6 +397,8 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         if (evaluationPeriod > MAX_EVALUATION_PERIOD) {
             revert EscrowEvaluationPeriodTooLong(evaluationPeriod, MAX_EVALUATION_PERIOD);
         }
+        // A job that takes the default stores 0 and resolves it on read: one field less to write.
+        uint256 storedPeriod = evaluationPeriod;
         if (evaluationPeriod == 0) evaluationPeriod = defaultEvaluationPeriod;
         if (parentJobId != 0) _checkParent(parentJobId);
 
@@ -384,16 +406,15 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         unchecked {
             jobId = ++_jobCount;
         }
+        // Fields left at zero (status Open, no parent, native) are not written: fewer SSTOREs.
         JobRecord storage job = _jobs[jobId];
-        job.provider = provider;
-        job.expiredAt = uint40(expiredAt);
-        job.hasToken = token != address(0);
+        (job.provider, job.expiredAt) = (provider, uint40(expiredAt));
         job.client = msg.sender;
         job.evaluator = evaluator;
-        job.evaluationPeriod = uint32(evaluationPeriod);
+        if (storedPeriod != 0) job.evaluationPeriod = uint32(storedPeriod);
         // Fits: a parent exists (checked above), so its id is at most `_jobCount`, a uint64.
-        job.parentJobId = uint64(parentJobId);
-        if (token != address(0)) job.token = token;
+        if (parentJobId != 0) job.parentJobId = uint64(parentJobId);
+        if (token != address(0)) (job.hasToken, job.token) = (true, token);
         emit JobCreated(jobId, msg.sender, provider, evaluator, expiredAt);
         emit JobDetails(jobId, parentJobId, token, evaluationPeriod, description);
     }
@@ -424,12 +445,14 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     }
 
     function _submit(uint256 jobId, bytes32 deliverable) private {
-        JobRecord storage job = _existing(jobId);
-        if (msg.sender != job.provider) revert EscrowUnauthorized(jobId, msg.sender);
-        if (job.status != Status.Funded) revert EscrowWrongStatus(jobId, job.status);
-        if (block.timestamp >= job.expiredAt) revert EscrowJobExpired(jobId, job.expiredAt);
-        job.status = Status.Submitted;
-        job.submittedAt = uint40(block.timestamp);
+        JobRecord storage job = _jobs[jobId];
+        // Everything here is in slot 0: one read, one write.
+        (uint256 expiredAt, Status status, address provider) = (job.expiredAt, job.status, job.provider);
+        if (expiredAt == 0) revert EscrowJobNotFound(jobId);
+        if (msg.sender != provider) revert EscrowUnauthorized(jobId, msg.sender);
+        if (status != Status.Funded) revert EscrowWrongStatus(jobId, status);
+        if (block.timestamp >= expiredAt) revert EscrowJobExpired(jobId, expiredAt);
+        (job.status, job.submittedAt) = (Status.Submitted, uint40(block.timestamp));
         emit JobSubmitted(jobId, msg.sender, deliverable);
     }
 
@@ -473,13 +496,19 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     function _refundableAt(JobRecord storage job) private view returns (uint256) {
         uint256 expiredAt = job.expiredAt;
         if (job.status != Status.Submitted) return expiredAt;
-        uint256 evaluationEnds = uint256(job.submittedAt) + job.evaluationPeriod;
+        uint256 evaluationEnds = uint256(job.submittedAt) + _evaluationPeriodOf(job);
         return evaluationEnds > expiredAt ? evaluationEnds : expiredAt;
     }
 
     function _existing(uint256 jobId) private view returns (JobRecord storage job) {
         job = _jobs[jobId];
         if (job.expiredAt == 0) revert EscrowJobNotFound(jobId);
+    }
+
+    /// @dev 0 stored means the contract's default.
+    function _evaluationPeriodOf(JobRecord storage job) private view returns (uint256) {
+        uint256 evaluationPeriod = job.evaluationPeriod;
+        return evaluationPeriod == 0 ? defaultEvaluationPeriod : evaluationPeriod;
     }
 
     /// @dev The job's token; native jobs (`hasToken` false) do not read its slot.

@@ -26,6 +26,7 @@ import {IJobEscrow, IJobEvaluator} from "./interfaces/IJobEscrow.sol";
 /// @dev One storage slot per job (config, totals and verdict) and one per staker.
 contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+    using CheckFields for Check;
 
     // ----------------------------------------------------------------------------------------------
     // Errors
@@ -86,18 +87,15 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         Void
     }
 
-    /// @dev One slot. `window == 0`: not configured, the defaults apply. The totals are the pass and fail
-    /// stakes until a Pass or Fail verdict; from then on `passTotal` holds the winners' stake not yet
-    /// claimed and `failTotal` the reward (the losing side) not yet paid. Under a Void verdict they hold
-    /// what is left of each side.
-    struct Check {
-        uint96 passTotal;
-        uint96 failTotal;
-        uint24 window;
-        uint16 minStakeBps;
-        uint16 bondBps;
-        Verdict verdict;
-    }
+    /// @dev A job's check, packed into one word and read and written through {CheckFields}, so that it
+    /// costs one SLOAD and one SSTORE and lives on the stack (the compiler splits a struct's write into
+    /// several SSTOREs and copies structs through memory). Fields from the lowest bit: `passTotal` (96
+    /// bits), `failTotal` (96), `window` (24), `minStakeBps` (16), `bondBps` (16), `verdict` (8).
+    /// `window == 0`: not configured, the defaults apply. The totals are the pass and fail stakes until a
+    /// Pass or Fail verdict; from then on `passTotal` holds the winners' stake not yet claimed and
+    /// `failTotal` the reward (the losing side) not yet paid. Under a Void verdict they hold what is left
+    /// of each side.
+    type Check is uint256;
 
     /// @dev One slot per staker and job; the token is kept so claims need not ask the escrow.
     struct Stake {
@@ -132,9 +130,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// @notice Bond of jobs that set none, in basis points of the budget.
     uint256 public immutable defaultBondBps;
 
-    /// @dev Each job's {Check}, packed into one word by {_storeCheck}: the compiler would split a
-    /// struct write into several SSTOREs.
-    mapping(uint256 jobId => uint256 packedCheck) private _checks;
+    mapping(uint256 jobId => Check) private _checks;
     mapping(uint256 jobId => mapping(address staker => Stake)) private _stakes;
 
     constructor(IJobEscrow escrow_, uint256 defaultWindow_, uint256 defaultMinStakeBps_, uint256 defaultBondBps_) {
@@ -159,19 +155,9 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         (uint256 window, uint256 minStakeBps, uint256 bondBps) = abi.decode(data, (uint256, uint256, uint256));
         if (window == 0) window = defaultWindow;
         _validateConfig(window, minStakeBps, bondBps);
-        uint256 evaluationPeriod = escrow.getJob(jobId).evaluationPeriod;
+        (, uint256 evaluationPeriod) = escrow.jobEvaluator(jobId);
         if (window >= evaluationPeriod) revert EvaluatorWindowTooLong(window, evaluationPeriod);
-        _storeCheck(
-            jobId,
-            Check({
-                passTotal: 0,
-                failTotal: 0,
-                window: uint24(window),
-                minStakeBps: uint16(minStakeBps),
-                bondBps: uint16(bondBps),
-                verdict: Verdict.None
-            })
-        );
+        _checks[jobId] = CheckFields.pack(0, 0, uint24(window), uint16(minStakeBps), uint16(bondBps), Verdict.None);
         emit CheckConfigured(jobId, window, minStakeBps, bondBps);
     }
 
@@ -181,10 +167,10 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// Emits {Staked}.
     function stake(uint256 jobId, bool pass, uint256 amount) external payable nonReentrant {
         (IJobEscrow.Status status, uint256 submittedAt, address client, address provider, address token, uint256 budget)
-        = escrow.getJobSummary(jobId);
-        Check memory check = _checkFor(jobId);
+        = escrow.jobForEvaluator(jobId);
+        Check check = _knownCheck(jobId);
         if (status != IJobEscrow.Status.Submitted) revert EvaluatorJobNotSubmitted(jobId, status);
-        if (check.verdict != Verdict.None) revert EvaluatorAlreadySettled(jobId);
+        if (check.verdict() != Verdict.None) revert EvaluatorAlreadySettled(jobId);
         uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp >= closesAt) revert EvaluatorWindowClosed(jobId, closesAt);
         if (msg.sender == client) revert EvaluatorClientCannotStake(jobId);
@@ -196,13 +182,14 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         uint256 total = previous + amount;
         uint256 minStake = _minStake(check, budget);
         if (amount == 0 || total < minStake) revert EvaluatorStakeTooSmall(jobId, total, minStake);
-        uint256 sideTotal = (pass ? check.passTotal : check.failTotal) + amount;
+        (uint96 passTotal, uint96 failTotal) = (check.passTotal(), check.failTotal());
+        uint256 sideTotal = (pass ? passTotal : failTotal) + amount;
         if (total > type(uint88).max || sideTotal > type(uint96).max) revert EvaluatorStakeTooLarge(jobId, total);
 
         (position.amount, position.pass, position.token) = (uint88(total), pass, token);
-        if (pass) check.passTotal = uint96(sideTotal);
-        else check.failTotal = uint96(sideTotal);
-        _storeCheck(jobId, check);
+        _checks[jobId] = pass
+            ? check.withTotals(uint96(sideTotal), failTotal)
+            : check.withTotals(passTotal, uint96(sideTotal));
         emit Staked(jobId, msg.sender, token, pass, amount);
         _collect(token, amount);
     }
@@ -212,12 +199,11 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// Emits {CheckSettled} or {CheckVoided}.
     function settle(uint256 jobId) external nonReentrant {
         (IJobEscrow.Status status, uint256 submittedAt,, address provider,, uint256 budget) =
-            escrow.getJobSummary(jobId);
-        Check memory check = _checkFor(jobId);
-        if (check.verdict != Verdict.None) revert EvaluatorAlreadySettled(jobId);
+            escrow.jobForEvaluator(jobId);
+        Check check = _knownCheck(jobId);
+        if (check.verdict() != Verdict.None) revert EvaluatorAlreadySettled(jobId);
         if (status == IJobEscrow.Status.Expired) {
-            check.verdict = Verdict.Void;
-            _storeCheck(jobId, check);
+            _checks[jobId] = check.withVerdict(Verdict.Void);
             emit CheckVoided(jobId);
             return;
         }
@@ -226,7 +212,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         if (block.timestamp < closesAt) revert EvaluatorWindowOpen(jobId, closesAt);
 
         uint256 bondPosted = _stakes[jobId][provider].amount;
-        bool passed = bondPosted >= _bond(check, budget) && check.passTotal >= check.failTotal;
+        bool passed = bondPosted >= _bond(check, budget) && check.passTotal() >= check.failTotal();
         _decide(jobId, check, bondPosted, passed);
     }
 
@@ -234,12 +220,12 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// Pass stakers (the provider's bond among them) get their stakes back.
     /// Emits {CheckSettled}.
     function approve(uint256 jobId) external nonReentrant {
-        (IJobEscrow.Status status,, address client, address provider,,) = escrow.getJobSummary(jobId);
-        Check memory check = _checkFor(jobId);
+        (IJobEscrow.Status status,, address client, address provider,,) = escrow.jobForEvaluator(jobId);
+        Check check = _knownCheck(jobId);
         if (msg.sender != client) revert EvaluatorUnauthorized(jobId, msg.sender);
         if (status != IJobEscrow.Status.Submitted) revert EvaluatorJobNotSubmitted(jobId, status);
-        if (check.verdict != Verdict.None) revert EvaluatorAlreadySettled(jobId);
-        if (check.failTotal != 0) revert EvaluatorFailStakePresent(jobId, check.failTotal);
+        if (check.verdict() != Verdict.None) revert EvaluatorAlreadySettled(jobId);
+        if (check.failTotal() != 0) revert EvaluatorFailStakePresent(jobId, check.failTotal());
         _decide(jobId, check, _stakes[jobId][provider].amount, true);
     }
 
@@ -259,15 +245,16 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// @notice The job's check with defaults applied. Amounts are resolved against the job's budget.
     /// Once a Pass or Fail verdict is in, the totals are what remains to be claimed (see {Check}).
     function getCheck(uint256 jobId) external view returns (CheckView memory) {
-        Check memory check = _checkOf(jobId);
-        (,,,,, uint256 budget) = escrow.getJobSummary(jobId);
+        Check check = _checks[jobId];
+        if (check.window() == 0) check = _withDefaults(check);
+        (,,,,, uint256 budget) = escrow.jobForEvaluator(jobId);
         return CheckView({
-            window: check.window,
+            window: check.window(),
             minStake: _minStake(check, budget),
             bond: _bond(check, budget),
-            passTotal: check.passTotal,
-            failTotal: check.failTotal,
-            verdict: check.verdict
+            passTotal: check.passTotal(),
+            failTotal: check.failTotal(),
+            verdict: check.verdict()
         });
     }
 
@@ -279,11 +266,11 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
 
     /// @notice What {claim} would pay `staker` now (0 before settlement or for a losing stake).
     function claimable(uint256 jobId, address staker) external view returns (uint256 payout) {
-        Check memory check = _loadCheck(jobId);
+        Check check = _checks[jobId];
         Stake storage position = _stakes[jobId][staker];
         (uint96 amount, bool pass) = (position.amount, position.pass);
-        if (check.verdict == Verdict.None || amount == 0) return 0;
-        payout = _pay(check, amount, pass);
+        if (check.verdict() == Verdict.None || amount == 0) return 0;
+        (payout,) = _payoutOf(check, amount, pass);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -291,18 +278,14 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     // ----------------------------------------------------------------------------------------------
 
     /// @dev Records the verdict in one write and passes it to the escrow.
-    function _decide(uint256 jobId, Check memory check, uint256 bondPosted, bool passed) private {
-        (uint96 passTotal, uint96 failTotal) = (check.passTotal, check.failTotal);
+    function _decide(uint256 jobId, Check check, uint256 bondPosted, bool passed) private {
+        (uint96 passTotal, uint96 failTotal) = (check.passTotal(), check.failTotal());
         (uint96 winners, uint96 losers) = passed ? (passTotal, failTotal) : (failTotal, passTotal);
+        // Nobody backed the winning side: there is nobody to pay, so every stake goes back.
         bool void = winners == 0 && losers != 0;
-        if (void) {
-            // Nobody backed the winning side: there is nobody to pay, so every stake goes back.
-            check.verdict = Verdict.Void;
-        } else {
-            (check.passTotal, check.failTotal, check.verdict) =
-                (winners, losers, passed ? Verdict.Pass : Verdict.Fail);
-        }
-        _storeCheck(jobId, check);
+        _checks[jobId] = void
+            ? check.withVerdict(Verdict.Void)
+            : check.withTotals(winners, losers).withVerdict(passed ? Verdict.Pass : Verdict.Fail);
         if (void) emit CheckVoided(jobId);
         bytes32 reason = keccak256(abi.encode(jobId, passed, passTotal, failTotal, bondPosted));
         emit CheckSettled(jobId, passed, passTotal, failTotal, bondPosted, reason);
@@ -311,17 +294,18 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     }
 
     function _claim(uint256 jobId, address to) private returns (uint256 payout) {
-        Check memory check = _loadCheck(jobId);
-        if (check.verdict == Verdict.None) revert EvaluatorNotSettled(jobId);
+        Check check = _checks[jobId];
+        if (check.verdict() == Verdict.None) revert EvaluatorNotSettled(jobId);
         Stake storage position = _stakes[jobId][msg.sender];
         (uint96 amount, bool pass, address token) = (position.amount, position.pass, position.token);
         if (amount == 0) revert EvaluatorNothingToClaim(jobId, msg.sender);
-        payout = _pay(check, amount, pass);
+        Check left;
+        (payout, left) = _payoutOf(check, amount, pass);
 
         delete _stakes[jobId][msg.sender];
         emit StakeClaimed(jobId, msg.sender, token, to, amount, payout);
         if (payout == 0) return 0;
-        _storeCheck(jobId, check);
+        _checks[jobId] = left;
         if (token == address(0)) {
             (bool ok,) = to.call{value: payout}("");
             if (!ok) revert EvaluatorClaimFailed(to, payout);
@@ -330,16 +314,19 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev What a stake of `amount` on `pass` is paid; takes it out of `check`'s totals (in memory).
-    function _pay(Check memory check, uint96 amount, bool pass) private pure returns (uint256 payout) {
-        if (check.verdict == Verdict.Void) {
-            if (pass) check.passTotal -= amount;
-            else check.failTotal -= amount;
-            return amount;
+    /// @dev What a stake of `amount` on `pass` is paid, and the check with it taken out of the totals.
+    /// Checked subtractions: the totals cover every unclaimed stake and share, an invariant worth a
+    /// revert rather than a silent wrap if it ever broke.
+    function _payoutOf(Check check, uint96 amount, bool pass) private pure returns (uint256 payout, Check left) {
+        (uint96 passTotal, uint96 failTotal) = (check.passTotal(), check.failTotal());
+        Verdict verdict = check.verdict();
+        if (verdict == Verdict.Void) {
+            left = pass ? check.withTotals(passTotal - amount, failTotal) : check.withTotals(passTotal, failTotal - amount);
+            return (amount, left);
         }
-        if (pass != (check.verdict == Verdict.Pass)) return 0;
+        if (pass != (verdict == Verdict.Pass)) return (0, check);
         // Winner: pro-rata share of the reward left, the last winner taking the remainder.
-        (uint96 winners, uint96 reward) = (check.passTotal, check.failTotal);
+        (uint96 winners, uint96 reward) = (passTotal, failTotal);
         uint96 share = reward;
         if (amount != winners) {
             // Cannot overflow (a uint88 times a uint96) and `amount < winners`, so `share < reward`.
@@ -347,10 +334,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
                 share = uint96(uint256(amount) * reward / winners);
             }
         }
-        // Checked: the totals cover every unclaimed winning stake and its share, an invariant worth a
-        // revert rather than a silent wrap if it ever broke.
-        (check.passTotal, check.failTotal) = (winners - amount, reward - share);
-        return uint256(amount) + share;
+        return (uint256(amount) + share, check.withTotals(winners - amount, reward - share));
     }
 
     function _collect(address token, uint256 amount) private {
@@ -364,67 +348,50 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev The job's check with defaults applied, once this contract knows it is the job's evaluator.
-    /// A check with a window is known: {configureJob} comes only from the escrow and only for the job's
-    /// own evaluator, and the first write of an unconfigured check stores the defaults, after this
-    /// function asked the escrow. So only a check with no window yet costs the question.
-    function _checkFor(uint256 jobId) private view returns (Check memory) {
-        Check memory check = _loadCheck(jobId);
-        if (check.window == 0) {
-            if (escrow.getJob(jobId).evaluator != address(this)) revert EvaluatorNotJobEvaluator(jobId);
-            _applyDefaults(check);
+    /// @dev The job's check with the defaults applied, once this contract knows it is the job's
+    /// evaluator. A check with a window is known: {configureJob} comes only from the escrow and only for
+    /// the job's own evaluator, and the first write of an unconfigured check stores the defaults, after
+    /// this function asked the escrow. So only a check with no window yet costs the question.
+    function _knownCheck(uint256 jobId) private view returns (Check check) {
+        check = _checks[jobId];
+        if (check.window() == 0) {
+            (address jobsEvaluator,) = escrow.jobEvaluator(jobId);
+            if (jobsEvaluator != address(this)) revert EvaluatorNotJobEvaluator(jobId);
+            check = _withDefaults(check);
         }
-        return check;
     }
 
-    function _checkOf(uint256 jobId) private view returns (Check memory) {
-        Check memory check = _loadCheck(jobId);
-        if (check.window == 0) _applyDefaults(check);
-        return check;
-    }
-
-    function _applyDefaults(Check memory check) private view {
-        check.window = uint24(defaultWindow);
-        check.minStakeBps = uint16(defaultMinStakeBps);
-        check.bondBps = uint16(defaultBondBps);
-    }
-
-    function _loadCheck(uint256 jobId) private view returns (Check memory check) {
-        uint256 word = _checks[jobId];
-        check.passTotal = uint96(word);
-        check.failTotal = uint96(word >> 96);
-        check.window = uint24(word >> 192);
-        check.minStakeBps = uint16(word >> 216);
-        check.bondBps = uint16(word >> 232);
-        check.verdict = Verdict(uint8(word >> 248));
-    }
-
-    /// @dev One SSTORE, laid out as the {Check} struct's fields in order.
-    function _storeCheck(uint256 jobId, Check memory check) private {
-        _checks[jobId] = uint256(check.passTotal) | (uint256(check.failTotal) << 96)
-            | (uint256(check.window) << 192) | (uint256(check.minStakeBps) << 216)
-            | (uint256(check.bondBps) << 232) | (uint256(check.verdict) << 248);
+    /// @dev The immutables were validated in the constructor, so they fit their fields.
+    function _withDefaults(Check check) private view returns (Check) {
+        return CheckFields.pack(
+            check.passTotal(),
+            check.failTotal(),
+            uint24(defaultWindow),
+            uint16(defaultMinStakeBps),
+            uint16(defaultBondBps),
+            check.verdict()
+        );
     }
 
     /// @dev `submittedAt` comes from the escrow's uint40 and `window` is a uint24: no overflow.
-    function _closesAt(uint256 submittedAt, Check memory check) private pure returns (uint256) {
+    function _closesAt(uint256 submittedAt, Check check) private pure returns (uint256) {
         unchecked {
-            return submittedAt + check.window;
+            return submittedAt + check.window();
         }
     }
 
     /// @dev Budgets are at most a uint96 in the escrow and basis points a uint16: no overflow.
-    function _minStake(Check memory check, uint256 budget) private pure returns (uint256 minStake) {
+    function _minStake(Check check, uint256 budget) private pure returns (uint256 minStake) {
         unchecked {
-            minStake = budget * check.minStakeBps / 10_000;
+            minStake = budget * check.minStakeBps() / 10_000;
         }
         if (minStake == 0) minStake = 1;
     }
 
     /// @dev As {_minStake}: no overflow.
-    function _bond(Check memory check, uint256 budget) private pure returns (uint256) {
+    function _bond(Check check, uint256 budget) private pure returns (uint256) {
         unchecked {
-            return budget * check.bondBps / 10_000;
+            return budget * check.bondBps() / 10_000;
         }
     }
 
@@ -432,5 +399,73 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         if (window == 0 || window > MAX_WINDOW || minStakeBps > MAX_MIN_STAKE_BPS || bondBps > MAX_BOND_BPS) {
             revert EvaluatorInvalidConfig(window, minStakeBps, bondBps);
         }
+    }
+}
+
+/// @title CheckFields
+/// @dev Field access for {StakedEvaluator-Check}. Setters take values typed to their field's width, so
+/// no field can spill into the next.
+library CheckFields {
+    uint256 private constant _TOTALS_MASK = (1 << 192) - 1;
+    uint256 private constant _VERDICT_SHIFT = 248;
+
+    function pack(
+        uint96 passTotal_,
+        uint96 failTotal_,
+        uint24 window_,
+        uint16 minStakeBps_,
+        uint16 bondBps_,
+        StakedEvaluator.Verdict verdict_
+    ) internal pure returns (StakedEvaluator.Check) {
+        return StakedEvaluator.Check.wrap(
+            uint256(passTotal_) | (uint256(failTotal_) << 96) | (uint256(window_) << 192)
+                | (uint256(minStakeBps_) << 216) | (uint256(bondBps_) << 232)
+                | (uint256(verdict_) << _VERDICT_SHIFT)
+        );
+    }
+
+    function passTotal(StakedEvaluator.Check check) internal pure returns (uint96) {
+        return uint96(StakedEvaluator.Check.unwrap(check));
+    }
+
+    function failTotal(StakedEvaluator.Check check) internal pure returns (uint96) {
+        return uint96(StakedEvaluator.Check.unwrap(check) >> 96);
+    }
+
+    function window(StakedEvaluator.Check check) internal pure returns (uint256) {
+        return uint24(StakedEvaluator.Check.unwrap(check) >> 192);
+    }
+
+    function minStakeBps(StakedEvaluator.Check check) internal pure returns (uint256) {
+        return uint16(StakedEvaluator.Check.unwrap(check) >> 216);
+    }
+
+    function bondBps(StakedEvaluator.Check check) internal pure returns (uint256) {
+        return uint16(StakedEvaluator.Check.unwrap(check) >> 232);
+    }
+
+    function verdict(StakedEvaluator.Check check) internal pure returns (StakedEvaluator.Verdict) {
+        return StakedEvaluator.Verdict(uint8(StakedEvaluator.Check.unwrap(check) >> _VERDICT_SHIFT));
+    }
+
+    function withTotals(StakedEvaluator.Check check, uint96 passTotal_, uint96 failTotal_)
+        internal
+        pure
+        returns (StakedEvaluator.Check)
+    {
+        return StakedEvaluator.Check.wrap(
+            (StakedEvaluator.Check.unwrap(check) & ~_TOTALS_MASK) | uint256(passTotal_) | (uint256(failTotal_) << 96)
+        );
+    }
+
+    function withVerdict(StakedEvaluator.Check check, StakedEvaluator.Verdict verdict_)
+        internal
+        pure
+        returns (StakedEvaluator.Check)
+    {
+        return StakedEvaluator.Check.wrap(
+            (StakedEvaluator.Check.unwrap(check) & ~(uint256(0xff) << _VERDICT_SHIFT))
+                | (uint256(verdict_) << _VERDICT_SHIFT)
+        );
     }
 }

@@ -54,10 +54,13 @@ interface IJobEscrow {
     function getJob(uint256 jobId) external view returns (Job memory);
 
     /// @notice The part of a job an evaluator contract reads on every call, cheaper than {getJob}.
-    function getJobSummary(uint256 jobId)
+    function jobForEvaluator(uint256 jobId)
         external
         view
         returns (Status status, uint256 submittedAt, address client, address provider, address token, uint256 budget);
+
+    /// @notice Who evaluates a job and how long it has after submission, cheaper than {getJob}.
+    function jobEvaluator(uint256 jobId) external view returns (address evaluator, uint256 evaluationPeriod);
 
     function complete(uint256 jobId, bytes32 reason) external;
 
