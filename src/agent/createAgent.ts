@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { LocalAccount } from "viem";
+import type { Hash, LocalAccount } from "viem";
 import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
 import { createGuildClient } from "../chain/createGuildClient.js";
 import type { GuildClient, GuildReader } from "../chain/GuildClient.js";
@@ -38,6 +38,8 @@ export type CreateAgentParameters = {
   /** Overrides the configured model (tests). */
   model?: BaseChatModel;
   tools?: GuildTool[];
+  /** How often waits (deliveries, check windows) poll the chain; default the connection's polling interval. */
+  pollIntervalMs?: number;
 };
 
 /**
@@ -58,9 +60,15 @@ export async function createAgent({
   onProgress,
   model: modelOverride,
   tools = ALL_TOOLS,
+  pollIntervalMs = reader.connection.pollingIntervalMs,
 }: CreateAgentParameters): Promise<Agent> {
   const log = logger.child({ agent: name });
-  const client = createGuildClient({ ...reader, logger: log }, { account, timeoutMs: config.txTimeoutMs });
+  // Every transaction the agent's client submits, so each transcript line can name what a call really sent.
+  const sent: Hash[] = [];
+  const client = createGuildClient(
+    { ...reader, logger: log },
+    { account, timeoutMs: config.txTimeoutMs, onSubmitted: (tx) => void sent.push(tx.hash) },
+  );
   const agentDir = guildPaths(config.home).agent(name);
   const policy = await loadSpendingPolicy(reader, config.spending, log);
   const guard = createSpendingGuard({
@@ -74,7 +82,15 @@ export async function createAgent({
   const chosen = modelOverride
     ? { model: modelOverride, provider: "offline" as const, description: "injected model" }
     : createChatModel({ config, logger: log });
-  const context: ToolContext = { client, guard, skills: BUILTIN_SKILLS, logger: log, ...(onProgress ? { onProgress } : {}) };
+  const context: ToolContext = {
+    client,
+    guard,
+    skills: BUILTIN_SKILLS,
+    logger: log,
+    pollIntervalMs,
+    sentTransactions: () => sent,
+    ...(onProgress ? { onProgress } : {}),
+  };
   const prompt = systemPrompt({ name, address: account.address, chainId: reader.connection.chainId, policy });
   return {
     name,

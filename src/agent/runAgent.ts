@@ -32,7 +32,9 @@ export type RunAgentReturnType = {
  * The agent's loop: the model sees the task and the tools, asks for tool calls, reads their results, and
  * ends with an answer. Tool calls run through {@link runTool} (arguments validated, errors returned as
  * results, never thrown); malformed and unknown calls are answered as errors so the model can correct
- * itself. Every turn and call goes to the transcript.
+ * itself. Every turn and call goes to the transcript, with the hashes of the transactions each call sent
+ * (what the tool reports, plus whatever `context.sentTransactions` shows the client submitted during it).
+ * If the model itself fails, the transcript gets an `end` line with the error and the error is rethrown.
  *
  * @example
  * const { answer } = await runAgent({ task: "Report spending", model, tools: ALL_TOOLS, context, systemPrompt, transcript, logger });
@@ -55,49 +57,64 @@ export async function runAgent({
   const txHashes: Hash[] = [];
   let toolCalls = 0;
 
-  for (let step = 1; step <= maxSteps; step++) {
-    const reply = (await bound.invoke(messages)) as AIMessage;
-    messages.push(reply);
-    const calls = reply.tool_calls ?? [];
-    const invalid = reply.invalid_tool_calls ?? [];
-    transcript.write({
-      type: "model",
-      step,
-      content: textOf(reply),
-      toolCalls: calls.map((call) => ({ id: call.id ?? "", name: call.name, args: call.args })),
-      invalidToolCalls: invalid.map((call) => ({ id: call.id ?? "", name: call.name ?? "", args: call.args ?? "", error: call.error ?? "" })),
-    });
-    if (calls.length === 0 && invalid.length === 0) {
-      const answer = textOf(reply);
-      transcript.write({ type: "end", answer, steps: step, txHashes });
-      return { answer, steps: step, toolCalls, txHashes, finished: true };
-    }
-    for (const call of calls) {
-      toolCalls++;
-      const tool = byName.get(call.name);
-      const result: ToolResult = tool
-        ? await runTool(tool, call.args, context)
-        : { ok: false, message: `There is no tool named ${call.name}; use one of: ${[...byName.keys()].join(", ")}.` };
-      txHashes.push(...(result.txHashes ?? []));
-      log.info({ step, tool: call.name, ok: result.ok, txHashes: result.txHashes }, result.message);
+  let step = 0;
+  try {
+    for (step = 1; step <= maxSteps; step++) {
+      const reply = (await bound.invoke(messages)) as AIMessage;
+      messages.push(reply);
+      const calls = reply.tool_calls ?? [];
+      const invalid = reply.invalid_tool_calls ?? [];
       transcript.write({
-        type: "tool",
+        type: "model",
         step,
-        callId: call.id ?? "",
-        name: call.name,
-        args: call.args,
-        ok: result.ok,
-        message: result.message,
-        txHashes: result.txHashes ?? [],
-        data: result.data ?? {},
+        content: textOf(reply),
+        toolCalls: calls.map((call) => ({ id: call.id ?? "", name: call.name, args: call.args })),
+        invalidToolCalls: invalid.map((call) => ({ id: call.id ?? "", name: call.name ?? "", args: call.args ?? "", error: call.error ?? "" })),
       });
-      messages.push(new ToolMessage({ content: serializeToolResult(result), tool_call_id: call.id ?? "", name: call.name }));
+      if (calls.length === 0 && invalid.length === 0) {
+        const answer = textOf(reply);
+        transcript.write({ type: "end", answer, steps: step, txHashes });
+        return { answer, steps: step, toolCalls, txHashes, finished: true };
+      }
+      for (const call of calls) {
+        toolCalls++;
+        const tool = byName.get(call.name);
+        const sentBefore = context.sentTransactions?.().length ?? 0;
+        let result: ToolResult = tool
+          ? await runTool(tool, call.args, context)
+          : { ok: false, message: `There is no tool named ${call.name}; use one of: ${[...byName.keys()].join(", ")}. Nothing was done.` };
+        // What the client really sent during the call, also when the tool failed after sending something.
+        const sent = context.sentTransactions?.().slice(sentBefore) ?? [];
+        const hashes = [...new Set([...(result.txHashes ?? []), ...sent])];
+        if (hashes.length > 0) result = { ...result, txHashes: hashes };
+        txHashes.push(...hashes);
+        log.info({ step, tool: call.name, ok: result.ok, txHashes: hashes }, result.message);
+        transcript.write({
+          type: "tool",
+          step,
+          callId: call.id ?? "",
+          name: call.name,
+          args: call.args,
+          ok: result.ok,
+          message: result.message,
+          txHashes: hashes,
+          data: result.data ?? {},
+        });
+        messages.push(new ToolMessage({ content: serializeToolResult(result), tool_call_id: call.id ?? "", name: call.name }));
+      }
+      for (const call of invalid) {
+        // LangChain's parse error runs to several lines (with a troubleshooting URL); the first says what is wrong.
+        const why = call.error?.split("\n")[0]?.replace(/^Error:\s*/, "").trim() || "unparseable";
+        const message = `The arguments of your ${call.name ?? "tool"} call were not valid JSON (${why}). Nothing was done; call it again with a JSON object.`;
+        transcript.write({ type: "tool", step, callId: call.id ?? "", name: call.name ?? "", args: call.args ?? "", ok: false, message, txHashes: [], data: {} });
+        messages.push(new ToolMessage({ content: serializeToolResult({ ok: false, message }), tool_call_id: call.id ?? "", name: call.name ?? "invalid" }));
+      }
     }
-    for (const call of invalid) {
-      const message = `The arguments of your ${call.name ?? "tool"} call were not valid JSON (${call.error ?? "unparseable"}). Nothing was done; call it again with a JSON object.`;
-      transcript.write({ type: "tool", step, callId: call.id ?? "", name: call.name ?? "", args: call.args ?? "", ok: false, message, txHashes: [], data: {} });
-      messages.push(new ToolMessage({ content: serializeToolResult({ ok: false, message }), tool_call_id: call.id ?? "", name: call.name ?? "invalid" }));
-    }
+  } catch (error) {
+    // The model (or the network to it) failed: the transcript still ends, saying why, then the caller decides.
+    const reason = error instanceof Error ? error.message : String(error);
+    transcript.write({ type: "end", answer: "", steps: step, txHashes, error: reason });
+    throw error;
   }
   const answer = `Stopped after ${maxSteps} model turns without finishing the task.`;
   transcript.write({ type: "end", answer, steps: maxSteps, txHashes });

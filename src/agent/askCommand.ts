@@ -1,0 +1,231 @@
+/*
+ * The core of `guild ask "<task>"`: one task through one agent's loop, end to end. The CLI parses the
+ * arguments and passes its I/O in; everything the command does is here.
+ */
+import { join } from "node:path";
+import { formatEther, type LocalAccount } from "viem";
+import { formatAmount } from "../chain/amounts.js";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
+import { connectGuild, type GuildConnection } from "../chain/connectGuild.js";
+import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
+import { GuildError } from "../errors/GuildError.js";
+import { WalletNotFoundError } from "../errors/wallet.js";
+import { terminalApprover, type Approver } from "../guard/approvers.js";
+import { parseTask } from "../llm/parseTask.js";
+import { unknownTaskAnswer } from "../llm/planTask.js";
+import type { Logger } from "../log/createLogger.js";
+import { redact, registerSecret } from "../log/secrets.js";
+import { fundFromDevAccount } from "../wallet/fundFromDevAccount.js";
+import { loadAccount } from "../wallet/loadAccount.js";
+import type { PromptPassword } from "../wallet/promptPassword.js";
+import { walletImport } from "../wallet/walletCommands.js";
+import { validateWalletName, walletFile } from "../wallet/walletFile.js";
+import { createAgent } from "./createAgent.js";
+import { fileTranscript, type Transcript, type TranscriptEntry } from "./transcript.js";
+
+/** Where the command writes: the answer goes to `stdout`, progress and errors to `stderr`. */
+export type TextSink = { write: (text: string) => unknown };
+
+export type AskCommandParameters = {
+  config: GuildConfig;
+  logger: Logger;
+  /** The agent (wallet) name, e.g. "alice". */
+  agentName: string;
+  task: string;
+  stdout: TextSink;
+  stderr: TextSink;
+  /** Asks for the keystore password when GUILD_KEYSTORE_PASSWORD is unset (the CLI passes a terminal prompt). */
+  promptPassword?: PromptPassword;
+  /** Decides spending above GUILD_APPROVAL_ABOVE; default a terminal prompt (refuses without a terminal). */
+  approver?: Approver;
+  /** Model turns before giving up; default the loop's (20). */
+  maxSteps?: number;
+  /** scrypt cost of a wallet created on a dev chain; default the keystore's (2^18). Lower only in tests. */
+  scryptN?: number;
+};
+
+/** Exit codes of `guild ask`. */
+export const ASK_EXIT = { done: 0, failed: 1, usage: 2 } as const;
+
+/** Test-token balance an empty wallet on a dev chain is given, in whole tokens. */
+const DEV_TOKEN_FUNDING = 100n;
+
+/**
+ * `guild ask "<task>"`: connects to Guild (GUILD_RPC_URL, or the embedded local chain, deploying the
+ * contracts there when needed), unlocks the agent's wallet, runs the task through the agent's loop (the
+ * configured LLM, or the offline planner without OPENAI_API_KEY), prints the answer on stdout and progress,
+ * each tool call and the transcript's path on stderr.
+ *
+ * Wallets: the keystore `<home>/wallets/<agent>.json` (or GUILD_PRIVATE_KEY when it has none). On a local dev
+ * chain (31337/1337) a missing wallet is created with GUILD_KEYSTORE_PASSWORD (or a password typed twice), never
+ * by handing the agent one of the public dev keys; and a wallet with no native currency there (new, or the dev
+ * chain restarted) is topped up from dev account 0 with 1 ETH and 100 of the test token. Elsewhere a missing
+ * wallet is an error, and funding is the user's.
+ *
+ * Returns 0 when the run finished with no refusal and its last tool call succeeded; 1 when the spending
+ * guard refused something, a tool's last answer was a failure, the loop ran out of turns, or anything
+ * failed (connection, wallet, model); 2 for bad usage (no task, a bad agent name, or, offline, a task the
+ * planner does not understand).
+ *
+ * @example
+ * const code = await askCommand({ config, logger, agentName: "alice", task: "What is my balance?", stdout: process.stdout, stderr: process.stderr });
+ * // stdout: Wallet 0x... holds 1 ETH, 100 gUSD.
+ */
+export async function askCommand({
+  config,
+  logger,
+  agentName,
+  task,
+  stdout,
+  stderr,
+  promptPassword,
+  approver = terminalApprover(),
+  maxSteps,
+  scryptN,
+}: AskCommandParameters): Promise<number> {
+  const say = (line: string) => stderr.write(`${redact(line)}\n`);
+  const text = task.trim();
+  if (text === "") {
+    say('Usage: guild ask [--agent <name>] "<task>"   e.g. guild ask "What is my balance?"');
+    return ASK_EXIT.usage;
+  }
+  try {
+    validateWalletName(agentName);
+  } catch (error) {
+    say(messageOf(error));
+    return ASK_EXIT.usage;
+  }
+  if (!config.openai.apiKey) {
+    // Offline, a task the planner cannot parse is a usage error: say so before starting anything.
+    const parsed = parseTask(text);
+    if (parsed.kind === "unknown") {
+      say(unknownTaskAnswer());
+      return ASK_EXIT.usage;
+    }
+    if (parsed.kind === "incomplete") {
+      say(`The offline planner cannot do this ${parsed.form} task: ${parsed.problem} For example: ${parsed.example}`);
+      return ASK_EXIT.usage;
+    }
+  }
+
+  let guild: GuildConnection | undefined;
+  let transcript: Transcript | undefined;
+  try {
+    guild = await connectGuild({ config, logger });
+    const { connection } = guild;
+    say(
+      `Chain ${connection.chainId} at ${connection.url ?? "an in-process provider"}` +
+        (guild.embedded ? " (embedded chain started for this run; it stops, and forgets its state, when the run ends: run `guild chain` to keep one)" : ""),
+    );
+    const account = await agentAccount({ config, logger, guild, name: agentName, promptPassword, scryptN, say });
+    const agent = await createAgent({
+      config,
+      logger,
+      reader: guild,
+      name: agentName,
+      account,
+      approver,
+      onProgress: (message) => say(`  ... ${message}`),
+    });
+    say(`Agent ${agentName} (${account.address}); model: ${agent.modelDescription}`);
+    transcript = echoToolCalls(fileTranscript(join(guildPaths(config.home).agent(agentName), "transcripts")), say);
+    say(`Transcript: ${transcript.path}`);
+    const result = await agent.ask(text, { transcript, ...(maxSteps ? { maxSteps } : {}) });
+    stdout.write(`${redact(result.answer)}\n`);
+    const tools = transcript.entries().filter((entry): entry is Extract<TranscriptEntry, { type: "tool" }> => entry.type === "tool");
+    const refused = tools.filter((entry) => typeof entry.data.refusedBy === "string");
+    if (refused.length > 0) say(`Refused by the spending policy: ${refused.map((entry) => entry.name).join(", ")}.`);
+    if (!result.finished || refused.length > 0 || tools.at(-1)?.ok === false) return ASK_EXIT.failed;
+    return ASK_EXIT.done;
+  } catch (error) {
+    say(messageOf(error));
+    if (transcript?.path) say(`Transcript: ${transcript.path}`);
+    return ASK_EXIT.failed;
+  } finally {
+    await guild?.close();
+  }
+}
+
+/** The agent's account: its keystore (or GUILD_PRIVATE_KEY); on a dev chain a new wallet when it has none, funded when empty. */
+async function agentAccount({
+  config,
+  logger,
+  guild,
+  name,
+  promptPassword,
+  scryptN,
+  say,
+}: {
+  config: GuildConfig;
+  logger: Logger;
+  guild: GuildConnection;
+  name: string;
+  promptPassword: PromptPassword | undefined;
+  scryptN: number | undefined;
+  say: (line: string) => void;
+}): Promise<LocalAccount> {
+  const { connection } = guild;
+  let account: LocalAccount;
+  try {
+    account = (await loadAccount({ config, name, logger, ...(promptPassword ? { promptPassword } : {}) })).account;
+  } catch (error) {
+    if (!(error instanceof WalletNotFoundError) || !connection.isDevChain) throw error;
+    if (config.keystorePassword === undefined && !promptPassword) {
+      throw new WalletNotFoundError(name, walletFile(config.home, name), {
+        metaMessages: [
+          `Create it with \`guild wallet new ${name}\`, or set GUILD_KEYSTORE_PASSWORD so that \`guild ask\` creates and funds it on this local dev chain.`,
+        ],
+      });
+    }
+    // A fresh key of its own, encrypted like `guild wallet new` does; never one of the public dev keys.
+    const key = generatePrivateKey();
+    registerSecret(key);
+    const created = await walletImport({
+      config,
+      logger,
+      name,
+      privateKey: key,
+      ...(promptPassword ? { promptPassword } : {}),
+      ...(scryptN === undefined ? {} : { scryptN }),
+    });
+    say(`Created wallet ${name} ${created.address} (${created.file}).`);
+    account = privateKeyToAccount(key);
+  }
+  if (connection.isDevChain && connection.url) {
+    const balance = await connection.publicClient.getBalance({ address: account.address });
+    if (balance === 0n) {
+      const token = guild.addresses.testToken ? await getTokenInfo(guild, guild.addresses.testToken) : undefined;
+      const funded = await fundFromDevAccount({
+        rpcUrl: connection.url,
+        address: account.address,
+        logger,
+        ...(token ? { token: { address: token.address, target: DEV_TOKEN_FUNDING * 10n ** BigInt(token.decimals) } } : {}),
+      });
+      say(
+        `Funded ${account.address} from dev account 0 on this local dev chain: ${formatEther(funded.nativeSent)} ETH` +
+          (token && funded.tokenMinted > 0n ? ` and ${formatAmount(funded.tokenMinted, token.decimals, token.symbol)}.` : "."),
+      );
+    }
+  }
+  return account;
+}
+
+/** The transcript, also echoing each tool call and its answer on stderr as it happens. */
+function echoToolCalls(transcript: Transcript, say: (line: string) => void): Transcript {
+  return {
+    ...transcript,
+    write(entry) {
+      transcript.write(entry);
+      if (entry.type === "tool") {
+        const hashes = entry.txHashes.length > 0 ? ` [tx ${entry.txHashes.join(", ")}]` : "";
+        say(`${entry.ok ? "+" : "x"} ${entry.name}: ${entry.message}${hashes}`);
+      }
+    },
+  };
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof GuildError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
