@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createWalletClient, type Address } from "viem";
+import { createWalletClient, type Address, type LocalAccount } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
 import { ContractsNotDeployedError } from "../errors/transaction.js";
@@ -118,16 +118,15 @@ async function resolveDeployment(connection: ChainConnection, config: GuildConfi
 }
 
 /**
- * Deploys Guild's contracts with the first dev account (dev chains) or `deployerKey`, records them in
- * the deployments file and returns the record. Backs `guild deploy`.
+ * Deploys Guild's contracts with `account` (default: the first dev account, for dev chains), records them
+ * in the deployments file and returns the record. Backs `guild deploy`.
  */
 export async function deployGuild(
   connection: ChainConnection,
   config: GuildConfig,
   log: Logger,
-  deployerKey: `0x${string}` = DEV_ACCOUNT_KEYS[0],
+  account: LocalAccount = privateKeyToAccount(DEV_ACCOUNT_KEYS[0]),
 ): Promise<DeploymentRecord> {
-  const account = privateKeyToAccount(deployerKey);
   const wallet = createWalletClient({ account, chain: connection.chain, transport: connection.transport });
   log.info({ chainId: connection.chainId, deployer: account.address }, "deploying Guild's contracts");
   const deployed = await deployContracts(wallet, connection.publicClient, { withTestToken: connection.isDevChain });

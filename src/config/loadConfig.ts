@@ -28,6 +28,10 @@ export type GuildConfig = {
   privateKey: `0x${string}` | undefined;
   /** Password of the keystore; when unset the CLI prompts for it. */
   keystorePassword: string | undefined;
+  /** scrypt cost of new keystores (2^18 by default; the demo lowers it for its throwaway wallets). */
+  keystoreScryptN: number;
+  /** Bearer token of daemons' control API; a random one is made per daemon when unset. */
+  apiToken: string | undefined;
   logLevel: LogLevel;
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
   /** The spending guard's policy, as written (amounts with token symbols are resolved on the chain). */
@@ -67,6 +71,12 @@ const schema = z.object({
     .transform((value) => (value.startsWith("0x") ? value : `0x${value}`) as `0x${string}`)
     .optional(),
   GUILD_KEYSTORE_PASSWORD: z.string().min(1).optional(),
+  GUILD_KEYSTORE_SCRYPT_N: z.coerce
+    .number()
+    .int()
+    .refine((n) => n >= 1024 && n <= 1_048_576 && (n & (n - 1)) === 0, "must be a power of two from 1024 to 1048576")
+    .default(262_144),
+  GUILD_API_TOKEN: z.string().min(16).optional(),
   GUILD_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().optional(),
@@ -95,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   registerSecret(present.GUILD_PRIVATE_KEY);
   registerSecret(present.GUILD_KEYSTORE_PASSWORD);
   registerSecret(present.OPENAI_API_KEY);
+  registerSecret(present.GUILD_API_TOKEN);
   registerUrlSecrets(present.GUILD_RPC_URL);
   registerUrlSecrets(present.OPENAI_BASE_URL);
 
@@ -125,6 +136,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logPageSize: e.GUILD_LOG_PAGE_SIZE,
     privateKey: e.GUILD_PRIVATE_KEY,
     keystorePassword: e.GUILD_KEYSTORE_PASSWORD,
+    keystoreScryptN: e.GUILD_KEYSTORE_SCRYPT_N,
+    apiToken: e.GUILD_API_TOKEN,
     logLevel: e.GUILD_LOG_LEVEL,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.GUILD_MODEL },
     spending: {

@@ -1,0 +1,114 @@
+import { join } from "node:path";
+import { guildPaths } from "../../config/loadConfig.js";
+import { terminalApprover } from "../../guard/approvers.js";
+import { createSpendingGuard } from "../../guard/createSpendingGuard.js";
+import { fileNativePaymentLedger } from "../../guard/nativePaymentLedger.js";
+import { loadSpendingPolicy } from "../../guard/SpendingPolicy.js";
+import { BUILTIN_SKILLS } from "../../skills/builtinSkills.js";
+import { approveDeliveryTool } from "../../tools/approveDeliveryTool.js";
+import type { GuildTool, ToolContext, ToolResult } from "../../tools/GuildTool.js";
+import { hireAgentTool } from "../../tools/hireAgentTool.js";
+import { runTool } from "../../tools/runTool.js";
+import { settleJobTool } from "../../tools/settleJobTool.js";
+import { verifyDeliveryTool } from "../../tools/verifyDeliveryTool.js";
+import { waitForDeliveryTool } from "../../tools/waitForDeliveryTool.js";
+import type { CliContext } from "../cliContext.js";
+import { EXIT } from "../exitCodes.js";
+import { openAgentClient, openGuild } from "../openGuild.js";
+
+export type HireOptions = {
+  as: string;
+  skill: string;
+  input: string;
+  budget: string;
+  token?: string;
+  provider?: string;
+  bond?: string;
+  window?: string;
+  deadline?: string;
+  accept?: "check" | "verified";
+  waitSeconds?: string;
+};
+
+/**
+ * `guild hire --as alice --skill word-count --input "..." --budget 0.002`: delegates a task to another agent
+ * and pays through the escrow, with the same tools the agent's model uses (no model involved): pick the
+ * provider by skill, price and reputation, fund, wait for the delivery, then let the staked check decide
+ * (`--accept check`, the default) or verify it here and approve early when it is right
+ * (`--accept verified`). Exit 0 when the provider was paid, 4 when the check rejected the work and the
+ * client was refunded.
+ */
+export async function hireCommand(ctx: CliContext, options: HireOptions): Promise<number> {
+  const guild = await openGuild(ctx);
+  try {
+    const { client } = await openAgentClient(ctx, guild, options.as);
+    const guard = createSpendingGuard({
+      reader: guild,
+      account: client.account.address,
+      policy: await loadSpendingPolicy(guild, ctx.config.spending, ctx.logger),
+      approver: terminalApprover(),
+      ledger: fileNativePaymentLedger(join(guildPaths(ctx.config.home).agent(options.as), "native-payments.jsonl")),
+      logger: ctx.logger,
+    });
+    const context: ToolContext = {
+      client,
+      guard,
+      skills: BUILTIN_SKILLS,
+      logger: ctx.logger,
+      onProgress: ctx.progress,
+      pollIntervalMs: guild.connection.pollingIntervalMs * 4,
+    };
+    const steps: { tool: string; result: ToolResult }[] = [];
+    const step = async (tool: GuildTool, args: Record<string, unknown>) => {
+      const result = await runTool(tool, args, context);
+      steps.push({ tool: tool.name, result });
+      const hashes = result.txHashes?.length ? ` [tx ${result.txHashes.join(", ")}]` : "";
+      ctx.progress(`${result.ok ? "✓" : "✗"} ${result.message}${hashes}`);
+      return result;
+    };
+    const done = (code: number, outcome: string) => {
+      ctx.print(`Outcome: ${outcome}.`, { outcome, steps });
+      return code;
+    };
+
+    const hired = await step(hireAgentTool as unknown as GuildTool, {
+      skill: options.skill,
+      input: options.input,
+      budget: options.budget,
+      ...(options.token ? { token: options.token } : {}),
+      ...(options.provider ? { provider: options.provider } : {}),
+      ...(options.bond ? { bondPercent: Number(options.bond) } : {}),
+      ...(options.window ? { checkWindowMinutes: minutes(options.window) } : {}),
+      ...(options.deadline ? { deadlineMinutes: minutes(options.deadline) } : {}),
+    });
+    if (!hired.ok) return done(EXIT.failed, "not hired");
+    const jobId = String(hired.data?.jobId);
+    const delivered = await step(waitForDeliveryTool as unknown as GuildTool, { jobId, timeoutSeconds: Number(options.waitSeconds ?? 300) });
+    if (!delivered.ok) return done(EXIT.failed, "no delivery in time");
+    if (delivered.data?.status !== "Submitted") {
+      return done(delivered.data?.status === "Completed" ? EXIT.ok : EXIT.rejected, `job ended ${String(delivered.data?.status)}`);
+    }
+    if (options.accept === "verified") {
+      const verified = await step(verifyDeliveryTool as unknown as GuildTool, { jobId });
+      if (verified.data?.verdict === "pass") {
+        const approved = await step(approveDeliveryTool as unknown as GuildTool, { jobId });
+        if (approved.ok) return done(EXIT.ok, "paid (approved after verification)");
+      }
+    }
+    const settled = await step(settleJobTool as unknown as GuildTool, { jobId, timeoutSeconds: 3_600 });
+    if (!settled.ok) return done(EXIT.failed, "not settled");
+    const outcome = String(settled.data?.outcome);
+    return done(outcome === "paid" ? EXIT.ok : EXIT.rejected, outcome === "paid" ? "the check passed; the provider was paid" : "the check rejected the work; the client was refunded");
+  } finally {
+    await guild.close();
+  }
+}
+
+/** "90s", "2m", "1h" or a bare number of minutes. */
+function minutes(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/i.exec(text.trim());
+  if (!match) return Number.NaN;
+  const value = Number(match[1]);
+  const unit = (match[2] ?? "m").toLowerCase();
+  return unit === "s" ? value / 60 : unit === "h" ? value * 60 : value;
+}

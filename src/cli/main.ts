@@ -1,0 +1,169 @@
+import { Command, Option } from "commander";
+import { createCliContext, reportError, type CliContext, type GlobalOptions } from "./cliContext.js";
+import { EXIT } from "./exitCodes.js";
+import { agentsCommand } from "./commands/agentsCommand.js";
+import { chainCommand } from "./commands/chainCommand.js";
+import { deployCommand } from "./commands/deployCommand.js";
+import { hireCommand, type HireOptions } from "./commands/hireCommand.js";
+import { jobCommand, jobsCommand } from "./commands/jobsCommand.js";
+import { startCommand, type StartOptions } from "./commands/startCommand.js";
+import {
+  walletAddressCommand,
+  walletFundCommand,
+  walletImportCommand,
+  walletListCommand,
+  walletNewCommand,
+} from "./commands/walletCommand.js";
+import { withdrawCommand } from "./commands/withdrawCommand.js";
+
+/**
+ * The `guild` command line: a declarative list of commands, each a thin adapter over a core function.
+ * Exit codes: 0 done, 1 failed, 2 bad usage, 3 chain unavailable, 4 work rejected (refunded), 130 interrupted.
+ */
+const program = new Command()
+  .name("guild")
+  .description("AI agents with wallets that hire, pay and check each other through an on-chain escrow.")
+  .option("--json", "print machine-readable JSON on stdout")
+  .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
+  .showHelpAfterError("(run with --help for usage)")
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ guild chain                                   start the local chain and deploy Guild
+  $ guild start --name bob --skills word-count,sort --roles worker,checker --price 0.001
+  $ guild hire --as alice --skill word-count --input "count these words" --budget 0.002
+  $ guild ask --as alice "Report my spending for the last 24 hours"
+  $ guild jobs --agent alice
+  $ guild audit alice --html report.html
+
+Configuration comes from the environment and .env (see .env.example).`,
+  );
+
+const controller = new AbortController();
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    interrupted = true;
+    controller.abort();
+  });
+}
+
+/** Runs a command adapter with the global options, turning errors into messages and exit codes. */
+function run(action: (ctx: CliContext, ...args: never[]) => Promise<number>) {
+  return async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const globals = command.optsWithGlobals() as GlobalOptions;
+    let ctx: CliContext | undefined;
+    let code: number;
+    try {
+      ctx = createCliContext(globals);
+      code = await action(ctx, ...(args.slice(0, -1) as never[]));
+    } catch (error) {
+      code = reportError(error, globals.json ?? false);
+    }
+    process.exitCode = interrupted && code === EXIT.ok ? EXIT.ok : code;
+  };
+}
+
+program
+  .command("chain")
+  .description("start the embedded local chain (or find the running one) and deploy Guild's contracts")
+  .action(run((ctx) => chainCommand(ctx, { signal: controller.signal })));
+
+program
+  .command("deploy")
+  .description("deploy Guild's contracts to the configured chain and record their addresses")
+  .option("--from <wallet>", "wallet that pays for the deployment (not needed on a local dev chain)")
+  .action(run((ctx, options: { from?: string }) => deployCommand(ctx, options)));
+
+program
+  .command("start")
+  .description("run an agent daemon: take paid jobs, check deliveries for a stake, settle its own jobs")
+  .requiredOption("--name <name>", "agent name (its wallet is created on a dev chain if missing)")
+  .option("--skills <list>", "skills sold and checked, comma-separated: word-count, sort, sha256, json-validate, summarize-extractive")
+  .option("--roles <list>", "worker, checker, client (comma-separated)", "worker,checker,client")
+  .option("--price <amount>", "price per job in token units", "0.001")
+  .option("--token <token>", "price token: ETH, gUSD or an address", "ETH")
+  .option("--api-port <port>", "control API port on 127.0.0.1 (0: any free port)", "0")
+  .option("--stake-percent <n>", "checker stake per check, in percent of the job's budget", "20")
+  .addOption(new Option("--deliver-wrong", "deliver wrong results on purpose (demos and tests of the check)").hideHelp())
+  .addHelpText("after", "\nExample:\n  $ guild start --name bob --skills word-count,sort --roles worker,checker --price 0.001")
+  .action(run((ctx, options: StartOptions) => startCommand(ctx, options, { signal: controller.signal })));
+
+program
+  .command("hire")
+  .description("delegate a task to another agent, paying through the escrow; the staked check decides")
+  .requiredOption("--as <agent>", "the paying agent's wallet name")
+  .requiredOption("--skill <skill>", "skill to hire for, e.g. word-count")
+  .requiredOption("--input <text>", "the task's input (published on-chain)")
+  .requiredOption("--budget <amount>", "what the job pays, in token units, e.g. 0.002")
+  .option("--token <token>", "payment token: ETH, gUSD or an address", "ETH")
+  .option("--provider <address>", "hire this agent instead of the best-ranked one")
+  .option("--bond <percent>", "bond the provider stakes on its work, in percent of the budget", "50")
+  .option("--window <duration>", "check window after delivery: 90s, 2m, 1h", "2m")
+  .option("--deadline <duration>", "time to deliver: 30m, 2h", "60m")
+  .addOption(new Option("--accept <mode>", "check: let the staked check decide; verified: re-compute and approve early").choices(["check", "verified"]).default("check"))
+  .option("--wait-seconds <n>", "longest wait for the delivery", "300")
+  .addHelpText("after", '\nExample:\n  $ guild hire --as alice --skill word-count --input "the quick brown fox" --budget 0.002 --window 30s')
+  .action(run((ctx, options: HireOptions) => hireCommand(ctx, options)));
+
+program
+  .command("ask")
+  .description("give an agent's LLM loop a free-form task (offline planner without OPENAI_API_KEY)")
+  .requiredOption("--as <agent>", "the agent's wallet name")
+  .argument("<task...>", "what to do, in words")
+  .addHelpText("after", '\nExamples:\n  $ guild ask --as alice "What is my balance?"\n  $ guild ask --as alice "Hire an agent for word-count to count the words in: a b c. Budget 0.002 ETH"')
+  .action(
+    run(async (ctx, words: string[], options: { as: string }) => {
+      const { askCommand } = await import("../agent/askCommand.js");
+      const { promptPassword } = await import("../wallet/promptPassword.js");
+      return askCommand({
+        config: ctx.config,
+        logger: ctx.logger,
+        agentName: options.as,
+        task: words.join(" "),
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+        ...(process.stdin.isTTY ? { promptPassword } : {}),
+      });
+    }),
+  );
+
+program
+  .command("jobs")
+  .description("list recent jobs: state, skill, budget, parties")
+  .option("--agent <name|address>", "only jobs where this agent is client or provider")
+  .option("--limit <n>", "how many", "20")
+  .action(run((ctx, options: { agent?: string; limit?: string }) => jobsCommand(ctx, options)));
+
+program
+  .command("job")
+  .description("one job in full: state, parties, amounts, stakes, deliverable")
+  .argument("<id>", "job id")
+  .action(run((ctx, id: string) => jobCommand(ctx, id)));
+
+program
+  .command("agents")
+  .description("registered agents with skills, price and reputation")
+  .option("--skill <skill>", "only agents with this skill")
+  .option("--all", "include deactivated agents")
+  .action(run((ctx, options: { skill?: string; all?: boolean }) => agentsCommand(ctx, options)));
+
+const wallet = program.command("wallet").description("agent wallets (encrypted keystores under GUILD_HOME/wallets)");
+wallet.command("new").argument("<name>").description("create a wallet (password from GUILD_KEYSTORE_PASSWORD or a prompt)").action(run((ctx, name: string) => walletNewCommand(ctx, name)));
+wallet.command("import").argument("<name>").description("import a private key (from GUILD_PRIVATE_KEY or a hidden prompt)").action(run((ctx, name: string) => walletImportCommand(ctx, name)));
+wallet.command("list").description("wallet names and addresses (no password needed)").action(run((ctx) => walletListCommand(ctx)));
+wallet.command("address").argument("<name>").description("a wallet's address").action(run((ctx, name: string) => walletAddressCommand(ctx, name)));
+wallet.command("fund").argument("<name>").description("top a wallet up from a dev account (local dev chains only)").action(run((ctx, name: string) => walletFundCommand(ctx, name)));
+
+program
+  .command("withdraw")
+  .description("withdraw payouts the escrow credited to an agent")
+  .requiredOption("--as <agent>", "the agent's wallet name")
+  .option("--token <token>", "ETH, gUSD or an address", "ETH")
+  .option("--to <address>", "send to this address instead of the agent")
+  .action(run((ctx, options: { as: string; token?: string; to?: string }) => withdrawCommand(ctx, options)));
+
+await program.parseAsync(process.argv);

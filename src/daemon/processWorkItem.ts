@@ -1,0 +1,228 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { isAddressEqual, zeroAddress, type Address, type Hash } from "viem";
+import { claimRefund } from "../chain/actions/claimRefund.js";
+import { claimStake } from "../chain/actions/claimStake.js";
+import { declineJob } from "../chain/actions/declineJob.js";
+import { deliverJob } from "../chain/actions/deliverJob.js";
+import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
+import { readJob, type JobState } from "../chain/actions/readJob.js";
+import { settleCheck } from "../chain/actions/settleCheck.js";
+import { stakeOnCheck } from "../chain/actions/stakeOnCheck.js";
+import { withdrawCredits } from "../chain/actions/withdrawCredits.js";
+import type { GuildClient } from "../chain/GuildClient.js";
+import { readJobTexts } from "../chain/reads/readJobTexts.js";
+import { stakedEvaluatorAbi } from "../contracts/StakedEvaluator.js";
+import { ContractRevertedError } from "../errors/transaction.js";
+import type { SpendingGuard } from "../guard/createSpendingGuard.js";
+import type { Logger } from "../log/createLogger.js";
+import { decodeJobSpec, type JobSpec } from "../skills/jobSpec.js";
+import type { Skill } from "../skills/Skill.js";
+import { verifyDelivery, type Verdict } from "../skills/verifyDelivery.js";
+import type { DaemonState, WorkItem } from "./daemonState.js";
+import type { DaemonRole } from "./ingestEvents.js";
+
+/** What the work loop needs to act for one agent. */
+export type WorkContext = {
+  client: GuildClient;
+  guard: SpendingGuard;
+  state: DaemonState;
+  roles: ReadonlySet<DaemonRole>;
+  /** Skills this agent sells (worker) and can check (checker). */
+  skills: ReadonlyMap<string, Skill>;
+  offering: { skills: string[]; price: bigint; priceToken: Address };
+  checker: { stakeBps: bigint; minConfidence: number };
+  /** Demo and test agents only: deliver deliberately wrong results. */
+  deliverWrong: boolean;
+  /** An LLM judge for skills that cannot be re-computed; none offline. */
+  judge: ((spec: JobSpec, content: string) => Promise<Verdict & { confidence?: number }>) | undefined;
+  logger: Logger;
+};
+
+export type WorkOutcome =
+  | { status: "done" | "skipped"; detail: string }
+  | { status: "retry"; at: number; detail: string };
+
+/** The work item an in-flight transaction belongs to, so its hash is recorded before it is mined. */
+export const currentAction = new AsyncLocalStorage<string>();
+
+/**
+ * Does one item of the daemon's work queue, always from the chain's current state (so an item done
+ * before a crash is recognised, and nothing is delivered, staked or paid twice).
+ */
+export async function processWorkItem(item: WorkItem, ctx: WorkContext, nowSeconds: number): Promise<WorkOutcome> {
+  const jobId = item.jobId;
+  switch (item.kind) {
+    case "work":
+      return work(jobId!, ctx);
+    case "check":
+      return check(jobId!, ctx, nowSeconds);
+    case "claim":
+      return claim(jobId!, ctx);
+    case "settle":
+      return settle(jobId!, ctx, nowSeconds);
+    case "refund":
+      return refund(jobId!, ctx, nowSeconds);
+    case "withdraw":
+      return withdraw(item.detail as Address, ctx);
+  }
+}
+
+/** Runs `send` unless a transaction for `key` is already in flight (then waits for it instead). */
+async function once(key: string, ctx: WorkContext, send: () => Promise<unknown>): Promise<"sent" | "in-flight-mined" | "dropped"> {
+  const previous = ctx.state.actionTx(key);
+  if (previous) {
+    const outcome = await awaitPrevious(previous, ctx);
+    if (outcome === "mined") return "in-flight-mined";
+    ctx.state.clearAction(key);
+    return "dropped";
+  }
+  await currentAction.run(key, send);
+  return "sent";
+}
+
+async function awaitPrevious(hash: Hash, ctx: WorkContext): Promise<"mined" | "dropped"> {
+  const client = ctx.client.connection.publicClient;
+  for (let i = 0; i < 120; i++) {
+    const receipt = await client.getTransactionReceipt({ hash }).catch(() => undefined);
+    if (receipt) return "mined";
+    const known = await client.getTransaction({ hash }).then(() => true, () => false);
+    if (!known) return "dropped";
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  return "dropped";
+}
+
+async function myStake(ctx: WorkContext, jobId: bigint): Promise<bigint> {
+  const [amount] = await ctx.client.connection.publicClient.readContract({
+    address: ctx.client.addresses.evaluator,
+    abi: stakedEvaluatorAbi,
+    functionName: "stakeOf",
+    args: [jobId, ctx.client.account.address],
+  });
+  return amount;
+}
+
+async function work(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
+  const log = ctx.logger.child({ role: "worker", jobId: jobId.toString() });
+  const job = await readJob(ctx.client, { jobId });
+  if (!isAddressEqual(job.provider, ctx.client.account.address)) return { status: "skipped", detail: "not our job" };
+  if (job.status === "Submitted") return postBond(job, ctx, log);
+  if (job.status !== "Funded") return { status: "skipped", detail: `job is ${job.status}` };
+
+  const { description } = await readJobTexts(ctx.client, { jobId });
+  const spec = description === undefined ? undefined : decodeJobSpec(description);
+  const refusal = !spec
+    ? "its description is not a Guild job spec"
+    : !ctx.offering.skills.includes(spec.skill) || !ctx.skills.has(spec.skill)
+      ? `this agent does not sell ${spec.skill}`
+      : !isAddressEqual(job.token, ctx.offering.priceToken)
+        ? "it pays in a token this agent does not take"
+        : job.budget < ctx.offering.price
+          ? "its budget is below this agent's price"
+          : undefined;
+  if (refusal || !spec) {
+    await once(`decline:${jobId}`, ctx, () => declineJob(ctx.client, { jobId }));
+    log.info({ reason: refusal }, "declined the job; the client is refunded");
+    return { status: "done", detail: `declined: ${refusal}` };
+  }
+  const skill = ctx.skills.get(spec.skill)!;
+  let content = await skill.run(spec.input);
+  if (ctx.deliverWrong) content = corrupt(content);
+  const sent = await once(`deliver:${jobId}`, ctx, () => deliverJob(ctx.client, { jobId, content }));
+  log.info({ skill: spec.skill, sent, wrong: ctx.deliverWrong || undefined }, "delivered the job");
+  return postBond(await readJob(ctx.client, { jobId }), ctx, log);
+}
+
+/** The provider's own pass stake: what makes its delivery count, and what it loses if the work is wrong. */
+async function postBond(job: JobState, ctx: WorkContext, log: Logger): Promise<WorkOutcome> {
+  const bond = job.check?.bond ?? 0n;
+  if (bond === 0n) return { status: "done", detail: "delivered (no bond required)" };
+  const staked = await myStake(ctx, job.jobId);
+  if (staked >= bond) return { status: "done", detail: "delivered and bonded" };
+  const token = await getTokenInfo(ctx.client, job.token);
+  const amount = bond - staked;
+  await ctx.guard.run(
+    { action: "stake", token, amount, counterparty: undefined, description: `bond on own delivery of job ${job.jobId}` },
+    () => once(`bond:${job.jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId: job.jobId, pass: true, amount })),
+  );
+  log.info({ bond: amount.toString(), token: job.token }, "posted the bond");
+  return { status: "done", detail: "delivered and bonded" };
+}
+
+async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promise<WorkOutcome> {
+  const log = ctx.logger.child({ role: "checker", jobId: jobId.toString() });
+  const job = await readJob(ctx.client, { jobId });
+  if (job.status !== "Submitted" || !job.check || job.check.verdict !== "None") {
+    return { status: "skipped", detail: `job is ${job.status}` };
+  }
+  if (job.check.closesAt !== undefined && BigInt(nowSeconds) >= job.check.closesAt) {
+    return { status: "skipped", detail: "the check window closed" };
+  }
+  if ((await myStake(ctx, jobId)) > 0n) return { status: "done", detail: "already staked" };
+  const { description, content } = await readJobTexts(ctx.client, { jobId });
+  const spec = description === undefined ? undefined : decodeJobSpec(description);
+  if (!spec || content === undefined) return { status: "skipped", detail: "no spec or no content to check" };
+  const verdict = await verifyDelivery(spec, content, ctx.skills, ctx.judge);
+  const confidence = "confidence" in verdict && typeof verdict.confidence === "number" ? verdict.confidence : verdict.verdict === "cannot-judge" ? 0 : 1;
+  if (verdict.verdict === "cannot-judge" || confidence < ctx.checker.minConfidence) {
+    log.info({ skill: spec.skill, reason: verdict.reason }, "cannot judge this delivery; no stake");
+    return { status: "skipped", detail: `cannot judge: ${verdict.reason}` };
+  }
+  const token = await getTokenInfo(ctx.client, job.token);
+  const wanted = (job.budget * ctx.checker.stakeBps) / 10_000n;
+  const amount = wanted > job.check.minStake ? wanted : job.check.minStake;
+  const pass = verdict.verdict === "pass";
+  await ctx.guard.run(
+    { action: "stake", token, amount, counterparty: undefined, description: `stake on ${verdict.verdict} for job ${jobId}` },
+    () => once(`stake:${jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId, pass, amount })),
+  );
+  log.info({ skill: spec.skill, verdict: verdict.verdict, amount: amount.toString(), token: job.token, reason: verdict.reason }, "checked the delivery and staked");
+  return { status: "done", detail: `staked on ${verdict.verdict}` };
+}
+
+async function claim(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
+  if ((await myStake(ctx, jobId)) === 0n) return { status: "done", detail: "nothing left to claim" };
+  const result = await claimStake(ctx.client, { jobId });
+  ctx.logger.info({ jobId: jobId.toString(), txHash: result.hash, stake: result.stake.toString(), amount: result.amount.toString() }, result.amount > result.stake ? "claimed stake and reward" : result.amount === 0n ? "closed a losing stake" : "claimed stake back");
+  return { status: "done", detail: `claimed ${result.amount}` };
+}
+
+async function settle(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promise<WorkOutcome> {
+  const job = await readJob(ctx.client, { jobId });
+  if (job.status !== "Submitted" || !job.check || job.check.verdict !== "None") {
+    return { status: "done", detail: `job is ${job.status}` };
+  }
+  const closesAt = Number(job.check.closesAt ?? 0n);
+  if (nowSeconds < closesAt) return { status: "retry", at: closesAt, detail: "waiting for the check window to close" };
+  try {
+    const result = await settleCheck(ctx.client, { jobId });
+    return { status: "done", detail: result.passed ? "passed: provider paid" : "failed: refunded" };
+  } catch (error) {
+    if (error instanceof ContractRevertedError && error.errorName === "EvaluatorAlreadySettled") return { status: "done", detail: "settled by someone else" };
+    if (error instanceof ContractRevertedError && error.errorName === "EvaluatorWindowOpen") {
+      return { status: "retry", at: Number(error.errorArgs[1] as bigint), detail: "window still open" };
+    }
+    throw error;
+  }
+}
+
+async function refund(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promise<WorkOutcome> {
+  const job = await readJob(ctx.client, { jobId });
+  if (job.status !== "Funded" && job.status !== "Submitted") return { status: "done", detail: `job is ${job.status}` };
+  if (nowSeconds < Number(job.refundableAt)) return { status: "retry", at: Number(job.refundableAt), detail: "not refundable yet" };
+  await once(`refund:${jobId}`, ctx, () => claimRefund(ctx.client, { jobId }));
+  ctx.logger.info({ jobId: jobId.toString() }, "claimed the refund of an unfinished job");
+  return { status: "done", detail: "refunded" };
+}
+
+async function withdraw(token: Address, ctx: WorkContext): Promise<WorkOutcome> {
+  const result = await withdrawCredits(ctx.client, { token: token ?? zeroAddress });
+  return { status: "done", detail: result.hash ? `withdrew ${result.amount}` : "nothing credited" };
+}
+
+/** A plausible but wrong result (for the demo's cheating worker). */
+function corrupt(content: string): string {
+  if (/^\d+$/.test(content)) return String(Number(content) + 1);
+  const reversed = content.split(" ").reverse().join(" ");
+  return reversed !== content ? reversed : `${content} (unchecked)`;
+}

@@ -1,0 +1,337 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEther, parseUnits, type Address } from "viem";
+import { createAgent } from "../agent/createAgent.js";
+import { parseAmount } from "../chain/amounts.js";
+import { registerAgent } from "../chain/actions/registerAgent.js";
+import { connectGuild, type GuildConnection } from "../chain/connectGuild.js";
+import { createGuildClient } from "../chain/createGuildClient.js";
+import { followLogs, type LogFollower } from "../chain/logs/followLogs.js";
+import { createSqliteCursorStore } from "../chain/logs/sqliteCursorStore.js";
+import { resolveToken } from "../chain/resolveToken.js";
+import { classifyRpcError } from "../chain/tx/classifyRpcError.js";
+import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
+import { GuildError } from "../errors/GuildError.js";
+import { InvalidInputError } from "../errors/input.js";
+import { RpcUnavailableError } from "../errors/transaction.js";
+import { WalletNotFoundError } from "../errors/wallet.js";
+import { approvalQueue } from "../guard/approvers.js";
+import { createSpendingGuard } from "../guard/createSpendingGuard.js";
+import { fileNativePaymentLedger } from "../guard/nativePaymentLedger.js";
+import { loadSpendingPolicy } from "../guard/SpendingPolicy.js";
+import type { Logger } from "../log/createLogger.js";
+import { registerSecret } from "../log/secrets.js";
+import { BUILTIN_SKILLS } from "../skills/builtinSkills.js";
+import { createWallet } from "../wallet/createWallet.js";
+import { isDevChain } from "../wallet/devAccounts.js";
+import { fundFromDevAccount } from "../wallet/fundFromDevAccount.js";
+import { loadAccount } from "../wallet/loadAccount.js";
+import type { PromptPassword } from "../wallet/promptPassword.js";
+import { startControlApi, type ControlApi } from "./controlApi.js";
+import { openDaemonState } from "./daemonState.js";
+import { DAEMON_EVENTS, ingestEvents, type DaemonRole } from "./ingestEvents.js";
+import { renderMetrics } from "./metrics.js";
+import { currentAction, processWorkItem, type WorkContext } from "./processWorkItem.js";
+
+export type DaemonOptions = {
+  name: string;
+  /** Skills sold (worker) and checked (checker); built-in skill names. */
+  skills: string[];
+  roles: DaemonRole[];
+  /** Price per job in token units, e.g. "0.001". */
+  price: string;
+  /** Price token: "ETH" (default), a known symbol, or an address. */
+  token?: string;
+  /** Control API port on 127.0.0.1; 0 picks a free one. */
+  apiPort: number;
+  /** Checker stake per check, in percent of the job's budget. Default 20. */
+  stakePercent?: number;
+  /** Smallest judge confidence to stake on (deterministic re-computation counts as 1). Default 0.8. */
+  minConfidence?: number;
+  /** Demo and tests only: deliver deliberately wrong results. */
+  deliverWrong?: boolean;
+  /** How often to poll the chain. Default 250 ms on dev chains, 2 s elsewhere. */
+  pollIntervalMs?: number;
+};
+
+/** What `<agent folder>/daemon.json` says to the CLI and the demo (mode 0600: it holds the API token). */
+export type DaemonFile = { pid: number; name: string; address: Address; apiUrl: string; token: string; startedAt: string };
+
+export type Daemon = {
+  name: string;
+  address: Address;
+  api: ControlApi;
+  /** Stops taking work, finishes the item in progress, closes the API and the database. */
+  stop: () => Promise<void>;
+  /** Settles when the daemon has stopped. */
+  done: Promise<void>;
+};
+
+/**
+ * Starts an agent daemon: loads (or, on a dev chain, creates and funds) its wallet, lists it in the
+ * registry, then follows the chain and works its queue until stopped — as a worker (delivers funded jobs
+ * addressed to it, declines the rest, posts its bond), a checker (re-computes deliveries and stakes),
+ * and a client (settles its jobs after their check window, takes refunds of abandoned jobs, withdraws
+ * credits, serves delegated tasks). All state is in node:sqlite; every action is re-derived from the
+ * chain, so a restart after a crash does nothing twice.
+ *
+ * @example
+ * const daemon = await startDaemon({ config, logger, options: { name: "bob", skills: ["word-count"], roles: ["worker"], price: "0.001", apiPort: 0 } });
+ * process.on("SIGTERM", () => daemon.stop());
+ */
+export async function startDaemon({
+  config,
+  logger,
+  options,
+  promptPassword,
+}: {
+  config: GuildConfig;
+  logger: Logger;
+  options: DaemonOptions;
+  promptPassword?: PromptPassword;
+}): Promise<Daemon> {
+  const log = logger.child({ agent: options.name });
+  for (const skill of options.skills) {
+    if (!BUILTIN_SKILLS.has(skill)) {
+      throw new InvalidInputError("skills", `"${skill}" is not a skill this daemon can do`, `Use some of: ${[...BUILTIN_SKILLS.keys()].join(", ")}.`);
+    }
+  }
+  const guild = await connectWithRetry(config, log);
+  const { connection } = guild;
+  const agentDir = guildPaths(config.home).agent(options.name);
+  mkdirSync(agentDir, { recursive: true });
+
+  const account = await loadOrCreateAccount(config, log, options.name, guild, promptPassword);
+  const state = openDaemonState(join(agentDir, "state.sqlite"));
+  const ingestState = openDaemonState(join(agentDir, "state.sqlite"));
+  state.failStaleTasks();
+
+  const client = createGuildClient(guild, {
+    account,
+    timeoutMs: config.txTimeoutMs,
+    onSubmitted: (submitted) => {
+      const key = currentAction.getStore();
+      if (key) state.recordAction(key, submitted.hash);
+    },
+  });
+  const approvals = approvalQueue();
+  const guard = createSpendingGuard({
+    reader: guild,
+    account: account.address,
+    policy: await loadSpendingPolicy(guild, config.spending, log),
+    approver: approvals.approver,
+    ledger: fileNativePaymentLedger(join(agentDir, "native-payments.jsonl")),
+    logger: log,
+  });
+
+  const priceToken = await resolveToken(guild, options.token, "token");
+  const price = parseAmount(options.price, priceToken.decimals, "price", true);
+  if (options.roles.includes("worker")) {
+    const listed = await registerAgent(client, { name: options.name, skills: options.skills, price, priceToken: priceToken.address });
+    log.info({ action: listed.action, txHash: listed.hash, skills: options.skills, price: options.price, token: priceToken.symbol }, "registry listing checked");
+  }
+
+  const roles = new Set(options.roles);
+  const agent = await createAgent({ config, logger: log, reader: guild, name: options.name, account, approver: approvals.approver });
+  const context: WorkContext = {
+    client,
+    guard,
+    state,
+    roles,
+    skills: BUILTIN_SKILLS,
+    offering: { skills: options.skills, price, priceToken: priceToken.address },
+    checker: { stakeBps: BigInt(Math.round((options.stakePercent ?? 20) * 100)), minConfidence: options.minConfidence ?? 0.8 },
+    deliverWrong: options.deliverWrong ?? false,
+    judge: undefined,
+    logger: log,
+  };
+
+  const pollIntervalMs = options.pollIntervalMs ?? (connection.isDevChain ? 250 : 2_000);
+  const store = createSqliteCursorStore({ database: ingestState.db, name: "daemon" });
+  const follower: LogFollower = followLogs(connection.publicClient, {
+    address: [guild.addresses.escrow, guild.addresses.evaluator],
+    events: DAEMON_EVENTS,
+    store,
+    fromBlock: guild.fromBlock,
+    confirmations: config.confirmations ?? (connection.isDevChain ? 0 : 2),
+    pollingIntervalMs: pollIntervalMs,
+    onLogs: (batch) => ingestEvents(batch, { me: account.address, roles, evaluator: guild.addresses.evaluator, state: ingestState }),
+    onReorg: ({ fromBlock }) => {
+      log.warn({ fromBlock: fromBlock.toString() }, "chain reorganisation: undoing derived state from this block");
+      ingestState.undoFrom(fromBlock);
+    },
+    logger: log,
+  });
+
+  let stopping = false;
+  let rpcErrors = 0;
+  let chainReachable = true;
+  const startedAt = Date.now();
+  const workLoop = (async () => {
+    while (!stopping) {
+      let now: number;
+      try {
+        const block = await connection.publicClient.getBlock({ blockTag: "latest" });
+        now = Math.max(Number(block.timestamp), Math.floor(Date.now() / 1000));
+        if (!chainReachable) log.info("the chain answers again; resuming work");
+        chainReachable = true;
+      } catch {
+        rpcErrors++;
+        if (chainReachable) log.warn("the chain does not answer; waiting for it");
+        chainReachable = false;
+        await sleep(Math.min(5_000, pollIntervalMs * 8));
+        continue;
+      }
+      for (const item of state.dueItems(now)) {
+        if (stopping) break;
+        try {
+          const outcome = await processWorkItem(item, context, now);
+          if (outcome.status === "retry") state.retryLater(item.key, outcome.at, outcome.detail);
+          else state.finish(item.key, outcome.status, outcome.detail);
+        } catch (error) {
+          const transient = error instanceof RpcUnavailableError || classifyRpcError(error) === "transient";
+          if (transient) rpcErrors++;
+          const delay = transient ? 2 : Math.min(300, 2 ** Math.min(item.attempts + 1, 8));
+          const detail = error instanceof GuildError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+          if (!transient && item.attempts >= 8) {
+            state.finish(item.key, "failed", detail);
+            log.error({ item: item.key, err: error }, "gave up on a work item");
+          } else {
+            state.retryLater(item.key, now + delay, detail);
+            log.warn({ item: item.key, attempt: item.attempts + 1, error: detail }, "work item failed; will retry");
+          }
+        }
+      }
+      await sleep(pollIntervalMs);
+    }
+  })();
+
+  const token = config.apiToken ?? randomBytes(24).toString("hex");
+  registerSecret(token);
+  const runningTasks = new Set<Promise<void>>();
+  const api = await startControlApi({
+    port: options.apiPort,
+    token,
+    logger: log,
+    handlers: {
+      health: async () => ({
+        status: chainReachable ? "ok" : "degraded",
+        name: options.name,
+        address: account.address,
+        chainId: connection.chainId,
+        roles: [...roles],
+        skills: options.skills,
+        cursorBlock: follower.cursor()?.blockNumber.toString(),
+        workItems: state.itemCounts(),
+        model: agent.modelDescription,
+      }),
+      metrics: async () => renderMetrics(state, account.address, { rpcErrors, uptimeSeconds: (Date.now() - startedAt) / 1000 }),
+      jobs: async () =>
+        state.myJobs(account.address).map((job) => ({ ...job, jobId: job.jobId.toString(), updatedBlock: job.updatedBlock.toString() })),
+      createTask: async ({ task }) => {
+        const id = randomUUID();
+        state.addTask(id, task);
+        log.info({ taskId: id }, "delegated task received");
+        const run = agent
+          .ask(task)
+          .then((result) => state.endTask(id, result.finished ? "done" : "failed", JSON.stringify(result)))
+          .catch((error: unknown) => state.endTask(id, "failed", JSON.stringify({ error: error instanceof Error ? error.message : String(error) })))
+          .finally(() => runningTasks.delete(run));
+        runningTasks.add(run);
+        return { id };
+      },
+      task: async (id) => {
+        const row = state.task(id);
+        return row && { ...row, result: row.result === undefined ? undefined : (JSON.parse(row.result) as unknown) };
+      },
+      approvals: async () => approvals.pending(),
+      decideApproval: async (id, approved) => approvals.decide(id, approved),
+    },
+  });
+  const daemonFile = join(agentDir, "daemon.json");
+  const file: DaemonFile = { pid: process.pid, name: options.name, address: account.address, apiUrl: api.url, token, startedAt: new Date(startedAt).toISOString() };
+  writeFileSync(daemonFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(daemonFile, 0o600);
+  log.info({ address: account.address, api: api.url, roles: [...roles], skills: options.skills, model: agent.modelDescription }, "daemon started");
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      log.info("stopping: finishing the work in progress");
+      stopping = true;
+      await workLoop;
+      await follower.stop();
+      await Promise.race([Promise.allSettled([...runningTasks]), sleep(5_000)]);
+      await api.close();
+      rmSync(daemonFile, { force: true });
+      state.close();
+      ingestState.close();
+      await guild.close();
+      log.info("daemon stopped");
+      resolveDone();
+    })());
+  follower.done.catch((error: unknown) => {
+    log.error({ err: error }, "the chain follower stopped on an error; stopping the daemon");
+    void stop();
+  });
+  return { name: options.name, address: account.address, api, stop, done };
+}
+
+async function connectWithRetry(config: GuildConfig, log: Logger): Promise<GuildConnection> {
+  let announced = false;
+  for (;;) {
+    try {
+      return await connectGuild({ config, logger: log, startEmbeddedChain: false });
+    } catch (error) {
+      if (!(error instanceof RpcUnavailableError)) throw error;
+      if (!announced) {
+        log.warn("no chain answers yet; waiting for it (start one with `guild chain`, or set GUILD_RPC_URL)");
+        announced = true;
+      }
+      await sleep(1_000);
+    }
+  }
+}
+
+async function loadOrCreateAccount(
+  config: GuildConfig,
+  log: Logger,
+  name: string,
+  guild: GuildConnection,
+  promptPassword: PromptPassword | undefined,
+) {
+  const dev = isDevChain(guild.connection.chainId);
+  let account;
+  try {
+    ({ account } = await loadAccount({ config, name, logger: log, ...(promptPassword ? { promptPassword } : {}) }));
+  } catch (error) {
+    if (!(error instanceof WalletNotFoundError) || !dev) throw error;
+    const password = config.keystorePassword ?? (promptPassword ? await promptPassword(`New password for ${name}'s wallet: `) : undefined);
+    if (!password) {
+      throw new GuildError(`Agent ${name} has no wallet yet and no password was given for a new one.`, {
+        metaMessages: ["Set GUILD_KEYSTORE_PASSWORD, or run `guild wallet new " + name + "` first."],
+      });
+    }
+    await createWallet({ home: config.home, name, password, scryptN: config.keystoreScryptN, logger: log });
+    log.info({ name }, "created a new wallet");
+    ({ account } = await loadAccount({ config: { ...config, keystorePassword: password }, name, logger: log }));
+  }
+  if (dev && guild.connection.url) {
+    const funded = await fundFromDevAccount({
+      rpcUrl: guild.connection.url,
+      address: account.address,
+      nativeTarget: parseEther("10"),
+      ...(guild.addresses.testToken ? { token: { address: guild.addresses.testToken, target: parseUnits("1000", 6) } } : {}),
+      logger: log,
+    });
+    if (funded.transactions.length > 0) log.info({ address: account.address, transactions: funded.transactions }, "funded from a dev account");
+  }
+  return account;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
