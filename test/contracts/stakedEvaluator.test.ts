@@ -9,7 +9,7 @@ import {
   stakeOn,
 } from "../support/contracts-helpers/evaluator.js";
 import { eventNamesOf, eventsOf } from "../support/contracts-helpers/events.js";
-import { decodeRevert, expectRevert } from "../support/contracts-helpers/expectRevert.js";
+import { decodeRevert, expectRevert, revertDataOf } from "../support/contracts-helpers/expectRevert.js";
 import { createGuildFixture, gasCost, NATIVE, useChainSnapshot, type GuildFixture } from "../support/contracts-helpers/fixture.js";
 import { createdJobId, createFundedJob, encodeCheckConfig, jobTerms, Status, statusOf, Verdict } from "../support/contracts-helpers/jobs.js";
 import { callThrough, ReceiverMode } from "../support/contracts-helpers/receivers.js";
@@ -141,6 +141,32 @@ describe("StakedEvaluator job configuration", () => {
     });
     const check = await f.staked.read.getCheck([jobId]);
     expect([check.window, check.minStake, check.bond]).toEqual([MAX_WINDOW, 10_000n, 50_000n]);
+  });
+
+  it("a job that uses the default check still gets its window closed before the client may claim a refund", async () => {
+    // configureJob refuses window >= evaluationPeriod "so there is time to settle before the client may
+    // claim a refund". A job created without evaluatorData takes the default window (600 s) unchecked.
+    const evaluationPeriod = 100n;
+    const expiredAt = (await f.now()) + 1_000n;
+    const terms = await jobTerms(f, { evaluator: f.addresses.evaluator, evaluationPeriod, expiredAt });
+    let jobId: bigint;
+    try {
+      jobId = createdJobId(await f.tx(f.escrowAs(f.client).write.createAndFund([terms, 1_000_000n], { value: 1_000_000n })));
+    } catch (error) {
+      // Refusing such a job at creation keeps the guarantee too.
+      const data = revertDataOf(error);
+      expect(data && decodeRevert(data).errorName).toMatch(/^(Escrow|Evaluator)/);
+      return;
+    }
+    // The provider delivers shortly before expiry, as it may.
+    await f.setNextTimestamp(expiredAt - 10n);
+    await f.tx(f.escrowAs(f.provider).write.deliver([jobId, "the work"]));
+    const closesAt = expiredAt - 10n + (await f.staked.read.getCheck([jobId])).window;
+    const refundableAt = await f.escrow.read.refundableAt([jobId]);
+    expect(
+      closesAt,
+      `settle is possible from ${closesAt}, but the client may claim a refund from ${refundableAt}`,
+    ).toBeLessThan(refundableAt);
   });
 
   it("only the escrow may configure a job", async () => {
@@ -470,15 +496,32 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     await expectRevert(f.stakedAs(f.client).write.approve([jobId]), "EvaluatorJobNotSubmitted", [jobId, Status.Completed]);
   });
 
-  it("the client cannot approve once someone staked fail", async () => {
+  it("the client cannot approve once someone staked fail, however small against the pass side", async () => {
     const { jobId, closesAt } = await createCheckedJob(f, { token: token() });
     await stakeOn(f, stakerA(), jobId, false, 10_000n, token());
     await expectRevert(f.stakedAs(f.client).write.approve([jobId]), "EvaluatorFailStakePresent", [jobId, 10_000n]);
+    await stakeOn(f, stakerB(), jobId, true, 90_000n, token());
+    await expectRevert(f.stakedAs(f.client).write.approve([jobId]), "EvaluatorFailStakePresent", [jobId, 10_000n]);
+    expect(await statusOf(f, jobId)).toBe(Status.Submitted);
     await closeWindow(closesAt);
     await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
-    // Fail won with nobody on pass: winners take back their own stakes.
+    expect(await statusOf(f, jobId)).toBe(Status.Completed);
+    await expectClaim(stakerB(), jobId, 90_000n, 100_000n);
+    await expectClaim(stakerA(), jobId, 10_000n, 0n);
+  });
+
+  it("fail wins with nobody on pass: the fail stakers take back their own stakes", async () => {
+    const { jobId, closesAt } = await createCheckedJob(f, { token: token() });
+    await stakeOn(f, stakerA(), jobId, false, 10_000n, token());
+    await stakeOn(f, stakerC(), jobId, false, 20_000n, token());
+    await closeWindow(closesAt);
+    const settled = await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
+    expect(eventsOf(settled, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)[0]?.passed).toBe(false);
     expect(await statusOf(f, jobId)).toBe(Status.Rejected);
+    expect((await f.staked.read.getCheck([jobId])).verdict).toBe(Verdict.Fail);
+    await expectClaim(stakerC(), jobId, 20_000n, 20_000n);
     await expectClaim(stakerA(), jobId, 10_000n, 10_000n);
+    expect(await f.balanceOf(token(), f.addresses.evaluator)).toBe(0n);
   });
 
   it("claimTo sends the payout to another address", async () => {
