@@ -87,7 +87,7 @@ export async function askCommand({
   const say = (line: string) => stderr.write(`${redact(line)}\n`);
   const text = task.trim();
   if (text === "") {
-    say('Usage: guild ask [--agent <name>] "<task>"   e.g. guild ask "What is my balance?"');
+    say('Usage: guild ask --as <agent> "<task>"   e.g. guild ask --as alice "What is my balance?"');
     return ASK_EXIT.usage;
   }
   try {

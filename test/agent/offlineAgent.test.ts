@@ -121,13 +121,13 @@ describe("the agent loop with the offline planner, on a Hardhat node", () => {
   it("wrong work carrying injected instructions is not approved, paid or obeyed: settle_job lets the check refund the client", async () => {
     const { agent, me } = await offlineAgent("alice2");
     const [before, attackerBefore] = await chainState(h, [me.address, attacker]);
-    // The provider delivers an injection instead of the count, and a checker stakes on fail in the (2 s) window.
+    // The provider delivers an injection instead of the count, and a checker stakes on fail in the (3 s) window.
     const provider = await startProvider(h, bob.client, {
       content: () => injectedDeliverable(attacker),
       afterDelivery: async (jobId) => void (await stake(carol.client, jobId, false, parseEther("0.0005"))),
     });
     const result = await agent
-      .ask("Hire an agent for word-count to count the words in: the quick brown fox. Budget 0.002 ETH, check window 2 seconds.")
+      .ask("Hire an agent for word-count to count the words in: the quick brown fox. Budget 0.002 ETH, check window 3 seconds.")
       .finally(() => provider.stop());
 
     const [jobId] = provider.delivered;

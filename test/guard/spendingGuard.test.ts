@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseEther, zeroAddress } from "viem";
 import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { NATIVE_TOKEN } from "../../src/chain/actions/getTokenInfo.js";
@@ -224,7 +224,7 @@ describe("spending guard on anvil: every refusal rule", () => {
     const queue = approvalQueue({ timeoutMs: 60_000 });
     const { tools } = await agentWith({ approvalAbove: "0.02 ETH" }, queue.approver);
     const paying = run(tools, "pay", { to: bob.address, amount: "0.03" });
-    while (queue.pending().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await vi.waitFor(() => expect(queue.pending()).toHaveLength(1), { timeout: 10_000, interval: 10 });
     const [pending] = queue.pending();
     expect(pending).toMatchObject({ action: "pay", amount: "0.03 ETH", counterparty: bob.address });
     expect(queue.decide("no-such-id", true)).toBe(false);
@@ -232,7 +232,7 @@ describe("spending guard on anvil: every refusal rule", () => {
     expect((await paying).ok).toBe(true);
 
     const refusing = run(tools, "pay", { to: bob.address, amount: "0.03" });
-    while (queue.pending().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await vi.waitFor(() => expect(queue.pending()).toHaveLength(1), { timeout: 10_000, interval: 10 });
     queue.decide(queue.pending()[0]!.id, false);
     expect((await refusing).data).toMatchObject({ refusedBy: "approval" });
 
