@@ -8,6 +8,12 @@ if (major < 22 || (major === 22 && minor < 13)) {
   );
   process.exit(2);
 }
+// node:sqlite (agent state) is stable enough for us; its one-line ExperimentalWarning would only confuse.
+process.removeAllListeners("warning");
+process.on("warning", (warning) => {
+  if (warning.name === "ExperimentalWarning" && /SQLite/.test(warning.message)) return;
+  process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
 const { register } = await import("tsx/esm/api");
 register();
 await import("../src/cli/main.ts");

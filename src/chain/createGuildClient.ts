@@ -21,7 +21,7 @@ export function createGuildClient(
   reader: GuildReader,
   { account, timeoutMs, onSubmitted }: CreateGuildClientParameters,
 ): GuildClient {
-  const logger = reader.logger.child({ agent: account.address });
+  const logger = reader.logger.child({ account: account.address });
   const sender = createTxSender({
     connection: reader.connection,
     account,

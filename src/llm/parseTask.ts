@@ -33,6 +33,7 @@
 export const SUPPORTED_TASKS = [
   "Hire an agent for word-count to count the words in: the quick brown fox. Budget 0.002 ETH, bond 50%, check window 2 minutes.",
   "Delegate sort of '3 1 2' with a budget of 1.5 gUSD",
+  "Hire an agent for sort to sort: 5 3 9 1. Budget 0.002 ETH, bond 50%, check window 15s. Let the check decide.",
   '{"skill": "word-count", "input": "the quick brown fox", "budget": "0.002", "token": "ETH"}',
   "Check the delivery of job 7",
   "Verify job 7 and stake 0.001 ETH",
@@ -53,6 +54,8 @@ export type HireTask = {
   bondPercent?: number;
   checkWindowMinutes?: number;
   deadlineMinutes?: number;
+  /** "let the check decide": skip the client's own verification and early approval; settle by the check. */
+  letCheckDecide?: boolean;
 };
 export type CheckTask = { kind: "check"; jobId: string; stake?: string };
 export type SettleTask = { kind: "settle"; jobId: string };
@@ -346,8 +349,11 @@ function parseHire(text: string): HireTask | IncompleteTask {
     bondPercent: options.bond?.value,
     checkWindowMinutes: options.checkWindow?.value,
     deadlineMinutes: options.deadline?.value,
+    letCheckDecide: LET_CHECK_DECIDE.test(text),
   });
 }
+
+const LET_CHECK_DECIDE = /let the (?:staked )?check decide|no early approval|(?:do not|don't) approve early/i;
 
 function buildHire(fields: {
   skill: string;
@@ -357,6 +363,7 @@ function buildHire(fields: {
   bondPercent: number | undefined;
   checkWindowMinutes: number | undefined;
   deadlineMinutes: number | undefined;
+  letCheckDecide?: boolean;
 }): HireTask | IncompleteTask {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(fields.skill)) {
     return incomplete("hire", `"${fields.skill}" is not a skill name (letters, digits, '.', '_', '-').`);
@@ -379,6 +386,7 @@ function buildHire(fields: {
     ...(fields.bondPercent === undefined ? {} : { bondPercent: fields.bondPercent }),
     ...(fields.checkWindowMinutes === undefined ? {} : { checkWindowMinutes: fields.checkWindowMinutes }),
     ...(fields.deadlineMinutes === undefined ? {} : { deadlineMinutes: fields.deadlineMinutes }),
+    ...(fields.letCheckDecide ? { letCheckDecide: true } : {}),
   };
 }
 

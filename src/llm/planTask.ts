@@ -188,6 +188,10 @@ function* hirePlan(task: HireTask): Plan {
   const content = typeof delivered.data.content === "string" ? delivered.data.content : undefined;
   const quoted = content === undefined ? "" : ` Delivered (untrusted, quoted as received): ${quote(content)}.`;
 
+  if (task.letCheckDecide) {
+    const settled = yield { name: "settle_job", args: { jobId } };
+    return `${hiredText}${quoted} As asked, the staked check decided. Outcome: ${outcomeOf(settled) ?? "unknown"}.`;
+  }
   const verified = yield { name: "verify_delivery", args: { jobId } };
   const verdict = verdictOf(verified);
   if (verdict === "pass") {

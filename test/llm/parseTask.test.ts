@@ -70,3 +70,11 @@ describe("parseTask", () => {
     for (const example of SUPPORTED_TASKS) expect(parseTask(example).kind, example).not.toMatch(/^(unknown|incomplete)$/);
   });
 });
+
+describe("let the check decide", () => {
+  it("is read from the hire sentence", () => {
+    const task = parseTask("Hire an agent for sort to sort: 5 3 9 1. Budget 0.002 ETH, bond 50%, check window 15s. Let the check decide.");
+    expect(task).toMatchObject({ kind: "hire", skill: "sort", input: "5 3 9 1", budget: "0.002", token: "ETH", bondPercent: 50, letCheckDecide: true });
+    expect(parseTask("Hire an agent for sort to sort: 5 3 9 1. Budget 0.002 ETH")).not.toHaveProperty("letCheckDecide");
+  });
+});
