@@ -41,7 +41,7 @@ export type AskCommandParameters = {
   approver?: Approver;
   /** Model turns before giving up; default the loop's (20). */
   maxSteps?: number;
-  /** scrypt cost of a wallet created on a dev chain; default the keystore's (2^18). Lower only in tests. */
+  /** scrypt cost of a wallet created on a dev chain; default GUILD_KEYSTORE_SCRYPT_N. Lower only in tests. */
   scryptN?: number;
 };
 
@@ -187,7 +187,7 @@ async function agentAccount({
       name,
       privateKey: key,
       ...(promptPassword ? { promptPassword } : {}),
-      ...(scryptN === undefined ? {} : { scryptN }),
+      scryptN: scryptN ?? config.keystoreScryptN,
     });
     say(`Created wallet ${name} ${created.address} (${created.file}).`);
     account = privateKeyToAccount(key);
