@@ -19,7 +19,7 @@ const bindings: Binding[] = [
     contract,
     outDir: "src/contracts",
   })),
-  ...["FeeOnTransferToken", "ReentrantToken", "ReceiverMock"].map((contract) => ({
+  ...["FeeOnTransferToken", "ReentrantToken", "ReceiverMock", "ConfigurableToken"].map((contract) => ({
     source: `contracts/test/${contract}.sol`,
     contract,
     outDir: "test/support/contracts",

@@ -40,6 +40,11 @@ export type CreateAgentParameters = {
   tools?: GuildTool[];
   /** How often waits (deliveries, check windows) poll the chain; default the connection's polling interval. */
   pollIntervalMs?: number;
+  /**
+   * An existing client and guard for the same account (a daemon shares one transaction sender and one
+   * guard between its work loop and its agent), with the list of transactions that client submitted.
+   */
+  shared?: { client: GuildClient; guard: SpendingGuard; sentTransactions: () => Hash[] };
 };
 
 /**
@@ -61,24 +66,26 @@ export async function createAgent({
   model: modelOverride,
   tools = ALL_TOOLS,
   pollIntervalMs = reader.connection.pollingIntervalMs,
+  shared,
 }: CreateAgentParameters): Promise<Agent> {
   const log = logger.child({ agent: name });
   // Every transaction the agent's client submits, so each transcript line can name what a call really sent.
   const sent: Hash[] = [];
-  const client = createGuildClient(
-    { ...reader, logger: log },
-    { account, timeoutMs: config.txTimeoutMs, onSubmitted: (tx) => void sent.push(tx.hash) },
-  );
+  const client =
+    shared?.client ??
+    createGuildClient({ ...reader, logger: log }, { account, timeoutMs: config.txTimeoutMs, onSubmitted: (tx) => void sent.push(tx.hash) });
   const agentDir = guildPaths(config.home).agent(name);
-  const policy = await loadSpendingPolicy(reader, config.spending, log);
-  const guard = createSpendingGuard({
-    reader,
-    account: account.address,
-    policy,
-    approver,
-    ledger: fileNativePaymentLedger(join(agentDir, "native-payments.jsonl")),
-    logger: log,
-  });
+  const guard =
+    shared?.guard ??
+    createSpendingGuard({
+      reader,
+      account: account.address,
+      policy: await loadSpendingPolicy(reader, config.spending, log),
+      approver,
+      ledger: fileNativePaymentLedger(join(agentDir, "native-payments.jsonl")),
+      logger: log,
+    });
+  const policy = guard.policy;
   const chosen = modelOverride
     ? { model: modelOverride, provider: "offline" as const, description: "injected model" }
     : createChatModel({ config, logger: log });
@@ -88,7 +95,7 @@ export async function createAgent({
     skills: BUILTIN_SKILLS,
     logger: log,
     pollIntervalMs,
-    sentTransactions: () => sent,
+    sentTransactions: shared?.sentTransactions ?? (() => sent),
     ...(onProgress ? { onProgress } : {}),
   };
   const prompt = systemPrompt({ name, address: account.address, chainId: reader.connection.chainId, policy });

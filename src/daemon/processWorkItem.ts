@@ -30,7 +30,8 @@ export type WorkContext = {
   /** Skills this agent sells (worker) and can check (checker). */
   skills: ReadonlyMap<string, Skill>;
   offering: { skills: string[]; price: bigint; priceToken: Address };
-  checker: { stakeBps: bigint; minConfidence: number };
+  /** Stake per check and its ceiling, in basis points of the budget; the least confidence to stake on. */
+  checker: { stakeBps: bigint; maxStakeBps: bigint; minConfidence: number };
   /** Demo and test agents only: deliver deliberately wrong results. */
   deliverWrong: boolean;
   /** An LLM judge for skills that cannot be re-computed; none offline. */
@@ -169,15 +170,32 @@ async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promi
     return { status: "skipped", detail: `cannot judge: ${verdict.reason}` };
   }
   const token = await getTokenInfo(ctx.client, job.token);
-  const wanted = (job.budget * ctx.checker.stakeBps) / 10_000n;
-  const amount = wanted > job.check.minStake ? wanted : job.check.minStake;
   const pass = verdict.verdict === "pass";
+  const amount = checkerStake(job, pass, ctx.checker);
   await ctx.guard.run(
     { action: "stake", token, amount, counterparty: undefined, description: `stake on ${verdict.verdict} for job ${jobId}` },
     () => once(`stake:${jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId, pass, amount })),
   );
   log.info({ skill: spec.skill, verdict: verdict.verdict, amount: amount.toString(), token: job.token, reason: verdict.reason }, "checked the delivery and staked");
   return { status: "done", detail: `staked on ${verdict.verdict}` };
+}
+
+/**
+ * How much a checker stakes: its usual share of the budget, and, when it is sure the work is wrong, at
+ * least enough to outweigh the pass side (the provider's bond counts even before it is posted: a
+ * cheater's bond alone must not carry a wrong delivery). Never more than `maxStakeBps` of the budget.
+ */
+export function checkerStake(job: JobState, pass: boolean, policy: WorkContext["checker"]): bigint {
+  const check = job.check!;
+  let amount = (job.budget * policy.stakeBps) / 10_000n;
+  if (amount < check.minStake) amount = check.minStake;
+  if (!pass) {
+    const passSide = check.passTotal > check.bond ? check.passTotal : check.bond;
+    const needed = passSide - check.failTotal + 1n;
+    if (needed > amount) amount = needed;
+  }
+  const cap = (job.budget * policy.maxStakeBps) / 10_000n;
+  return amount > cap && cap >= check.minStake ? cap : amount;
 }
 
 async function claim(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseEther, parseUnits, type Address } from "viem";
+import { parseEther, parseUnits, type Address, type Hash } from "viem";
 import { createAgent } from "../agent/createAgent.js";
 import { parseAmount } from "../chain/amounts.js";
 import { registerAgent } from "../chain/actions/registerAgent.js";
@@ -47,6 +47,8 @@ export type DaemonOptions = {
   apiPort: number;
   /** Checker stake per check, in percent of the job's budget. Default 20. */
   stakePercent?: number;
+  /** Most a checker stakes on one job, in percent of its budget. Default 100. */
+  maxStakePercent?: number;
   /** Smallest judge confidence to stake on (deterministic re-computation counts as 1). Default 0.8. */
   minConfidence?: number;
   /** Demo and tests only: deliver deliberately wrong results. */
@@ -103,16 +105,22 @@ export async function startDaemon({
   mkdirSync(agentDir, { recursive: true });
 
   const account = await loadOrCreateAccount(config, log, options.name, guild, promptPassword);
-  const state = openDaemonState(join(agentDir, "state.sqlite"));
-  const ingestState = openDaemonState(join(agentDir, "state.sqlite"));
+  // State belongs to one deployment: a restarted dev chain redeploys at the same addresses, so the
+  // deployment block's hash names the file and a new chain starts from a clean state.
+  const deploymentBlock = await connection.publicClient.getBlock({ blockNumber: guild.fromBlock });
+  const statePath = join(agentDir, `state-${connection.chainId}-${deploymentBlock.hash.slice(2, 10)}.sqlite`);
+  const state = openDaemonState(statePath);
+  const ingestState = openDaemonState(statePath);
   state.failStaleTasks();
 
+  const sent: Hash[] = [];
   const client = createGuildClient(guild, {
     account,
     timeoutMs: config.txTimeoutMs,
     onSubmitted: (submitted) => {
       const key = currentAction.getStore();
       if (key) state.recordAction(key, submitted.hash);
+      else sent.push(submitted.hash);
     },
   });
   const approvals = approvalQueue();
@@ -133,7 +141,15 @@ export async function startDaemon({
   }
 
   const roles = new Set(options.roles);
-  const agent = await createAgent({ config, logger: log, reader: guild, name: options.name, account, approver: approvals.approver });
+  const agent = await createAgent({
+    config,
+    logger,
+    reader: guild,
+    name: options.name,
+    account,
+    approver: approvals.approver,
+    shared: { client, guard, sentTransactions: () => sent },
+  });
   const context: WorkContext = {
     client,
     guard,
@@ -141,7 +157,11 @@ export async function startDaemon({
     roles,
     skills: BUILTIN_SKILLS,
     offering: { skills: options.skills, price, priceToken: priceToken.address },
-    checker: { stakeBps: BigInt(Math.round((options.stakePercent ?? 20) * 100)), minConfidence: options.minConfidence ?? 0.8 },
+    checker: {
+      stakeBps: BigInt(Math.round((options.stakePercent ?? 20) * 100)),
+      maxStakeBps: BigInt(Math.round((options.maxStakePercent ?? 100) * 100)),
+      minConfidence: options.minConfidence ?? 0.8,
+    },
     deliverWrong: options.deliverWrong ?? false,
     judge: undefined,
     logger: log,

@@ -1,0 +1,324 @@
+/**
+ * The Guild demo (`npm start`): five agent daemons on a local chain. alice hires bob (honest) and mallory
+ * (who delivers wrong results); carol and dave re-check both deliveries and stake; the staked check pays
+ * bob and refunds alice for mallory's work, and mallory's bond goes to the checkers who caught her.
+ *
+ * Uses the chain already running at GUILD_RPC_URL or GUILD_CHAIN_HOST:GUILD_CHAIN_PORT (and leaves it
+ * running), or starts the embedded one (and stops it at the end).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { config as loadDotenv } from "dotenv";
+import { formatEther, getAddress, isAddressEqual, parseEther, parseUnits, type Address, type Hash } from "viem";
+import { connectGuild } from "../src/chain/connectGuild.js";
+import { ensureEmbeddedChain, PACKAGE_ROOT, type EmbeddedChain } from "../src/chain/embeddedChain.js";
+import { followLogs } from "../src/chain/logs/followLogs.js";
+import { createMemoryCursorStore } from "../src/chain/logs/memoryCursorStore.js";
+import { guildPaths, loadConfig } from "../src/config/loadConfig.js";
+import { jobEscrowAbi } from "../src/contracts/JobEscrow.js";
+import { stakedEvaluatorAbi } from "../src/contracts/StakedEvaluator.js";
+import type { DaemonFile } from "../src/daemon/startDaemon.js";
+import { createLogger } from "../src/log/createLogger.js";
+import { createWallet } from "../src/wallet/createWallet.js";
+import { fundFromDevAccount } from "../src/wallet/fundFromDevAccount.js";
+import { getWalletAddress } from "../src/wallet/getWalletAddress.js";
+
+loadDotenv({ quiet: true });
+// The demo's wallets are throwaway keys on a local chain: a fixed password and a cheap scrypt cost.
+process.env.GUILD_KEYSTORE_PASSWORD ??= "guild-demo-password";
+process.env.GUILD_KEYSTORE_SCRYPT_N ??= "4096";
+const config = loadConfig(process.env);
+const logger = createLogger({ level: "error" });
+const started = Date.now();
+const t = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
+const say = (line: string) => process.stdout.write(`${t()} ${line}\n`);
+const CHECK_WINDOW = "12s";
+
+type AgentSpec = { name: string; args: string[]; role: string };
+const AGENTS: AgentSpec[] = [
+  { name: "alice", role: "client", args: ["--roles", "client"] },
+  { name: "bob", role: "honest worker", args: ["--roles", "worker", "--skills", "word-count,summarize-extractive", "--price", "0.001"] },
+  { name: "mallory", role: "worker who delivers wrong results", args: ["--roles", "worker", "--skills", "sort", "--price", "0.001", "--deliver-wrong"] },
+  { name: "carol", role: "checker", args: ["--roles", "checker", "--skills", "word-count,sort,summarize-extractive", "--stake-percent", "25"] },
+  { name: "dave", role: "checker", args: ["--roles", "checker", "--skills", "word-count,sort,summarize-extractive", "--stake-percent", "15"] },
+];
+
+const children = new Map<string, ChildProcess>();
+let chain: EmbeddedChain | undefined;
+
+async function main(): Promise<void> {
+  say("Guild demo: five agents with wallets hire, pay and check each other through an on-chain escrow.");
+  if (!config.openai.apiKey) say("No LLM in use (OPENAI_API_KEY is not set): the agents' deterministic offline planner decides.");
+
+  // 1. The chain and the contracts.
+  if (!config.rpcUrl) {
+    chain = await ensureEmbeddedChain({ host: config.chainHost, port: config.chainPort, logFile: join(config.home, "chain.log"), logger });
+    say(chain.started ? `Started the embedded Hardhat chain at ${chain.url}.` : `Using the chain already running at ${chain.url} (it stays running).`);
+  }
+  const guild = await connectGuild({ config, logger, startEmbeddedChain: false });
+  say(`Guild's contracts: escrow ${guild.addresses.escrow}, staked evaluator ${guild.addresses.evaluator}, registry ${guild.addresses.registry}.`);
+
+  // 2. Wallets, funded from the chain's dev accounts.
+  const names = new Map<string, string>();
+  const addressOf: Record<string, Address> = {};
+  for (const agent of AGENTS) {
+    let address: Address;
+    try {
+      address = await getWalletAddress({ home: config.home, name: agent.name });
+    } catch {
+      ({ address } = await createWallet({ home: config.home, name: agent.name, password: config.keystorePassword!, scryptN: config.keystoreScryptN, logger }));
+    }
+    addressOf[agent.name] = getAddress(address);
+    names.set(getAddress(address), agent.name);
+    await fundFromDevAccount({
+      rpcUrl: guild.connection.url!,
+      address,
+      nativeTarget: parseEther("10"),
+      ...(guild.addresses.testToken ? { token: { address: guild.addresses.testToken, target: parseUnits("1000", 6) } } : {}),
+      logger,
+    });
+  }
+  const nameOf = (address: Address) => names.get(getAddress(address)) ?? `${address.slice(0, 8)}…`;
+  say(`Wallets: ${AGENTS.map((a) => `${a.name} ${addressOf[a.name]!.slice(0, 10)}…`).join(", ")} (each topped up to 10 ETH).`);
+  const balancesBefore = await balances(guild.connection.publicClient, addressOf);
+
+  // 3. Narrate every escrow and evaluator event from here on, from the chain.
+  const head = await guild.connection.publicClient.getBlockNumber();
+  const flows = new Map<string, { spent: bigint; earned: bigint; lines: string[] }>();
+  const flow = (address: Address) => {
+    const name = nameOf(address);
+    let entry = flows.get(name);
+    if (!entry) flows.set(name, (entry = { spent: 0n, earned: 0n, lines: [] }));
+    return entry;
+  };
+  const settledJobs = new Map<bigint, boolean>();
+  const follower = followLogs(guild.connection.publicClient, {
+    address: [guild.addresses.escrow, guild.addresses.evaluator],
+    events: [...jobEscrowAbi, ...stakedEvaluatorAbi].filter((item) => item.type === "event"),
+    store: createMemoryCursorStore(),
+    fromBlock: head + 1n,
+    pollingIntervalMs: 100,
+    logger,
+    onLogs: ({ logs }) => {
+      for (const log of logs) narrate(log as never, log.transactionHash);
+    },
+  });
+  const jobs = new Map<bigint, { client: Address; provider: Address }>();
+  /** The union of the narrated events' arguments; each event fills its own subset. */
+  type Args = {
+    jobId: bigint; client: Address; provider: Address; amount: bigint; content: string; staker: Address; pass: boolean;
+    passed: boolean; passTotal: bigint; failTotal: bigint; stake: bigint; rejector: Address; reason: Hash;
+  };
+  function narrate(log: { eventName: string; args: unknown }, tx: Hash): void {
+    const a = log.args as Args;
+    const eth = (amount: bigint) => `${formatEther(amount)} ETH`;
+    const ref = ` [tx ${tx.slice(0, 12)}…]`;
+    switch (log.eventName) {
+      case "JobCreated":
+        jobs.set(a.jobId, { client: a.client, provider: a.provider });
+        break;
+      case "JobFunded":
+        flow(a.client).spent += a.amount;
+        say(`${nameOf(a.client)} hired ${nameOf(jobs.get(a.jobId)?.provider ?? a.client)} for job ${a.jobId}: ${eth(a.amount)} escrowed${ref}`);
+        break;
+      case "DeliverablePublished":
+        say(`${jobs.get(a.jobId) ? nameOf(jobs.get(a.jobId)!.provider) : "someone"} delivered job ${a.jobId}: ${JSON.stringify(a.content)}${ref}`);
+        break;
+      case "Staked": {
+        flow(a.staker).spent += a.amount;
+        const isBond = isAddressEqual(a.staker, jobs.get(a.jobId)?.provider ?? "0x0000000000000000000000000000000000000000");
+        say(`${nameOf(a.staker)} ${isBond ? "bonded" : "staked"} ${eth(a.amount)} on ${a.pass ? "pass" : "fail"} for job ${a.jobId}${isBond ? " (its own work)" : ""}${ref}`);
+        break;
+      }
+      case "CheckSettled":
+        settledJobs.set(a.jobId, a.passed);
+        say(`The check of job ${a.jobId} ${a.passed ? "PASSED" : "FAILED"}: pass ${eth(a.passTotal)} vs fail ${eth(a.failTotal)}${ref}`);
+        break;
+      case "PaymentReleased":
+        flow(a.provider).earned += a.amount;
+        say(`${nameOf(a.provider)} was paid ${eth(a.amount)} for job ${a.jobId}${ref}`);
+        break;
+      case "Refunded":
+        flow(a.client).earned += a.amount;
+        say(`${nameOf(a.client)} was refunded ${eth(a.amount)} for job ${a.jobId}${ref}`);
+        break;
+      case "JobRejected":
+        if (a.reason === "0x6465636c696e6564000000000000000000000000000000000000000000000000") say(`${nameOf(a.rejector)} declined job ${a.jobId}${ref}`);
+        break;
+      case "StakeClaimed": {
+        flow(a.staker).earned += a.amount;
+        const reward = a.amount - a.stake;
+        say(
+          a.amount === 0n
+            ? `${nameOf(a.staker)} lost its ${eth(a.stake)} stake on job ${a.jobId}${ref}`
+            : `${nameOf(a.staker)} claimed ${eth(a.amount)} on job ${a.jobId} (stake ${eth(a.stake)}${reward > 0n ? ` + reward ${eth(reward)}` : ""})${ref}`,
+        );
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  // 4. The daemons, as real processes.
+  const logDir = join(config.home, "logs");
+  mkdirSync(logDir, { recursive: true });
+  for (const agent of AGENTS) {
+    const file = join(guildPaths(config.home).agent(agent.name), "daemon.json");
+    rmSync(file, { force: true });
+    const child = spawn(process.execPath, [join(PACKAGE_ROOT, "bin", "guild.js"), "start", "--name", agent.name, "--log-level", "info", ...agent.args], {
+      env: { ...process.env, ...(chain ? { GUILD_CHAIN_HOST: config.chainHost, GUILD_CHAIN_PORT: String(config.chainPort) } : {}) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const sink = createWriteStream(join(logDir, `${agent.name}.log`));
+    child.stdout?.pipe(sink);
+    child.stderr?.pipe(sink);
+    children.set(agent.name, child);
+  }
+  const daemons: Record<string, DaemonFile> = {};
+  await Promise.all(
+    AGENTS.map(async (agent) => {
+      daemons[agent.name] = await waitForDaemon(agent.name, 90_000);
+    }),
+  );
+  say(`Daemons running: ${AGENTS.map((a) => `${a.name} (${a.role})`).join(", ")}. Logs in ${logDir}.`);
+
+  // 5. alice delegates two tasks through her daemon's API; her agent's loop hires, waits and settles.
+  const tasks = [
+    `Hire an agent for word-count to count the words in: Agents with wallets hire each other and a staked check decides who gets paid. Budget 0.002 ETH, bond 50%, check window ${CHECK_WINDOW}. Let the check decide.`,
+    `Hire an agent for sort to sort: 42 7 19 3 88 21. Budget 0.002 ETH, bond 50%, check window ${CHECK_WINDOW}. Let the check decide.`,
+  ];
+  const alice = daemons.alice!;
+  const taskIds: string[] = [];
+  for (const task of tasks) {
+    const { id } = (await api(alice, "POST", "/tasks", { task })) as { id: string };
+    taskIds.push(id);
+    say(`alice was asked: "${task.slice(0, 70)}…"`);
+  }
+  const answers = await Promise.all(taskIds.map((id) => waitForTask(alice, id, 120_000)));
+  for (const answer of answers) say(`alice's agent answered: ${answer}`);
+
+  // 6. Wait until every stake on both jobs is claimed (the daemons claim on their own).
+  await waitFor(async () => {
+    const open = await openStakes(guild.connection.publicClient, guild.addresses.evaluator, [...settledJobs.keys()], Object.values(addressOf));
+    return settledJobs.size >= 2 && open === 0;
+  }, 60_000, "every stake to be claimed");
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await follower.stop();
+
+  // 7. Who spent and earned what.
+  const balancesAfter = await balances(guild.connection.publicClient, addressOf);
+  say("Spending summary (escrow and stakes from the chain's events; gas is the rest of each balance change):");
+  const table: string[][] = [["agent", "paid out", "received", "gas", "net change"]];
+  for (const agent of AGENTS) {
+    const entry = flows.get(agent.name) ?? { spent: 0n, earned: 0n, lines: [] };
+    const net = balancesAfter[agent.name]! - balancesBefore[agent.name]!;
+    const gas = entry.earned - entry.spent - net;
+    table.push([agent.name, formatEther(entry.spent), formatEther(entry.earned), formatEther(gas), `${net >= 0n ? "+" : ""}${formatEther(net)}`]);
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const row of table) process.stdout.write(`         ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")}\n`);
+  const outcomes = [...settledJobs.values()];
+  if (outcomes.length !== 2 || outcomes.filter(Boolean).length !== 1) {
+    throw new Error(`expected bob's job to pass and mallory's to fail; got ${outcomes.map((p) => (p ? "pass" : "fail")).join(", ")}`);
+  }
+  say(chain?.started ? "Done. The chain stops now; run `guild chain` first to keep it for `guild jobs`, `guild agents` and `guild audit alice`." : "Done. The chain is still running: try `npx guild jobs`, `npx guild agents`, `npx guild audit alice`.");
+  await guild.close();
+}
+
+async function waitForDaemon(name: string, timeoutMs: number): Promise<DaemonFile> {
+  const file = join(guildPaths(config.home).agent(name), "daemon.json");
+  let daemon: DaemonFile | undefined;
+  await waitFor(async () => {
+    const child = children.get(name);
+    if (child?.exitCode !== null && child?.exitCode !== undefined) {
+      throw new Error(`${name}'s daemon exited (code ${child.exitCode}); see ${join(config.home, "logs", `${name}.log`)}`);
+    }
+    if (!existsSync(file)) return false;
+    daemon = JSON.parse(readFileSync(file, "utf8")) as DaemonFile;
+    const health = (await api(daemon, "GET", "/health").catch(() => undefined)) as { status?: string } | undefined;
+    return health?.status === "ok";
+  }, timeoutMs, `${name}'s daemon to start`);
+  return daemon!;
+}
+
+async function waitForTask(daemon: DaemonFile, id: string, timeoutMs: number): Promise<string> {
+  let answer = "";
+  await waitFor(async () => {
+    const task = (await api(daemon, "GET", `/tasks/${id}`)) as { status: string; result?: { answer?: string; error?: string } };
+    if (task.status === "running") return false;
+    answer = task.result?.answer ?? task.result?.error ?? task.status;
+    if (task.status === "failed") throw new Error(`alice's task failed: ${answer}`);
+    return true;
+  }, timeoutMs, "alice's task to finish");
+  return answer;
+}
+
+async function api(daemon: DaemonFile, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${daemon.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${daemon.token}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function balances(client: { getBalance: (args: { address: Address }) => Promise<bigint> }, addresses: Record<string, Address>) {
+  const out: Record<string, bigint> = {};
+  for (const [name, address] of Object.entries(addresses)) out[name] = await client.getBalance({ address });
+  return out;
+}
+
+async function openStakes(
+  client: { readContract: (args: never) => Promise<unknown> },
+  evaluator: Address,
+  jobIds: bigint[],
+  stakers: Address[],
+): Promise<number> {
+  let open = 0;
+  for (const jobId of jobIds) {
+    for (const staker of stakers) {
+      const [amount] = (await client.readContract({ address: evaluator, abi: stakedEvaluatorAbi, functionName: "stakeOf", args: [jobId, staker] } as never)) as [bigint, boolean];
+      if (amount > 0n) open++;
+    }
+  }
+  return open;
+}
+
+async function shutdown(): Promise<void> {
+  await Promise.all(
+    [...children.values()].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+          setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+        }),
+    ),
+  );
+  if (chain?.started) await chain.stop();
+}
+
+let code = 0;
+try {
+  await main();
+} catch (error) {
+  code = 1;
+  process.stderr.write(`${t()} demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+} finally {
+  await shutdown();
+  say(`Stopped ${children.size} daemons${chain?.started ? " and the chain" : ""}; exiting ${code}.`);
+}
+process.exit(code);
