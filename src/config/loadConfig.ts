@@ -43,7 +43,7 @@ export type GuildConfig = {
     periodHours: number;
     /** Counterparties that may be paid or hired; empty means any. */
     allowlist: string[];
-    /** Above these amounts a person must approve: "0.02 ETH, 20 gUSD"; empty means never. */
+    /** Above these amounts a person must approve: "0.02 ETH, 20 gUSD"; "none" means never. */
     approvalAbove: string;
   };
 };

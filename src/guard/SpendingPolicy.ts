@@ -50,6 +50,7 @@ export async function loadSpendingPolicy(
 
 async function parseLimits(reader: GuildReader, text: string, variable: string, logger: Logger): Promise<Map<Address, TokenLimit>> {
   const out = new Map<Address, TokenLimit>();
+  if (/^\s*none\s*$/i.test(text)) return out;
   for (const entry of text.split(",").map((part) => part.trim()).filter(Boolean)) {
     const match = /^(\S+)\s*(\S+)?$/.exec(entry);
     if (!match) {
