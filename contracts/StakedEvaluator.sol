@@ -166,8 +166,14 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// and may add to its stake. Native jobs send `amount` as value; ERC-20 jobs need an allowance.
     /// Emits {Staked}.
     function stake(uint256 jobId, bool pass, uint256 amount) external payable nonReentrant {
-        (IJobEscrow.Status status, uint256 submittedAt, address client, address provider, address token, uint256 budget)
-        = escrow.jobForEvaluator(jobId);
+        (
+            IJobEscrow.Status status,
+            uint256 submittedAt,
+            address client,
+            address provider,
+            address token,
+            uint256 budget
+        ) = escrow.jobForEvaluator(jobId);
         Check check = _knownCheck(jobId);
         if (status != IJobEscrow.Status.Submitted) revert EvaluatorJobNotSubmitted(jobId, status);
         if (check.verdict() != Verdict.None) revert EvaluatorAlreadySettled(jobId);
@@ -321,11 +327,14 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         (uint96 passTotal, uint96 failTotal) = (check.passTotal(), check.failTotal());
         Verdict verdict = check.verdict();
         if (verdict == Verdict.Void) {
-            left = pass ? check.withTotals(passTotal - amount, failTotal) : check.withTotals(passTotal, failTotal - amount);
+            left = pass
+                ? check.withTotals(passTotal - amount, failTotal)
+                : check.withTotals(passTotal, failTotal - amount);
             return (amount, left);
         }
         if (pass != (verdict == Verdict.Pass)) return (0, check);
-        // Winner: pro-rata share of the reward left, the last winner taking the remainder.
+        // Winner: pro-rata share of the reward left, the last winner taking the remainder. Under a Pass or
+        // Fail verdict the totals hold the winners' stake and the reward not yet claimed (see {Check}).
         (uint96 winners, uint96 reward) = (passTotal, failTotal);
         uint96 share = reward;
         if (amount != winners) {
