@@ -210,12 +210,18 @@ async function main(): Promise<void> {
   // 7. Who spent and earned what.
   const balancesAfter = await balances(guild.connection.publicClient, addressOf);
   say("Spending summary (escrow and stakes from the chain's events; gas is the rest of each balance change):");
-  const table: string[][] = [["agent", "paid out", "received", "gas", "net change"]];
+  // ETH with at most 8 decimals, for reading; the audit (`guild audit`) gives every wei.
+  const eth = (wei: bigint) => {
+    const [whole, fraction = ""] = formatEther(wei < 0n ? -wei : wei).split(".");
+    const short = fraction.slice(0, 8).replace(/0+$/, "");
+    return `${wei < 0n ? "-" : ""}${whole}${short ? `.${short}` : ""}`;
+  };
+  const table: string[][] = [["agent", "paid out (ETH)", "received", "gas", "net change"]];
   for (const agent of AGENTS) {
     const entry = flows.get(agent.name) ?? { spent: 0n, earned: 0n, lines: [] };
     const net = balancesAfter[agent.name]! - balancesBefore[agent.name]!;
     const gas = entry.earned - entry.spent - net;
-    table.push([agent.name, formatEther(entry.spent), formatEther(entry.earned), formatEther(gas), `${net >= 0n ? "+" : ""}${formatEther(net)}`]);
+    table.push([agent.name, eth(entry.spent), eth(entry.earned), eth(gas), `${net >= 0n ? "+" : ""}${eth(net)}`]);
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) process.stdout.write(`         ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")}\n`);

@@ -192,7 +192,8 @@ export function checkerStake(job: JobState, pass: boolean, policy: WorkContext["
   if (!pass) {
     const passSide = check.passTotal > check.bond ? check.passTotal : check.bond;
     const needed = passSide - check.failTotal + 1n;
-    if (needed > amount) amount = needed;
+    // Round up to a whole number of minimum stakes: a readable amount, and a margin over the pass side.
+    if (needed > amount) amount = ((needed + check.minStake - 1n) / check.minStake) * check.minStake;
   }
   const cap = (job.budget * policy.maxStakeBps) / 10_000n;
   return amount > cap && cap >= check.minStake ? cap : amount;

@@ -284,7 +284,13 @@ export async function startDaemon({
       stopping = true;
       await workLoop;
       await follower.stop();
-      await Promise.race([Promise.allSettled([...runningTasks]), sleep(5_000)]);
+      // Delegated tasks get a few seconds to finish; a task still running then fails on restart.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...runningTasks]),
+        new Promise((resolve) => (grace = setTimeout(resolve, 5_000))),
+      ]);
+      clearTimeout(grace);
       await api.close();
       rmSync(daemonFile, { force: true });
       state.close();

@@ -40,7 +40,7 @@ export const settleJobTool = defineTool({
         if (!(error instanceof ContractRevertedError) || error.errorName !== "EvaluatorWindowOpen") throw error;
         const closesAt = error.errorArgs[1] as bigint;
         const now = (await client.connection.publicClient.getBlock({ blockTag: "latest" })).timestamp;
-        const waitSeconds = Math.max(1, Math.min(5, Number(closesAt - now)));
+        const waitSeconds = Math.max(1, Math.min(2, Number(closesAt - now)));
         if (Date.now() + waitSeconds * 1000 > deadline) {
           return { ok: false, message: `The check window of job ${jobId} is still open (closes ${new Date(Number(closesAt) * 1000).toISOString()}); call settle_job again later.` };
         }
