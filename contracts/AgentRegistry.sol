@@ -124,9 +124,10 @@ contract AgentRegistry {
     /// @notice Active agents with `skill`, from the page `[offset, offset + limit)` of all agents.
     /// Off-chain callers page through {agentCount}; the events carry names and metadata.
     function findAgents(bytes32 skill, uint256 offset, uint256 limit) external view returns (address[] memory found) {
-        uint256 end = offset + limit;
-        if (end > _agentList.length) end = _agentList.length;
-        if (offset >= end) return new address[](0);
+        uint256 length = _agentList.length;
+        if (offset >= length || limit == 0) return new address[](0);
+        // Written so that no offset or limit can overflow.
+        uint256 end = limit > length - offset ? length : offset + limit;
         found = new address[](end - offset);
         uint256 count;
         for (uint256 i = offset; i < end; ++i) {

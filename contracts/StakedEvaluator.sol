@@ -222,7 +222,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         _decide(jobId, check, bondPosted, passed);
     }
 
-    /// @notice The client accepts the work before the window closes, while no stake says fail.
+    /// @notice The client accepts the work at any time before settlement, while no stake says fail.
     /// Pass stakers (the provider's bond among them) get their stakes back.
     /// Emits {CheckSettled}.
     function approve(uint256 jobId) external nonReentrant {
@@ -252,7 +252,10 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// Once a Pass or Fail verdict is in, the totals are what remains to be claimed (see {Check}).
     function getCheck(uint256 jobId) external view returns (CheckView memory) {
         Check check = _checks[jobId];
-        if (check.window() == 0) check = _withDefaults(check);
+        if (check.window() == 0) {
+            (, uint256 evaluationPeriod) = escrow.jobEvaluator(jobId);
+            check = _withDefaults(check, evaluationPeriod);
+        }
         (,,,,, uint256 budget) = escrow.jobForEvaluator(jobId);
         return CheckView({
             window: check.window(),
@@ -364,18 +367,23 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     function _knownCheck(uint256 jobId) private view returns (Check check) {
         check = _checks[jobId];
         if (check.window() == 0) {
-            (address jobsEvaluator,) = escrow.jobEvaluator(jobId);
+            (address jobsEvaluator, uint256 evaluationPeriod) = escrow.jobEvaluator(jobId);
             if (jobsEvaluator != address(this)) revert EvaluatorNotJobEvaluator(jobId);
-            check = _withDefaults(check);
+            check = _withDefaults(check, evaluationPeriod);
         }
     }
 
-    /// @dev The immutables were validated in the constructor, so they fit their fields.
-    function _withDefaults(Check check) private view returns (Check) {
+    /// @dev The defaults for a job that set none. The window is cut to half the job's evaluation period
+    /// when the default would not end well before it: {configureJob} enforces the same for configured
+    /// checks, so that there is always time to settle before the client may claim a refund.
+    /// The immutables were validated in the constructor, so they fit their fields.
+    function _withDefaults(Check check, uint256 evaluationPeriod) private view returns (Check) {
+        uint256 window = defaultWindow;
+        if (window >= evaluationPeriod) window = evaluationPeriod > 1 ? evaluationPeriod / 2 : 1;
         return CheckFields.pack(
             check.passTotal(),
             check.failTotal(),
-            uint24(defaultWindow),
+            uint24(window),
             uint16(defaultMinStakeBps),
             uint16(defaultBondBps),
             check.verdict()

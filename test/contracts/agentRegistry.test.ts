@@ -1,3 +1,4 @@
+import { maxUint256 } from "viem";
 import { keccak256, stringToHex, zeroAddress, type Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentRegistryAbi } from "../../src/contracts/AgentRegistry.js";
@@ -139,5 +140,8 @@ describe("AgentRegistry", () => {
     expect(await f.registry.read.findAgents([review, 2n, 0n])).toEqual([]);
     expect(await f.registry.read.findAgents([skillId("own-7"), 7n, 1n])).toEqual([addressAt(7)]);
     expect(await f.registry.read.findAgents([skillId("nobody"), 0n, 8n])).toEqual([]);
+    // No offset or limit can overflow the page arithmetic.
+    expect(await f.registry.read.findAgents([review, 1n, maxUint256])).toEqual([addressAt(2), addressAt(4)]);
+    expect(await f.registry.read.findAgents([review, maxUint256, maxUint256])).toEqual([]);
   });
 });
