@@ -1,0 +1,298 @@
+import { getAddress, numberToHex, zeroAddress, type Address, type Hex } from "viem";
+import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
+import type { GuildReader } from "../chain/GuildClient.js";
+import { streamLogs, type LogPage, type ReadLogsProgress } from "../chain/logs/readLogs.js";
+import type { AuditReport, CreditSummary, StakeRow } from "./AuditReport.js";
+import { addressTopic, pickEvents, type AuditAbi, type AuditEventName } from "./auditEvents.js";
+import { createAuditRpc } from "./auditRpc.js";
+import { buildJobTree } from "./buildJobTree.js";
+import { createEventFlowCollector } from "./collectEventFlows.js";
+import { counterpartyRows, createLedger } from "./createLedger.js";
+import { findAgentTransactions, type AgentTx } from "./findAgentTransactions.js";
+import { findUnexplainedNativeTransfers } from "./findUnexplainedNativeTransfers.js";
+import { joinTranscripts } from "./joinTranscripts.js";
+import { mergeLogStreams } from "./mergeLogStreams.js";
+import { readBlockTimestamps } from "./readBlockTimestamps.js";
+import { readJobFacts } from "./readJobFacts.js";
+import { reconcileBalances } from "./reconcileBalances.js";
+
+export type AuditPhase = "logs" | "transactions" | "balances" | "jobs" | "timestamps" | "transcripts";
+
+/** Progress of a running audit, for a status line. */
+export type AuditProgress = { phase: AuditPhase; done: number; total: number; detail: string };
+
+export type AuditAgentParameters = {
+  reader: GuildReader;
+  /** The audited account. */
+  agent: Address;
+  /** Its name, for the report (wallet name). */
+  name?: string;
+  /** First block audited. Default 1 (everything after genesis). */
+  fromBlock?: bigint;
+  /** Last block audited. Default: the latest block when the audit starts. */
+  toBlock?: bigint;
+  /** Folder of the agent's JSONL transcripts, to say which tool call sent each transaction. */
+  transcriptsDir?: string;
+  /** Keep every flow in the report (`flows`), for CSV and JSON ledgers. Default false. */
+  includeFlows?: boolean;
+  /** Names of counterparties by address (wallets, registry listings). */
+  labels?: Map<string, string>;
+  /** Trace transactions to explain internal transfers (debug_traceTransaction). Default true. */
+  trace?: boolean;
+  /** Requests in flight at once. Default 1,000 (batched 250 per HTTP request). */
+  concurrency?: number;
+  /** Largest block range per `eth_getLogs`. Default 10,000. */
+  logPageSize?: number;
+  onProgress?: (progress: AuditProgress) => void;
+};
+
+/** Events whose indexed argument at topic position 1 (after the selector) is the agent. */
+const BY_FIRST: AuditEventName[] = ["Withdrawn", "AgentRegistered", "AgentUpdated", "AgentActiveSet"];
+/** ... at position 2. */
+const BY_SECOND: AuditEventName[] = [
+  "JobCreated",
+  "ProviderSet",
+  "JobFunded",
+  "JobSubmitted",
+  "JobRejected",
+  "JobCompleted",
+  "PaymentReleased",
+  "Refunded",
+  "PayoutCredited",
+  "Withdrawn",
+  "Staked",
+  "StakeClaimed",
+];
+
+/**
+ * Reconstructs every wei an agent spent or earned over a block range from the chain alone, and
+ * reconciles it with the node's balances:
+ *
+ * 1. the agent's Guild events and ERC-20 transfers (any token), read with topic filters on the agent
+ *    and merged in chain order, give escrow funding, payouts, refunds, stakes, claims, withdrawals and
+ *    token transfers, by job ({@link createEventFlowCollector});
+ * 2. receipts of the transactions those events name, plus those the nonce says exist, give gas and the
+ *    value of direct payments ({@link findAgentTransactions});
+ * 3. the native balance, bisected against what the flows predict, locates value received without an
+ *    event; those blocks are read and traced ({@link findUnexplainedNativeTransfers});
+ * 4. every token is reconciled: opening + in - out - gas = closing, to the wei ({@link reconcileBalances});
+ * 5. jobs are completed and linked into delegation trees ({@link readJobFacts}, {@link buildJobTree});
+ *    flows are grouped by period from block times; transcripts name the tool call behind each transaction.
+ *
+ * Memory holds the aggregates and one row per job and per transaction of the agent, not the logs read.
+ *
+ * @example
+ * const report = await auditAgent({ reader, agent: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" });
+ * console.log(report.reconciled ? "reconciled" : report.tokens.map((t) => t.reconciliation.difference));
+ */
+export async function auditAgent({
+  reader,
+  agent: agentInput,
+  name,
+  fromBlock: fromInput,
+  toBlock: toInput,
+  transcriptsDir,
+  includeFlows = false,
+  labels = new Map(),
+  trace = true,
+  concurrency = 1_000,
+  logPageSize,
+  onProgress,
+}: AuditAgentParameters): Promise<AuditReport> {
+  const started = performance.now();
+  const log = reader.logger.child({ module: "audit", agent: agentInput });
+  const agent = getAddress(agentInput);
+  const rpc = createAuditRpc(reader.connection);
+  const { addresses } = reader;
+  const toBlock = toInput ?? BigInt(await rpc.request<Hex>("eth_blockNumber", []));
+  // Block 0 is the genesis state: the audit starts after it.
+  const fromBlock = fromInput === undefined || fromInput < 1n ? 1n : fromInput;
+  if (fromBlock > toBlock) throw new RangeError(`The range ${fromBlock}-${toBlock} is empty.`);
+  const progress = (phase: AuditPhase, done: number, total: number, detail: string) => onProgress?.({ phase, done, total, detail });
+
+  const code = await rpc.request<Hex>("eth_getCode", [agent, numberToHex(toBlock)]);
+  // An EIP-7702 delegation (0xef0100 ++ address) leaves the account an EOA that sends transactions.
+  const kind: "eoa" | "contract" = code === "0x" || code.toLowerCase().startsWith("0xef0100") ? "eoa" : "contract";
+
+  // 1. Events and transfers.
+  const ledger = createLedger({ keepFlows: includeFlows });
+  const collector = createEventFlowCollector({ agent, addresses, ledger });
+  const topic = addressTopic(agent);
+  const guildFrom = fromBlock > reader.fromBlock ? fromBlock : reader.fromBlock;
+  const streamProgress = new Map<number, ReadLogsProgress>();
+  const pageRequests = () => [...streamProgress.values()].reduce((sum, entry) => sum + entry.requests, 0);
+  const stream = (index: number, address: Address | Address[], names: AuditEventName[], topics: (Hex | null)[], start: bigint) =>
+    streamLogs(rpc.client, {
+      address,
+      events: pickEvents(names),
+      topics,
+      fromBlock: start,
+      toBlock,
+      ...(logPageSize ? { pageSize: logPageSize } : {}),
+      logger: log,
+      onProgress: (entry) => {
+        streamProgress.set(index, entry);
+        const through = [...streamProgress.values()].reduce((min, value) => (value.throughBlock < min ? value.throughBlock : min), toBlock);
+        progress("logs", Number(through - fromBlock + 1n), Number(toBlock - fromBlock + 1n), `${collector.logs} logs`);
+      },
+    }) as unknown as AsyncGenerator<LogPage<AuditAbi>>;
+  const streams: AsyncGenerator<LogPage<AuditAbi>>[] = [];
+  if (guildFrom <= toBlock) {
+    streams.push(
+      stream(0, [addresses.escrow, addresses.registry], BY_FIRST, [topic], guildFrom),
+      stream(1, [addresses.escrow, addresses.evaluator], BY_SECOND, [null, topic], guildFrom),
+      stream(2, addresses.escrow, ["JobCreated"], [null, null, topic], guildFrom),
+    );
+  }
+  // Any contract's Transfer and Approval: every ERC-20 the agent touched, not only Guild's token.
+  streams.push(stream(3, [], ["Transfer", "Approval"], [topic], fromBlock), stream(4, [], ["Transfer"], [null, topic], fromBlock));
+  for await (const logs of mergeLogStreams(streams)) for (const entry of logs) collector.onLog(entry);
+  collector.finish();
+  log.debug({ logs: collector.logs, jobs: collector.jobs.size, candidates: collector.candidates.size }, "events read");
+
+  // 2. The agent's own transactions: gas and direct payments.
+  let transactions: AgentTx[] = [];
+  let sent = 0;
+  const warnings = [...collector.warnings];
+  if (kind === "eoa") {
+    const found = await findAgentTransactions({
+      rpc,
+      agent,
+      addresses,
+      fromBlock,
+      toBlock,
+      candidates: collector.candidates,
+      ledger,
+      jobs: collector.jobs,
+      concurrency,
+      onProgress: (done, total, phase) => progress("transactions", done, total, phase),
+    });
+    transactions = found.transactions;
+    sent = found.sent;
+    warnings.push(...found.warnings);
+  }
+
+  // 3. Native value that arrived without an event, located through the balance history.
+  const balanceAt = (block: bigint) => rpc.request<Hex>("eth_getBalance", [agent, numberToHex(block)]).then((value) => BigInt(value));
+  const [opening, closing] = await Promise.all([balanceAt(fromBlock - 1n), balanceAt(toBlock)]);
+  const native = await findUnexplainedNativeTransfers({
+    rpc,
+    agent,
+    addresses,
+    fromBlock,
+    toBlock,
+    opening,
+    closing,
+    ledger,
+    agentTransactions: transactions,
+    concurrency,
+    trace,
+    onProgress: (done, open) => progress("balances", done, done + open, "locating balance changes"),
+  });
+  warnings.push(...native.warnings);
+
+  // 4. Reconciliation, token by token.
+  const tokenMeta = async (token: Address) => {
+    const info = await getTokenInfo(reader, token);
+    return { symbol: info.symbol, decimals: info.decimals };
+  };
+  const tokens = await reconcileBalances({
+    rpc,
+    agent,
+    fromBlock,
+    toBlock,
+    ledger,
+    extraTokens: addresses.testToken ? [addresses.testToken] : [],
+    native: { opening, closing, unexplained: native.unexplained },
+    tokenMeta,
+    concurrency,
+  });
+
+  // 5. Jobs: the other side's facts, stake outcomes, delegation trees.
+  const jobIds = [...collector.jobs.keys()];
+  let factLogs = 0;
+  if (jobIds.length > 0) {
+    factLogs = await readJobFacts({
+      rpc,
+      agent,
+      addresses,
+      jobIds,
+      jobs: collector.jobs,
+      stakes: collector.stakes,
+      fromBlock: reader.fromBlock,
+      toBlock,
+      logger: log,
+      onProgress: (done, total) => progress("jobs", done, total, "job facts"),
+    });
+  }
+  const jobRoots = await buildJobTree({ rpc, agent, addresses, jobs: collector.jobs, fromBlock: reader.fromBlock, toBlock, logger: log });
+
+  // 6. Time: the blocks holding flows, and the range's ends.
+  const blocks = [...new Set([fromBlock, toBlock, ...ledger.blocks()])];
+  progress("timestamps", 0, blocks.length, "block times");
+  const times = await readBlockTimestamps(rpc, blocks, { concurrency, onProgress: (done, total) => progress("timestamps", done, total, "block times") });
+
+  // 7. Transcripts.
+  const transcripts = transcriptsDir
+    ? await joinTranscripts({ dir: transcriptsDir, transactions: transactions.map((tx) => tx.hash) })
+    : undefined;
+
+  const contractLabels = new Map<string, string>([
+    [addresses.escrow.toLowerCase(), "JobEscrow"],
+    [addresses.evaluator.toLowerCase(), "StakedEvaluator"],
+    [addresses.registry.toLowerCase(), "AgentRegistry"],
+    ["network", "gas (network)"],
+    [agent.toLowerCase(), "self"],
+  ]);
+  for (const token of tokens) if (token.token !== zeroAddress) contractLabels.set(token.token.toLowerCase(), `${token.symbol} token`);
+  const label = (key: string) => labels.get(key.toLowerCase()) ?? contractLabels.get(key.toLowerCase());
+
+  const credits: CreditSummary[] = [...collector.credits.entries()].map(([token, entry]) => ({
+    token,
+    credited: entry.credited,
+    withdrawn: entry.withdrawn,
+    withdrawnToSelf: entry.withdrawnToSelf,
+    outstanding: entry.credited - entry.withdrawn,
+  }));
+  const stakes: StakeRow[] = [...collector.stakes.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
+  const jobs = [...collector.jobs.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
+  const flows = ledger.flows?.sort((a, b) =>
+    a.block !== b.block ? (a.block < b.block ? -1 : 1) : (a.logIndex ?? -1) - (b.logIndex ?? -1) || a.txHash.localeCompare(b.txHash),
+  );
+  const failed = transactions.filter((tx) => !tx.ok).length;
+  const requests: Record<string, number> = Object.fromEntries(rpc.counts);
+  requests.eth_getLogs = pageRequests();
+
+  const report: AuditReport = {
+    agent: { address: agent, name: name ?? collector.registeredName, kind },
+    chainId: reader.connection.chainId,
+    contracts: { escrow: addresses.escrow, evaluator: addresses.evaluator, registry: addresses.registry },
+    range: { fromBlock, toBlock, fromTimestamp: times.get(fromBlock) ?? 0, toTimestamp: times.get(toBlock) ?? 0 },
+    generatedAt: new Date().toISOString(),
+    reconciled: tokens.every((token) => token.reconciliation.status === "reconciled"),
+    tokens,
+    counterparties: counterpartyRows(ledger, label),
+    periods: { hour: ledger.periods(times, 3_600), day: ledger.periods(times, 86_400) },
+    jobs,
+    jobRoots,
+    stakes,
+    credits,
+    transactions: {
+      sent,
+      failed,
+      gas: transactions.reduce((sum, tx) => sum + tx.fee, 0n),
+      foundByEvents: transactions.filter((tx) => tx.foundBy === "events").length,
+      foundByNonce: transactions.filter((tx) => tx.foundBy === "nonce").length,
+      incomingFound: native.found,
+    },
+    transcripts,
+    flows,
+    warnings,
+    stats: { durationMs: Math.round(performance.now() - started), logs: collector.logs + factLogs, requests },
+  };
+  log.info(
+    { reconciled: report.reconciled, jobs: jobs.length, transactions: transactions.length, ms: report.stats.durationMs },
+    "audit done",
+  );
+  return report;
+}

@@ -1,0 +1,24 @@
+import { hexToNumber, numberToHex } from "viem";
+import { mapLimit, type AuditRpc } from "./auditRpc.js";
+import type { RpcBlock } from "./rpcTypes.js";
+
+/**
+ * Timestamps (unix seconds) of `blocks`, from their headers, asked concurrently (batched over HTTP).
+ *
+ * @example
+ * const times = await readBlockTimestamps(rpc, ledger.blocks());
+ */
+export async function readBlockTimestamps(
+  rpc: AuditRpc,
+  blocks: readonly bigint[],
+  { concurrency = 1_000, onProgress }: { concurrency?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<Map<bigint, number>> {
+  const times = new Map<bigint, number>();
+  let done = 0;
+  await mapLimit(blocks, concurrency, async (block) => {
+    const header = await rpc.request<RpcBlock>("eth_getBlockByNumber", [numberToHex(block), false]);
+    times.set(block, hexToNumber(header.timestamp));
+    if (++done % 5_000 === 0) onProgress?.(done, blocks.length);
+  });
+  return times;
+}

@@ -1,0 +1,146 @@
+import type { Address } from "viem";
+import type { GuildAddresses } from "../chain/deployContracts.js";
+import { streamLogs } from "../chain/logs/readLogs.js";
+import type { Logger } from "../log/createLogger.js";
+import type { JobRow, StakeRow } from "./AuditReport.js";
+import { pickEvents, uintTopic, type AuditLog } from "./auditEvents.js";
+import type { AuditRpc } from "./auditRpc.js";
+import { mergeLogStreams } from "./mergeLogStreams.js";
+
+export type ReadJobFactsParameters = {
+  rpc: AuditRpc;
+  agent: Address;
+  addresses: GuildAddresses;
+  jobIds: bigint[];
+  jobs: Map<bigint, JobRow>;
+  stakes: Map<bigint, StakeRow>;
+  /** Where the contracts' history starts, and the end of the audited range. */
+  fromBlock: bigint;
+  toBlock: bigint;
+  /** Job ids per request (a topic filter with that many alternatives). Default 500. */
+  chunkSize?: number;
+  pageSize?: number;
+  logger?: Logger;
+  onProgress?: (done: number, total: number) => void;
+};
+
+/**
+ * Fills in what the agent's own events do not say about its jobs: the other party's side (a provider's
+ * job funded by someone else, a client's job paid to its provider), the terms (parent, token, budget,
+ * description), and how the checks it staked on were decided. Reads the escrow's and the evaluator's
+ * events filtered by job id, a chunk of ids per request, each from the chunk's first creation block.
+ * Adds no flow: money the agent moved is already counted from its own events.
+ *
+ * @example
+ * await readJobFacts({ rpc, agent, addresses, jobIds: [...jobs.keys()], jobs, stakes, fromBlock, toBlock });
+ */
+export async function readJobFacts({
+  rpc,
+  agent,
+  addresses,
+  jobIds,
+  jobs,
+  stakes,
+  fromBlock,
+  toBlock,
+  chunkSize = 500,
+  pageSize,
+  logger,
+  onProgress,
+}: ReadJobFactsParameters): Promise<number> {
+  const me = agent.toLowerCase();
+  const sorted = [...new Set(jobIds)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const events = pickEvents(["JobCreated", "JobDetails", "JobFunded", "PaymentReleased", "Refunded", "CheckSettled", "CheckVoided"]);
+  let logs = 0;
+  const chunks: bigint[][] = [];
+  for (let index = 0; index < sorted.length; index += chunkSize) chunks.push(sorted.slice(index, index + chunkSize));
+  const streams = chunks.map((ids) => {
+    const known = ids.map((id) => jobs.get(id)?.createdBlock).filter((block): block is bigint => block !== undefined);
+    // Ids grow with creation: a chunk's first known creation block bounds its first event, unless a job
+    // of the chunk was created before the range (its creation block then is unknown).
+    const start = known.length === ids.length && known.length > 0 ? known.reduce((min, block) => (block < min ? block : min)) : fromBlock;
+    return streamLogs(rpc.client, {
+      address: [addresses.escrow, addresses.evaluator],
+      events,
+      topics: [ids.map(uintTopic)],
+      fromBlock: start,
+      toBlock,
+      ...(pageSize ? { pageSize } : {}),
+      ...(logger ? { logger } : {}),
+    });
+  });
+  let chunkDone = 0;
+  // A few chunks at a time, merged so each chunk's logs come in chain order.
+  for (let index = 0; index < streams.length; index += 4) {
+    for await (const batch of mergeLogStreams(streams.slice(index, index + 4))) {
+      for (const log of batch as unknown as AuditLog[]) {
+        logs++;
+        applyFact(log, jobs, stakes, me);
+      }
+    }
+    chunkDone = Math.min(streams.length, index + 4);
+    onProgress?.(chunkDone, streams.length);
+  }
+  return logs;
+}
+
+function applyFact(log: AuditLog, jobs: Map<bigint, JobRow>, stakes: Map<bigint, StakeRow>, me: string): void {
+  switch (log.eventName) {
+    case "JobCreated": {
+      const row = jobs.get(log.args.jobId);
+      if (!row) return;
+      row.client ??= log.args.client;
+      row.provider ??= log.args.provider;
+      row.evaluator ??= log.args.evaluator;
+      row.createdBlock ??= log.blockNumber;
+      if (row.outcome === "unknown") row.outcome = "open";
+      const stake = stakes.get(log.args.jobId);
+      if (stake && log.args.provider.toLowerCase() === me) stake.bond = true;
+      return;
+    }
+    case "JobDetails": {
+      const row = jobs.get(log.args.jobId);
+      if (!row) return;
+      row.parentJobId = log.args.parentJobId;
+      row.token ??= log.args.token;
+      row.description ??= log.args.description;
+      return;
+    }
+    case "JobFunded": {
+      const row = jobs.get(log.args.jobId);
+      if (!row) return;
+      row.budget ??= log.args.amount;
+      row.token ??= log.args.token;
+      if (row.outcome === "unknown" || row.outcome === "open") row.outcome = "funded";
+      return;
+    }
+    case "PaymentReleased":
+    case "Refunded": {
+      const row = jobs.get(log.args.jobId);
+      if (!row) return;
+      row.budget ??= log.args.amount;
+      row.outcome = log.eventName === "PaymentReleased" ? "paid" : "refunded";
+      return;
+    }
+    case "CheckSettled":
+    case "CheckVoided": {
+      const stake = stakes.get(log.args.jobId);
+      if (!stake || stake.outcome !== "open") return;
+      if (log.eventName === "CheckVoided") {
+        stake.outcome = "unclaimed-void";
+        return;
+      }
+      if (stake.pass === log.args.passed) stake.outcome = "unclaimed-won";
+      else {
+        // A losing stake is lost at settlement, claimed or not.
+        stake.outcome = "lost";
+        stake.lost = stake.amount;
+        const row = jobs.get(log.args.jobId);
+        if (row) row.lost += stake.amount;
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}

@@ -1,0 +1,3 @@
+import { describeAuditScenario } from "./support/auditScenario.js";
+
+describeAuditScenario("anvil");
