@@ -197,7 +197,8 @@ async function main(): Promise<void> {
     say(`alice was asked: "${task.slice(0, 70)}…"`);
   }
   const answers = await Promise.all(taskIds.map((id) => waitForTask(alice, id, 120_000)));
-  for (const answer of answers) say(`alice's agent answered: ${answer}`);
+  // The answers end with every transaction hash; the events above already showed them.
+  for (const answer of answers) say(`alice's agent answered: ${answer.split(" Transactions:")[0]}`);
 
   // 6. Wait until every stake on both jobs is claimed (the daemons claim on their own).
   await waitFor(async () => {

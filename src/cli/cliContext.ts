@@ -22,14 +22,20 @@ export type CliContext = {
   progress: (message: string) => void;
 };
 
-export function createCliContext(options: GlobalOptions, io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {}): CliContext {
+export function createCliContext(
+  options: GlobalOptions,
+  io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {},
+  /** Log level when neither --log-level nor GUILD_LOG_LEVEL says: daemons log events, commands only errors. */
+  quietLevel: LogLevel = "error",
+): CliContext {
   loadDotenv({ quiet: true });
   const config = loadConfig(process.env);
   const json = options.json ?? false;
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
-  // Commands talk to people on stdout and stderr; the log only carries warnings unless asked.
-  const logger = createLogger({ level: options.logLevel ?? (config.logLevel === "info" ? "warn" : config.logLevel) });
+  // Commands talk to people on stdout and stderr; their JSON log carries only errors unless asked.
+  const explicit = options.logLevel ?? (process.env.GUILD_LOG_LEVEL ? config.logLevel : undefined);
+  const logger = createLogger({ level: explicit ?? quietLevel });
   return {
     config,
     logger,

@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import type { LogLevel } from "../log/createLogger.js";
 import { createCliContext, reportError, type CliContext, type GlobalOptions } from "./cliContext.js";
 import { EXIT } from "./exitCodes.js";
 import { agentsCommand } from "./commands/agentsCommand.js";
@@ -51,14 +52,14 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 /** Runs a command adapter with the global options, turning errors into messages and exit codes. */
-function run(action: (ctx: CliContext, ...args: never[]) => Promise<number>) {
+function run(action: (ctx: CliContext, ...args: never[]) => Promise<number>, quietLevel: LogLevel = "error") {
   return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     const globals = command.optsWithGlobals() as GlobalOptions;
     let ctx: CliContext | undefined;
     let code: number;
     try {
-      ctx = createCliContext(globals);
+      ctx = createCliContext(globals, {}, quietLevel);
       code = await action(ctx, ...(args.slice(0, -1) as never[]));
     } catch (error) {
       code = reportError(error, globals.json ?? false);
@@ -90,7 +91,7 @@ program
   .option("--stake-percent <n>", "checker stake per check, in percent of the job's budget", "20")
   .addOption(new Option("--deliver-wrong", "deliver wrong results on purpose (demos and tests of the check)").hideHelp())
   .addHelpText("after", "\nExample:\n  $ guild start --name bob --skills word-count,sort --roles worker,checker --price 0.001")
-  .action(run((ctx, options: StartOptions) => startCommand(ctx, options, { signal: controller.signal })));
+  .action(run((ctx, options: StartOptions) => startCommand(ctx, options, { signal: controller.signal }), "info"));
 
 program
   .command("hire")

@@ -14,6 +14,7 @@ import type { CliContext } from "../cliContext.js";
 import { EXIT } from "../exitCodes.js";
 import { formatTable } from "../formatTable.js";
 import { openGuild } from "../openGuild.js";
+import { agentNamer } from "../agentNames.js";
 
 /** `guild jobs [--agent <name|address>] [--limit N]`: recent jobs with state, parties and amounts. */
 export async function jobsCommand(ctx: CliContext, { agent, limit }: { agent?: string; limit?: string }): Promise<number> {
@@ -21,12 +22,13 @@ export async function jobsCommand(ctx: CliContext, { agent, limit }: { agent?: s
   try {
     const party = agent === undefined ? undefined : agent.startsWith("0x") ? parseAddress(agent, "agent") : await getWalletAddress({ home: ctx.config.home, name: agent });
     const jobs = await listJobs(guild, { ...(party ? { party } : {}), limit: Number(limit ?? 20) });
+    const name = await agentNamer(ctx.config.home);
     const rows: string[][] = [];
     const data = [];
     for (const job of jobs) {
       const token = await getTokenInfo(guild, job.token);
       const spec = decodeJobSpec(job.description);
-      rows.push([job.jobId.toString(), job.status, spec?.skill ?? "-", formatAmount(job.budget, token.decimals, token.symbol), short(job.client), short(job.provider), job.parentJobId ? job.parentJobId.toString() : "-"]);
+      rows.push([job.jobId.toString(), job.status, spec?.skill ?? "-", formatAmount(job.budget, token.decimals, token.symbol), name(job.client), name(job.provider), job.parentJobId ? job.parentJobId.toString() : "-"]);
       data.push({ ...job, budget: formatAmount(job.budget, token.decimals), token: token.symbol, skill: spec?.skill });
     }
     ctx.print(jobs.length === 0 ? "No jobs yet." : formatTable(["job", "status", "skill", "budget", "client", "provider", "parent"], rows), data);
@@ -46,6 +48,8 @@ export async function jobCommand(ctx: CliContext, id: string): Promise<number> {
     const texts = await readJobTexts(guild, { jobId });
     const token = await getTokenInfo(guild, job.token);
     const amount = (value: bigint) => formatAmount(value, token.decimals, token.symbol);
+    const name = await agentNamer(ctx.config.home);
+    const who = (address: `0x${string}`) => `${address} (${name(address)})`;
     const stakes = job.check
       ? await readLogs(guild.connection.publicClient, {
           address: guild.addresses.evaluator,
@@ -56,8 +60,8 @@ export async function jobCommand(ctx: CliContext, id: string): Promise<number> {
       : [];
     const lines = [
       `Job ${jobId}: ${job.status}`,
-      `  client     ${job.client}`,
-      `  provider   ${job.provider}`,
+      `  client     ${who(job.client)}`,
+      `  provider   ${who(job.provider)}`,
       `  evaluator  ${job.evaluator}${job.check ? " (staked check)" : ""}`,
       `  budget     ${amount(job.budget)}`,
       `  deadline   ${iso(job.expiredAt)}`,
@@ -69,8 +73,8 @@ export async function jobCommand(ctx: CliContext, id: string): Promise<number> {
             `  check      verdict ${job.check.verdict}; bond ${amount(job.check.bond)}; window ${job.check.windowSeconds} s${job.check.closesAt ? ` (closes ${iso(job.check.closesAt)})` : ""}`,
             ...stakes.map((log) =>
               log.eventName === "Staked"
-                ? `    stake    ${log.args.staker} ${log.args.pass ? "pass" : "fail"} ${amount(log.args.amount)}  [tx ${log.transactionHash}]`
-                : `    claim    ${log.args.staker} got ${amount(log.args.amount)}  [tx ${log.transactionHash}]`,
+                ? `    stake    ${name(log.args.staker).padEnd(8)} ${log.args.pass ? "pass" : "fail"} ${amount(log.args.amount)}  [tx ${log.transactionHash}]`
+                : `    claim    ${name(log.args.staker).padEnd(8)} got ${amount(log.args.amount)}  [tx ${log.transactionHash}]`,
             ),
           ]
         : []),
@@ -80,10 +84,6 @@ export async function jobCommand(ctx: CliContext, id: string): Promise<number> {
   } finally {
     await guild.close();
   }
-}
-
-function short(address: string): string {
-  return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
 
 function iso(seconds: bigint): string {
