@@ -23,6 +23,8 @@ import { loadSpendingPolicy } from "../guard/SpendingPolicy.js";
 import type { Logger } from "../log/createLogger.js";
 import { registerSecret } from "../log/secrets.js";
 import { BUILTIN_SKILLS } from "../skills/builtinSkills.js";
+import { createLlmJudge, createLlmSkills, LLM_SKILL_NAMES } from "../skills/llmSkills.js";
+import { createChatModel } from "../llm/createChatModel.js";
 import { createWallet } from "../wallet/createWallet.js";
 import { isDevChain } from "../wallet/devAccounts.js";
 import { fundFromDevAccount } from "../wallet/fundFromDevAccount.js";
@@ -94,9 +96,14 @@ export async function startDaemon({
   promptPassword?: PromptPassword;
 }): Promise<Daemon> {
   const log = logger.child({ agent: options.name });
+  // Model-backed skills and the model judge exist only when a model is configured.
+  const model = config.openai.apiKey ? createChatModel({ config, logger: log }).model : undefined;
+  const skills = new Map(BUILTIN_SKILLS);
+  if (model) for (const skill of createLlmSkills(model)) skills.set(skill.name, skill);
   for (const skill of options.skills) {
-    if (!BUILTIN_SKILLS.has(skill)) {
-      throw new InvalidInputError("skills", `"${skill}" is not a skill this daemon can do`, `Use some of: ${[...BUILTIN_SKILLS.keys()].join(", ")}.`);
+    if (!skills.has(skill)) {
+      const hint = (LLM_SKILL_NAMES as readonly string[]).includes(skill) ? " (it needs a model: set OPENAI_API_KEY)" : "";
+      throw new InvalidInputError("skills", `"${skill}" is not a skill this daemon can do${hint}`, `Use some of: ${[...skills.keys()].join(", ")}.`);
     }
   }
   const guild = await connectWithRetry(config, log);
@@ -155,7 +162,7 @@ export async function startDaemon({
     guard,
     state,
     roles,
-    skills: BUILTIN_SKILLS,
+    skills,
     offering: { skills: options.skills, price, priceToken: priceToken.address },
     checker: {
       stakeBps: BigInt(Math.round((options.stakePercent ?? 20) * 100)),
@@ -163,7 +170,7 @@ export async function startDaemon({
       minConfidence: options.minConfidence ?? 0.8,
     },
     deliverWrong: options.deliverWrong ?? false,
-    judge: undefined,
+    judge: model ? createLlmJudge(model) : undefined,
     logger: log,
   };
 
