@@ -99,7 +99,7 @@ program
   .requiredOption("--as <agent>", "the paying agent's wallet name")
   .requiredOption("--skill <skill>", "skill to hire for, e.g. word-count")
   .requiredOption("--input <text>", "the task's input (published on-chain)")
-  .requiredOption("--budget <amount>", "what the job pays, in token units, e.g. 0.002")
+  .requiredOption("--budget <amount>", 'what the job pays, in token units: 0.002, or "1.5 gUSD"')
   .option("--token <token>", "payment token: ETH, gUSD or an address", "ETH")
   .option("--provider <address>", "hire this agent instead of the best-ranked one")
   .option("--bond <percent>", "bond the provider stakes on its work, in percent of the budget", "50")

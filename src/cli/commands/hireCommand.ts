@@ -71,11 +71,14 @@ export async function hireCommand(ctx: CliContext, options: HireOptions): Promis
       return code;
     };
 
+    // "--budget 1.5" with "--token gUSD", or "--budget '1.5 gUSD'".
+    const [budget = "", budgetToken] = options.budget.trim().split(/\s+/);
+    const token = budgetToken ?? options.token;
     const hired = await step(hireAgentTool as unknown as GuildTool, {
       skill: options.skill,
       input: options.input,
-      budget: options.budget,
-      ...(options.token ? { token: options.token } : {}),
+      budget,
+      ...(token ? { token } : {}),
       ...(options.provider ? { provider: options.provider } : {}),
       ...(options.bond ? { bondPercent: Number(options.bond) } : {}),
       ...(options.window ? { checkWindowMinutes: minutes(options.window) } : {}),
