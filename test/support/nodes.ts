@@ -31,21 +31,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a fresh node of `kind` on a free port; `stop()` kills it. */
-export async function startTestNode(kind: NodeKind): Promise<TestNode> {
+/**
+ * Starts a fresh node of `kind` on a free port; `stop()` kills it. `chainId` (Anvil only) makes a chain that
+ * is not a dev chain by its id, though it still holds the dev accounts.
+ */
+export async function startTestNode(kind: NodeKind, { chainId }: { chainId?: number } = {}): Promise<TestNode> {
   const port = await freePort();
   if (kind === "hardhat") {
+    if (chainId !== undefined) throw new Error("startTestNode: a chain id can only be chosen for Anvil");
     const chain = await ensureEmbeddedChain({ port });
     return { kind, url: chain.url, chainId: chain.chainId, stop: chain.stop };
   }
-  return startAnvil(port);
+  return startAnvil(port, chainId);
 }
 
-async function startAnvil(port: number): Promise<TestNode> {
+async function startAnvil(port: number, chainId: number | undefined): Promise<TestNode> {
   const bin = join(PACKAGE_ROOT, "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil");
-  const child = spawn(bin, ["--host", "127.0.0.1", "--port", `${port}`, "--silent", "--hardfork", "prague"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const args = ["--host", "127.0.0.1", "--port", `${port}`, "--silent", "--hardfork", "prague"];
+  if (chainId !== undefined) args.push("--chain-id", `${chainId}`);
+  const child = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
