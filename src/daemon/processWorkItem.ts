@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { isAddressEqual, zeroAddress, type Address, type Hash } from "viem";
+import { isAddressEqual, TransactionNotFoundError, TransactionReceiptNotFoundError, zeroAddress, type Address, type Hash } from "viem";
 import { claimRefund } from "../chain/actions/claimRefund.js";
 import { claimStake } from "../chain/actions/claimStake.js";
 import { declineJob } from "../chain/actions/declineJob.js";
@@ -12,6 +12,7 @@ import { withdrawCredits } from "../chain/actions/withdrawCredits.js";
 import type { GuildClient } from "../chain/GuildClient.js";
 import { readJobTexts } from "../chain/reads/readJobTexts.js";
 import { stakedEvaluatorAbi } from "../contracts/StakedEvaluator.js";
+import { GuildError } from "../errors/GuildError.js";
 import { ContractRevertedError } from "../errors/transaction.js";
 import type { SpendingGuard } from "../guard/createSpendingGuard.js";
 import type { Logger } from "../log/createLogger.js";
@@ -68,29 +69,45 @@ export async function processWorkItem(item: WorkItem, ctx: WorkContext, nowSecon
   }
 }
 
-/** Runs `send` unless a transaction for `key` is already in flight (then waits for it instead). */
-async function once(key: string, ctx: WorkContext, send: () => Promise<unknown>): Promise<"sent" | "in-flight-mined" | "dropped"> {
+/**
+ * Runs `send` unless a transaction for `key` is already in flight (then waits for it instead). One the node no
+ * longer knows (dropped, never arrived) changed nothing on chain, so it is sent again.
+ */
+async function once(key: string, ctx: WorkContext, send: () => Promise<unknown>): Promise<"sent" | "in-flight-mined" | "resent"> {
   const previous = ctx.state.actionTx(key);
   if (previous) {
-    const outcome = await awaitPrevious(previous, ctx);
-    if (outcome === "mined") return "in-flight-mined";
+    if ((await awaitPrevious(previous, ctx)) === "mined") return "in-flight-mined";
     ctx.state.clearAction(key);
-    return "dropped";
+    ctx.logger.warn({ action: key, txHash: previous }, "the node does not know the transaction sent for this action; sending it again");
   }
+  await testPause(key, ctx.logger);
   await currentAction.run(key, send);
-  return "sent";
+  return previous ? "resent" : "sent";
 }
 
+/**
+ * Waits for a recorded transaction. Only the node's own "not found" counts as dropped: a node that does not answer
+ * throws (the item is retried later), so a transaction that may have been mined is never sent twice.
+ */
 async function awaitPrevious(hash: Hash, ctx: WorkContext): Promise<"mined" | "dropped"> {
   const client = ctx.client.connection.publicClient;
   for (let i = 0; i < 120; i++) {
-    const receipt = await client.getTransactionReceipt({ hash }).catch(() => undefined);
+    const receipt = await client.getTransactionReceipt({ hash }).catch((error: unknown) => {
+      if (error instanceof TransactionReceiptNotFoundError) return undefined;
+      throw error;
+    });
     if (receipt) return "mined";
-    const known = await client.getTransaction({ hash }).then(() => true, () => false);
+    const known = await client.getTransaction({ hash }).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof TransactionNotFoundError) return false;
+        throw error;
+      },
+    );
     if (!known) return "dropped";
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
-  return "dropped";
+  throw new GuildError(`Transaction ${hash} is still pending after two minutes; the daemon will look again later.`);
 }
 
 async function myStake(ctx: WorkContext, jobId: bigint): Promise<bigint> {
@@ -201,6 +218,7 @@ export function checkerStake(job: JobState, pass: boolean, policy: WorkContext["
 
 async function claim(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
   if ((await myStake(ctx, jobId)) === 0n) return { status: "done", detail: "nothing left to claim" };
+  await testPause(`claim:${jobId}`, ctx.logger);
   const result = await claimStake(ctx.client, { jobId });
   ctx.logger.info({ jobId: jobId.toString(), txHash: result.hash, stake: result.stake.toString(), amount: result.amount.toString() }, result.amount > result.stake ? "claimed stake and reward" : result.amount === 0n ? "closed a losing stake" : "claimed stake back");
   return { status: "done", detail: `claimed ${result.amount}` };
@@ -237,6 +255,21 @@ async function refund(jobId: bigint, ctx: WorkContext, nowSeconds: number): Prom
 async function withdraw(token: Address, ctx: WorkContext): Promise<WorkOutcome> {
   const result = await withdrawCredits(ctx.client, { token: token ?? zeroAddress });
   return { status: "done", detail: result.hash ? `withdrew ${result.amount}` : "nothing credited" };
+}
+
+/**
+ * Test-only seam, inert when unset (always, outside tests): `GUILD_TEST_PAUSE_BEFORE=deliver:20000` (comma-separated
+ * `action:ms` pairs; actions are deliver, bond, stake, claim, decline, refund) logs "test pause" and waits before that
+ * action, so end-to-end tests can kill the daemon at a known point (test/daemon/resilience.test.ts).
+ */
+async function testPause(key: string, log: Logger): Promise<void> {
+  const setting = process.env.GUILD_TEST_PAUSE_BEFORE;
+  if (!setting) return;
+  const action = key.split(":")[0];
+  const ms = Number(setting.split(",").find((pair) => pair.split(":")[0] === action)?.split(":")[1]);
+  if (!(ms > 0)) return;
+  log.warn({ action: key, ms }, "test pause before an action (GUILD_TEST_PAUSE_BEFORE)");
+  await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A plausible but wrong result (for the demo's cheating worker). */

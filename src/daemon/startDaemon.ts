@@ -195,12 +195,22 @@ export async function startDaemon({
   let rpcErrors = 0;
   let chainReachable = true;
   const startedAt = Date.now();
+  // Chain time can run ahead of this machine's clock (a dev node that mined faster than a block a second keeps
+  // the lead; a skewed local clock). A new block's lead over our clock when we first see it is a lower bound of
+  // that offset, so "now" is our clock plus the largest lead seen: due items (a settle after the check window)
+  // are not left waiting for the wall clock to catch up with the chain.
+  let clockLead = 0;
+  let newestBlock = -1n;
   const workLoop = (async () => {
     while (!stopping) {
       let now: number;
       try {
         const block = await connection.publicClient.getBlock({ blockTag: "latest" });
-        now = Math.max(Number(block.timestamp), Math.floor(Date.now() / 1000));
+        const wall = Date.now() / 1000;
+        if (block.number < newestBlock) clockLead = 0;
+        if (block.number !== newestBlock) clockLead = Math.max(clockLead, Number(block.timestamp) - wall);
+        newestBlock = block.number;
+        now = Math.max(Number(block.timestamp), Math.floor(wall + clockLead));
         if (!chainReachable) log.info("the chain answers again; resuming work");
         chainReachable = true;
       } catch {

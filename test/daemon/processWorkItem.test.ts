@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keccak256, parseEther, toHex } from "viem";
+import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
+import { deliverJob } from "../../src/chain/actions/deliverJob.js";
+import { createConnection } from "../../src/chain/createConnection.js";
+import { createGuildClient } from "../../src/chain/createGuildClient.js";
+import { openDaemonState, type DaemonState, type WorkItem } from "../../src/daemon/daemonState.js";
+import { currentAction, processWorkItem, type WorkContext } from "../../src/daemon/processWorkItem.js";
+import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
+import { silentLogger } from "../../src/log/createLogger.js";
+import { BUILTIN_SKILLS } from "../../src/skills/builtinSkills.js";
+import { encodeJobSpec } from "../../src/skills/jobSpec.js";
+import { guardFor, newAgent, startHarness, type Harness } from "../tools/harness.js";
+
+// The daemon's `once` rule, in process against a Hardhat node: an action whose recorded transaction the node says
+// it does not know is sent again; while the node cannot say (it does not answer), nothing is sent and the record
+// stays, so a transaction that may have been mined is never doubled.
+
+/** Forwards JSON-RPC to the node, except the methods in `failing`, which get HTTP 503. */
+async function startFilteringProxy(target: string): Promise<{ url: string; failing: Set<string>; close: () => Promise<void> }> {
+  const failing = new Set<string>();
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString();
+      const parsed = JSON.parse(body) as { method: string } | { method: string }[];
+      const methods = Array.isArray(parsed) ? parsed.map((p) => p.method) : [parsed.method];
+      if (methods.some((method) => failing.has(method))) {
+        res.writeHead(503).end("unavailable");
+        return;
+      }
+      fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body })
+        .then(async (upstream) => res.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text()))
+        .catch(() => res.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    failing,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let h: Harness;
+let proxy: Awaited<ReturnType<typeof startFilteringProxy>>;
+let dir: string;
+let state: DaemonState;
+
+beforeAll(async () => {
+  h = await startHarness("hardhat");
+  proxy = await startFilteringProxy(h.node.url);
+  dir = mkdtempSync(join(tmpdir(), "guild-once-"));
+  state = openDaemonState(join(dir, "state.sqlite"));
+}, 120_000);
+
+afterAll(async () => {
+  state?.close();
+  await proxy?.close();
+  await h?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("processWorkItem: actions with a recorded transaction", () => {
+  it("waits while the node cannot say what became of it, and sends again once the node says it never saw it", async () => {
+    const client = await newAgent(h);
+    const provider = await newAgent(h);
+    const checker = await newAgent(h);
+    const { jobId } = await createAndFundJob(client.client, {
+      provider: provider.address,
+      budget: parseEther("0.002"),
+      description: encodeJobSpec({ skill: "word-count", input: "one two three" }),
+      check: { windowSeconds: 600n, bondBps: 0n },
+    });
+    await deliverJob(provider.client, { jobId, content: "3" });
+
+    // The checker acts as its daemon does: through its own connection, recording each transaction's hash
+    // under the action that sent it.
+    const connection = await createConnection({ url: proxy.url });
+    const checkerClient = createGuildClient(
+      { ...h.guild.reader, connection },
+      {
+        account: checker.client.account,
+        onSubmitted: (submitted) => {
+          const key = currentAction.getStore();
+          if (key) state.recordAction(key, submitted.hash);
+        },
+      },
+    );
+    const context: WorkContext = {
+      client: checkerClient,
+      guard: await guardFor(h, checkerClient),
+      state,
+      roles: new Set(["checker"]),
+      skills: BUILTIN_SKILLS,
+      offering: { skills: [], price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
+      checker: { stakeBps: 2_000n, maxStakeBps: 10_000n, minConfidence: 0.8 },
+      deliverWrong: false,
+      judge: undefined,
+      logger: silentLogger(),
+    };
+    const item: WorkItem = { key: `check:${jobId}`, kind: "check", jobId, notBefore: 0, status: "pending", attempts: 0, block: 0n, detail: "" };
+    const stakeOf = async () =>
+      (await h.guild.reader.connection.publicClient.readContract({
+        address: h.guild.reader.addresses.evaluator,
+        abi: stakedEvaluatorAbi,
+        functionName: "stakeOf",
+        args: [jobId, checker.address],
+      }))[0];
+    const nonce = () => h.guild.reader.connection.publicClient.getTransactionCount({ address: checker.address });
+
+    // A stake the daemon sent before it crashed, which no node ever received.
+    const lost = keccak256(toHex("a stake transaction that never reached the node"));
+    state.recordAction(`stake:${jobId}`, lost);
+
+    // The node answers everything but questions about transactions: the item fails (to be retried) and nothing
+    // is sent, because the lost stake might as well have been mined.
+    proxy.failing.add("eth_getTransactionReceipt");
+    proxy.failing.add("eth_getTransactionByHash");
+    await expect(processWorkItem(item, context, Math.floor(Date.now() / 1000))).rejects.toThrow();
+    expect(await nonce()).toBe(0);
+    expect(await stakeOf()).toBe(0n);
+    expect(state.actionTx(`stake:${jobId}`)).toBe(lost);
+
+    // The node answers again and does not know the transaction: the stake is sent, once.
+    proxy.failing.clear();
+    const outcome = await processWorkItem(item, context, Math.floor(Date.now() / 1000));
+    expect(outcome).toEqual({ status: "done", detail: "staked on pass" });
+    expect(await nonce()).toBe(1);
+    expect(await stakeOf()).toBe(parseEther("0.0004"));
+    expect(state.actionTx(`stake:${jobId}`)).not.toBe(lost);
+
+    // Run again (a redelivered event, a restart): the chain shows the stake, nothing more is sent.
+    expect(await processWorkItem(item, context, Math.floor(Date.now() / 1000))).toEqual({ status: "done", detail: "already staked" });
+    expect(await nonce()).toBe(1);
+  });
+});
