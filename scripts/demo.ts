@@ -197,8 +197,6 @@ async function main(): Promise<void> {
     say(`alice was asked: "${task.slice(0, 70)}…"`);
   }
   const answers = await Promise.all(taskIds.map((id) => waitForTask(alice, id, 120_000)));
-  // The answers end with every transaction hash; the events above already showed them.
-  for (const answer of answers) say(`alice's agent answered: ${answer.split(" Transactions:")[0]}`);
 
   // 6. Wait until every stake on both jobs is claimed (the daemons claim on their own).
   await waitFor(async () => {
@@ -207,6 +205,8 @@ async function main(): Promise<void> {
   }, 60_000, "every stake to be claimed");
   await new Promise((resolve) => setTimeout(resolve, 500));
   await follower.stop();
+  // The answers end with every transaction hash; the events above already showed them.
+  for (const answer of answers) say(`alice's agent answered: ${answer.split(" Transactions:")[0]}`);
 
   // 7. Who spent and earned what.
   const balancesAfter = await balances(guild.connection.publicClient, addressOf);
