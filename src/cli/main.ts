@@ -71,12 +71,14 @@ function run(action: (ctx: CliContext, ...args: never[]) => Promise<number>, qui
 program
   .command("chain")
   .description("start the embedded local chain (or find the running one) and deploy Guild's contracts")
+  .addHelpText("after", "\nExamples:\n  $ guild chain\n  $ GUILD_CHAIN_PORT=8546 guild chain --json")
   .action(run((ctx) => chainCommand(ctx, { signal: controller.signal })));
 
 program
   .command("deploy")
   .description("deploy Guild's contracts to the configured chain and record their addresses")
   .option("--from <wallet>", "wallet that pays for the deployment (not needed on a local dev chain)")
+  .addHelpText("after", "\nExamples:\n  $ guild deploy\n  $ GUILD_RPC_URL=https://sepolia.example/rpc guild deploy --from deployer")
   .action(run((ctx, options: { from?: string }) => deployCommand(ctx, options)));
 
 program
@@ -90,7 +92,7 @@ program
   .option("--api-port <port>", "control API port on 127.0.0.1 (0: any free port)", "0")
   .option("--stake-percent <n>", "checker stake per check, in percent of the job's budget", "20")
   .addOption(new Option("--deliver-wrong", "deliver wrong results on purpose (demos and tests of the check)").hideHelp())
-  .addHelpText("after", "\nExample:\n  $ guild start --name bob --skills word-count,sort --roles worker,checker --price 0.001")
+  .addHelpText("after", "\nExamples:\n  $ guild start --name bob --skills word-count,sort --roles worker,checker --price 0.001\n  $ guild start --name alice --roles client --api-port 7410")
   .action(run((ctx, options: StartOptions) => startCommand(ctx, options, { signal: controller.signal }), "info"));
 
 program
@@ -107,7 +109,7 @@ program
   .option("--deadline <duration>", "time to deliver: 30m, 2h", "60m")
   .addOption(new Option("--accept <mode>", "check: let the staked check decide; verified: re-compute and approve early").choices(["check", "verified"]).default("check"))
   .option("--wait-seconds <n>", "longest wait for the delivery", "300")
-  .addHelpText("after", '\nExample:\n  $ guild hire --as alice --skill word-count --input "the quick brown fox" --budget 0.002 --window 30s')
+  .addHelpText("after", '\nExamples:\n  $ guild hire --as alice --skill word-count --input "the quick brown fox" --budget 0.002 --window 30s\n  $ guild hire --as alice --skill sort --input "3 1 2" --budget "1.5 gUSD" --json\n\nExit codes: 0 paid, 1 failed, 2 bad input, 3 no chain, 4 the check rejected the work (refunded).')
   .action(run((ctx, options: HireOptions) => hireCommand(ctx, options)));
 
 program
@@ -137,12 +139,14 @@ program
   .description("list recent jobs: state, skill, budget, parties")
   .option("--agent <name|address>", "only jobs where this agent is client or provider")
   .option("--limit <n>", "how many", "20")
+  .addHelpText("after", "\nExamples:\n  $ guild jobs\n  $ guild jobs --agent alice --limit 5\n  $ guild jobs --json")
   .action(run((ctx, options: { agent?: string; limit?: string }) => jobsCommand(ctx, options)));
 
 program
   .command("job")
   .description("one job in full: state, parties, amounts, stakes, deliverable")
   .argument("<id>", "job id")
+  .addHelpText("after", "\nExamples:\n  $ guild job 3\n  $ guild job 3 --json")
   .action(run((ctx, id: string) => jobCommand(ctx, id)));
 
 program
@@ -150,14 +154,42 @@ program
   .description("registered agents with skills, price and reputation")
   .option("--skill <skill>", "only agents with this skill")
   .option("--all", "include deactivated agents")
+  .addHelpText("after", "\nExamples:\n  $ guild agents\n  $ guild agents --skill word-count --json")
   .action(run((ctx, options: { skill?: string; all?: boolean }) => agentsCommand(ctx, options)));
 
-const wallet = program.command("wallet").description("agent wallets (encrypted keystores under GUILD_HOME/wallets)");
-wallet.command("new").argument("<name>").description("create a wallet (password from GUILD_KEYSTORE_PASSWORD or a prompt)").action(run((ctx, name: string) => walletNewCommand(ctx, name)));
-wallet.command("import").argument("<name>").description("import a private key (from GUILD_PRIVATE_KEY or a hidden prompt)").action(run((ctx, name: string) => walletImportCommand(ctx, name)));
-wallet.command("list").description("wallet names and addresses (no password needed)").action(run((ctx) => walletListCommand(ctx)));
-wallet.command("address").argument("<name>").description("a wallet's address").action(run((ctx, name: string) => walletAddressCommand(ctx, name)));
-wallet.command("fund").argument("<name>").description("top a wallet up from a dev account (local dev chains only)").action(run((ctx, name: string) => walletFundCommand(ctx, name)));
+const wallet = program
+  .command("wallet")
+  .description("agent wallets (encrypted keystores under GUILD_HOME/wallets)")
+  .addHelpText("after", "\nExamples:\n  $ guild wallet new alice\n  $ guild wallet list --json\n  $ guild wallet address alice");
+wallet
+  .command("new")
+  .argument("<name>")
+  .description("create a wallet (password from GUILD_KEYSTORE_PASSWORD or a prompt)")
+  .addHelpText("after", "\nExamples:\n  $ guild wallet new alice\n  $ GUILD_KEYSTORE_PASSWORD=... guild wallet new bob --json")
+  .action(run((ctx, name: string) => walletNewCommand(ctx, name)));
+wallet
+  .command("import")
+  .argument("<name>")
+  .description("import a private key (from GUILD_PRIVATE_KEY or a hidden prompt)")
+  .addHelpText("after", "\nExamples:\n  $ GUILD_PRIVATE_KEY=0x... guild wallet import carol")
+  .action(run((ctx, name: string) => walletImportCommand(ctx, name)));
+wallet
+  .command("list")
+  .description("wallet names and addresses (no password needed)")
+  .addHelpText("after", "\nExamples:\n  $ guild wallet list\n  $ guild wallet list --json")
+  .action(run((ctx) => walletListCommand(ctx)));
+wallet
+  .command("address")
+  .argument("<name>")
+  .description("a wallet's address")
+  .addHelpText("after", "\nExamples:\n  $ guild wallet address alice")
+  .action(run((ctx, name: string) => walletAddressCommand(ctx, name)));
+wallet
+  .command("fund")
+  .argument("<name>")
+  .description("top a wallet up from a dev account (local dev chains only)")
+  .addHelpText("after", "\nExamples:\n  $ guild wallet fund alice")
+  .action(run((ctx, name: string) => walletFundCommand(ctx, name)));
 
 program
   .command("withdraw")
@@ -165,6 +197,7 @@ program
   .requiredOption("--as <agent>", "the agent's wallet name")
   .option("--token <token>", "ETH, gUSD or an address", "ETH")
   .option("--to <address>", "send to this address instead of the agent")
+  .addHelpText("after", "\nExamples:\n  $ guild withdraw --as bob\n  $ guild withdraw --as bob --token gUSD --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
   .action(run((ctx, options: { as: string; token?: string; to?: string }) => withdrawCommand(ctx, options)));
 
 await program.parseAsync(process.argv);

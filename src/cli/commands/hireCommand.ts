@@ -1,5 +1,9 @@
 import { join } from "node:path";
+import { parseAmount } from "../../chain/amounts.js";
+import { parseAddress } from "../../chain/parseAddress.js";
+import { parseTokenAmount } from "../../chain/parseTokenAmount.js";
 import { guildPaths } from "../../config/loadConfig.js";
+import { InvalidInputError } from "../../errors/input.js";
 import { terminalApprover } from "../../guard/approvers.js";
 import { createSpendingGuard } from "../../guard/createSpendingGuard.js";
 import { fileNativePaymentLedger } from "../../guard/nativePaymentLedger.js";
@@ -39,8 +43,11 @@ export type HireOptions = {
  * client was refunded.
  */
 export async function hireCommand(ctx: CliContext, options: HireOptions): Promise<number> {
+  // Bad input is a usage error (exit 2), found before anything is unlocked or sent.
+  const checked = checkHireOptions(options);
   const guild = await openGuild(ctx);
   try {
+    await parseTokenAmount(guild, options.budget, "budget", options.token);
     const { client } = await openAgentClient(ctx, guild, options.as);
     const guard = createSpendingGuard({
       reader: guild,
@@ -80,13 +87,13 @@ export async function hireCommand(ctx: CliContext, options: HireOptions): Promis
       budget,
       ...(token ? { token } : {}),
       ...(options.provider ? { provider: options.provider } : {}),
-      ...(options.bond ? { bondPercent: Number(options.bond) } : {}),
-      ...(options.window ? { checkWindowMinutes: minutes(options.window) } : {}),
-      ...(options.deadline ? { deadlineMinutes: minutes(options.deadline) } : {}),
+      ...(checked.bondPercent === undefined ? {} : { bondPercent: checked.bondPercent }),
+      ...(checked.windowMinutes === undefined ? {} : { checkWindowMinutes: checked.windowMinutes }),
+      ...(checked.deadlineMinutes === undefined ? {} : { deadlineMinutes: checked.deadlineMinutes }),
     });
     if (!hired.ok) return done(EXIT.failed, "not hired");
     const jobId = String(hired.data?.jobId);
-    const delivered = await step(waitForDeliveryTool as unknown as GuildTool, { jobId, timeoutSeconds: Number(options.waitSeconds ?? 300) });
+    const delivered = await step(waitForDeliveryTool as unknown as GuildTool, { jobId, timeoutSeconds: checked.waitSeconds });
     if (!delivered.ok) return done(EXIT.failed, "no delivery in time");
     if (delivered.data?.status !== "Submitted") {
       return done(delivered.data?.status === "Completed" ? EXIT.ok : EXIT.rejected, `job ended ${String(delivered.data?.status)}`);
@@ -105,6 +112,26 @@ export async function hireCommand(ctx: CliContext, options: HireOptions): Promis
   } finally {
     await guild.close();
   }
+}
+
+/** The numbers among the options, checked: each bad one is an {@link InvalidInputError} naming its option. */
+function checkHireOptions(options: HireOptions) {
+  // The number's form here; its token and the token's decimals once connected.
+  parseAmount(options.budget.trim().split(/\s+/)[0] ?? "", 18, "budget");
+  if (options.provider !== undefined) parseAddress(options.provider, "provider");
+  const duration = (text: string | undefined, field: string) => {
+    if (text === undefined) return undefined;
+    const value = minutes(text);
+    if (!(value > 0)) throw new InvalidInputError(field, `"${text}" is not a duration`, "Give seconds, minutes or hours, e.g. 90s, 2m, 1h.");
+    return value;
+  };
+  const bondPercent = options.bond === undefined ? undefined : Number(options.bond);
+  if (bondPercent !== undefined && !(options.bond!.trim() !== "" && bondPercent >= 0 && bondPercent <= 500)) {
+    throw new InvalidInputError("bond", `"${options.bond}" is not a percentage from 0 to 500`, "Give a number such as 50.");
+  }
+  const waitSeconds = Number(options.waitSeconds ?? 300);
+  if (!(waitSeconds > 0)) throw new InvalidInputError("wait-seconds", `"${options.waitSeconds}" is not a positive number of seconds`, "Give a number such as 300.");
+  return { bondPercent, windowMinutes: duration(options.window, "window"), deadlineMinutes: duration(options.deadline, "deadline"), waitSeconds };
 }
 
 /** "90s", "2m", "1h" or a bare number of minutes. */
