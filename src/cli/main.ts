@@ -27,6 +27,9 @@ const program = new Command()
   .option("--json", "print machine-readable JSON on stdout")
   .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
   .showHelpAfterError("(run with --help for usage)")
+  // Commander's own errors (a missing or unknown option, an unknown command) are bad usage: exit 2, not 1.
+  // Subcommands inherit this. Help asked for exits 0.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage))
   .addHelpText(
     "after",
     `

@@ -18,10 +18,12 @@ import { agentNamer } from "../agentNames.js";
 
 /** `guild jobs [--agent <name|address>] [--limit N]`: recent jobs with state, parties and amounts. */
 export async function jobsCommand(ctx: CliContext, { agent, limit }: { agent?: string; limit?: string }): Promise<number> {
+  const count = Number(limit ?? 20);
+  if (!Number.isInteger(count) || count < 1) throw new InvalidInputError("limit", `"${limit}" is not a positive whole number`, "Give a count such as 20.");
   const guild = await openGuild(ctx);
   try {
     const party = agent === undefined ? undefined : agent.startsWith("0x") ? parseAddress(agent, "agent") : await getWalletAddress({ home: ctx.config.home, name: agent });
-    const jobs = await listJobs(guild, { ...(party ? { party } : {}), limit: Number(limit ?? 20) });
+    const jobs = await listJobs(guild, { ...(party ? { party } : {}), limit: count });
     const name = await agentNamer(ctx.config.home);
     const rows: string[][] = [];
     const data = [];

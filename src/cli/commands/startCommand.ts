@@ -37,6 +37,10 @@ export async function startCommand(ctx: CliContext, options: StartOptions, { sig
   if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65_535) {
     throw new InvalidInputError("api-port", `"${options.apiPort}" is not a port`, "Give a number from 0 (any free port) to 65535.");
   }
+  const stakePercent = options.stakePercent === undefined ? undefined : Number(options.stakePercent);
+  if (stakePercent !== undefined && !(options.stakePercent!.trim() !== "" && stakePercent > 0 && stakePercent <= 100)) {
+    throw new InvalidInputError("stake-percent", `"${options.stakePercent}" is not a percentage above 0 and at most 100`, "Give a number such as 20.");
+  }
   const daemonOptions: DaemonOptions = {
     name: options.name,
     skills,
@@ -44,7 +48,7 @@ export async function startCommand(ctx: CliContext, options: StartOptions, { sig
     price: options.price ?? "0.001",
     apiPort,
     ...(options.token ? { token: options.token } : {}),
-    ...(options.stakePercent ? { stakePercent: Number(options.stakePercent) } : {}),
+    ...(stakePercent === undefined ? {} : { stakePercent }),
     ...(options.deliverWrong ? { deliverWrong: true } : {}),
   };
   const daemon = await startDaemon({
