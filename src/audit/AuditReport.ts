@@ -43,6 +43,8 @@ export type Flow = {
   counterparty: Address | typeof NETWORK;
   jobId: bigint | undefined;
   source: FlowSource;
+  /** Unix seconds of the block, filled in once block times are read. */
+  timestamp?: number;
 };
 
 /** Sums in and out, base units. */
@@ -118,6 +120,8 @@ export type JobRow = {
   outcome: JobOutcome;
   /** Block of creation, when seen. */
   createdBlock: bigint | undefined;
+  /** Block of the payout or refund that closed the job, when seen. */
+  settledBlock: bigint | undefined;
   /** The job's description, when its creation was read. */
   description: string | undefined;
   /** The agent's flows in this job, in the job's token (gas in native). */
@@ -220,7 +224,8 @@ export type AuditReport = {
   /** Every flow, in chain order, when asked for (`includeFlows`). */
   flows: Flow[] | undefined;
   warnings: string[];
-  stats: { durationMs: number; logs: number; requests: Record<string, number> };
+  /** How the audit went: time per phase (ms), logs read, requests sent by method. */
+  stats: { durationMs: number; phasesMs: Record<string, number>; logs: number; requests: Record<string, number> };
 };
 
 /** Zeroed sums for every category. */

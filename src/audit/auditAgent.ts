@@ -1,14 +1,15 @@
 import { getAddress, numberToHex, zeroAddress, type Address, type Hex } from "viem";
 import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
+import type { GuildAddresses } from "../chain/deployContracts.js";
 import type { GuildReader } from "../chain/GuildClient.js";
 import { streamLogs, type LogPage, type ReadLogsProgress } from "../chain/logs/readLogs.js";
-import type { AuditReport, CreditSummary, StakeRow } from "./AuditReport.js";
-import { addressTopic, pickEvents, type AuditAbi, type AuditEventName } from "./auditEvents.js";
-import { createAuditRpc } from "./auditRpc.js";
-import { buildJobTree } from "./buildJobTree.js";
+import type { AuditReport, CreditSummary, JobRow, StakeRow } from "./AuditReport.js";
+import { addressTopic, pickEvents, type AuditAbi, type AuditEventName, type AuditLog } from "./auditEvents.js";
+import { createAuditRpc, type AuditRpc } from "./auditRpc.js";
+import { buildJobTree, linkJobTree } from "./buildJobTree.js";
 import { createEventFlowCollector } from "./collectEventFlows.js";
 import { counterpartyRows, createLedger } from "./createLedger.js";
-import { findAgentTransactions, type AgentTx } from "./findAgentTransactions.js";
+import { createTransactionFinder, type AgentTx } from "./findAgentTransactions.js";
 import { findUnexplainedNativeTransfers } from "./findUnexplainedNativeTransfers.js";
 import { joinTranscripts } from "./joinTranscripts.js";
 import { mergeLogStreams } from "./mergeLogStreams.js";
@@ -39,12 +40,39 @@ export type AuditAgentParameters = {
   labels?: Map<string, string>;
   /** Trace transactions to explain internal transfers (debug_traceTransaction). Default true. */
   trace?: boolean;
-  /** Requests in flight at once. Default 1,000 (batched 250 per HTTP request). */
+  /** Requests in flight at once. Default 400 (batched 50 per HTTP request). */
   concurrency?: number;
   /** Largest block range per `eth_getLogs`. Default 10,000. */
   logPageSize?: number;
   onProgress?: (progress: AuditProgress) => void;
 };
+
+/** Logs per page the log reads aim at: five streams, two pages each in flight, bound the logs held. */
+const TARGET_LOGS_PER_PAGE = 2_000;
+
+/**
+ * A block range per log page that keeps pages near {@link TARGET_LOGS_PER_PAGE} from the first one on:
+ * the agent's densest of three 16-block windows (start, middle, end) sets it. The log reader's own slow
+ * start begins at 1,000 blocks, which on a busy chain is a page of the whole history.
+ */
+async function pageSizeFor(rpc: AuditRpc, addresses: GuildAddresses, topic: Hex, fromBlock: bigint, toBlock: bigint): Promise<number> {
+  if (fromBlock > toBlock) return 10_000;
+  const span = toBlock - fromBlock + 1n;
+  const windows = [fromBlock, fromBlock + span / 2n, toBlock - 15n > fromBlock ? toBlock - 15n : fromBlock];
+  const counts = await Promise.all(
+    windows.map(async (start) => {
+      const end = start + 15n > toBlock ? toBlock : start + 15n;
+      const logs = await rpc.request<unknown[]>("eth_getLogs", [
+        { address: [addresses.escrow, addresses.evaluator], topics: [null, topic], fromBlock: numberToHex(start), toBlock: numberToHex(end) },
+      ]);
+      return logs.length / Number(end - start + 1n);
+    }),
+  );
+  // Transfers and the other filters roughly double what the busiest filter returns.
+  const density = Math.max(...counts) * 2;
+  if (density === 0) return 10_000;
+  return Math.max(8, Math.min(10_000, Math.floor(TARGET_LOGS_PER_PAGE / density)));
+}
 
 /** Events whose indexed argument at topic position 1 (after the selector) is the agent. */
 const BY_FIRST: AuditEventName[] = ["Withdrawn", "AgentRegistered", "AgentUpdated", "AgentActiveSet"];
@@ -95,7 +123,7 @@ export async function auditAgent({
   includeFlows = false,
   labels = new Map(),
   trace = true,
-  concurrency = 1_000,
+  concurrency = 400,
   logPageSize,
   onProgress,
 }: AuditAgentParameters): Promise<AuditReport> {
@@ -109,6 +137,13 @@ export async function auditAgent({
   const fromBlock = fromInput === undefined || fromInput < 1n ? 1n : fromInput;
   if (fromBlock > toBlock) throw new RangeError(`The range ${fromBlock}-${toBlock} is empty.`);
   const progress = (phase: AuditPhase, done: number, total: number, detail: string) => onProgress?.({ phase, done, total, detail });
+  const phasesMs: Record<string, number> = {};
+  let phaseStart = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    phasesMs[name] = Math.round(now - phaseStart);
+    phaseStart = now;
+  };
 
   const code = await rpc.request<Hex>("eth_getCode", [agent, numberToHex(toBlock)]);
   // An EIP-7702 delegation (0xef0100 ++ address) leaves the account an EOA that sends transactions.
@@ -116,9 +151,29 @@ export async function auditAgent({
 
   // 1. Events and transfers.
   const ledger = createLedger({ keepFlows: includeFlows });
-  const collector = createEventFlowCollector({ agent, addresses, ledger });
+  const jobs = new Map<bigint, JobRow>();
+  const stakes = new Map<bigint, StakeRow>();
+  // Receipts of the agent's transactions are fetched while events still arrive.
+  const finder =
+    kind === "eoa"
+      ? createTransactionFinder({
+          rpc,
+          agent,
+          addresses,
+          fromBlock,
+          toBlock,
+          ledger,
+          jobs,
+          stakes,
+          concurrency,
+          onProgress: (done, total, phase) => progress("transactions", done, total, phase),
+          logger: log,
+        })
+      : undefined;
+  const collector = createEventFlowCollector({ agent, addresses, ledger, jobs, stakes, ...(finder ? { onCandidate: finder.add } : {}) });
   const topic = addressTopic(agent);
   const guildFrom = fromBlock > reader.fromBlock ? fromBlock : reader.fromBlock;
+  const pageSize = logPageSize ?? (await pageSizeFor(rpc, addresses, topic, guildFrom, toBlock));
   const streamProgress = new Map<number, ReadLogsProgress>();
   const pageRequests = () => [...streamProgress.values()].reduce((sum, entry) => sum + entry.requests, 0);
   const stream = (index: number, address: Address | Address[], names: AuditEventName[], topics: (Hex | null)[], start: bigint) =>
@@ -128,7 +183,9 @@ export async function auditAgent({
       topics,
       fromBlock: start,
       toBlock,
-      ...(logPageSize ? { pageSize: logPageSize } : {}),
+      pageSize,
+      targetLogsPerPage: TARGET_LOGS_PER_PAGE,
+      concurrency: 2,
       logger: log,
       onProgress: (entry) => {
         streamProgress.set(index, entry);
@@ -148,31 +205,76 @@ export async function auditAgent({
   streams.push(stream(3, [], ["Transfer", "Approval"], [topic], fromBlock), stream(4, [], ["Transfer"], [null, topic], fromBlock));
   for await (const logs of mergeLogStreams(streams)) for (const entry of logs) collector.onLog(entry);
   collector.finish();
+  lap("events");
   log.debug({ logs: collector.logs, jobs: collector.jobs.size, candidates: collector.candidates.size }, "events read");
 
-  // 2. The agent's own transactions: gas and direct payments.
-  let transactions: AgentTx[] = [];
-  let sent = 0;
-  const warnings = [...collector.warnings];
-  if (kind === "eoa") {
-    const found = await findAgentTransactions({
+  // 2. What the agent's own events do not tell about its jobs: the other side's actions, the outcome of
+  // checks it staked on. A job the agent accepted or settled was settled in its own transaction: those
+  // logs name transactions for the receipt reader too (no block needs reading to find them).
+  const me = agent.toLowerCase();
+  const incomplete = { terms: [] as bigint[], outcome: [] as bigint[] };
+  for (const row of jobs.values()) {
+    const stake = stakes.get(row.jobId);
+    const open = (row.outcome !== "paid" && row.outcome !== "refunded") || (stake !== undefined && stake.outcome === "open");
+    if (row.client === undefined || row.provider === undefined || row.budget === undefined || row.token === undefined) incomplete.terms.push(row.jobId);
+    else if (open) incomplete.outcome.push(row.jobId);
+  }
+  const mayBeMine = (entry: AuditLog) => {
+    if (!finder || !entry.transactionHash) return;
+    const row = "jobId" in entry.args ? jobs.get(entry.args.jobId as bigint) : undefined;
+    if (!row || !(row.roles.includes("client") || row.roles.includes("staker") || row.roles.includes("provider"))) return;
+    if (entry.eventName === "PaymentReleased" && row.provider?.toLowerCase() === me) return; // in the agent's own stream already
+    if (!collector.candidates.has(entry.transactionHash)) {
+      const candidate = { block: entry.blockNumber, jobId: row.jobId };
+      collector.candidates.set(entry.transactionHash, candidate);
+      finder.add(entry.transactionHash, candidate);
+    }
+  };
+  let factLogs = 0;
+  for (const [ids, outcomeOnly] of [
+    [incomplete.terms, false],
+    [incomplete.outcome, true],
+  ] as const) {
+    if (ids.length === 0) continue;
+    factLogs += await readJobFacts({
       rpc,
       agent,
       addresses,
-      fromBlock,
+      jobIds: ids,
+      jobs,
+      stakes,
+      fromBlock: reader.fromBlock,
       toBlock,
-      candidates: collector.candidates,
-      ledger,
-      jobs: collector.jobs,
-      concurrency,
-      onProgress: (done, total, phase) => progress("transactions", done, total, phase),
+      outcomeOnly,
+      onLog: (entry) => {
+        if (entry.eventName !== "JobCreated" && entry.eventName !== "JobDetails" && entry.eventName !== "JobFunded") mayBeMine(entry);
+      },
+      logger: log,
+      onProgress: (done, total) => progress("jobs", done, total, "job facts"),
     });
+  }
+  lap("jobs");
+
+  // 3. The sub-jobs below the agent's jobs are only read: that runs while the agent's transactions are found.
+  const trees = buildJobTree({ rpc, agent, addresses, jobs, fromBlock: reader.fromBlock, toBlock, logger: log });
+  trees.catch(() => {}); // awaited below; this keeps an early failure from counting as unhandled meanwhile
+
+  // 4. The agent's own transactions: gas and direct payments.
+  let transactions: AgentTx[] = [];
+  let sent = 0;
+  const warnings = [...collector.warnings];
+  if (finder) {
+    const found = await finder.finish();
     transactions = found.transactions;
     sent = found.sent;
     warnings.push(...found.warnings);
   }
+  lap("transactions");
 
-  // 3. Native value that arrived without an event, located through the balance history.
+  // 5. Native value that arrived without an event, located through the balance history; meanwhile the
+  // times of the blocks known to hold flows.
+  const blockTimes = readBlockTimestamps(rpc, [...new Set([fromBlock, toBlock, ...ledger.blocks()])], { concurrency });
+  blockTimes.catch(() => {});
   const balanceAt = (block: bigint) => rpc.request<Hex>("eth_getBalance", [agent, numberToHex(block)]).then((value) => BigInt(value));
   const [opening, closing] = await Promise.all([balanceAt(fromBlock - 1n), balanceAt(toBlock)]);
   const native = await findUnexplainedNativeTransfers({
@@ -190,8 +292,9 @@ export async function auditAgent({
     onProgress: (done, open) => progress("balances", done, done + open, "locating balance changes"),
   });
   warnings.push(...native.warnings);
+  lap("balances");
 
-  // 4. Reconciliation, token by token.
+  // 6. Reconciliation, token by token.
   const tokenMeta = async (token: Address) => {
     const info = await getTokenInfo(reader, token);
     return { symbol: info.symbol, decimals: info.decimals };
@@ -207,35 +310,25 @@ export async function auditAgent({
     tokenMeta,
     concurrency,
   });
+  lap("reconcile");
 
-  // 5. Jobs: the other side's facts, stake outcomes, delegation trees.
-  const jobIds = [...collector.jobs.keys()];
-  let factLogs = 0;
-  if (jobIds.length > 0) {
-    factLogs = await readJobFacts({
-      rpc,
-      agent,
-      addresses,
-      jobIds,
-      jobs: collector.jobs,
-      stakes: collector.stakes,
-      fromBlock: reader.fromBlock,
-      toBlock,
-      logger: log,
-      onProgress: (done, total) => progress("jobs", done, total, "job facts"),
-    });
-  }
-  const jobRoots = await buildJobTree({ rpc, agent, addresses, jobs: collector.jobs, fromBlock: reader.fromBlock, toBlock, logger: log });
+  // 7. Trees linked with every parent known (receipts gave those of the jobs the agent created), and the
+  // times of the blocks whose flows the balance history revealed.
+  await trees;
+  const jobRoots = linkJobTree(jobs);
+  lap("trees");
+  const times = await blockTimes;
+  const late = ledger.blocks().filter((block) => !times.has(block));
+  if (late.length > 0) for (const [block, time] of await readBlockTimestamps(rpc, late, { concurrency })) times.set(block, time);
+  if (ledger.flows) for (const flow of ledger.flows) flow.timestamp = times.get(flow.block) as number;
+  lap("timestamps");
 
-  // 6. Time: the blocks holding flows, and the range's ends.
-  const blocks = [...new Set([fromBlock, toBlock, ...ledger.blocks()])];
-  progress("timestamps", 0, blocks.length, "block times");
-  const times = await readBlockTimestamps(rpc, blocks, { concurrency, onProgress: (done, total) => progress("timestamps", done, total, "block times") });
-
-  // 7. Transcripts.
+  // 8. Transcripts.
   const transcripts = transcriptsDir
     ? await joinTranscripts({ dir: transcriptsDir, transactions: transactions.map((tx) => tx.hash) })
     : undefined;
+
+  lap("transcripts");
 
   const contractLabels = new Map<string, string>([
     [addresses.escrow.toLowerCase(), "JobEscrow"],
@@ -254,14 +347,14 @@ export async function auditAgent({
     withdrawnToSelf: entry.withdrawnToSelf,
     outstanding: entry.credited - entry.withdrawn,
   }));
-  const stakes: StakeRow[] = [...collector.stakes.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
-  const jobs = [...collector.jobs.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
+  const stakeRows: StakeRow[] = [...stakes.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
+  const jobRows = [...jobs.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
   const flows = ledger.flows?.sort((a, b) =>
     a.block !== b.block ? (a.block < b.block ? -1 : 1) : (a.logIndex ?? -1) - (b.logIndex ?? -1) || a.txHash.localeCompare(b.txHash),
   );
   const failed = transactions.filter((tx) => !tx.ok).length;
   const requests: Record<string, number> = Object.fromEntries(rpc.counts);
-  requests.eth_getLogs = pageRequests();
+  requests.eth_getLogs = (requests.eth_getLogs ?? 0) + pageRequests();
 
   const report: AuditReport = {
     agent: { address: agent, name: name ?? collector.registeredName, kind },
@@ -273,9 +366,9 @@ export async function auditAgent({
     tokens,
     counterparties: counterpartyRows(ledger, label),
     periods: { hour: ledger.periods(times, 3_600), day: ledger.periods(times, 86_400) },
-    jobs,
+    jobs: jobRows,
     jobRoots,
-    stakes,
+    stakes: stakeRows,
     credits,
     transactions: {
       sent,
@@ -288,10 +381,10 @@ export async function auditAgent({
     transcripts,
     flows,
     warnings,
-    stats: { durationMs: Math.round(performance.now() - started), logs: collector.logs + factLogs, requests },
+    stats: { durationMs: Math.round(performance.now() - started), phasesMs, logs: collector.logs + factLogs, requests },
   };
   log.info(
-    { reconciled: report.reconciled, jobs: jobs.length, transactions: transactions.length, ms: report.stats.durationMs },
+    { reconciled: report.reconciled, jobs: jobRows.length, transactions: transactions.length, ms: report.stats.durationMs },
     "audit done",
   );
   return report;

@@ -55,13 +55,16 @@ export async function buildJobTree({
       const chunk = sorted.slice(index, index + chunkSize);
       const blocks = chunk.map((row) => row.createdBlock).filter((block): block is bigint => block !== undefined);
       const start = blocks.length === chunk.length && blocks.length > 0 ? blocks.reduce((min, block) => (block < min ? block : min)) : fromBlock;
+      // Only the provider of a live job may hire for it: nothing links to a job after it was settled.
+      const ends = chunk.map((row) => row.settledBlock);
+      const end = ends.every((block): block is bigint => block !== undefined) ? ends.reduce((max, block) => (block > max ? block : max), start) : toBlock;
       streams.push(
         streamLogs(rpc.client, {
           address: addresses.escrow,
           events: event,
           topics: [null, chunk.map((row) => uintTopic(row.jobId))],
           fromBlock: start,
-          toBlock,
+          toBlock: end,
           ...(logger ? { logger } : {}),
         }),
       );
@@ -87,6 +90,7 @@ export async function buildJobTree({
             budget: undefined,
             outcome: "unknown",
             createdBlock: log.blockNumber,
+            settledBlock: undefined,
             description,
             funded: 0n,
             received: 0n,
@@ -118,7 +122,17 @@ export async function buildJobTree({
     });
     parents = found.filter((row) => row.provider !== undefined && row.provider.toLowerCase() !== me);
   }
+  return linkJobTree(jobs);
+}
 
+/**
+ * Links job rows into trees by `parentJobId` (children in id order) and returns the roots: jobs whose
+ * parent is not among the rows.
+ *
+ * @example
+ * const roots = linkJobTree(jobs);
+ */
+export function linkJobTree(jobs: Map<bigint, JobRow>): bigint[] {
   for (const row of jobs.values()) row.children = [];
   const roots: bigint[] = [];
   for (const row of [...jobs.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : 1))) {

@@ -52,10 +52,18 @@ export function createEventFlowCollector({
   agent,
   addresses,
   ledger,
+  jobs = new Map(),
+  stakes = new Map(),
+  onCandidate,
 }: {
   agent: Address;
   addresses: GuildAddresses;
   ledger: Ledger;
+  /** Where job rows and stake positions go (shared with the receipt reader). */
+  jobs?: Map<bigint, JobRow>;
+  stakes?: Map<bigint, StakeRow>;
+  /** Called once per transaction the agent probably sent, as soon as a log names it (to fetch its receipt early). */
+  onCandidate?: (hash: Hash, candidate: CandidateTx) => void;
 }): EventFlowCollector {
   const me = agent.toLowerCase();
   const escrow = addresses.escrow.toLowerCase();
@@ -64,8 +72,8 @@ export function createEventFlowCollector({
   const is = (a: string | undefined, lower: string) => a !== undefined && a.toLowerCase() === lower;
 
   const state: EventFlowState = {
-    jobs: new Map(),
-    stakes: new Map(),
+    jobs,
+    stakes,
     credits: new Map(),
     candidates: new Map(),
     registeredName: undefined,
@@ -90,6 +98,7 @@ export function createEventFlowCollector({
         budget: undefined,
         outcome: "unknown",
         createdBlock: undefined,
+        settledBlock: undefined,
         description: undefined,
         funded: 0n,
         received: 0n,
@@ -117,8 +126,11 @@ export function createEventFlowCollector({
   const candidate = (log: AuditLog, jobId: bigint | undefined) => {
     if (!log.transactionHash) return;
     const known = state.candidates.get(log.transactionHash);
-    if (!known) state.candidates.set(log.transactionHash, { block: log.blockNumber, jobId });
-    else if (known.jobId === undefined && jobId !== undefined) known.jobId = jobId;
+    if (!known) {
+      const entry = { block: log.blockNumber, jobId };
+      state.candidates.set(log.transactionHash, entry);
+      onCandidate?.(log.transactionHash, entry);
+    } else if (known.jobId === undefined && jobId !== undefined) known.jobId = jobId;
   };
   const flowOf = (
     log: AuditLog,
@@ -233,6 +245,7 @@ export function createEventFlowCollector({
         row.token = token;
         row.budget ??= amount;
         row.outcome = released ? "paid" : "refunded";
+        row.settledBlock = log.blockNumber;
         if (released) row.received += amount;
         else row.refunded += amount;
         const counterparty = (released ? row.client : row.provider) ?? addresses.escrow;

@@ -71,7 +71,7 @@ export async function findUnexplainedNativeTransfers({
   closing,
   ledger,
   agentTransactions,
-  concurrency = 1_000,
+  concurrency = 400,
   trace = true,
   onProgress,
 }: FindUnexplainedNativeTransfersParameters): Promise<FindUnexplainedNativeTransfersReturnType> {

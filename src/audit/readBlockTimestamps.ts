@@ -11,7 +11,7 @@ import type { RpcBlock } from "./rpcTypes.js";
 export async function readBlockTimestamps(
   rpc: AuditRpc,
   blocks: readonly bigint[],
-  { concurrency = 1_000, onProgress }: { concurrency?: number; onProgress?: (done: number, total: number) => void } = {},
+  { concurrency = 400, onProgress }: { concurrency?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Map<bigint, number>> {
   const times = new Map<bigint, number>();
   let done = 0;

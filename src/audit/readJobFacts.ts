@@ -19,6 +19,10 @@ export type ReadJobFactsParameters = {
   toBlock: bigint;
   /** Job ids per request (a topic filter with that many alternatives). Default 500. */
   chunkSize?: number;
+  /** Only the events that settle a job (its terms are known). Default false: terms and outcome. */
+  outcomeOnly?: boolean;
+  /** Called with every log read, e.g. to take its transaction as one the agent may have sent. */
+  onLog?: (log: AuditLog) => void;
   pageSize?: number;
   logger?: Logger;
   onProgress?: (done: number, total: number) => void;
@@ -44,13 +48,19 @@ export async function readJobFacts({
   fromBlock,
   toBlock,
   chunkSize = 500,
+  outcomeOnly = false,
+  onLog,
   pageSize,
   logger,
   onProgress,
 }: ReadJobFactsParameters): Promise<number> {
   const me = agent.toLowerCase();
   const sorted = [...new Set(jobIds)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const events = pickEvents(["JobCreated", "JobDetails", "JobFunded", "PaymentReleased", "Refunded", "CheckSettled", "CheckVoided"]);
+  const events = pickEvents(
+    outcomeOnly
+      ? ["PaymentReleased", "Refunded", "CheckSettled", "CheckVoided"]
+      : ["JobCreated", "JobDetails", "JobFunded", "PaymentReleased", "Refunded", "CheckSettled", "CheckVoided"],
+  );
   let logs = 0;
   const chunks: bigint[][] = [];
   for (let index = 0; index < sorted.length; index += chunkSize) chunks.push(sorted.slice(index, index + chunkSize));
@@ -75,7 +85,8 @@ export async function readJobFacts({
     for await (const batch of mergeLogStreams(streams.slice(index, index + 4))) {
       for (const log of batch as unknown as AuditLog[]) {
         logs++;
-        applyFact(log, jobs, stakes, me);
+        applyJobFact(log, jobs, stakes, me);
+        onLog?.(log);
       }
     }
     chunkDone = Math.min(streams.length, index + 4);
@@ -84,7 +95,11 @@ export async function readJobFacts({
   return logs;
 }
 
-function applyFact(log: AuditLog, jobs: Map<bigint, JobRow>, stakes: Map<bigint, StakeRow>, me: string): void {
+/**
+ * Applies one escrow or evaluator event to the job rows and stake positions it concerns: parties, terms,
+ * outcome, check verdicts. Adds no flow. `me` is the agent's lower-case address.
+ */
+export function applyJobFact(log: AuditLog, jobs: Map<bigint, JobRow>, stakes: Map<bigint, StakeRow>, me: string): void {
   switch (log.eventName) {
     case "JobCreated": {
       const row = jobs.get(log.args.jobId);
@@ -120,6 +135,7 @@ function applyFact(log: AuditLog, jobs: Map<bigint, JobRow>, stakes: Map<bigint,
       if (!row) return;
       row.budget ??= log.args.amount;
       row.outcome = log.eventName === "PaymentReleased" ? "paid" : "refunded";
+      row.settledBlock ??= log.blockNumber;
       return;
     }
     case "CheckSettled":

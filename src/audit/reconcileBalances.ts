@@ -41,7 +41,7 @@ export async function reconcileBalances({
   extraTokens = [],
   native,
   tokenMeta,
-  concurrency = 1_000,
+  concurrency = 400,
 }: ReconcileBalancesParameters): Promise<TokenSummary[]> {
   const tokens = new Set<Address>([zeroAddress, ...ledger.tokens.keys()]);
   for (const token of extraTokens) tokens.add(getAddress(token));
