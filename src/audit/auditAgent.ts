@@ -42,7 +42,7 @@ export type AuditAgentParameters = {
   trace?: boolean;
   /** Requests in flight at once. Default 400 (batched 50 per HTTP request). */
   concurrency?: number;
-  /** Largest block range per `eth_getLogs`. Default 10,000. */
+  /** Largest block range per `eth_getLogs` (GUILD_LOG_PAGE_SIZE). Default 10,000; dense histories get less. */
   logPageSize?: number;
   onProgress?: (progress: AuditProgress) => void;
 };
@@ -173,7 +173,7 @@ export async function auditAgent({
   const collector = createEventFlowCollector({ agent, addresses, ledger, jobs, stakes, ...(finder ? { onCandidate: finder.add } : {}) });
   const topic = addressTopic(agent);
   const guildFrom = fromBlock > reader.fromBlock ? fromBlock : reader.fromBlock;
-  const pageSize = logPageSize ?? (await pageSizeFor(rpc, addresses, topic, guildFrom, toBlock));
+  const pageSize = Math.min(logPageSize ?? 10_000, await pageSizeFor(rpc, addresses, topic, guildFrom, toBlock));
   const streamProgress = new Map<number, ReadLogsProgress>();
   const pageRequests = () => [...streamProgress.values()].reduce((sum, entry) => sum + entry.requests, 0);
   const stream = (index: number, address: Address | Address[], names: AuditEventName[], topics: (Hex | null)[], start: bigint) =>

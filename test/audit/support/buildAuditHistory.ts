@@ -113,10 +113,16 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
     operate(encodeFunctionData({ abi: receiverMockAbi, functionName: "execute", args: [to, value, data] }), value);
   const escrow = guild.reader.addresses.escrow;
 
+  // Hours between stretches of activity, so the history spans several periods.
+  const later = (hours: number) => timeTravel(alice, hours * 3_600);
+  await later(2);
+
   // As client: paid.
   const paid = (await createAndFundJob(alice, { provider: bob.account.address, budget: e("0.01"), description: "word-count: a b c", check })).jobId;
   await deliverJob(bob, { jobId: paid, content: '{"words":3}' });
   await approveDelivery(alice, { jobId: paid });
+
+  await later(3);
 
   // As client: refunded by a failed check (dave stakes fail, nobody pass).
   const failedCheck = (await createAndFundJob(alice, { provider: carol.account.address, budget: e("0.002"), description: "sort: 3 1 2", check })).jobId;
@@ -165,6 +171,8 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
   await claimStake(alice, { jobId: slashed }); // pays 0: the bond is lost
   // The losing stake on stakeLost is left unclaimed: the loss shows from the settlement.
 
+  await later(4);
+
   // ERC-20 jobs, both ways.
   const erc20 = (await createAndFundJob(alice, { provider: bob.account.address, budget: parseUnits("12.5", 6), token, description: "sort: z y", check })).jobId;
   await deliverJob(bob, { jobId: erc20, content: "y z" });
@@ -172,6 +180,8 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
   const erc20AsProvider = (await createAndFundJob(frank, { provider: alice.account.address, budget: parseUnits("3", 6), token, description: "hash: q", check })).jobId;
   await deliverJob(alice, { jobId: erc20AsProvider, content: "0x1" });
   await approveDelivery(frank, { jobId: erc20AsProvider });
+
+  await later(2);
 
   // Direct payments.
   await sendPayment(alice, { to: dave.account.address, amount: e("0.0007") });
@@ -208,6 +218,8 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
   const toReceiver = (await createAndFundJob(alice, { provider: receiver, budget: receiverPayout, description: "word-count: m", check })).jobId;
   await execute(escrow, 0n, encodeFunctionData({ abi: jobEscrowAbi, functionName: "deliver", args: [toReceiver, '{"words":1}'] }));
   await approveDelivery(alice, { jobId: toReceiver });
+
+  await later(5);
 
   // A three-level delegation chain: alice hires bob, bob hires carol for it, carol hires dave for that.
   const top = (await createAndFundJob(alice, { provider: bob.account.address, budget: e("0.009"), description: "summarize: long text", check })).jobId;
