@@ -96,7 +96,7 @@ describe("daemon crashes, signals and outages", () => {
     await start("bob", "deliver:120000");
 
     const before = await blockNumber();
-    await delegate(daemon.alice!, hireSentence("word-count", "a worker that crashes twice", { windowSeconds: 20 }));
+    await delegate(daemon.alice!, hireSentence("word-count", "a worker that crashes twice", { windowSeconds: 25 }));
     const jobId = await waitForJob(guild, at("alice"), at("bob"), before);
     await daemon.bob!.waitForOutput(pausedBefore(`deliver:${jobId}`));
     await daemon.bob!.kill9();
