@@ -20,7 +20,11 @@ export default defineConfig({
     },
   },
   networks: {
-    // In-process network used by tests, scripts and the embedded chain.
+    // In-process network used by tests and scripts.
     default: { type: "edr-simulated", chainType: "l1", hardfork: "prague" },
+    // The embedded chain (`hardhat node`). Blocks may share a timestamp, so that chain time keeps to the
+    // wall clock under bursts of transactions (otherwise each block adds a second, and check windows
+    // measured in chain seconds close early in real time).
+    node: { type: "edr-simulated", chainType: "l1", hardfork: "prague", allowBlocksWithSameTimestamp: true },
   },
 });

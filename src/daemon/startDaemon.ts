@@ -183,6 +183,8 @@ export async function startDaemon({
     fromBlock: guild.fromBlock,
     confirmations: config.confirmations ?? (connection.isDevChain ? 0 : 2),
     pollingIntervalMs: pollIntervalMs,
+    // Resume soon after a node comes back: local nodes restart fast, remote ones get more room.
+    maxBackoffMs: connection.isDevChain ? 2_000 : 15_000,
     onLogs: (batch) => ingestEvents(batch, { me: account.address, roles, evaluator: guild.addresses.evaluator, state: ingestState }),
     onReorg: ({ fromBlock }) => {
       log.warn({ fromBlock: fromBlock.toString() }, "chain reorganisation: undoing derived state from this block");
