@@ -56,6 +56,8 @@ export async function createConnection(params: CreateConnectionParameters): Prom
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
     rpcUrls: { default: { http: params.url ? [params.url] : [] } },
   });
-  const publicClient = createPublicClient({ chain, transport, pollingInterval: pollingIntervalMs });
+  // cacheTime 0: viem otherwise answers getBlockNumber from a cache as old as the polling interval, and
+  // "the latest block" must mean the latest (a spend or a log mined a moment ago counts).
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: pollingIntervalMs, cacheTime: 0 });
   return { chainId, chain, transport, publicClient, isDevChain, url: params.url, pollingIntervalMs };
 }

@@ -66,10 +66,11 @@ export async function emitLogs(
       }),
     );
   }
-  const last = hashes[hashes.length - 1];
-  if (last) {
-    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash: last, pollingInterval: 20 });
-    if (receipt.status !== "success") throw new Error("emitting logs failed");
-  }
+  // Every transaction must be mined and succeed: a history with a hole would make the reader look wrong.
+  const receipts = await Promise.all(
+    hashes.map((hash) => chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 })),
+  );
+  const failed = receipts.filter((receipt) => receipt.status !== "success");
+  if (failed.length > 0) throw new Error(`emitting logs failed in ${failed.length} transaction(s)`);
   return hashes;
 }

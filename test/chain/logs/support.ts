@@ -35,7 +35,7 @@ export type LogsTestChain = {
 
 /** A public client over plain HTTP with no viem retries: the code under test does its own. */
 export function httpPublicClient(url: string, chain: Chain): PublicClient {
-  return createPublicClient({ chain, transport: http(url, { retryCount: 0 }), pollingInterval: 50 }) as PublicClient;
+  return createPublicClient({ chain, transport: http(url, { retryCount: 0 }), pollingInterval: 50, cacheTime: 0 }) as PublicClient;
 }
 
 /** Starts a fresh node of `kind` and deploys Guild's contracts on it. */
