@@ -1,7 +1,7 @@
 /**
  * `guild audit` benchmark on the embedded chain (a Hardhat node, as `guild chain` runs it).
  *
- *   npm run bench:audit [-- --jobs 20000 --other-jobs 6000 --per-round 120 --sample 12 --keep]
+ *   npm run bench:audit [-- --jobs 20000 --other-jobs 24000 --per-round 100 --sample 12 --keep]
  *
  * 1. Generates (or reuses, with --keep) a history in which the audited agent took part in `--jobs` jobs
  *    among other agents' traffic: jobs as client, provider and checker, ERC-20 jobs, direct payments both
@@ -48,8 +48,8 @@ import { freePort } from "../../test/support/nodes.js";
 const { values } = parseArgs({
   options: {
     jobs: { type: "string", default: "20000" },
-    "other-jobs": { type: "string", default: "6000" },
-    "per-round": { type: "string", default: "120" },
+    "other-jobs": { type: "string", default: "24000" },
+    "per-round": { type: "string", default: "100" },
     sample: { type: "string", default: "12" },
     port: { type: "string", default: "8611" },
     keep: { type: "boolean", default: false },
@@ -82,6 +82,8 @@ type AuditRun = {
   seconds: number;
   maxRssMb: number;
   peakHeapMb: number;
+  /** Peak of the heap sampled right after a forced collection every 250 ms: what the audit holds. */
+  liveHeapMb: number | undefined;
   reportMb: number;
   reconciled: boolean;
   jobs: number;
@@ -116,12 +118,19 @@ async function main(): Promise<void> {
     const events = await countEvents(history);
     console.error(`History: blocks ${from}-${to}, ${history.transactions} transactions (${history.agentTransactions} by the agent), ${events} events.`);
 
-    console.error("Audit over the whole range (child process) ...");
-    const full = await runChild(history, to);
-    console.error(`  ${full.seconds.toFixed(2)} s, reconciled: ${full.reconciled}`);
-    console.error("Audit over the first half (child process) ...");
-    const halfRun = await runChild(history, half);
-    console.error(`  ${halfRun.seconds.toFixed(2)} s, reconciled: ${halfRun.reconciled}`);
+    const runs: Record<"full" | "half" | "fullLive" | "halfLive", AuditRun> = {} as never;
+    for (const [key, end, live, label] of [
+      ["full", to, false, "whole range"],
+      ["half", half, false, "first half"],
+      ["fullLive", to, true, "whole range, heap sampled after forced collections"],
+      ["halfLive", half, true, "first half, heap sampled after forced collections"],
+    ] as const) {
+      console.error(`Audit over the ${label} (child process) ...`);
+      runs[key] = await runChild(history, end, live);
+      console.error(`  ${runs[key].seconds.toFixed(2)} s, reconciled: ${runs[key].reconciled}`);
+    }
+    const full = runs.full;
+    const halfRun = runs.half;
 
     const sampleBlocks = BigInt(Number(values.sample));
     // The sample starts in the middle of the history, past the setup blocks.
@@ -143,19 +152,24 @@ async function main(): Promise<void> {
     console.log(`\nAudit of one agent on the embedded chain (Hardhat node over HTTP), ${new Date().toISOString().slice(0, 10)}\n`);
     console.log(`History: ${history.agentJobs} jobs with the agent, ${history.otherJobs} other jobs; blocks ${from}-${to}; ${totalTxs} transactions (${history.agentTransactions} sent by the agent); ${events} events in range.`);
     console.log(`Generated in ${history.generationSeconds.toFixed(0)} s${values.keep ? " (kept running for the next --keep run)" : ""}.\n`);
-    console.log("| run | range | wall time | peak RSS | peak heap | report (JSON) | reconciled |");
-    console.log("| --- | --- | ---: | ---: | ---: | ---: | --- |");
-    for (const [name, run] of [["audit, half history", halfRun], ["audit, whole history", full]] as const) {
-      console.log(`| ${name} | ${from}-${run.toBlock} | ${run.seconds.toFixed(2)} s | ${run.maxRssMb.toFixed(0)} MB | ${run.peakHeapMb.toFixed(0)} MB | ${run.reportMb.toFixed(1)} MB | ${run.reconciled ? "yes" : "NO"} |`);
+    console.log("| run | range | wall time | peak RSS | peak heap | live heap | report (JSON) | reconciled |");
+    console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+    for (const [name, run, live] of [["audit, first half", halfRun, runs.halfLive], ["audit, whole history", full, runs.fullLive]] as const) {
+      console.log(
+        `| ${name} | ${from}-${run.toBlock} | ${run.seconds.toFixed(2)} s | ${run.maxRssMb.toFixed(0)} MB | ${run.peakHeapMb.toFixed(0)} MB | ${(live.liveHeapMb ?? 0).toFixed(0)} MB | ${run.reportMb.toFixed(1)} MB | ${run.reconciled ? "yes" : "NO"} |`,
+      );
     }
     console.log(
-      `| naive scan, sample | ${sampleFrom}-${sampleTo} (${naive.transactions} txs) | ${naive.seconds.toFixed(2)} s | | | | agrees with the audit on the sample: ${agrees ? "yes" : "NO"} |`,
+      `| naive scan, sample | ${sampleFrom}-${sampleTo} (${naive.transactions} txs) | ${naive.seconds.toFixed(2)} s | | | | | agrees with the audit on the sample: ${agrees ? "yes" : "NO"} |`,
     );
-    console.log(`| naive scan, extrapolated to the whole range | ${from}-${to} (${totalTxs} txs) | ~${extrapolated.toFixed(0)} s (extrapolated) | | | | |`);
+    console.log(`| naive scan, extrapolated to the whole range | ${from}-${to} (${totalTxs} txs) | ~${extrapolated.toFixed(0)} s (extrapolated) | | | | | |`);
+    console.log("\nPeak heap: sampled every 50 ms. Live heap: the largest heap right after a forced collection (every 250 ms, separate runs): what the audit holds.");
     console.log(`\nAudit requests (whole history): ${Object.entries(full.requests).map(([method, count]) => `${method} ${count}`).join(", ")}; logs read: ${full.logs}.`);
     console.log(`Audit phases (whole history, ms): ${Object.entries(full.phasesMs).map(([phase, ms]) => `${phase} ${ms}`).join(", ")}.`);
     console.log(`Speed-up over the naive scan: ${(extrapolated / full.seconds).toFixed(0)}x (goal: at least 20x). Audit under 20 s: ${full.seconds < 20 ? "yes" : "NO"}.`);
-    console.log(`Memory, half -> whole history: peak heap ${halfRun.peakHeapMb.toFixed(0)} -> ${full.peakHeapMb.toFixed(0)} MB, of which the report ${halfRun.reportMb.toFixed(1)} -> ${full.reportMb.toFixed(1)} MB (JSON size; ${halfRun.jobs} -> ${full.jobs} job rows).`);
+    console.log(
+      `Memory, first half -> whole history: live heap ${(runs.halfLive.liveHeapMb ?? 0).toFixed(0)} -> ${(runs.fullLive.liveHeapMb ?? 0).toFixed(0)} MB while the report grows ${halfRun.reportMb.toFixed(1)} -> ${full.reportMb.toFixed(1)} MB as JSON (${halfRun.jobs} -> ${full.jobs} job rows, ${halfRun.transactions} -> ${full.transactions} transactions).`,
+    );
   } finally {
     if (!values.keep) await chain.stop();
   }
@@ -201,9 +215,10 @@ async function readerFor(history: BenchHistory) {
   };
 }
 
-async function runChild(history: BenchHistory, toBlock: bigint): Promise<AuditRun> {
-  const argument = JSON.stringify({ history, toBlock: toBlock.toString() });
-  const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "scripts", "bench", "audit.ts"), "--child", argument], {
+async function runChild(history: BenchHistory, toBlock: bigint, live = false): Promise<AuditRun> {
+  const argument = JSON.stringify({ history, toBlock: toBlock.toString(), live });
+  const flags = live ? ["--expose-gc"] : [];
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", join(PACKAGE_ROOT, "scripts", "bench", "audit.ts"), "--child", argument], {
     cwd: PACKAGE_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -217,12 +232,19 @@ async function runChild(history: BenchHistory, toBlock: bigint): Promise<AuditRu
 }
 
 async function childAudit(argument: string): Promise<void> {
-  const { history, toBlock } = JSON.parse(argument) as { history: BenchHistory; toBlock: string };
+  const { history, toBlock, live } = JSON.parse(argument) as { history: BenchHistory; toBlock: string; live: boolean };
   const reader = await readerFor(history);
+  const gc = (globalThis as { gc?: () => void }).gc;
   let peakHeap = 0;
+  let liveHeap = 0;
+  let ticks = 0;
   const sampler = setInterval(() => {
+    if (live && gc && ++ticks % 5 === 0) {
+      gc();
+      liveHeap = Math.max(liveHeap, process.memoryUsage().heapUsed);
+    }
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-  }, 20);
+  }, 50);
   const started = performance.now();
   let lastLine = 0;
   const report = await auditAgent({
@@ -245,6 +267,7 @@ async function childAudit(argument: string): Promise<void> {
     seconds,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     peakHeapMb: peakHeap / 2 ** 20,
+    liveHeapMb: live ? liveHeap / 2 ** 20 : undefined,
     reportMb: reportBytes / 2 ** 20,
     reconciled: report.reconciled,
     jobs: report.jobs.length,

@@ -16,6 +16,7 @@ import { mergeLogStreams } from "./mergeLogStreams.js";
 import { readBlockTimestamps } from "./readBlockTimestamps.js";
 import { readJobFacts } from "./readJobFacts.js";
 import { reconcileBalances } from "./reconcileBalances.js";
+import type { RpcTransaction } from "./rpcTypes.js";
 
 export type AuditPhase = "logs" | "transactions" | "balances" | "jobs" | "timestamps" | "transcripts";
 
@@ -98,14 +99,17 @@ const BY_SECOND: AuditEventName[] = [
  *
  * 1. the agent's Guild events and ERC-20 transfers (any token), read with topic filters on the agent
  *    and merged in chain order, give escrow funding, payouts, refunds, stakes, claims, withdrawals and
- *    token transfers, by job ({@link createEventFlowCollector});
- * 2. receipts of the transactions those events name, plus those the nonce says exist, give gas and the
- *    value of direct payments ({@link findAgentTransactions});
- * 3. the native balance, bisected against what the flows predict, locates value received without an
+ *    token transfers, by job ({@link createEventFlowCollector}); the receipts of the transactions they
+ *    name are fetched meanwhile;
+ * 2. the other side of its jobs (outcomes it did not cause, terms, check verdicts) is read by job id
+ *    ({@link readJobFacts}); a job the agent accepted names the transaction that did it;
+ * 3. sub-jobs below its jobs are read in the background ({@link buildJobTree});
+ * 4. receipts give gas and the agent's nonce finds the transactions no event names (plain payments,
+ *    failed calls): {@link createTransactionFinder};
+ * 5. the native balance, bisected against what the flows predict, locates value received without an
  *    event; those blocks are read and traced ({@link findUnexplainedNativeTransfers});
- * 4. every token is reconciled: opening + in - out - gas = closing, to the wei ({@link reconcileBalances});
- * 5. jobs are completed and linked into delegation trees ({@link readJobFacts}, {@link buildJobTree});
- *    flows are grouped by period from block times; transcripts name the tool call behind each transaction.
+ * 6. every token is reconciled: opening + in - out - gas = closing, to the wei ({@link reconcileBalances});
+ * 7. flows are grouped by period from block times; transcripts name the tool call behind each transaction.
  *
  * Memory holds the aggregates and one row per job and per transaction of the agent, not the logs read.
  *
@@ -212,12 +216,12 @@ export async function auditAgent({
   // checks it staked on. A job the agent accepted or settled was settled in its own transaction: those
   // logs name transactions for the receipt reader too (no block needs reading to find them).
   const me = agent.toLowerCase();
-  const incomplete = { terms: [] as bigint[], outcome: [] as bigint[] };
+  const incomplete = { terms: [] as bigint[], outcome: [] as bigint[], payout: [] as bigint[] };
   for (const row of jobs.values()) {
     const stake = stakes.get(row.jobId);
     const open = (row.outcome !== "paid" && row.outcome !== "refunded") || (stake !== undefined && stake.outcome === "open");
     if (row.client === undefined || row.provider === undefined || row.budget === undefined || row.token === undefined) incomplete.terms.push(row.jobId);
-    else if (open) incomplete.outcome.push(row.jobId);
+    else if (open) (stake ? incomplete.outcome : incomplete.payout).push(row.jobId);
   }
   const mayBeMine = (entry: AuditLog) => {
     if (!finder || !entry.transactionHash) return;
@@ -231,9 +235,10 @@ export async function auditAgent({
     }
   };
   let factLogs = 0;
-  for (const [ids, outcomeOnly] of [
-    [incomplete.terms, false],
-    [incomplete.outcome, true],
+  for (const [ids, read] of [
+    [incomplete.terms, "terms"],
+    [incomplete.outcome, "outcome"],
+    [incomplete.payout, "payout"],
   ] as const) {
     if (ids.length === 0) continue;
     factLogs += await readJobFacts({
@@ -245,7 +250,8 @@ export async function auditAgent({
       stakes,
       fromBlock: reader.fromBlock,
       toBlock,
-      outcomeOnly,
+      read,
+      pageSize,
       onLog: (entry) => {
         if (entry.eventName !== "JobCreated" && entry.eventName !== "JobDetails" && entry.eventName !== "JobFunded") mayBeMine(entry);
       },
@@ -261,11 +267,13 @@ export async function auditAgent({
 
   // 4. The agent's own transactions: gas and direct payments.
   let transactions: AgentTx[] = [];
+  let incomingByBlock = new Map<bigint, RpcTransaction[]>();
   let sent = 0;
   const warnings = [...collector.warnings];
   if (finder) {
     const found = await finder.finish();
     transactions = found.transactions;
+    incomingByBlock = found.incomingByBlock;
     sent = found.sent;
     warnings.push(...found.warnings);
   }
@@ -287,6 +295,7 @@ export async function auditAgent({
     closing,
     ledger,
     agentTransactions: transactions,
+    incomingByBlock,
     concurrency,
     trace,
     onProgress: (done, open) => progress("balances", done, done + open, "locating balance changes"),

@@ -39,6 +39,11 @@ export type FindAgentTransactionsParameters = {
 
 export type FindAgentTransactionsReturnType = {
   transactions: AgentTx[];
+  /**
+   * Blocks read in full while looking for the agent's transactions, with the transactions in them that
+   * sent the agent value: where its balance rose in such a block, they need not be read again.
+   */
+  incomingByBlock: Map<bigint, RpcTransaction[]>;
   /** Nonce increase over the range: every transaction the agent sent. */
   sent: number;
   warnings: string[];
@@ -94,6 +99,7 @@ export function createTransactionFinder({
   const found = new Map<Hash, AgentTx>();
   /** Values of transactions read from blocks, so they need not be asked again. */
   const knownValues = new Map<Hash, bigint>();
+  const incomingByBlock = new Map<bigint, RpcTransaction[]>();
 
   const accept = (receipt: RpcReceipt, jobId: bigint | undefined, foundBy: AgentTx["foundBy"]) => {
     if (receipt.from.toLowerCase() !== me) return;
@@ -205,6 +211,10 @@ export function createTransactionFinder({
         });
         await mapLimit(changes, BLOCK_CONCURRENCY, async ({ block }) => {
           const full = await rpc.request<RpcBlock<true>>("eth_getBlockByNumber", [numberToHex(block), true]);
+          incomingByBlock.set(
+            block,
+            full.transactions.filter((tx) => tx.to?.toLowerCase() === me && hexToBigInt(tx.value) > 0n),
+          );
           const mine = full.transactions.filter((tx) => tx.from.toLowerCase() === me && !found.has(tx.hash));
           for (const tx of mine) knownValues.set(tx.hash, hexToBigInt(tx.value));
           const receipts = await Promise.all(mine.map((tx) => rpc.request<RpcReceipt>("eth_getTransactionReceipt", [tx.hash])));
@@ -241,7 +251,7 @@ export function createTransactionFinder({
       });
 
       const transactions = [...found.values()].sort((a, b) => (a.block < b.block ? -1 : a.block > b.block ? 1 : 0));
-      return { transactions, sent, warnings };
+      return { transactions, incomingByBlock, sent, warnings };
     },
   };
 }

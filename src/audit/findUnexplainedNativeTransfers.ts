@@ -5,7 +5,7 @@ import type { Flow, UnexplainedChange } from "./AuditReport.js";
 import { mapLimit, type AuditRpc } from "./auditRpc.js";
 import { bisectChanges } from "./bisectChanges.js";
 import type { Ledger } from "./createLedger.js";
-import { succeeded, type RpcBlock, type RpcReceipt } from "./rpcTypes.js";
+import { succeeded, type RpcBlock, type RpcReceipt, type RpcTransaction } from "./rpcTypes.js";
 
 export type FindUnexplainedNativeTransfersParameters = {
   rpc: AuditRpc;
@@ -19,6 +19,8 @@ export type FindUnexplainedNativeTransfersParameters = {
   ledger: Ledger;
   /** Hashes of the agent's own transactions, listed next to an unexplained change. */
   agentTransactions: { hash: Hash; block: bigint }[];
+  /** Blocks already read in full, with their transactions that sent the agent value. */
+  incomingByBlock?: Map<bigint, RpcTransaction[]>;
   concurrency?: number;
   /** Trace transactions of a block the other means do not explain (debug_traceTransaction). Default true. */
   trace?: boolean;
@@ -71,6 +73,7 @@ export async function findUnexplainedNativeTransfers({
   closing,
   ledger,
   agentTransactions,
+  incomingByBlock = new Map(),
   concurrency = 400,
   trace = true,
   onProgress,
@@ -98,7 +101,8 @@ export async function findUnexplainedNativeTransfers({
   let traceRefused = false;
   const unexplained: UnexplainedChange[] = [];
   await mapLimit(changes, Math.max(1, Math.floor(concurrency / 50)), async ({ block, delta }) => {
-    const full = await rpc.request<RpcBlock<true>>("eth_getBlockByNumber", [numberToHex(block), true]);
+    let full: RpcBlock<true> | undefined;
+    const readBlock = async () => (full ??= await rpc.request<RpcBlock<true>>("eth_getBlockByNumber", [numberToHex(block), true]));
     let remaining = delta;
     const add = (flow: Flow) => {
       ledger.add(flow);
@@ -106,7 +110,9 @@ export async function findUnexplainedNativeTransfers({
     };
 
     // Plain transfers to the agent (its own transfers to itself included: their outflow is already counted).
-    const toMe = full.transactions.filter((tx) => tx.to?.toLowerCase() === me && hexToBigInt(tx.value) > 0n);
+    const toMe =
+      incomingByBlock.get(block) ??
+      (await readBlock()).transactions.filter((tx) => tx.to?.toLowerCase() === me && hexToBigInt(tx.value) > 0n);
     const receipts = new Map<Hash, RpcReceipt>();
     const receiptOf = async (hash: Hash) => {
       let receipt = receipts.get(hash);
@@ -134,7 +140,7 @@ export async function findUnexplainedNativeTransfers({
     // A stake claim someone else made to the agent: `to` is not indexed, so no filter found it.
     if (remaining !== 0n) {
       const evaluator = addresses.evaluator.toLowerCase();
-      for (const tx of full.transactions.slice(0, MAX_TRACED)) {
+      for (const tx of (await readBlock()).transactions.slice(0, MAX_TRACED)) {
         if (tx.to?.toLowerCase() !== evaluator) continue;
         const receipt = await receiptOf(tx.hash);
         for (const log of receipt.logs) {
@@ -157,7 +163,7 @@ export async function findUnexplainedNativeTransfers({
 
     // Internal calls: value moved by contracts without an event.
     if (remaining !== 0n && trace && !traceRefused) {
-      for (const tx of full.transactions.slice(0, MAX_TRACED)) {
+      for (const tx of (await readBlock()).transactions.slice(0, MAX_TRACED)) {
         if (remaining === 0n) break;
         let root: CallFrame;
         try {
@@ -191,7 +197,7 @@ export async function findUnexplainedNativeTransfers({
         block,
         amount: remaining,
         transactions: [
-          ...full.transactions.slice(0, MAX_LISTED).map((tx) => ({
+          ...(await readBlock()).transactions.slice(0, MAX_LISTED).map((tx) => ({
             hash: tx.hash,
             from: getAddress(tx.from),
             to: tx.to ? getAddress(tx.to) : null,

@@ -4,8 +4,7 @@ import { streamLogs } from "../chain/logs/readLogs.js";
 import type { Logger } from "../log/createLogger.js";
 import type { JobRow, StakeRow } from "./AuditReport.js";
 import { pickEvents, uintTopic, type AuditLog } from "./auditEvents.js";
-import type { AuditRpc } from "./auditRpc.js";
-import { mergeLogStreams } from "./mergeLogStreams.js";
+import { mapLimit, type AuditRpc } from "./auditRpc.js";
 
 export type ReadJobFactsParameters = {
   rpc: AuditRpc;
@@ -19,8 +18,11 @@ export type ReadJobFactsParameters = {
   toBlock: bigint;
   /** Job ids per request (a topic filter with that many alternatives). Default 500. */
   chunkSize?: number;
-  /** Only the events that settle a job (its terms are known). Default false: terms and outcome. */
-  outcomeOnly?: boolean;
+  /**
+   * Which events: `terms` (creation, terms, funding, outcome, check verdicts; the default), `outcome` (payout,
+   * refund and check verdicts), or `payout` (payout and refund only, for jobs the agent did not stake on).
+   */
+  read?: "terms" | "outcome" | "payout";
   /** Called with every log read, e.g. to take its transaction as one the agent may have sent. */
   onLog?: (log: AuditLog) => void;
   pageSize?: number;
@@ -48,7 +50,7 @@ export async function readJobFacts({
   fromBlock,
   toBlock,
   chunkSize = 500,
-  outcomeOnly = false,
+  read = "terms",
   onLog,
   pageSize,
   logger,
@@ -57,19 +59,26 @@ export async function readJobFacts({
   const me = agent.toLowerCase();
   const sorted = [...new Set(jobIds)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const events = pickEvents(
-    outcomeOnly
-      ? ["PaymentReleased", "Refunded", "CheckSettled", "CheckVoided"]
-      : ["JobCreated", "JobDetails", "JobFunded", "PaymentReleased", "Refunded", "CheckSettled", "CheckVoided"],
+    read === "payout"
+      ? ["PaymentReleased", "Refunded"]
+      : read === "outcome"
+        ? ["PaymentReleased", "Refunded", "CheckSettled", "CheckVoided"]
+        : ["JobCreated", "JobDetails", "JobFunded", "PaymentReleased", "Refunded", "CheckSettled", "CheckVoided"],
   );
   let logs = 0;
   const chunks: bigint[][] = [];
   for (let index = 0; index < sorted.length; index += chunkSize) chunks.push(sorted.slice(index, index + chunkSize));
-  const streams = chunks.map((ids) => {
+  let chunkDone = 0;
+  // Chunks hold disjoint jobs, so each is read on its own, in chain order, a few at a time; a chunk stops
+  // as soon as all its jobs are known, which on a busy chain is long before the end of the range.
+  await mapLimit(chunks, 4, async (ids) => {
     const known = ids.map((id) => jobs.get(id)?.createdBlock).filter((block): block is bigint => block !== undefined);
     // Ids grow with creation: a chunk's first known creation block bounds its first event, unless a job
     // of the chunk was created before the range (its creation block then is unknown).
     const start = known.length === ids.length && known.length > 0 ? known.reduce((min, block) => (block < min ? block : min)) : fromBlock;
-    return streamLogs(rpc.client, {
+    const pending = new Set(ids.filter((id) => !settled(jobs.get(id), stakes.get(id))));
+    if (pending.size === 0) return;
+    const stream = streamLogs(rpc.client, {
       address: [addresses.escrow, addresses.evaluator],
       events,
       topics: [ids.map(uintTopic)],
@@ -78,21 +87,26 @@ export async function readJobFacts({
       ...(pageSize ? { pageSize } : {}),
       ...(logger ? { logger } : {}),
     });
-  });
-  let chunkDone = 0;
-  // A few chunks at a time, merged so each chunk's logs come in chain order.
-  for (let index = 0; index < streams.length; index += 4) {
-    for await (const batch of mergeLogStreams(streams.slice(index, index + 4))) {
-      for (const log of batch as unknown as AuditLog[]) {
+    for await (const page of stream) {
+      for (const log of page.logs as unknown as AuditLog[]) {
         logs++;
         applyJobFact(log, jobs, stakes, me);
         onLog?.(log);
+        const jobId = "jobId" in log.args ? (log.args.jobId as bigint) : undefined;
+        if (jobId !== undefined && pending.has(jobId) && settled(jobs.get(jobId), stakes.get(jobId))) pending.delete(jobId);
       }
+      if (pending.size === 0) break;
     }
-    chunkDone = Math.min(streams.length, index + 4);
-    onProgress?.(chunkDone, streams.length);
-  }
+    onProgress?.(++chunkDone, chunks.length);
+  });
   return logs;
+}
+
+/** Nothing more to learn about a job: its terms, a final outcome, and no open stake of the agent. */
+function settled(row: JobRow | undefined, stake: StakeRow | undefined): boolean {
+  if (!row) return true;
+  const terms = row.client !== undefined && row.provider !== undefined && row.budget !== undefined && row.token !== undefined;
+  return terms && (row.outcome === "paid" || row.outcome === "refunded") && (stake === undefined || stake.outcome !== "open");
 }
 
 /**

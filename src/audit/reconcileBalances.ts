@@ -1,8 +1,9 @@
-import { decodeFunctionResult, encodeFunctionData, erc20Abi, getAddress, numberToHex, zeroAddress, type Address, type Hex } from "viem";
+import { decodeFunctionResult, encodeFunctionData, erc20Abi, getAddress, hexToBigInt, numberToHex, zeroAddress, type Address, type Hex } from "viem";
 import { emptyByCategory, type Reconciliation, type TokenSummary, type UnexplainedChange } from "./AuditReport.js";
 import { mapLimit, type AuditRpc } from "./auditRpc.js";
 import { bisectChanges } from "./bisectChanges.js";
 import type { Ledger } from "./createLedger.js";
+import type { RpcBlock } from "./rpcTypes.js";
 
 export type TokenMeta = { symbol: string; decimals: number };
 
@@ -90,7 +91,18 @@ export async function reconcileBalances({
           return balances.map((balance, index) => balance - opening - ledger.netThrough(token, blocks[index] as bigint));
         },
       });
-      unexplained = changes.map(({ block, delta }) => ({ block, amount: delta, transactions: [] }));
+      unexplained = await Promise.all(
+        changes.map(async ({ block, delta }) => {
+          // The block's transactions that touched the token (its own calls), then the others, for a person to look at.
+          const full = await rpc.request<RpcBlock<true>>("eth_getBlockByNumber", [numberToHex(block), true]);
+          const ordered = [...full.transactions].sort((a, b) => Number(b.to?.toLowerCase() === token.toLowerCase()) - Number(a.to?.toLowerCase() === token.toLowerCase()));
+          return {
+            block,
+            amount: delta,
+            transactions: ordered.slice(0, 20).map((tx) => ({ hash: tx.hash, from: getAddress(tx.from), to: tx.to ? getAddress(tx.to) : null, value: hexToBigInt(tx.value), block })),
+          };
+        }),
+      );
     }
     summaries.push({ ...base, opening, closing, reconciliation: verdict(opening, closing, net, unexplained) });
   }

@@ -60,8 +60,9 @@ export function describeAuditScenario(kind: NodeKind, extra?: (context: () => Sc
       expect(token.byCategory.hire).toEqual({ in: x.hireIn, out: x.hireOut });
       expect(token.byCategory.transfer).toEqual({ in: x.transferIn, out: x.transferOut });
       expect(token.gas).toBe(0n);
-      expect(token.reconciliation.status).toBe("reconciled");
-      expect(token.closing).toBe(token.opening + token.inflow - token.outflow);
+      const before = tokenOf(clean, history.token);
+      expect(before.reconciliation.status).toBe("reconciled");
+      expect(before.closing).toBe(before.opening + before.inflow - before.outflow);
     });
 
     it("finds every transaction alice sent, the reverted one included, and what paid for what", () => {
@@ -99,11 +100,19 @@ export function describeAuditScenario(kind: NodeKind, extra?: (context: () => Sc
       expect(native.reconciliation.unexplained[0]).toMatchObject({ block: history.cheatBlock, amount: history.cheatAmount });
       // Everything else still adds up: the difference is exactly the change.
       expect(native.closing - native.reconciliation.expectedClosing).toBe(history.cheatAmount);
-      expect(tokenOf(full, history.token).reconciliation.status).toBe("reconciled");
     });
 
-    it("reconciles a range that starts after the change", async () => {
-      const after = await auditAgent({ reader: guild.reader, agent: history.alice.account.address, fromBlock: history.cheatBlock + 1n });
+    it("reports a token balance that moved without a Transfer log, with its block and the transactions there", () => {
+      const token = tokenOf(full, history.token);
+      expect(token.reconciliation.status).toBe("unexplained");
+      expect(token.reconciliation.difference).toBe(history.tokenCheat);
+      expect(token.reconciliation.unexplained).toHaveLength(1);
+      expect(token.reconciliation.unexplained[0]).toMatchObject({ block: history.tokenCheatBlock, amount: history.tokenCheat });
+    });
+
+    it("reconciles a range that starts after the changes", async () => {
+      const last = history.cheatBlock > history.tokenCheatBlock ? history.cheatBlock : history.tokenCheatBlock;
+      const after = await auditAgent({ reader: guild.reader, agent: history.alice.account.address, fromBlock: last + 1n });
       expect(after.reconciled).toBe(true);
       expect(after.transactions.sent).toBe(1);
       expect(tokenOf(after, zeroAddress).byCategory.transfer.out).toBe(parseEther("0.0001"));

@@ -1,4 +1,4 @@
-import { createWalletClient, encodeFunctionData, http, keccak256, parseEther, parseUnits, zeroAddress, type Address, type Hash, type Hex } from "viem";
+import { createWalletClient, encodeAbiParameters, encodeFunctionData, http, keccak256, pad, parseEther, parseUnits, toHex, zeroAddress, type Address, type Hash, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { approveDelivery } from "../../../src/chain/actions/approveDelivery.js";
 import { claimRefund } from "../../../src/chain/actions/claimRefund.js";
@@ -56,6 +56,9 @@ export type AuditHistory = {
   beforeCheat: bigint;
   cheatBlock: bigint;
   cheatAmount: bigint;
+  /** The token balance change without a Transfer log, and where the node shows it. */
+  tokenCheatBlock: bigint;
+  tokenCheat: bigint;
   lastBlock: bigint;
   /** Direct native payment erin sent alice, and the internal transfer the mock made to her. */
   directIn: Hash;
@@ -254,9 +257,24 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
     method: (kind === "anvil" ? "anvil_setBalance" : "hardhat_setBalance") as never,
     params: [alice.account.address, `0x${(balance + cheatAmount).toString(16)}`] as never,
   });
+  // And a token balance changed without a Transfer: OpenZeppelin's ERC20 keeps balances in a mapping at slot 0.
+  const tokenCheat = 7_000_000n;
+  const balanceOf = (blockNumber: bigint) =>
+    publicClient.readContract({ address: token, abi: guildTestTokenAbi, functionName: "balanceOf", args: [alice.account.address], blockNumber });
+  const tokenBalance = await balanceOf(head);
+  await publicClient.request({
+    method: (kind === "anvil" ? "anvil_setStorageAt" : "hardhat_setStorageAt") as never,
+    params: [
+      token,
+      keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [alice.account.address, 0n])),
+      pad(toHex(tokenBalance + tokenCheat)),
+    ] as never,
+  });
   await publicClient.request({ method: "evm_mine" as never, params: [] as never });
   const cheatBlock = (await publicClient.getBalance({ address: alice.account.address, blockNumber: head })) === balance ? head + 1n : head;
-  const beforeCheat = cheatBlock - 1n;
+  const tokenCheatBlock = (await balanceOf(head)) === tokenBalance ? head + 1n : head;
+  if ((await balanceOf(head + 1n)) !== tokenBalance + tokenCheat) throw new Error("the token balance did not change");
+  const beforeCheat = (cheatBlock < tokenCheatBlock ? cheatBlock : tokenCheatBlock) - 1n;
   // One more flow after it, so the change sits in the middle of the history.
   await sendPayment(alice, { to: dave.account.address, amount: e("0.0001") });
   const lastBlock = await publicClient.getBlockNumber();
@@ -312,6 +330,8 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
     beforeCheat,
     cheatBlock,
     cheatAmount,
+    tokenCheatBlock,
+    tokenCheat,
     lastBlock,
     directIn,
     internalIn,
