@@ -179,6 +179,11 @@ export type TransactionCause = {
   callId: string;
   /** The model turn that asked for the tool call (its text, shortened). */
   modelTurn: string | undefined;
+  /**
+   * Tool calls whose transcript entry names this transaction. Above 1 the transcripts do not tell which
+   * one sent it (runs sharing a wallet at the same time); the first in file order is shown.
+   */
+  claimedBy: number;
 };
 
 export type TranscriptJoin = {

@@ -194,7 +194,8 @@ export async function auditAgent({
       onProgress: (entry) => {
         streamProgress.set(index, entry);
         const through = [...streamProgress.values()].reduce((min, value) => (value.throughBlock < min ? value.throughBlock : min), toBlock);
-        progress("logs", Number(through - fromBlock + 1n), Number(toBlock - fromBlock + 1n), `${collector.logs} logs`);
+        const read = [...streamProgress.values()].reduce((sum, value) => sum + value.logs, 0);
+        progress("logs", Number(through - fromBlock + 1n), Number(toBlock - fromBlock + 1n), `${read} logs`);
       },
     }) as unknown as AsyncGenerator<LogPage<AuditAbi>>;
   const streams: AsyncGenerator<LogPage<AuditAbi>>[] = [];
@@ -344,6 +345,7 @@ export async function auditAgent({
     [addresses.evaluator.toLowerCase(), "StakedEvaluator"],
     [addresses.registry.toLowerCase(), "AgentRegistry"],
     ["network", "gas (network)"],
+    [zeroAddress, "mint or burn (0x0)"],
     [agent.toLowerCase(), "self"],
   ]);
   for (const token of tokens) if (token.token !== zeroAddress) contractLabels.set(token.token.toLowerCase(), `${token.symbol} token`);

@@ -153,10 +153,12 @@ const lastLine = new WeakMap<TextSink, { at: number; open: boolean }>();
 
 /** A status line on stderr: rewritten in place on a terminal, a line every two seconds otherwise. */
 function progressLine(stderr: TextSink): (progress: AuditProgress) => void {
+  // Quick audits print nothing: the first line waits a second.
+  const started = Date.now();
   return ({ phase, done, total, detail }) => {
-    const state = lastLine.get(stderr) ?? { at: 0, open: false };
+    const state = lastLine.get(stderr) ?? { at: started, open: false };
     const now = Date.now();
-    if (now - state.at < (stderr.isTTY ? 200 : 2_000)) return;
+    if (now - state.at < (stderr.isTTY ? (state.open ? 200 : 1_000) : 2_000)) return;
     state.at = now;
     const percent = total > 0 ? ` ${Math.min(100, Math.round((done / total) * 100))}%` : "";
     const text = `audit: ${PHASES[phase]}${percent}${detail ? ` (${detail})` : ""}`;

@@ -58,7 +58,11 @@ export async function joinTranscripts({ dir, transactions }: JoinTranscriptsPara
       const text = turn && turn.callIds.has(tool.callId) ? turn.content : undefined;
       for (const hash of tool.txHashes) {
         const key = hash.toLowerCase();
-        if (causes.has(key)) continue;
+        const known = causes.get(key);
+        if (known) {
+          known.claimedBy++;
+          continue;
+        }
         causes.set(key, {
           txHash: hash,
           file,
@@ -68,6 +72,7 @@ export async function joinTranscripts({ dir, transactions }: JoinTranscriptsPara
           tool: tool.name,
           callId: tool.callId,
           modelTurn: text === undefined ? undefined : text.length > TURN_TEXT ? `${text.slice(0, TURN_TEXT)}…` : text,
+          claimedBy: 1,
         });
       }
     }

@@ -123,6 +123,18 @@ export function renderHtml(report: AuditReport, options: RenderHtmlOptions = {})
     .map((line) => `<p>${line}</p>`)
     .join("");
 
+  const causes = report.transcripts?.attributed ?? [];
+  const transcriptTable =
+    causes.length > 0
+      ? `<details><summary>Which tool call sent each transaction (${causes.length})</summary><table class="small"><thead><tr><th>transaction</th><th>tool</th><th>run</th><th>step</th><th>model turn</th></tr></thead><tbody>${causes
+          .slice(0, 500)
+          .map(
+            (cause) =>
+              `<tr><td><code>${esc(cause.txHash.slice(0, 18))}…</code></td><td>${esc(cause.tool)}${cause.claimedBy > 1 ? ` <span class="warn">(named by ${cause.claimedBy} calls)</span>` : ""}</td><td>${esc(cause.runId.slice(0, 8))}</td><td>${cause.step}</td><td style="white-space:normal;text-align:left">${esc(cause.modelTurn ?? "")}</td></tr>`,
+          )
+          .join("")}</tbody></table></details>`
+      : "";
+
   const unexplained = report.tokens.flatMap((token) =>
     token.reconciliation.unexplained.map(
       (change) =>
@@ -180,6 +192,7 @@ ${totals}
 ${tree}
 <h2>Transactions, stakes, credits</h2>
 ${facts}
+${transcriptTable}
 ${unexplained.length > 0 ? `<h2>Unexplained changes</h2><ul>${unexplained.join("")}</ul>` : ""}
 ${report.warnings.length > 0 ? `<h2>Warnings</h2><ul>${report.warnings.slice(0, 50).map((warning) => `<li>${esc(warning)}</li>`).join("")}</ul>` : ""}
 <p class="muted">Generated ${esc(report.generatedAt)} by <code>guild audit</code> from the chain alone: ${report.stats.logs} logs read in ${(report.stats.durationMs / 1000).toFixed(1)} s.</p>

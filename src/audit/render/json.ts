@@ -97,7 +97,7 @@ export type AuditJson = {
   transactions: { sent: number; failed: number; gas: JsonAmount; foundByEvents: number; foundByNonce: number; incomingFound: number };
   transcripts: {
     files: number;
-    attributed: { txHash: string; file: string; runId: string; task: string | null; step: number; tool: string; callId: string; modelTurn: string | null }[];
+    attributed: { txHash: string; file: string; runId: string; task: string | null; step: number; tool: string; callId: string; modelTurn: string | null; claimedBy: number }[];
     unattributed: string[];
     notFound: string[];
   } | null;

@@ -141,7 +141,9 @@ export function renderTable(report: AuditReport, options: RenderTableOptions = {
       `Transcripts: ${join.files} files; ${join.attributed.length} transactions traced to a tool call, ${join.unattributed.length} sent outside the agent loop, ${join.notFound.length} transcript hashes not in this range.`,
     );
     for (const cause of join.attributed.slice(0, 10)) {
-      out.push(`  ${cause.txHash.slice(0, 12)}… ${cause.tool} (run ${cause.runId.slice(0, 8)}, step ${cause.step})${cause.modelTurn ? `: "${cause.modelTurn.slice(0, 80)}"` : ""}`);
+      out.push(
+        `  ${cause.txHash.slice(0, 12)}… ${cause.tool} (run ${cause.runId.slice(0, 8)}, step ${cause.step})${cause.claimedBy > 1 ? ` [named by ${cause.claimedBy} tool calls]` : ""}${cause.modelTurn ? `: "${cause.modelTurn.slice(0, 80)}"` : ""}`,
+      );
     }
   }
 

@@ -185,7 +185,7 @@ export function describeAuditScenario(kind: NodeKind, extra?: (context: () => Sc
       writeFileSync(join(dir, "2025-01-01-run.jsonl"), `${lines.map((line) => JSON.stringify(line)).join("\n")}\nnot json\n`);
       const report = await auditAgent({ reader: guild.reader, agent: history.alice.account.address, toBlock: history.beforeCheat, transcriptsDir: dir });
       expect(report.transcripts?.attributed).toEqual([
-        { txHash: history.revertedHash, file: "2025-01-01-run.jsonl", runId, task: "pay dave", step: 1, tool: "deliver", callId: "call-1", modelTurn: "I will deliver the job." },
+        { txHash: history.revertedHash, file: "2025-01-01-run.jsonl", runId, task: "pay dave", step: 1, tool: "deliver", callId: "call-1", modelTurn: "I will deliver the job.", claimedBy: 1 },
       ]);
       expect(report.transcripts?.notFound).toEqual([`0x${"ab".repeat(32)}`]);
       expect(report.transcripts?.unattributed.length).toBe(report.transactions.sent - 1);
