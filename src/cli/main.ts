@@ -203,4 +203,36 @@ program
   .addHelpText("after", "\nExamples:\n  $ guild withdraw --as bob\n  $ guild withdraw --as bob --token gUSD --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
   .action(run((ctx, options: { as: string; token?: string; to?: string }) => withdrawCommand(ctx, options)));
 
+program
+  .command("audit")
+  .description("every wei an agent spent or earned, from the chain alone, reconciled to its balances")
+  .argument("<agent>", "agent wallet name, registered name, or address")
+  .option("--from-block <n>", "first block (default: Guild's deployment)")
+  .option("--to-block <n>", "last block (default: latest)")
+  .option("--csv", "CSV on stdout (or --out)")
+  .option("--html <file>", "write a self-contained HTML report with charts")
+  .option("--out <file>", "write JSON or CSV to a file instead of stdout")
+  .option("--transcripts", "join the agent's transcripts: which tool call and model turn sent each transaction")
+  .addHelpText(
+    "after",
+    "\nExit 0 when every token reconciles to the wei, 4 when a difference is unexplained.\n\nExamples:\n  $ guild audit alice\n  $ guild audit alice --json > alice.json\n  $ guild audit 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --from-block 100 --csv\n  $ guild audit alice --html report.html --transcripts",
+  )
+  .action(
+    run(async (ctx, agent: string, options: { fromBlock?: string; toBlock?: string; csv?: boolean; html?: string; out?: string; transcripts?: boolean }) => {
+      const { auditCommand } = await import("../audit/auditCommand.js");
+      return auditCommand({
+        config: ctx.config,
+        logger: ctx.logger,
+        agent,
+        ...(options.fromBlock ? { fromBlock: options.fromBlock } : {}),
+        ...(options.toBlock ? { toBlock: options.toBlock } : {}),
+        format: options.html ? "html" : ctx.json ? "json" : options.csv ? "csv" : "table",
+        ...(options.html ? { out: options.html } : options.out ? { out: options.out } : {}),
+        transcripts: options.transcripts ?? false,
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+      });
+    }),
+  );
+
 await program.parseAsync(process.argv);
