@@ -235,31 +235,34 @@ export async function auditAgent({
       finder.add(entry.transactionHash, candidate);
     }
   };
-  let factLogs = 0;
-  for (const [ids, read] of [
-    [incomplete.terms, "terms"],
-    [incomplete.outcome, "outcome"],
-    [incomplete.payout, "payout"],
-  ] as const) {
-    if (ids.length === 0) continue;
-    factLogs += await readJobFacts({
-      rpc,
-      agent,
-      addresses,
-      jobIds: ids,
-      jobs,
-      stakes,
-      fromBlock: reader.fromBlock,
-      toBlock,
-      read,
-      pageSize,
-      onLog: (entry) => {
-        if (entry.eventName !== "JobCreated" && entry.eventName !== "JobDetails" && entry.eventName !== "JobFunded") mayBeMine(entry);
-      },
-      logger: log,
-      onProgress: (done, total) => progress("jobs", done, total, "job facts"),
-    });
-  }
+  const factReads = (
+    [
+      [incomplete.terms, "terms"],
+      [incomplete.outcome, "outcome"],
+      [incomplete.payout, "payout"],
+    ] as const
+  )
+    .filter(([ids]) => ids.length > 0)
+    .map(([ids, read]) =>
+      readJobFacts({
+        rpc,
+        agent,
+        addresses,
+        jobIds: ids,
+        jobs,
+        stakes,
+        fromBlock: reader.fromBlock,
+        toBlock,
+        read,
+        pageSize,
+        onLog: (entry) => {
+          if (entry.eventName !== "JobCreated" && entry.eventName !== "JobDetails" && entry.eventName !== "JobFunded") mayBeMine(entry);
+        },
+        logger: log,
+        onProgress: (done, total) => progress("jobs", done, total, "job facts"),
+      }),
+    );
+  const factLogs = (await Promise.all(factReads)).reduce((sum, count) => sum + count, 0);
   lap("jobs");
 
   // 3. The sub-jobs below the agent's jobs are only read: that runs while the agent's transactions are found.
