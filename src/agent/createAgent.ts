@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { Hash, LocalAccount } from "viem";
+import type { LocalAccount } from "viem";
 import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
 import { createGuildClient } from "../chain/createGuildClient.js";
 import type { GuildClient, GuildReader } from "../chain/GuildClient.js";
@@ -12,6 +12,7 @@ import type { Logger } from "../log/createLogger.js";
 import { BUILTIN_SKILLS } from "../skills/builtinSkills.js";
 import { ALL_TOOLS } from "../tools/allTools.js";
 import type { GuildTool, ToolContext } from "../tools/GuildTool.js";
+import { recordToolCallTransaction } from "../tools/toolCallTransactions.js";
 import { runAgent, type RunAgentReturnType } from "./runAgent.js";
 import { systemPrompt } from "./systemPrompt.js";
 import { fileTranscript, type Transcript } from "./transcript.js";
@@ -42,9 +43,9 @@ export type CreateAgentParameters = {
   pollIntervalMs?: number;
   /**
    * An existing client and guard for the same account (a daemon shares one transaction sender and one
-   * guard between its work loop and its agent), with the list of transactions that client submitted.
+   * guard between its work loop and its agent). Its `onSubmitted` should call recordToolCallTransaction.
    */
-  shared?: { client: GuildClient; guard: SpendingGuard; sentTransactions: () => Hash[] };
+  shared?: { client: GuildClient; guard: SpendingGuard };
 };
 
 /**
@@ -69,11 +70,10 @@ export async function createAgent({
   shared,
 }: CreateAgentParameters): Promise<Agent> {
   const log = logger.child({ agent: name });
-  // Every transaction the agent's client submits, so each transcript line can name what a call really sent.
-  const sent: Hash[] = [];
+  // Every transaction the client submits is credited to the tool call that sent it (the transcript names it).
   const client =
     shared?.client ??
-    createGuildClient({ ...reader, logger: log }, { account, timeoutMs: config.txTimeoutMs, onSubmitted: (tx) => void sent.push(tx.hash) });
+    createGuildClient({ ...reader, logger: log }, { account, timeoutMs: config.txTimeoutMs, onSubmitted: (tx) => recordToolCallTransaction(tx.hash) });
   const agentDir = guildPaths(config.home).agent(name);
   const guard =
     shared?.guard ??
@@ -95,7 +95,6 @@ export async function createAgent({
     skills: BUILTIN_SKILLS,
     logger: log,
     pollIntervalMs,
-    sentTransactions: shared?.sentTransactions ?? (() => sent),
     ...(onProgress ? { onProgress } : {}),
   };
   const prompt = systemPrompt({ name, address: account.address, chainId: reader.connection.chainId, policy });

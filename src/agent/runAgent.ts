@@ -4,6 +4,7 @@ import type { Hash } from "viem";
 import type { Logger } from "../log/createLogger.js";
 import type { GuildTool, ToolContext, ToolResult } from "../tools/GuildTool.js";
 import { runTool, serializeToolResult } from "../tools/runTool.js";
+import { collectToolCallTransactions } from "../tools/toolCallTransactions.js";
 import { toLangChainTools } from "../tools/toLangChainTools.js";
 import type { Transcript } from "./transcript.js";
 
@@ -33,7 +34,7 @@ export type RunAgentReturnType = {
  * ends with an answer. Tool calls run through {@link runTool} (arguments validated, errors returned as
  * results, never thrown); malformed and unknown calls are answered as errors so the model can correct
  * itself. Every turn and call goes to the transcript, with the hashes of the transactions each call sent
- * (what the tool reports, plus whatever `context.sentTransactions` shows the client submitted during it).
+ * (what the tool reports, plus whatever the client submitted during it: see toolCallTransactions.ts).
  * If the model itself fails, the transcript gets an `end` line with the error and the error is rethrown.
  *
  * @example
@@ -79,12 +80,13 @@ export async function runAgent({
       for (const call of calls) {
         toolCalls++;
         const tool = byName.get(call.name);
-        const sentBefore = context.sentTransactions?.().length ?? 0;
-        let result: ToolResult = tool
-          ? await runTool(tool, call.args, context)
-          : { ok: false, message: `There is no tool named ${call.name}; use one of: ${[...byName.keys()].join(", ")}. Nothing was done.` };
+        const { value, sent } = await collectToolCallTransactions(async () =>
+          tool
+            ? runTool(tool, call.args, context)
+            : ({ ok: false, message: `There is no tool named ${call.name}; use one of: ${[...byName.keys()].join(", ")}. Nothing was done.` } as ToolResult),
+        );
+        let result: ToolResult = value;
         // What the client really sent during the call, also when the tool failed after sending something.
-        const sent = context.sentTransactions?.().slice(sentBefore) ?? [];
         const hashes = [...new Set([...(result.txHashes ?? []), ...sent])];
         if (hashes.length > 0) result = { ...result, txHashes: hashes };
         txHashes.push(...hashes);

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseEther, parseUnits, type Address, type Hash } from "viem";
+import { parseEther, parseUnits, type Address } from "viem";
 import { createAgent } from "../agent/createAgent.js";
 import { parseAmount } from "../chain/amounts.js";
 import { registerAgent } from "../chain/actions/registerAgent.js";
@@ -23,6 +23,7 @@ import { loadSpendingPolicy } from "../guard/SpendingPolicy.js";
 import type { Logger } from "../log/createLogger.js";
 import { registerSecret } from "../log/secrets.js";
 import { BUILTIN_SKILLS } from "../skills/builtinSkills.js";
+import { recordToolCallTransaction } from "../tools/toolCallTransactions.js";
 import { createLlmJudge, createLlmSkills, LLM_SKILL_NAMES } from "../skills/llmSkills.js";
 import { createChatModel } from "../llm/createChatModel.js";
 import { createWallet } from "../wallet/createWallet.js";
@@ -120,14 +121,14 @@ export async function startDaemon({
   const ingestState = openDaemonState(statePath);
   state.failStaleTasks();
 
-  const sent: Hash[] = [];
   const client = createGuildClient(guild, {
     account,
     timeoutMs: config.txTimeoutMs,
     onSubmitted: (submitted) => {
+      // The work loop's actions are recorded for crash recovery; the agent's tool calls for its transcripts.
       const key = currentAction.getStore();
       if (key) state.recordAction(key, submitted.hash);
-      else sent.push(submitted.hash);
+      recordToolCallTransaction(submitted.hash);
     },
   });
   const approvals = approvalQueue();
@@ -155,7 +156,7 @@ export async function startDaemon({
     name: options.name,
     account,
     approver: approvals.approver,
-    shared: { client, guard, sentTransactions: () => sent },
+    shared: { client, guard },
   });
   const context: WorkContext = {
     client,

@@ -17,12 +17,6 @@ export type ToolContext = {
   signal?: AbortSignal;
   /** How often waits poll the chain, in milliseconds. Default 1,000. */
   pollIntervalMs?: number;
-  /**
-   * Hashes of every transaction the agent's client has submitted so far, oldest first. The loop diffs it
-   * around each tool call, so the transcript names every transaction a call sent, even one whose tool
-   * then failed (an ERC-20 approval before a refused escrow funding, a payment whose receipt timed out).
-   */
-  sentTransactions?: () => readonly Hash[];
 };
 
 /**
