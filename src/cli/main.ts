@@ -207,7 +207,7 @@ program
   .command("audit")
   .description("every wei an agent spent or earned, from the chain alone, reconciled to its balances")
   .argument("<agent>", "agent wallet name, registered name, or address")
-  .option("--from-block <n>", "first block (default: Guild's deployment)")
+  .option("--from-block <n>", "first block (default: all history)")
   .option("--to-block <n>", "last block (default: latest)")
   .option("--csv", "CSV on stdout (or --out)")
   .option("--html <file>", "write a self-contained HTML report with charts")
