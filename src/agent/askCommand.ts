@@ -5,22 +5,18 @@
 import { join } from "node:path";
 import { formatEther, type LocalAccount } from "viem";
 import { formatAmount } from "../chain/amounts.js";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
 import { connectGuild, type GuildConnection } from "../chain/connectGuild.js";
 import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
 import { GuildError } from "../errors/GuildError.js";
-import { WalletNotFoundError } from "../errors/wallet.js";
 import { terminalApprover, type Approver } from "../guard/approvers.js";
 import { parseTask } from "../llm/parseTask.js";
 import { unknownTaskAnswer } from "../llm/planTask.js";
 import type { Logger } from "../log/createLogger.js";
-import { redact, registerSecret } from "../log/secrets.js";
-import { fundFromDevAccount } from "../wallet/fundFromDevAccount.js";
-import { loadAccount } from "../wallet/loadAccount.js";
+import { redact } from "../log/secrets.js";
+import { openAgentWallet } from "../wallet/openAgentWallet.js";
 import type { PromptPassword } from "../wallet/promptPassword.js";
-import { walletImport } from "../wallet/walletCommands.js";
-import { validateWalletName, walletFile } from "../wallet/walletFile.js";
+import { validateWalletName } from "../wallet/walletFile.js";
 import { createAgent } from "./createAgent.js";
 import { fileTranscript, type Transcript, type TranscriptEntry } from "./transcript.js";
 
@@ -50,6 +46,7 @@ export const ASK_EXIT = { done: 0, failed: 1, usage: 2 } as const;
 
 /** Test-token balance an empty wallet on a dev chain is given, in whole tokens. */
 const DEV_TOKEN_FUNDING = 100n;
+const DEV_NATIVE_FUNDING = 10n ** 18n;
 
 /**
  * `guild ask "<task>"`: connects to Guild (GUILD_RPC_URL, or the embedded local chain, deploying the
@@ -147,7 +144,7 @@ export async function askCommand({
   }
 }
 
-/** The agent's account: its keystore (or GUILD_PRIVATE_KEY); on a dev chain a new wallet when it has none, funded when empty. */
+/** The agent's account (see openAgentWallet), saying on stderr what was created and funded. */
 async function agentAccount({
   config,
   logger,
@@ -165,48 +162,21 @@ async function agentAccount({
   scryptN: number | undefined;
   say: (line: string) => void;
 }): Promise<LocalAccount> {
-  const { connection } = guild;
-  let account: LocalAccount;
-  try {
-    account = (await loadAccount({ config, name, logger, ...(promptPassword ? { promptPassword } : {}) })).account;
-  } catch (error) {
-    if (!(error instanceof WalletNotFoundError) || !connection.isDevChain) throw error;
-    if (config.keystorePassword === undefined && !promptPassword) {
-      throw new WalletNotFoundError(name, walletFile(config.home, name), {
-        metaMessages: [
-          `Create it with \`guild wallet new ${name}\`, or set GUILD_KEYSTORE_PASSWORD so that \`guild ask\` creates and funds it on this local dev chain.`,
-        ],
-      });
-    }
-    // A fresh key of its own, encrypted like `guild wallet new` does; never one of the public dev keys.
-    const key = generatePrivateKey();
-    registerSecret(key);
-    const created = await walletImport({
-      config,
-      logger,
-      name,
-      privateKey: key,
-      ...(promptPassword ? { promptPassword } : {}),
-      scryptN: scryptN ?? config.keystoreScryptN,
-    });
-    say(`Created wallet ${name} ${created.address} (${created.file}).`);
-    account = privateKeyToAccount(key);
-  }
-  if (connection.isDevChain && connection.url) {
-    const balance = await connection.publicClient.getBalance({ address: account.address });
-    if (balance === 0n) {
-      const token = guild.addresses.testToken ? await getTokenInfo(guild, guild.addresses.testToken) : undefined;
-      const funded = await fundFromDevAccount({
-        rpcUrl: connection.url,
-        address: account.address,
-        logger,
-        ...(token ? { token: { address: token.address, target: DEV_TOKEN_FUNDING * 10n ** BigInt(token.decimals) } } : {}),
-      });
-      say(
-        `Funded ${account.address} from dev account 0 on this local dev chain: ${formatEther(funded.nativeSent)} ETH` +
-          (token && funded.tokenMinted > 0n ? ` and ${formatAmount(funded.tokenMinted, token.decimals, token.symbol)}.` : "."),
-      );
-    }
+  const token = guild.addresses.testToken ? await getTokenInfo(guild, guild.addresses.testToken) : undefined;
+  const { account, created, funded } = await openAgentWallet({
+    config: scryptN === undefined ? config : { ...config, keystoreScryptN: scryptN },
+    logger,
+    name,
+    chain: { chainId: guild.connection.chainId, url: guild.connection.url, testToken: token?.address },
+    ...(promptPassword ? { promptPassword } : {}),
+    funding: { native: DEV_NATIVE_FUNDING, ...(token ? { testToken: DEV_TOKEN_FUNDING * 10n ** BigInt(token.decimals) } : {}) },
+  });
+  if (created) say(`Created wallet ${name} ${account.address} (${created}).`);
+  if (funded && funded.transactions.length > 0) {
+    say(
+      `Funded ${account.address} from dev account 0 on this local dev chain: ${formatEther(funded.nativeSent)} ETH` +
+        (token && funded.tokenMinted > 0n ? ` and ${formatAmount(funded.tokenMinted, token.decimals, token.symbol)}.` : "."),
+    );
   }
   return account;
 }

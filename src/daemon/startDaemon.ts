@@ -10,12 +10,9 @@ import { createGuildClient } from "../chain/createGuildClient.js";
 import { followLogs, type LogFollower } from "../chain/logs/followLogs.js";
 import { createSqliteCursorStore } from "../chain/logs/sqliteCursorStore.js";
 import { resolveToken } from "../chain/resolveToken.js";
-import { classifyRpcError } from "../chain/tx/classifyRpcError.js";
 import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
-import { GuildError } from "../errors/GuildError.js";
 import { InvalidInputError } from "../errors/input.js";
 import { RpcUnavailableError } from "../errors/transaction.js";
-import { WalletNotFoundError } from "../errors/wallet.js";
 import { approvalQueue } from "../guard/approvers.js";
 import { createSpendingGuard } from "../guard/createSpendingGuard.js";
 import { fileNativePaymentLedger } from "../guard/nativePaymentLedger.js";
@@ -26,16 +23,14 @@ import { BUILTIN_SKILLS } from "../skills/builtinSkills.js";
 import { recordToolCallTransaction } from "../tools/toolCallTransactions.js";
 import { createLlmJudge, createLlmSkills, LLM_SKILL_NAMES } from "../skills/llmSkills.js";
 import { createChatModel } from "../llm/createChatModel.js";
-import { createWallet } from "../wallet/createWallet.js";
-import { isDevChain } from "../wallet/devAccounts.js";
-import { fundFromDevAccount } from "../wallet/fundFromDevAccount.js";
-import { loadAccount } from "../wallet/loadAccount.js";
+import { openAgentWallet } from "../wallet/openAgentWallet.js";
 import type { PromptPassword } from "../wallet/promptPassword.js";
 import { startControlApi, type ControlApi } from "./controlApi.js";
 import { openDaemonState } from "./daemonState.js";
 import { DAEMON_EVENTS, ingestEvents, type DaemonRole } from "./ingestEvents.js";
 import { renderMetrics } from "./metrics.js";
-import { currentAction, processWorkItem, type WorkContext } from "./processWorkItem.js";
+import { currentAction, type WorkContext } from "./processWorkItem.js";
+import { runWorkLoop } from "./runWorkLoop.js";
 
 export type DaemonOptions = {
   name: string;
@@ -112,7 +107,14 @@ export async function startDaemon({
   const agentDir = guildPaths(config.home).agent(options.name);
   mkdirSync(agentDir, { recursive: true });
 
-  const account = await loadOrCreateAccount(config, log, options.name, guild, promptPassword);
+  const { account } = await openAgentWallet({
+    config,
+    logger: log,
+    name: options.name,
+    chain: { chainId: connection.chainId, url: connection.url, testToken: guild.addresses.testToken },
+    ...(promptPassword ? { promptPassword } : {}),
+    funding: { native: parseEther("10"), testToken: parseUnits("1000", 6) },
+  });
   // State belongs to one deployment: a restarted dev chain redeploys at the same addresses, so the
   // deployment block's hash names the file and a new chain starts from a clean state.
   const deploymentBlock = await connection.publicClient.getBlock({ blockNumber: guild.fromBlock });
@@ -194,58 +196,8 @@ export async function startDaemon({
     logger: log,
   });
 
-  let stopping = false;
-  let rpcErrors = 0;
-  let chainReachable = true;
   const startedAt = Date.now();
-  // Chain time can run ahead of this machine's clock (a dev node that mined faster than a block a second keeps
-  // the lead; a skewed local clock). A new block's lead over our clock when we first see it is a lower bound of
-  // that offset, so "now" is our clock plus the largest lead seen: due items (a settle after the check window)
-  // are not left waiting for the wall clock to catch up with the chain.
-  let clockLead = 0;
-  let newestBlock = -1n;
-  const workLoop = (async () => {
-    while (!stopping) {
-      let now: number;
-      try {
-        const block = await connection.publicClient.getBlock({ blockTag: "latest" });
-        const wall = Date.now() / 1000;
-        if (block.number < newestBlock) clockLead = 0;
-        if (block.number !== newestBlock) clockLead = Math.max(clockLead, Number(block.timestamp) - wall);
-        newestBlock = block.number;
-        now = Math.max(Number(block.timestamp), Math.floor(wall + clockLead));
-        if (!chainReachable) log.info("the chain answers again; resuming work");
-        chainReachable = true;
-      } catch {
-        rpcErrors++;
-        if (chainReachable) log.warn("the chain does not answer; waiting for it");
-        chainReachable = false;
-        await sleep(Math.min(5_000, pollIntervalMs * 8));
-        continue;
-      }
-      for (const item of state.dueItems(now)) {
-        if (stopping) break;
-        try {
-          const outcome = await processWorkItem(item, context, now);
-          if (outcome.status === "retry") state.retryLater(item.key, outcome.at, outcome.detail);
-          else state.finish(item.key, outcome.status, outcome.detail);
-        } catch (error) {
-          const transient = error instanceof RpcUnavailableError || classifyRpcError(error) === "transient";
-          if (transient) rpcErrors++;
-          const delay = transient ? 2 : Math.min(300, 2 ** Math.min(item.attempts + 1, 8));
-          const detail = error instanceof GuildError ? error.shortMessage : error instanceof Error ? error.message : String(error);
-          if (!transient && item.attempts >= 8) {
-            state.finish(item.key, "failed", detail);
-            log.error({ item: item.key, err: error }, "gave up on a work item");
-          } else {
-            state.retryLater(item.key, now + delay, detail);
-            log.warn({ item: item.key, attempt: item.attempts + 1, error: detail }, "work item failed; will retry");
-          }
-        }
-      }
-      await sleep(pollIntervalMs);
-    }
-  })();
+  const workLoop = runWorkLoop({ connection, state, context, pollIntervalMs, logger: log });
 
   const token = config.apiToken ?? randomBytes(24).toString("hex");
   registerSecret(token);
@@ -256,7 +208,7 @@ export async function startDaemon({
     logger: log,
     handlers: {
       health: async () => ({
-        status: chainReachable ? "ok" : "degraded",
+        status: workLoop.chainReachable() ? "ok" : "degraded",
         name: options.name,
         address: account.address,
         chainId: connection.chainId,
@@ -266,7 +218,7 @@ export async function startDaemon({
         workItems: state.itemCounts(),
         model: agent.modelDescription,
       }),
-      metrics: async () => renderMetrics(state, account.address, { rpcErrors, uptimeSeconds: (Date.now() - startedAt) / 1000 }),
+      metrics: async () => renderMetrics(state, account.address, { rpcErrors: workLoop.rpcErrors(), uptimeSeconds: (Date.now() - startedAt) / 1000 }),
       jobs: async () =>
         state.myJobs(account.address).map((job) => ({ ...job, jobId: job.jobId.toString(), updatedBlock: job.updatedBlock.toString() })),
       createTask: async ({ task }) => {
@@ -301,8 +253,7 @@ export async function startDaemon({
   const stop = () =>
     (stopped ??= (async () => {
       log.info("stopping: finishing the work in progress");
-      stopping = true;
-      await workLoop;
+      await workLoop.stop();
       await follower.stop();
       // Delegated tasks get a few seconds to finish; a task still running then fails on restart.
       let grace: NodeJS.Timeout | undefined;
@@ -340,42 +291,6 @@ async function connectWithRetry(config: GuildConfig, log: Logger): Promise<Guild
       await sleep(1_000);
     }
   }
-}
-
-async function loadOrCreateAccount(
-  config: GuildConfig,
-  log: Logger,
-  name: string,
-  guild: GuildConnection,
-  promptPassword: PromptPassword | undefined,
-) {
-  const dev = isDevChain(guild.connection.chainId);
-  let account;
-  try {
-    ({ account } = await loadAccount({ config, name, logger: log, ...(promptPassword ? { promptPassword } : {}) }));
-  } catch (error) {
-    if (!(error instanceof WalletNotFoundError) || !dev) throw error;
-    const password = config.keystorePassword ?? (promptPassword ? await promptPassword(`New password for ${name}'s wallet: `) : undefined);
-    if (!password) {
-      throw new GuildError(`Agent ${name} has no wallet yet and no password was given for a new one.`, {
-        metaMessages: ["Set GUILD_KEYSTORE_PASSWORD, or run `guild wallet new " + name + "` first."],
-      });
-    }
-    await createWallet({ home: config.home, name, password, scryptN: config.keystoreScryptN, logger: log });
-    log.info({ name }, "created a new wallet");
-    ({ account } = await loadAccount({ config: { ...config, keystorePassword: password }, name, logger: log }));
-  }
-  if (dev && guild.connection.url) {
-    const funded = await fundFromDevAccount({
-      rpcUrl: guild.connection.url,
-      address: account.address,
-      nativeTarget: parseEther("10"),
-      ...(guild.addresses.testToken ? { token: { address: guild.addresses.testToken, target: parseUnits("1000", 6) } } : {}),
-      logger: log,
-    });
-    if (funded.transactions.length > 0) log.info({ address: account.address, transactions: funded.transactions }, "funded from a dev account");
-  }
-  return account;
 }
 
 function sleep(ms: number): Promise<void> {
