@@ -22,6 +22,7 @@ export type RenderTableOptions = {
 export function renderTable(report: AuditReport, options: RenderTableOptions = {}): string {
   const { counterparties = 10, trees = 10, periods = 14 } = options;
   const book = tokenBook(report);
+  const name = namer(report);
   const out: string[] = [];
   const who = report.agent.name ? `${report.agent.name} (${report.agent.address})` : report.agent.address;
   out.push(`Audit of ${who}${report.agent.kind === "contract" ? ", a contract account" : ""}`);
@@ -104,7 +105,7 @@ export function renderTable(report: AuditReport, options: RenderTableOptions = {
   if (listed.length > 0) {
     out.push(`Delegation trees (${withChildren.length} with sub-jobs; ${listed.length} shown):`);
     const walk = (job: JobRow, depth: number) => {
-      out.push(`${"  ".repeat(depth + 1)}${jobLine(job, book)}`);
+      out.push(`${"  ".repeat(depth + 1)}${jobLine(job, book, name)}`);
       if (depth < 8) for (const child of job.children) {
         const row = byId.get(child);
         if (row) walk(row, depth + 1);
@@ -170,7 +171,15 @@ function jobSummary(report: AuditReport): string {
   return `Jobs: ${mine.length} (client ${role("client")}, provider ${role("provider")}, staker ${role("staker")}); ${[...outcomes].map(([outcome, count]) => `${count} ${outcome}`).join(", ")}; ${report.jobs.length - mine.length} sub-jobs of others in the trees.`;
 }
 
-function jobLine(job: JobRow, book: ReturnType<typeof tokenBook>): string {
+/** Names for the addresses the report knows (the agent, labelled counterparties); others shortened. */
+function namer(report: AuditReport): (address: string) => string {
+  const names = new Map<string, string>();
+  for (const party of report.counterparties) if (party.label) names.set(party.counterparty.toLowerCase(), party.label);
+  if (report.agent.name) names.set(report.agent.address.toLowerCase(), report.agent.name);
+  return (address) => names.get(address.toLowerCase()) ?? shortAddress(address as Address);
+}
+
+function jobLine(job: JobRow, book: ReturnType<typeof tokenBook>, who: (address: string) => string): string {
   const token = (job.token ?? zeroAddress) as Address;
   const mine: string[] = [];
   if (job.funded) mine.push(`paid in ${book.amount(job.funded, token)}`);
@@ -181,7 +190,7 @@ function jobLine(job: JobRow, book: ReturnType<typeof tokenBook>): string {
   if (job.reward) mine.push(`reward ${book.amount(job.reward, token)}`);
   if (job.lost) mine.push(`lost ${book.amount(job.lost, token)}`);
   if (job.gas) mine.push(`gas ${book.amount(job.gas, zeroAddress)}`);
-  const parties = `${job.client ? shortAddress(job.client) : "?"} -> ${job.provider ? shortAddress(job.provider) : "?"}`;
+  const parties = `${job.client ? who(job.client) : "?"} -> ${job.provider ? who(job.provider) : "?"}`;
   const budget = job.budget === undefined ? "" : ` ${book.amount(job.budget, token)}`;
   return `#${job.jobId} ${parties}${budget} ${job.outcome}${job.roles.length ? ` [${job.roles.join(", ")}]` : ""}${mine.length ? `: ${mine.join(", ")}` : ""}${job.description ? ` "${job.description.slice(0, 40)}"` : ""}`;
 }
