@@ -111,13 +111,16 @@ async function awaitPrevious(hash: Hash, ctx: WorkContext): Promise<"mined" | "d
 }
 
 async function myStake(ctx: WorkContext, jobId: bigint): Promise<bigint> {
-  const [amount] = await ctx.client.connection.publicClient.readContract({
+  return (await myPosition(ctx, jobId))[0];
+}
+
+async function myPosition(ctx: WorkContext, jobId: bigint): Promise<readonly [bigint, boolean]> {
+  return ctx.client.connection.publicClient.readContract({
     address: ctx.client.addresses.evaluator,
     abi: stakedEvaluatorAbi,
     functionName: "stakeOf",
     args: [jobId, ctx.client.account.address],
   });
-  return amount;
 }
 
 async function work(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
@@ -176,7 +179,8 @@ async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promi
   if (job.check.closesAt !== undefined && BigInt(nowSeconds) >= job.check.closesAt) {
     return { status: "skipped", detail: "the check window closed" };
   }
-  if ((await myStake(ctx, jobId)) > 0n) return { status: "done", detail: "already staked" };
+  const [staked, stakedPass] = await myPosition(ctx, jobId);
+  if (staked > 0n) return recheck(job, staked, stakedPass, ctx, log);
   const { description, content } = await readJobTexts(ctx.client, { jobId });
   const spec = description === undefined ? undefined : decodeJobSpec(description);
   if (!spec || content === undefined) return { status: "skipped", detail: "no spec or no content to check" };
@@ -194,7 +198,42 @@ async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promi
     () => once(`stake:${jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId, pass, amount })),
   );
   log.info({ skill: spec.skill, verdict: verdict.verdict, amount: amount.toString(), token: job.token, reason: verdict.reason }, "checked the delivery and staked");
-  return { status: "done", detail: `staked on ${verdict.verdict}` };
+  return recheckLater(job, nowSeconds, `staked on ${verdict.verdict}`);
+}
+
+/**
+ * A checker looks again shortly before the window closes: stakes placed after its own (a provider adding
+ * to its bond to outweigh the checkers) could carry a verdict it is sure is wrong. Once per job.
+ */
+function recheckLater(job: JobState, nowSeconds: number, detail: string): WorkOutcome {
+  const closesAt = Number(job.check?.closesAt ?? 0n);
+  const margin = Math.max(2, Math.floor(Number(job.check?.windowSeconds ?? 0n) / 4));
+  const at = closesAt - margin;
+  return at > nowSeconds ? { status: "retry", at, detail: `${detail}; looking again before the window closes` } : { status: "done", detail };
+}
+
+/**
+ * The re-check: when the side this checker backed is losing, it adds what it takes to lead (rounded up to
+ * whole minimum stakes), within its ceiling of `maxStakeBps` of the budget. Its verdict does not change:
+ * the delivery is the same.
+ */
+async function recheck(job: JobState, staked: bigint, pass: boolean, ctx: WorkContext, log: Logger): Promise<WorkOutcome> {
+  const check = job.check!;
+  // Pass wins ties (and needs the bond, which only ever helps the fail side).
+  const losing = pass ? check.failTotal > check.passTotal : check.passTotal >= check.failTotal;
+  if (!losing) return { status: "done", detail: `staked on ${pass ? "pass" : "fail"}; still ahead` };
+  const gap = pass ? check.failTotal - check.passTotal : check.passTotal - check.failTotal + 1n;
+  let amount = ((gap + check.minStake - 1n) / check.minStake) * check.minStake;
+  const room = (job.budget * ctx.checker.maxStakeBps) / 10_000n - staked;
+  if (amount > room) amount = room;
+  if (amount <= 0n) return { status: "done", detail: `behind, and at the stake ceiling of ${ctx.checker.maxStakeBps} bps` };
+  const token = await getTokenInfo(ctx.client, job.token);
+  await ctx.guard.run(
+    { action: "stake", token, amount, counterparty: undefined, description: `raise the ${pass ? "pass" : "fail"} stake on job ${job.jobId}` },
+    () => once(`topup:${job.jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId: job.jobId, pass, amount })),
+  );
+  log.info({ side: pass ? "pass" : "fail", amount: amount.toString(), token: job.token }, "the other side was ahead near the close; raised the stake");
+  return { status: "done", detail: `raised the ${pass ? "pass" : "fail"} stake by ${amount}` };
 }
 
 /**

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keccak256, parseEther, toHex } from "viem";
 import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
 import { deliverJob } from "../../src/chain/actions/deliverJob.js";
+import { stakeOnCheck as stakeOnCheckAction } from "../../src/chain/actions/stakeOnCheck.js";
 import { createConnection } from "../../src/chain/createConnection.js";
 import { createGuildClient } from "../../src/chain/createGuildClient.js";
 import { openDaemonState, type DaemonState, type WorkItem } from "../../src/daemon/daemonState.js";
@@ -131,13 +132,70 @@ describe("processWorkItem: actions with a recorded transaction", () => {
     // The node answers again and does not know the transaction: the stake is sent, once.
     proxy.failing.clear();
     const outcome = await processWorkItem(item, context, Math.floor(Date.now() / 1000));
-    expect(outcome).toEqual({ status: "done", detail: "staked on pass" });
+    // Staked, and due again a quarter of the window before it closes, to look at later stakes.
+    expect(outcome).toMatchObject({ status: "retry", detail: "staked on pass; looking again before the window closes" });
     expect(await nonce()).toBe(1);
     expect(await stakeOf()).toBe(parseEther("0.0004"));
     expect(state.actionTx(`stake:${jobId}`)).not.toBe(lost);
 
     // Run again (a redelivered event, a restart): the chain shows the stake, nothing more is sent.
-    expect(await processWorkItem(item, context, Math.floor(Date.now() / 1000))).toEqual({ status: "done", detail: "already staked" });
+    expect(await processWorkItem(item, context, Math.floor(Date.now() / 1000))).toEqual({ status: "done", detail: "staked on pass; still ahead" });
     expect(await nonce()).toBe(1);
+  });
+
+  it("raises a fail stake near the close when the provider outweighed it, within the checker's ceiling", async () => {
+    const client = await newAgent(h);
+    const provider = await newAgent(h);
+    const checker = await newAgent(h);
+    const budget = parseEther("0.002");
+    const { jobId } = await createAndFundJob(client.client, {
+      provider: provider.address,
+      budget,
+      description: encodeJobSpec({ skill: "word-count", input: "one two three" }),
+      check: { windowSeconds: 600n, minStakeBps: 100n, bondBps: 5_000n },
+    });
+    await deliverJob(provider.client, { jobId, content: "4" }); // wrong: three words
+    const stake = (who: typeof provider, pass: boolean, amount: bigint) =>
+      stakeOnCheckAction(who.client, { jobId, pass, amount });
+    await stake(provider, true, parseEther("0.001")); // the bond
+
+    const context: WorkContext = {
+      client: checker.client,
+      guard: await guardFor(h, checker.client),
+      state,
+      roles: new Set(["checker"]),
+      skills: BUILTIN_SKILLS,
+      offering: { skills: [], price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
+      checker: { stakeBps: 2_000n, maxStakeBps: 20_000n, minConfidence: 0.8 },
+      deliverWrong: false,
+      judge: undefined,
+      logger: silentLogger(),
+    };
+    const item: WorkItem = { key: `check:${jobId}`, kind: "check", jobId, notBefore: 0, status: "pending", attempts: 0, block: 0n, detail: "" };
+    const position = async () =>
+      h.guild.reader.connection.publicClient.readContract({
+        address: h.guild.reader.addresses.evaluator,
+        abi: stakedEvaluatorAbi,
+        functionName: "stakeOf",
+        args: [jobId, checker.address],
+      });
+    const now = () => Math.floor(Date.now() / 1000);
+
+    // The checker re-computes (3, not 4) and stakes enough to outweigh the bond: 0.001 + 1 wei, rounded up
+    // to whole minimum stakes (0.00002) = 0.00102.
+    expect(await processWorkItem(item, context, now())).toMatchObject({ status: "retry" });
+    expect(await position()).toEqual([parseEther("0.00102"), false]);
+
+    // The provider adds 0.002 to its side; near the close the checker is behind by 0.00198 and raises its
+    // stake by that plus 1 wei, rounded up to whole minimum stakes (0.002), which its ceiling of 200% of the
+    // budget (0.004 in all) allows.
+    await stake(provider, true, parseEther("0.002"));
+    expect(await processWorkItem(item, context, now())).toEqual({ status: "done", detail: `raised the fail stake by ${parseEther("0.002")}` });
+    expect(await position()).toEqual([parseEther("0.00302"), false]);
+
+    // Run again: ahead now (0.00302 against 0.003), nothing more is sent.
+    const nonceBefore = await h.guild.reader.connection.publicClient.getTransactionCount({ address: checker.address });
+    expect(await processWorkItem(item, context, now())).toEqual({ status: "done", detail: "staked on fail; still ahead" });
+    expect(await h.guild.reader.connection.publicClient.getTransactionCount({ address: checker.address })).toBe(nonceBefore);
   });
 });
