@@ -94,6 +94,7 @@ program
   .option("--token <token>", "price token: ETH, gUSD or an address", "ETH")
   .option("--api-port <port>", "control API port on 127.0.0.1 (0: any free port)", "0")
   .option("--stake-percent <n>", "checker stake per check, in percent of the job's budget", "20")
+  .option("--max-stake-percent <n>", "most a checker stakes on one job (raising to outweigh a provider), in percent of its budget", "100")
   .addOption(new Option("--deliver-wrong", "deliver wrong results on purpose (demos and tests of the check)").hideHelp())
   .addHelpText("after", "\nExamples:\n  $ guild start --name bob --skills word-count,sort --roles worker,checker --price 0.001\n  $ guild start --name alice --roles client --api-port 7410")
   .action(run((ctx, options: StartOptions) => startCommand(ctx, options, { signal: controller.signal }), "info"));

@@ -15,6 +15,7 @@ export type StartOptions = {
   token?: string;
   apiPort?: string;
   stakePercent?: string;
+  maxStakePercent?: string;
   deliverWrong?: boolean;
 };
 
@@ -38,6 +39,10 @@ export async function startCommand(ctx: CliContext, options: StartOptions, { sig
     throw new InvalidInputError("api-port", `"${options.apiPort}" is not a port`, "Give a number from 0 (any free port) to 65535.");
   }
   const stakePercent = options.stakePercent === undefined ? undefined : Number(options.stakePercent);
+  const maxStakePercent = options.maxStakePercent === undefined ? undefined : Number(options.maxStakePercent);
+  if (maxStakePercent !== undefined && !(options.maxStakePercent!.trim() !== "" && maxStakePercent > 0 && maxStakePercent <= 500)) {
+    throw new InvalidInputError("max-stake-percent", `"${options.maxStakePercent}" is not a percentage above 0 and at most 500`, "Give a number such as 100.");
+  }
   if (stakePercent !== undefined && !(options.stakePercent!.trim() !== "" && stakePercent > 0 && stakePercent <= 100)) {
     throw new InvalidInputError("stake-percent", `"${options.stakePercent}" is not a percentage above 0 and at most 100`, "Give a number such as 20.");
   }
@@ -49,6 +54,7 @@ export async function startCommand(ctx: CliContext, options: StartOptions, { sig
     apiPort,
     ...(options.token ? { token: options.token } : {}),
     ...(stakePercent === undefined ? {} : { stakePercent }),
+    ...(maxStakePercent === undefined ? {} : { maxStakePercent }),
     ...(options.deliverWrong ? { deliverWrong: true } : {}),
   };
   const daemon = await startDaemon({
