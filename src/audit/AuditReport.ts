@@ -140,6 +140,35 @@ export type JobRow = {
   children: bigint[];
 };
 
+/** A job row with nothing seen yet: no parties, no amounts; `fields` fills in what is known. */
+export function newJobRow(jobId: bigint, fields: Partial<JobRow> = {}): JobRow {
+  return {
+    jobId,
+    parentJobId: 0n,
+    roles: [],
+    client: undefined,
+    provider: undefined,
+    evaluator: undefined,
+    token: undefined,
+    budget: undefined,
+    outcome: "unknown",
+    createdBlock: undefined,
+    settledBlock: undefined,
+    description: undefined,
+    funded: 0n,
+    received: 0n,
+    refunded: 0n,
+    credited: 0n,
+    staked: 0n,
+    stakeReturned: 0n,
+    reward: 0n,
+    lost: 0n,
+    gas: 0n,
+    children: [],
+    ...fields,
+  };
+}
+
 export type StakeOutcome = "won" | "lost" | "returned" | "unclaimed-won" | "unclaimed-void" | "open";
 
 export type StakeRow = {

@@ -2,7 +2,7 @@ import type { Address } from "viem";
 import type { GuildAddresses } from "../chain/deployContracts.js";
 import { streamLogs } from "../chain/logs/readLogs.js";
 import type { Logger } from "../log/createLogger.js";
-import type { JobRow } from "./AuditReport.js";
+import { newJobRow, type JobRow } from "./AuditReport.js";
 import { pickEvents, uintTopic, type AuditLog } from "./auditEvents.js";
 import type { AuditRpc } from "./auditRpc.js";
 import { mergeLogStreams } from "./mergeLogStreams.js";
@@ -79,30 +79,7 @@ export async function buildJobTree({
             known.parentJobId = parentJobId;
             continue;
           }
-          const row: JobRow = {
-            jobId,
-            parentJobId,
-            roles: [],
-            client: undefined,
-            provider: undefined,
-            evaluator: undefined,
-            token,
-            budget: undefined,
-            outcome: "unknown",
-            createdBlock: log.blockNumber,
-            settledBlock: undefined,
-            description,
-            funded: 0n,
-            received: 0n,
-            refunded: 0n,
-            credited: 0n,
-            staked: 0n,
-            stakeReturned: 0n,
-            reward: 0n,
-            lost: 0n,
-            gas: 0n,
-            children: [],
-          };
+          const row = newJobRow(jobId, { parentJobId, token, description, createdBlock: log.blockNumber });
           jobs.set(jobId, row);
           found.push(row);
         }

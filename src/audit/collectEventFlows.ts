@@ -1,6 +1,6 @@
 import { zeroAddress, type Address, type Hash } from "viem";
 import type { GuildAddresses } from "../chain/deployContracts.js";
-import type { Flow, FlowCategory, JobRole, JobRow, StakeRow } from "./AuditReport.js";
+import { newJobRow, type Flow, type FlowCategory, type JobRole, type JobRow, type StakeRow } from "./AuditReport.js";
 import { checksum, type AuditLog } from "./auditEvents.js";
 import { classifyTransfer, type TransferExpectation } from "./collectErc20Flows.js";
 import type { Ledger } from "./createLedger.js";
@@ -87,30 +87,7 @@ export function createEventFlowCollector({
   const job = (jobId: bigint): JobRow => {
     let row = state.jobs.get(jobId);
     if (!row) {
-      row = {
-        jobId,
-        parentJobId: 0n,
-        roles: [],
-        client: undefined,
-        provider: undefined,
-        evaluator: undefined,
-        token: undefined,
-        budget: undefined,
-        outcome: "unknown",
-        createdBlock: undefined,
-        settledBlock: undefined,
-        description: undefined,
-        funded: 0n,
-        received: 0n,
-        refunded: 0n,
-        credited: 0n,
-        staked: 0n,
-        stakeReturned: 0n,
-        reward: 0n,
-        lost: 0n,
-        gas: 0n,
-        children: [],
-      };
+      row = newJobRow(jobId);
       state.jobs.set(jobId, row);
     }
     return row;
