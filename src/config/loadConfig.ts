@@ -88,9 +88,6 @@ const schema = z.object({
   GUILD_APPROVAL_ABOVE: z.string().default("0.02 ETH, 20 gUSD"),
 });
 
-/** Environment variables Guild reads, for `.env.example` and docs. */
-export const CONFIG_VARIABLES = Object.keys(schema.shape);
-
 /**
  * Parses Guild's configuration from `env`. Registers every secret it reads so logs and errors mask it.
  * Throws {@link InvalidInputError} naming the variable at fault.

@@ -75,7 +75,6 @@ export function openDaemonState(path: string) {
       id TEXT PRIMARY KEY, request TEXT NOT NULL, status TEXT NOT NULL, result TEXT,
       created_at TEXT NOT NULL, updated_at TEXT NOT NULL
     );
-    CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
   `);
   const now = () => new Date().toISOString();
   const stmt = {
@@ -119,8 +118,6 @@ export function openDaemonState(path: string) {
     endTask: db.prepare("UPDATE tasks SET status = ?, result = ?, updated_at = ? WHERE id = ?"),
     getTask: db.prepare("SELECT * FROM tasks WHERE id = ?"),
     staleTasks: db.prepare("UPDATE tasks SET status = 'failed', result = ?, updated_at = ? WHERE status = 'running'"),
-    bump: db.prepare("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"),
-    counters: db.prepare("SELECT name, value FROM counters"),
   };
 
   const toItem = (row: Record<string, unknown>): WorkItem => ({
@@ -234,12 +231,6 @@ export function openDaemonState(path: string) {
     /** Tasks that were running when the daemon died cannot resume their model loop: mark them failed. */
     failStaleTasks() {
       stmt.staleTasks.run(JSON.stringify({ error: "the daemon restarted while this task ran" }), now());
-    },
-    bump(counter: string) {
-      stmt.bump.run(counter);
-    },
-    counters(): Record<string, number> {
-      return Object.fromEntries(stmt.counters.all().map((row) => [String(row.name), Number(row.value)]));
     },
     close() {
       db.close();

@@ -24,14 +24,4 @@ export class GuildError extends Error {
     this.details = options.details;
     this.metaMessages = options.metaMessages ?? [];
   }
-
-  /** Walks the cause chain and returns the first error matching `predicate`. */
-  walk(predicate: (error: unknown) => boolean): unknown {
-    let current: unknown = this;
-    for (let depth = 0; current !== undefined && current !== null && depth < 20; depth++) {
-      if (predicate(current)) return current;
-      current = (current as { cause?: unknown }).cause;
-    }
-    return undefined;
-  }
 }
