@@ -164,7 +164,7 @@ async function postBond(job: JobState, ctx: WorkContext, log: Logger): Promise<W
   const amount = bond - staked;
   await ctx.guard.run(
     { action: "stake", token, amount, counterparty: undefined, description: `bond on own delivery of job ${job.jobId}` },
-    () => once(`bond:${job.jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId: job.jobId, pass: true, amount })),
+    () => once(`bond:${job.jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId: job.jobId, pass: true, amount, token: job.token })),
   );
   log.info({ bond: amount.toString(), token: job.token }, "posted the bond");
   return { status: "done", detail: "delivered and bonded" };
@@ -195,7 +195,7 @@ async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promi
   const amount = checkerStake(job, pass, ctx.checker);
   await ctx.guard.run(
     { action: "stake", token, amount, counterparty: undefined, description: `stake on ${verdict.verdict} for job ${jobId}` },
-    () => once(`stake:${jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId, pass, amount })),
+    () => once(`stake:${jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId, pass, amount, token: job.token })),
   );
   log.info({ skill: spec.skill, verdict: verdict.verdict, amount: amount.toString(), token: job.token, reason: verdict.reason }, "checked the delivery and staked");
   return recheckLater(job, nowSeconds, `staked on ${verdict.verdict}`);
@@ -230,7 +230,7 @@ async function recheck(job: JobState, staked: bigint, pass: boolean, ctx: WorkCo
   const token = await getTokenInfo(ctx.client, job.token);
   await ctx.guard.run(
     { action: "stake", token, amount, counterparty: undefined, description: `raise the ${pass ? "pass" : "fail"} stake on job ${job.jobId}` },
-    () => once(`topup:${job.jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId: job.jobId, pass, amount })),
+    () => once(`topup:${job.jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId: job.jobId, pass, amount, token: job.token })),
   );
   log.info({ side: pass ? "pass" : "fail", amount: amount.toString(), token: job.token }, "the other side was ahead near the close; raised the stake");
   return { status: "done", detail: `raised the ${pass ? "pass" : "fail"} stake by ${amount}` };

@@ -22,7 +22,7 @@ export const stakeOnCheckTool = defineTool({
     const value = parseAmount(amount, token.decimals, "amount");
     const { hash, approveHash } = await guard.run(
       { action: "stake", token, amount: value, counterparty: undefined, description: `stake on ${pass ? "pass" : "fail"} for job ${jobId}` },
-      () => stakeOnCheck(client, { jobId, pass, amount: value }),
+      () => stakeOnCheck(client, { jobId, pass, amount: value, token: job.token }),
     );
     return {
       ok: true,

@@ -1,4 +1,4 @@
-import { zeroAddress, type Hash } from "viem";
+import { zeroAddress, type Address, type Hash } from "viem";
 import { stakedEvaluatorAbi } from "../../contracts/StakedEvaluator.js";
 import { InvalidInputError } from "../../errors/input.js";
 import type { GuildClient } from "../GuildClient.js";
@@ -8,17 +8,19 @@ import { readJob } from "./readJob.js";
 
 /**
  * Stakes on whether a delivered job's work passes its check (`StakedEvaluator.stake`), in the job's token
- * (approving an ERC-20 stake first when needed). A provider's pass stake is its bond.
+ * (approving an ERC-20 stake first when needed). A provider's pass stake is its bond. `token`, when the
+ * caller already knows it, saves reading the job.
  *
  * @example
  * await stakeOnCheck(carol, { jobId, pass: false, amount: parseEther("0.001") });
  */
 export async function stakeOnCheck(
   client: GuildClient,
-  { jobId, pass, amount }: { jobId: bigint; pass: boolean; amount: bigint },
+  { jobId, pass, amount, token }: { jobId: bigint; pass: boolean; amount: bigint; token?: Address },
 ): Promise<{ hash: Hash; approveHash: Hash | undefined }> {
   if (amount <= 0n) throw new InvalidInputError("amount", `${amount} is not positive`, "Stake a positive amount.");
-  const job = await readJob(client, { jobId });
+  // Callers that already read the job pass its token; the others let it be read here.
+  const job = { token: token ?? (await readJob(client, { jobId })).token };
   const approveHash =
     job.token === zeroAddress
       ? undefined
