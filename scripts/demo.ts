@@ -38,10 +38,26 @@ const CHECK_WINDOW = "12s";
 type AgentSpec = { name: string; args: string[]; role: string };
 const AGENTS: AgentSpec[] = [
   { name: "alice", role: "client", args: ["--roles", "client"] },
-  { name: "bob", role: "honest worker", args: ["--roles", "worker", "--skills", "word-count,summarize-extractive", "--price", "0.001"] },
-  { name: "mallory", role: "worker who delivers wrong results", args: ["--roles", "worker", "--skills", "sort", "--price", "0.001", "--deliver-wrong"] },
-  { name: "carol", role: "checker", args: ["--roles", "checker", "--skills", "word-count,sort,summarize-extractive", "--stake-percent", "25"] },
-  { name: "dave", role: "checker", args: ["--roles", "checker", "--skills", "word-count,sort,summarize-extractive", "--stake-percent", "15"] },
+  {
+    name: "bob",
+    role: "honest worker",
+    args: ["--roles", "worker", "--skills", "word-count,summarize-extractive", "--price", "0.001"],
+  },
+  {
+    name: "mallory",
+    role: "worker who delivers wrong results",
+    args: ["--roles", "worker", "--skills", "sort", "--price", "0.001", "--deliver-wrong"],
+  },
+  {
+    name: "carol",
+    role: "checker",
+    args: ["--roles", "checker", "--skills", "word-count,sort,summarize-extractive", "--stake-percent", "25"],
+  },
+  {
+    name: "dave",
+    role: "checker",
+    args: ["--roles", "checker", "--skills", "word-count,sort,summarize-extractive", "--stake-percent", "15"],
+  },
 ];
 
 const children = new Map<string, ChildProcess>();
@@ -49,15 +65,27 @@ let chain: EmbeddedChain | undefined;
 
 async function main(): Promise<void> {
   say("Guild demo: five agents with wallets hire, pay and check each other through an on-chain escrow.");
-  if (!config.openai.apiKey) say("No LLM in use (OPENAI_API_KEY is not set): the agents' deterministic offline planner decides.");
+  if (!config.openai.apiKey)
+    say("No LLM in use (OPENAI_API_KEY is not set): the agents' deterministic offline planner decides.");
 
   // 1. The chain and the contracts.
   if (!config.rpcUrl) {
-    chain = await ensureEmbeddedChain({ host: config.chainHost, port: config.chainPort, logFile: join(config.home, "chain.log"), logger });
-    say(chain.started ? `Started the embedded Hardhat chain at ${chain.url}.` : `Using the chain already running at ${chain.url} (it stays running).`);
+    chain = await ensureEmbeddedChain({
+      host: config.chainHost,
+      port: config.chainPort,
+      logFile: join(config.home, "chain.log"),
+      logger,
+    });
+    say(
+      chain.started
+        ? `Started the embedded Hardhat chain at ${chain.url}.`
+        : `Using the chain already running at ${chain.url} (it stays running).`,
+    );
   }
   const guild = await connectGuild({ config, logger, startEmbeddedChain: false });
-  say(`Guild's contracts: escrow ${guild.addresses.escrow}, staked evaluator ${guild.addresses.evaluator}, registry ${guild.addresses.registry}.`);
+  say(
+    `Guild's contracts: escrow ${guild.addresses.escrow}, staked evaluator ${guild.addresses.evaluator}, registry ${guild.addresses.registry}.`,
+  );
 
   // 2. Wallets, funded from the chain's dev accounts.
   const names = new Map<string, string>();
@@ -67,7 +95,13 @@ async function main(): Promise<void> {
     try {
       address = await getWalletAddress({ home: config.home, name: agent.name });
     } catch {
-      ({ address } = await createWallet({ home: config.home, name: agent.name, password: config.keystorePassword!, scryptN: config.keystoreScryptN, logger }));
+      ({ address } = await createWallet({
+        home: config.home,
+        name: agent.name,
+        password: config.keystorePassword!,
+        scryptN: config.keystoreScryptN,
+        logger,
+      }));
     }
     addressOf[agent.name] = getAddress(address);
     names.set(getAddress(address), agent.name);
@@ -75,12 +109,16 @@ async function main(): Promise<void> {
       rpcUrl: guild.connection.url!,
       address,
       nativeTarget: parseEther("10"),
-      ...(guild.addresses.testToken ? { token: { address: guild.addresses.testToken, target: parseUnits("1000", 6) } } : {}),
+      ...(guild.addresses.testToken
+        ? { token: { address: guild.addresses.testToken, target: parseUnits("1000", 6) } }
+        : {}),
       logger,
     });
   }
   const nameOf = (address: Address) => names.get(getAddress(address)) ?? `${address.slice(0, 8)}…`;
-  say(`Wallets: ${AGENTS.map((a) => `${a.name} ${addressOf[a.name]!.slice(0, 10)}…`).join(", ")} (each topped up to 10 ETH).`);
+  say(
+    `Wallets: ${AGENTS.map((a) => `${a.name} ${addressOf[a.name]!.slice(0, 10)}…`).join(", ")} (each topped up to 10 ETH).`,
+  );
   const balancesBefore = await balances(guild.connection.publicClient, addressOf);
 
   // 3. Narrate every escrow and evaluator event from here on, from the chain.
@@ -107,8 +145,19 @@ async function main(): Promise<void> {
   const jobs = new Map<bigint, { client: Address; provider: Address }>();
   /** The union of the narrated events' arguments; each event fills its own subset. */
   type Args = {
-    jobId: bigint; client: Address; provider: Address; amount: bigint; content: string; staker: Address; pass: boolean;
-    passed: boolean; passTotal: bigint; failTotal: bigint; stake: bigint; rejector: Address; reason: Hash;
+    jobId: bigint;
+    client: Address;
+    provider: Address;
+    amount: bigint;
+    content: string;
+    staker: Address;
+    pass: boolean;
+    passed: boolean;
+    passTotal: bigint;
+    failTotal: bigint;
+    stake: bigint;
+    rejector: Address;
+    reason: Hash;
   };
   function narrate(log: { eventName: string; args: unknown }, tx: Hash): void {
     const a = log.args as Args;
@@ -120,20 +169,31 @@ async function main(): Promise<void> {
         break;
       case "JobFunded":
         flow(a.client).spent += a.amount;
-        say(`${nameOf(a.client)} hired ${nameOf(jobs.get(a.jobId)?.provider ?? a.client)} for job ${a.jobId}: ${eth(a.amount)} escrowed${ref}`);
+        say(
+          `${nameOf(a.client)} hired ${nameOf(jobs.get(a.jobId)?.provider ?? a.client)} for job ${a.jobId}: ${eth(a.amount)} escrowed${ref}`,
+        );
         break;
       case "DeliverablePublished":
-        say(`${jobs.get(a.jobId) ? nameOf(jobs.get(a.jobId)!.provider) : "someone"} delivered job ${a.jobId}: ${JSON.stringify(a.content)}${ref}`);
+        say(
+          `${jobs.get(a.jobId) ? nameOf(jobs.get(a.jobId)!.provider) : "someone"} delivered job ${a.jobId}: ${JSON.stringify(a.content)}${ref}`,
+        );
         break;
       case "Staked": {
         flow(a.staker).spent += a.amount;
-        const isBond = isAddressEqual(a.staker, jobs.get(a.jobId)?.provider ?? "0x0000000000000000000000000000000000000000");
-        say(`${nameOf(a.staker)} ${isBond ? "bonded" : "staked"} ${eth(a.amount)} on ${a.pass ? "pass" : "fail"} for job ${a.jobId}${isBond ? " (its own work)" : ""}${ref}`);
+        const isBond = isAddressEqual(
+          a.staker,
+          jobs.get(a.jobId)?.provider ?? "0x0000000000000000000000000000000000000000",
+        );
+        say(
+          `${nameOf(a.staker)} ${isBond ? "bonded" : "staked"} ${eth(a.amount)} on ${a.pass ? "pass" : "fail"} for job ${a.jobId}${isBond ? " (its own work)" : ""}${ref}`,
+        );
         break;
       }
       case "CheckSettled":
         settledJobs.set(a.jobId, a.passed);
-        say(`The check of job ${a.jobId} ${a.passed ? "PASSED" : "FAILED"}: pass ${eth(a.passTotal)} vs fail ${eth(a.failTotal)}${ref}`);
+        say(
+          `The check of job ${a.jobId} ${a.passed ? "PASSED" : "FAILED"}: pass ${eth(a.passTotal)} vs fail ${eth(a.failTotal)}${ref}`,
+        );
         break;
       case "PaymentReleased":
         flow(a.provider).earned += a.amount;
@@ -144,7 +204,8 @@ async function main(): Promise<void> {
         say(`${nameOf(a.client)} was refunded ${eth(a.amount)} for job ${a.jobId}${ref}`);
         break;
       case "JobRejected":
-        if (a.reason === "0x6465636c696e6564000000000000000000000000000000000000000000000000") say(`${nameOf(a.rejector)} declined job ${a.jobId}${ref}`);
+        if (a.reason === "0x6465636c696e6564000000000000000000000000000000000000000000000000")
+          say(`${nameOf(a.rejector)} declined job ${a.jobId}${ref}`);
         break;
       case "StakeClaimed": {
         flow(a.staker).earned += a.amount;
@@ -167,10 +228,17 @@ async function main(): Promise<void> {
   for (const agent of AGENTS) {
     const file = join(guildPaths(config.home).agent(agent.name), "daemon.json");
     rmSync(file, { force: true });
-    const child = spawn(process.execPath, [join(PACKAGE_ROOT, "bin", "guild.js"), "start", "--name", agent.name, "--log-level", "info", ...agent.args], {
-      env: { ...process.env, ...(chain ? { GUILD_CHAIN_HOST: config.chainHost, GUILD_CHAIN_PORT: String(config.chainPort) } : {}) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(PACKAGE_ROOT, "bin", "guild.js"), "start", "--name", agent.name, "--log-level", "info", ...agent.args],
+      {
+        env: {
+          ...process.env,
+          ...(chain ? { GUILD_CHAIN_HOST: config.chainHost, GUILD_CHAIN_PORT: String(config.chainPort) } : {}),
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const sink = createWriteStream(join(logDir, `${agent.name}.log`));
     child.stdout?.pipe(sink);
     child.stderr?.pipe(sink);
@@ -199,10 +267,19 @@ async function main(): Promise<void> {
   const answers = await Promise.all(taskIds.map((id) => waitForTask(alice, id, 120_000)));
 
   // 6. Wait until every stake on both jobs is claimed (the daemons claim on their own).
-  await waitFor(async () => {
-    const open = await openStakes(guild.connection.publicClient, guild.addresses.evaluator, [...settledJobs.keys()], Object.values(addressOf));
-    return settledJobs.size >= 2 && open === 0;
-  }, 60_000, "every stake to be claimed");
+  await waitFor(
+    async () => {
+      const open = await openStakes(
+        guild.connection.publicClient,
+        guild.addresses.evaluator,
+        [...settledJobs.keys()],
+        Object.values(addressOf),
+      );
+      return settledJobs.size >= 2 && open === 0;
+    },
+    60_000,
+    "every stake to be claimed",
+  );
   await new Promise((resolve) => setTimeout(resolve, 500));
   await follower.stop();
   // The answers end with every transaction hash; the events above already showed them.
@@ -225,40 +302,62 @@ async function main(): Promise<void> {
     table.push([agent.name, eth(entry.spent), eth(entry.earned), eth(gas), `${net >= 0n ? "+" : ""}${eth(net)}`]);
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  for (const row of table) process.stdout.write(`         ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")}\n`);
+  for (const row of table)
+    process.stdout.write(
+      `         ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")}\n`,
+    );
   const outcomes = [...settledJobs.values()];
   if (outcomes.length !== 2 || outcomes.filter(Boolean).length !== 1) {
-    throw new Error(`expected bob's job to pass and mallory's to fail; got ${outcomes.map((p) => (p ? "pass" : "fail")).join(", ")}`);
+    throw new Error(
+      `expected bob's job to pass and mallory's to fail; got ${outcomes.map((p) => (p ? "pass" : "fail")).join(", ")}`,
+    );
   }
-  say(chain?.started ? "Done. The chain stops now; run `guild chain` first to keep it for `guild jobs`, `guild agents` and `guild audit alice`." : "Done. The chain is still running: try `npx guild jobs`, `npx guild agents`, `npx guild audit alice`.");
+  say(
+    chain?.started
+      ? "Done. The chain stops now; run `guild chain` first to keep it for `guild jobs`, `guild agents` and `guild audit alice`."
+      : "Done. The chain is still running: try `npx guild jobs`, `npx guild agents`, `npx guild audit alice`.",
+  );
   await guild.close();
 }
 
 async function waitForDaemon(name: string, timeoutMs: number): Promise<DaemonFile> {
   const file = join(guildPaths(config.home).agent(name), "daemon.json");
   let daemon: DaemonFile | undefined;
-  await waitFor(async () => {
-    const child = children.get(name);
-    if (child?.exitCode !== null && child?.exitCode !== undefined) {
-      throw new Error(`${name}'s daemon exited (code ${child.exitCode}); see ${join(config.home, "logs", `${name}.log`)}`);
-    }
-    if (!existsSync(file)) return false;
-    daemon = JSON.parse(readFileSync(file, "utf8")) as DaemonFile;
-    const health = (await api(daemon, "GET", "/health").catch(() => undefined)) as { status?: string } | undefined;
-    return health?.status === "ok";
-  }, timeoutMs, `${name}'s daemon to start`);
+  await waitFor(
+    async () => {
+      const child = children.get(name);
+      if (child?.exitCode !== null && child?.exitCode !== undefined) {
+        throw new Error(
+          `${name}'s daemon exited (code ${child.exitCode}); see ${join(config.home, "logs", `${name}.log`)}`,
+        );
+      }
+      if (!existsSync(file)) return false;
+      daemon = JSON.parse(readFileSync(file, "utf8")) as DaemonFile;
+      const health = (await api(daemon, "GET", "/health").catch(() => undefined)) as { status?: string } | undefined;
+      return health?.status === "ok";
+    },
+    timeoutMs,
+    `${name}'s daemon to start`,
+  );
   return daemon!;
 }
 
 async function waitForTask(daemon: DaemonFile, id: string, timeoutMs: number): Promise<string> {
   let answer = "";
-  await waitFor(async () => {
-    const task = (await api(daemon, "GET", `/tasks/${id}`)) as { status: string; result?: { answer?: string; error?: string } };
-    if (task.status === "running") return false;
-    answer = task.result?.answer ?? task.result?.error ?? task.status;
-    if (task.status === "failed") throw new Error(`alice's task failed: ${answer}`);
-    return true;
-  }, timeoutMs, "alice's task to finish");
+  await waitFor(
+    async () => {
+      const task = (await api(daemon, "GET", `/tasks/${id}`)) as {
+        status: string;
+        result?: { answer?: string; error?: string };
+      };
+      if (task.status === "running") return false;
+      answer = task.result?.answer ?? task.result?.error ?? task.status;
+      if (task.status === "failed") throw new Error(`alice's task failed: ${answer}`);
+      return true;
+    },
+    timeoutMs,
+    "alice's task to finish",
+  );
   return answer;
 }
 
@@ -281,7 +380,10 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
   throw new Error(`timed out waiting for ${what}`);
 }
 
-async function balances(client: { getBalance: (args: { address: Address }) => Promise<bigint> }, addresses: Record<string, Address>) {
+async function balances(
+  client: { getBalance: (args: { address: Address }) => Promise<bigint> },
+  addresses: Record<string, Address>,
+) {
   const out: Record<string, bigint> = {};
   for (const [name, address] of Object.entries(addresses)) out[name] = await client.getBalance({ address });
   return out;
@@ -296,7 +398,12 @@ async function openStakes(
   let open = 0;
   for (const jobId of jobIds) {
     for (const staker of stakers) {
-      const [amount] = (await client.readContract({ address: evaluator, abi: stakedEvaluatorAbi, functionName: "stakeOf", args: [jobId, staker] } as never)) as [bigint, boolean];
+      const [amount] = (await client.readContract({
+        address: evaluator,
+        abi: stakedEvaluatorAbi,
+        functionName: "stakeOf",
+        args: [jobId, staker],
+      } as never)) as [bigint, boolean];
       if (amount > 0n) open++;
     }
   }

@@ -102,7 +102,11 @@ class ScriptedModel extends BaseChatModel {
     }
   }
 
-  async _generate(_messages: BaseMessage[], _options: this["ParsedCallOptions"], _run?: CallbackManagerForLLMRun): Promise<ChatResult> {
+  async _generate(
+    _messages: BaseMessage[],
+    _options: this["ParsedCallOptions"],
+    _run?: CallbackManagerForLLMRun,
+  ): Promise<ChatResult> {
     const message = this.replies[this.next++] ?? new AIMessage("out of script");
     return { generations: [{ text: typeof message.content === "string" ? message.content : "", message }] };
   }
@@ -118,7 +122,12 @@ const instantTools = [
     description: "Pays an address (instant stand-in).",
     schema: z.object({ to: addressSchema, amount: amountSchema, token: tokenSchema }),
     async invoke({ to, amount }): Promise<ToolResult> {
-      return { ok: true, message: `Paid ${amount} ETH to ${to}.`, txHashes: [HASH], data: { to, amount, token: "ETH" } };
+      return {
+        ok: true,
+        message: `Paid ${amount} ETH to ${to}.`,
+        txHashes: [HASH],
+        data: { to, amount, token: "ETH" },
+      };
     },
   }),
   defineTool({
@@ -129,7 +138,13 @@ const instantTools = [
       return {
         ok: true,
         message: `Job ${jobId} is Submitted: budget 0.002 ETH, client ${PAYEE}, provider ${PAYEE}.`,
-        data: { jobId: jobId.toString(), status: "Submitted", budget: "0.002", token: "ETH", description: '{"v":1,"skill":"word-count","input":"a b c"}' },
+        data: {
+          jobId: jobId.toString(),
+          status: "Submitted",
+          budget: "0.002",
+          token: "ETH",
+          description: '{"v":1,"skill":"word-count","input":"a b c"}',
+        },
       };
     },
   }),
@@ -158,7 +173,15 @@ async function benchLoop(kind: "file" | "memory"): Promise<{ perCallUs: number[]
     model.load(script(CALLS));
     const transcript = kind === "file" ? fileTranscript(dir) : memoryTranscript();
     const started = performance.now();
-    const result = await runAgent({ task: "bench", model, tools: instantTools, context, systemPrompt: "You are a bench.", transcript, logger });
+    const result = await runAgent({
+      task: "bench",
+      model,
+      tools: instantTools,
+      context,
+      systemPrompt: "You are a bench.",
+      transcript,
+      logger,
+    });
     const total = performance.now() - started;
     if (result.toolCalls !== CALLS || !result.finished) throw new Error("the scripted run did not go as planned");
     if (run < 20) continue; // warm-up
@@ -220,7 +243,11 @@ async function benchRoundTrip() {
   const providerLoop = (async () => {
     let seen = 0n;
     while (!stopped) {
-      const count = await providerReader.connection.publicClient.readContract({ address: addresses.escrow, abi: jobEscrowAbi, functionName: "jobCount" });
+      const count = await providerReader.connection.publicClient.readContract({
+        address: addresses.escrow,
+        abi: jobEscrowAbi,
+        functionName: "jobCount",
+      });
       for (let jobId = seen + 1n; jobId <= count; jobId++) {
         const job = await readJob(providerReader, { jobId });
         if (job.status !== "Funded") continue;
@@ -297,11 +324,26 @@ const memoryLoop = await benchLoop("memory");
 const payTool = instantTools[0]!;
 const context = { logger } as unknown as ToolContext;
 const runToolUs = await micro(20_000, () => runTool(payTool, { to: PAYEE, amount: "0.001" }, context));
-const sampleResult: ToolResult = { ok: true, message: `Paid 0.001 ETH to ${PAYEE}.`, txHashes: [HASH], data: { to: PAYEE, amount: "0.001", token: "ETH" } };
+const sampleResult: ToolResult = {
+  ok: true,
+  message: `Paid 0.001 ETH to ${PAYEE}.`,
+  txHashes: [HASH],
+  data: { to: PAYEE, amount: "0.001", token: "ETH" },
+};
 const serializeUs = await micro(20_000, () => serializeToolResult(sampleResult));
 const transcript = fileTranscript(mkdtempSync(join(tmpdir(), "guild-bench-line-")));
 const transcriptUs = await micro(20_000, (i) =>
-  transcript.write({ type: "tool", step: i, callId: `call_${i}`, name: "pay", args: { to: PAYEE, amount: "0.001" }, ok: true, message: sampleResult.message, txHashes: [HASH], data: sampleResult.data ?? {} }),
+  transcript.write({
+    type: "tool",
+    step: i,
+    callId: `call_${i}`,
+    name: "pay",
+    args: { to: PAYEE, amount: "0.001" },
+    ok: true,
+    message: sampleResult.message,
+    txHashes: [HASH],
+    data: sampleResult.data ?? {},
+  }),
 );
 
 console.error(`(b) hire round trip on the in-process network: ${ROUND_TRIPS} runs (plus warm-up)`);
@@ -309,26 +351,54 @@ const trips = await benchRoundTrip();
 
 const us = (x: number) => `${x.toFixed(1)} µs`;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
-console.log(`\n## Agent loop overhead per tool call (${LOOP_RUNS} runs x ${CALLS} calls; scripted model, instant tools)\n`);
+console.log(
+  `\n## Agent loop overhead per tool call (${LOOP_RUNS} runs x ${CALLS} calls; scripted model, instant tools)\n`,
+);
 console.log("| measure | median | mean | p90 |");
 console.log("| --- | ---: | ---: | ---: |");
-console.log(`| loop per tool call, file transcript (zod, runTool, ToolMessage JSON, transcript append, LangChain tool binding) | ${us(median(fileLoop.perCallUs))} | ${us(mean(fileLoop.perCallUs))} | ${us(p90(fileLoop.perCallUs))} |`);
-console.log(`| loop per tool call, in-memory transcript | ${us(median(memoryLoop.perCallUs))} | ${us(mean(memoryLoop.perCallUs))} | ${us(p90(memoryLoop.perCallUs))} |`);
-console.log(`| (excluded) LangChain chat-model invoke around a model doing nothing, per turn | ${us(median(fileLoop.modelPerTurnUs))} | ${us(mean(fileLoop.modelPerTurnUs))} | ${us(p90(fileLoop.modelPerTurnUs))} |`);
+console.log(
+  `| loop per tool call, file transcript (zod, runTool, ToolMessage JSON, transcript append, LangChain tool binding) | ${us(median(fileLoop.perCallUs))} | ${us(mean(fileLoop.perCallUs))} | ${us(p90(fileLoop.perCallUs))} |`,
+);
+console.log(
+  `| loop per tool call, in-memory transcript | ${us(median(memoryLoop.perCallUs))} | ${us(mean(memoryLoop.perCallUs))} | ${us(p90(memoryLoop.perCallUs))} |`,
+);
+console.log(
+  `| (excluded) LangChain chat-model invoke around a model doing nothing, per turn | ${us(median(fileLoop.modelPerTurnUs))} | ${us(mean(fileLoop.modelPerTurnUs))} | ${us(p90(fileLoop.modelPerTurnUs))} |`,
+);
 console.log(`| of the loop: runTool (zod parse + instant invoke) | ${us(runToolUs)} | | |`);
 console.log(`| of the loop: serializeToolResult | ${us(serializeUs)} | | |`);
 console.log(`| of the loop: one transcript line (JSON, redaction, appendFileSync) | ${us(transcriptUs)} | | |`);
 
 const col = (pick: (row: (typeof trips)[number]) => number) => trips.map(pick);
 const calls = median(col((row) => row.calls));
-console.log(`\n## Hire -> deliver -> verify -> approve, offline planner, in-process Hardhat network (${ROUND_TRIPS} runs, ${calls} tool calls each)\n`);
+console.log(
+  `\n## Hire -> deliver -> verify -> approve, offline planner, in-process Hardhat network (${ROUND_TRIPS} runs, ${calls} tool calls each)\n`,
+);
 console.log("| part | median | mean | p90 |");
 console.log("| --- | ---: | ---: | ---: |");
-const line = (label: string, xs: number[]) => console.log(`| ${label} | ${ms(median(xs))} | ${ms(mean(xs))} | ${ms(p90(xs))} |`);
-line("**round trip (agent.ask, task to answer)**", col((row) => row.total));
-line("chain: the agent's JSON-RPC requests (sends, receipts, reads, the guard's log reads), outside the wait", col((row) => row.rpc));
-line("waiting for the provider: wait_for_delivery (its deliver tx, the agent's 50 ms poll)", col((row) => row.wait));
-line("tools' own work outside RPC (signing, ABI encoding, zod, skills)", col((row) => row.toolsOwn));
-line("loop outside tools (offline planner, LangChain, ToolMessage JSON, transcript file)", col((row) => row.loop));
+const line = (label: string, xs: number[]) =>
+  console.log(`| ${label} | ${ms(median(xs))} | ${ms(mean(xs))} | ${ms(p90(xs))} |`);
+line(
+  "**round trip (agent.ask, task to answer)**",
+  col((row) => row.total),
+);
+line(
+  "chain: the agent's JSON-RPC requests (sends, receipts, reads, the guard's log reads), outside the wait",
+  col((row) => row.rpc),
+);
+line(
+  "waiting for the provider: wait_for_delivery (its deliver tx, the agent's 50 ms poll)",
+  col((row) => row.wait),
+);
+line(
+  "tools' own work outside RPC (signing, ABI encoding, zod, skills)",
+  col((row) => row.toolsOwn),
+);
+line(
+  "loop outside tools (offline planner, LangChain, ToolMessage JSON, transcript file)",
+  col((row) => row.loop),
+);
 const chainShare = median(col((row) => (row.rpc + row.wait) / row.total)) * 100;
-console.log(`\nChain and provider: ${chainShare.toFixed(0)}% of the median round trip; the agent's own code (tools' work plus loop): ${(100 - chainShare).toFixed(0)}%.`);
+console.log(
+  `\nChain and provider: ${chainShare.toFixed(0)}% of the median round trip; the agent's own code (tools' work plus loop): ${(100 - chainShare).toFixed(0)}%.`,
+);

@@ -102,13 +102,24 @@ async function main(): Promise<void> {
   const otherJobs = Number(values["other-jobs"]);
   const port = values.keep ? Number(values.port) : await freePort();
   mkdirSync(stateDir, { recursive: true });
-  const chain = values.keep ? await keptChain(port, join(stateDir, "chain.log")) : await ensureEmbeddedChain({ port, logFile: join(stateDir, "chain.log") });
+  const chain = values.keep
+    ? await keptChain(port, join(stateDir, "chain.log"))
+    : await ensureEmbeddedChain({ port, logFile: join(stateDir, "chain.log") });
   let history: BenchHistory | undefined;
   try {
-    if (values.keep && existsSync(stateFile)) history = await reusable(JSON.parse(readFileSync(stateFile, "utf8")) as BenchHistory, chain.url, agentJobs, otherJobs);
+    if (values.keep && existsSync(stateFile))
+      history = await reusable(
+        JSON.parse(readFileSync(stateFile, "utf8")) as BenchHistory,
+        chain.url,
+        agentJobs,
+        otherJobs,
+      );
     if (history) console.error(`Reusing the history on ${chain.url} (blocks ${history.fromBlock}-${history.toBlock}).`);
     else {
-      if (!chain.started) throw new Error(`A node already runs on ${chain.url} without the recorded history: stop it or pick another --port.`);
+      if (!chain.started)
+        throw new Error(
+          `A node already runs on ${chain.url} without the recorded history: stop it or pick another --port.`,
+        );
       console.error(`Generating: the agent in ${agentJobs} jobs, ${otherJobs} other jobs, on ${chain.url} ...`);
       history = await generate(chain.url, agentJobs, otherJobs, Number(values["per-round"]));
       writeFileSync(stateFile, `${JSON.stringify(history, null, 2)}\n`);
@@ -118,7 +129,9 @@ async function main(): Promise<void> {
     const to = BigInt(history.toBlock);
     const half = from + (to - from) / 2n;
     const events = await countEvents(history);
-    console.error(`History: blocks ${from}-${to}, ${history.transactions} transactions (${history.agentTransactions} by the agent), ${events} events.`);
+    console.error(
+      `History: blocks ${from}-${to}, ${history.transactions} transactions (${history.agentTransactions} by the agent), ${events} events.`,
+    );
 
     const runs: Record<"full" | "half" | "fullLive" | "halfLive", AuditRun> = {} as never;
     const repeats = Math.max(1, Number(values.repeat));
@@ -133,7 +146,9 @@ async function main(): Promise<void> {
       const times = key === "full" ? repeats : 1;
       const results: AuditRun[] = [];
       for (let attempt = 0; attempt < times; attempt++) {
-        console.error(`Audit over the ${label} (child process${times > 1 ? `, run ${attempt + 1}/${times}` : ""}), load average ${loadavg()[0]?.toFixed(1)} ...`);
+        console.error(
+          `Audit over the ${label} (child process${times > 1 ? `, run ${attempt + 1}/${times}` : ""}), load average ${loadavg()[0]?.toFixed(1)} ...`,
+        );
         const result = await runChild(history, end, live);
         console.error(`  ${result.seconds.toFixed(2)} s, reconciled: ${result.reconciled}`);
         results.push(result);
@@ -158,16 +173,29 @@ async function main(): Promise<void> {
       toBlock: sampleTo,
     });
     const native = check.tokens.find((token) => token.token === zeroAddress);
-    const agrees = native !== undefined && native.gas === naive.gas && native.inflow === naive.inflow && native.outflow === naive.outflow;
+    const agrees =
+      native !== undefined &&
+      native.gas === naive.gas &&
+      native.inflow === naive.inflow &&
+      native.outflow === naive.outflow;
     const totalTxs = await countTransactions(history, from, to);
     const extrapolated = naive.seconds * (totalTxs / Math.max(1, naive.transactions));
 
-    console.log(`\nAudit of one agent on the embedded chain (Hardhat node over HTTP), ${new Date().toISOString().slice(0, 10)}\n`);
-    console.log(`History: ${history.agentJobs} jobs with the agent, ${history.otherJobs} other jobs; blocks ${from}-${to}; ${totalTxs} transactions (${history.agentTransactions} sent by the agent); ${events} events in range.`);
-    console.log(`Generated in ${history.generationSeconds.toFixed(0)} s${values.keep ? " (kept running for the next --keep run)" : ""}.\n`);
+    console.log(
+      `\nAudit of one agent on the embedded chain (Hardhat node over HTTP), ${new Date().toISOString().slice(0, 10)}\n`,
+    );
+    console.log(
+      `History: ${history.agentJobs} jobs with the agent, ${history.otherJobs} other jobs; blocks ${from}-${to}; ${totalTxs} transactions (${history.agentTransactions} sent by the agent); ${events} events in range.`,
+    );
+    console.log(
+      `Generated in ${history.generationSeconds.toFixed(0)} s${values.keep ? " (kept running for the next --keep run)" : ""}.\n`,
+    );
     console.log("| run | range | wall time | peak RSS | peak heap | live heap | report (JSON) | reconciled |");
     console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
-    for (const [name, run, live] of [["audit, first half", halfRun, runs.halfLive], ["audit, whole history", full, runs.fullLive]] as const) {
+    for (const [name, run, live] of [
+      ["audit, first half", halfRun, runs.halfLive],
+      ["audit, whole history", full, runs.fullLive],
+    ] as const) {
       console.log(
         `| ${name} | ${from}-${run.toBlock} | ${run.seconds.toFixed(2)} s | ${run.maxRssMb.toFixed(0)} MB | ${run.peakHeapMb.toFixed(0)} MB | ${(live.liveHeapMb ?? 0).toFixed(0)} MB | ${run.reportMb.toFixed(1)} MB | ${run.reconciled ? "yes" : "NO"} |`,
       );
@@ -175,12 +203,30 @@ async function main(): Promise<void> {
     console.log(
       `| naive scan, sample | ${sampleFrom}-${sampleTo} (${naive.transactions} txs) | ${naive.seconds.toFixed(2)} s | | | | | agrees with the audit on the sample: ${agrees ? "yes" : "NO"} |`,
     );
-    console.log(`| naive scan, extrapolated to the whole range | ${from}-${to} (${totalTxs} txs) | ~${extrapolated.toFixed(0)} s (extrapolated) | | | | | |`);
-    console.log("\nPeak heap: sampled every 50 ms. Live heap: the largest heap right after a forced collection (every 250 ms, separate runs): what the audit holds.");
-    console.log(`\nAudit requests (whole history): ${Object.entries(full.requests).map(([method, count]) => `${method} ${count}`).join(", ")}; logs read: ${full.logs}.`);
-    console.log(`Audit phases (whole history, ms): ${Object.entries(full.phasesMs).map(([phase, ms]) => `${phase} ${ms}`).join(", ")}.`);
-    console.log(`Whole-history runs: ${wallTimes.map((seconds) => `${seconds.toFixed(2)} s`).join(", ")} (median in the table); load average at the end ${loadavg().map((value) => value.toFixed(1)).join(" ")} on ${cpus().length} cores.`);
-    console.log(`Speed-up over the naive scan: ${(extrapolated / full.seconds).toFixed(0)}x (goal: at least 20x). Audit under 20 s: ${full.seconds < 20 ? "yes" : "NO"}.`);
+    console.log(
+      `| naive scan, extrapolated to the whole range | ${from}-${to} (${totalTxs} txs) | ~${extrapolated.toFixed(0)} s (extrapolated) | | | | | |`,
+    );
+    console.log(
+      "\nPeak heap: sampled every 50 ms. Live heap: the largest heap right after a forced collection (every 250 ms, separate runs): what the audit holds.",
+    );
+    console.log(
+      `\nAudit requests (whole history): ${Object.entries(full.requests)
+        .map(([method, count]) => `${method} ${count}`)
+        .join(", ")}; logs read: ${full.logs}.`,
+    );
+    console.log(
+      `Audit phases (whole history, ms): ${Object.entries(full.phasesMs)
+        .map(([phase, ms]) => `${phase} ${ms}`)
+        .join(", ")}.`,
+    );
+    console.log(
+      `Whole-history runs: ${wallTimes.map((seconds) => `${seconds.toFixed(2)} s`).join(", ")} (median in the table); load average at the end ${loadavg()
+        .map((value) => value.toFixed(1))
+        .join(" ")} on ${cpus().length} cores.`,
+    );
+    console.log(
+      `Speed-up over the naive scan: ${(extrapolated / full.seconds).toFixed(0)}x (goal: at least 20x). Audit under 20 s: ${full.seconds < 20 ? "yes" : "NO"}.`,
+    );
     console.log(
       `Memory, first half -> whole history: live heap ${(runs.halfLive.liveHeapMb ?? 0).toFixed(0)} -> ${(runs.fullLive.liveHeapMb ?? 0).toFixed(0)} MB while the report grows ${halfRun.reportMb.toFixed(1)} -> ${full.reportMb.toFixed(1)} MB as JSON (${halfRun.jobs} -> ${full.jobs} job rows, ${halfRun.transactions} -> ${full.transactions} transactions).`,
     );
@@ -193,21 +239,30 @@ async function main(): Promise<void> {
  * The embedded chain (`hardhat node`, as ensureEmbeddedChain starts it) detached from this process with
  * its output in a file, so that it outlives the run (--keep); or the one already on `port`.
  */
-async function keptChain(port: number, logFile: string): Promise<{ url: string; started: boolean; stop: () => Promise<void> }> {
+async function keptChain(
+  port: number,
+  logFile: string,
+): Promise<{ url: string; started: boolean; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${port}`;
   if ((await probeChainId(url)) !== undefined) return { url, started: false, stop: async () => {} };
   const out = openSync(logFile, "a");
   const cli = join(PACKAGE_ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
-  const child = spawn(process.execPath, [cli, "node", "--config", join(PACKAGE_ROOT, "hardhat.config.ts"), "--hostname", "127.0.0.1", "--port", `${port}`], {
-    cwd: PACKAGE_ROOT,
-    detached: true,
-    stdio: ["ignore", out, out],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, "node", "--config", join(PACKAGE_ROOT, "hardhat.config.ts"), "--hostname", "127.0.0.1", "--port", `${port}`],
+    {
+      cwd: PACKAGE_ROOT,
+      detached: true,
+      stdio: ["ignore", out, out],
+    },
+  );
   child.unref();
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if ((await probeChainId(url, 500)) !== undefined) {
-      console.error(`Started a Hardhat node on ${url} (pid ${child.pid}); it keeps running: stop it with "kill ${child.pid}".`);
+      console.error(
+        `Started a Hardhat node on ${url} (pid ${child.pid}); it keeps running: stop it with "kill ${child.pid}".`,
+      );
       return { url, started: true, stop: async () => {} };
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -223,7 +278,12 @@ async function readerFor(history: BenchHistory) {
   const connection = await createConnection({ url: history.url });
   return {
     connection,
-    addresses: { escrow: history.escrow, evaluator: history.evaluator, registry: history.registry, testToken: history.token },
+    addresses: {
+      escrow: history.escrow,
+      evaluator: history.evaluator,
+      registry: history.registry,
+      testToken: history.token,
+    },
     fromBlock: BigInt(history.fromBlock),
     logger: silentLogger(),
   };
@@ -232,10 +292,14 @@ async function readerFor(history: BenchHistory) {
 async function runChild(history: BenchHistory, toBlock: bigint, live = false): Promise<AuditRun> {
   const argument = JSON.stringify({ history, toBlock: toBlock.toString(), live });
   const flags = live ? ["--expose-gc"] : [];
-  const child = spawn(process.execPath, [...flags, "--import", "tsx", join(PACKAGE_ROOT, "scripts", "bench", "audit.ts"), "--child", argument], {
-    cwd: PACKAGE_ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...flags, "--import", "tsx", join(PACKAGE_ROOT, "scripts", "bench", "audit.ts"), "--child", argument],
+    {
+      cwd: PACKAGE_ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString();
@@ -298,12 +362,20 @@ async function childAudit(argument: string): Promise<void> {
 // The naive reconstruction: every block, every transaction's receipt, the balance at every block
 // ------------------------------------------------------------------------------------------------
 
-type RpcReceipt = { from: string; to: string | null; status: Hex; gasUsed: Hex; effectiveGasPrice: Hex; logs: { address: string; topics: Hex[]; data: Hex }[] };
+type RpcReceipt = {
+  from: string;
+  to: string | null;
+  status: Hex;
+  gasUsed: Hex;
+  effectiveGasPrice: Hex;
+  logs: { address: string; topics: Hex[]; data: Hex }[];
+};
 type RpcTx = { hash: Hex; from: string; to: string | null; value: Hex };
 
 async function naiveScan(history: BenchHistory, fromBlock: bigint, toBlock: bigint) {
   const client = createPublicClient({ transport: http(history.url) });
-  const request = <T>(method: string, params: unknown[]) => client.request({ method: method as never, params: params as never }) as Promise<T>;
+  const request = <T>(method: string, params: unknown[]) =>
+    client.request({ method: method as never, params: params as never }) as Promise<T>;
   const me = history.agent.toLowerCase();
   const escrow = history.escrow.toLowerCase();
   const evaluator = history.evaluator.toLowerCase();
@@ -342,8 +414,10 @@ async function naiveScan(history: BenchHistory, fromBlock: bigint, toBlock: bigi
         const amountWord = (index: number) => BigInt(`0x${log.data.slice(2 + index * 64, 2 + (index + 1) * 64)}`);
         if (log.topics[0] === selectors.funded && topicIsMe(log.topics[2])) outflow += amountWord(0);
         if (log.topics[0] === selectors.staked && topicIsMe(log.topics[2])) outflow += amountWord(1);
-        if ((log.topics[0] === selectors.released || log.topics[0] === selectors.refunded) && topicIsMe(log.topics[2])) inflow += amountWord(0);
-        if (log.topics[0] === selectors.claimed && topicIsMe(log.topics[2]) && `0x${log.data.slice(26, 66)}` === me) inflow += amountWord(2);
+        if ((log.topics[0] === selectors.released || log.topics[0] === selectors.refunded) && topicIsMe(log.topics[2]))
+          inflow += amountWord(0);
+        if (log.topics[0] === selectors.claimed && topicIsMe(log.topics[2]) && `0x${log.data.slice(26, 66)}` === me)
+          inflow += amountWord(2);
       }
     }
   }
@@ -359,15 +433,21 @@ async function countTransactions(history: BenchHistory, fromBlock: bigint, toBlo
 }
 
 async function countEvents(history: BenchHistory): Promise<number> {
-  const client = createPublicClient({ transport: http(history.url, { batch: { batchSize: 20 }, maxResponseBodySize: false }) });
+  const client = createPublicClient({
+    transport: http(history.url, { batch: { batchSize: 20 }, maxResponseBodySize: false }),
+  });
   const to = BigInt(history.toBlock);
   const ranges: [bigint, bigint][] = [];
-  for (let from = BigInt(history.fromBlock); from <= to; from += 8n) ranges.push([from, from + 7n > to ? to : from + 7n]);
+  for (let from = BigInt(history.fromBlock); from <= to; from += 8n)
+    ranges.push([from, from + 7n > to ? to : from + 7n]);
   let total = 0;
   for (let index = 0; index < ranges.length; index += 40) {
     const counts = await Promise.all(
       ranges.slice(index, index + 40).map(async ([from, end]) => {
-        const logs = await client.request({ method: "eth_getLogs", params: [{ fromBlock: `0x${from.toString(16)}`, toBlock: `0x${end.toString(16)}` }] });
+        const logs = await client.request({
+          method: "eth_getLogs",
+          params: [{ fromBlock: `0x${from.toString(16)}`, toBlock: `0x${end.toString(16)}` }],
+        });
         return (logs as unknown[]).length;
       }),
     );
@@ -380,7 +460,12 @@ async function countEvents(history: BenchHistory): Promise<number> {
 // Generation
 // ------------------------------------------------------------------------------------------------
 
-async function reusable(recorded: BenchHistory, url: string, agentJobs: number, otherJobs: number): Promise<BenchHistory | undefined> {
+async function reusable(
+  recorded: BenchHistory,
+  url: string,
+  agentJobs: number,
+  otherJobs: number,
+): Promise<BenchHistory | undefined> {
   if (recorded.url !== url || recorded.agentJobs !== agentJobs || recorded.otherJobs !== otherJobs) return undefined;
   try {
     const client = createPublicClient({ transport: http(url) });
@@ -412,7 +497,15 @@ function rpcOver(url: string): Rpc {
 
 type Party = { account: HDAccount; nonce: number };
 type Tx = { from: Party; to: Address; data?: Hex; value?: bigint; gas: bigint };
-type Job = { client: Party; provider: Party; token: Address; budget: bigint; description: string; id?: bigint | undefined; stakers: Party[] };
+type Job = {
+  client: Party;
+  provider: Party;
+  token: Address;
+  budget: bigint;
+  description: string;
+  id?: bigint | undefined;
+  stakers: Party[];
+};
 
 const DAY = 86_400;
 const JOB_CREATED = toEventSelector(jobEscrowAbi.find((item) => item.type === "event" && item.name === "JobCreated")!);
@@ -424,16 +517,28 @@ const JOB_CREATED = toEventSelector(jobEscrowAbi.find((item) => item.type === "e
  * transactions: 300 pending went at 145 tx/s, 100 at 734 tx/s; raw transactions do not slow down.)
  * A round: create and fund, deliver, stake, accept (and the previous round's stake claims).
  */
-async function generate(url: string, agentJobs: number, otherJobs: number, jobsPerRound: number): Promise<BenchHistory> {
+async function generate(
+  url: string,
+  agentJobs: number,
+  otherJobs: number,
+  jobsPerRound: number,
+): Promise<BenchHistory> {
   const generationStarted = performance.now();
   const rpc = rpcOver(url);
   const one = async (method: string, params: unknown[] = []) => (await rpc([{ method, params }]))[0];
   const chainId = Number(BigInt((await one("eth_chainId")) as string));
-  const parties: Party[] = Array.from({ length: 20 }, (_, index) => ({ account: mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index }), nonce: 0 }));
+  const parties: Party[] = Array.from({ length: 20 }, (_, index) => ({
+    account: mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index }),
+    nonce: 0,
+  }));
   const [deployer, agent, ...others] = parties as [Party, Party, ...Party[]];
   const publicClient = createPublicClient({ transport: http(url) });
   const wallet = createWalletClient({ account: deployer.account, transport: http(url) });
-  const deployed = await deployContracts(wallet, publicClient, { withTestToken: true, defaultCheckWindow: 3_600n, defaultEvaluationPeriod: 30n * 86_400n });
+  const deployed = await deployContracts(wallet, publicClient, {
+    withTestToken: true,
+    defaultCheckWindow: 3_600n,
+    defaultEvaluationPeriod: 30n * 86_400n,
+  });
   const token = deployed.testToken as Address;
   for (const party of parties) {
     party.nonce = Number(BigInt((await one("eth_getTransactionCount", [party.account.address, "latest"])) as string));
@@ -476,7 +581,11 @@ async function generate(url: string, agentJobs: number, otherJobs: number, jobsP
     [agent, ...others].map((party) => ({
       from: deployer,
       to: token,
-      data: encodeFunctionData({ abi: guildTestTokenAbi, functionName: "mint", args: [party.account.address, 10n ** 15n] }),
+      data: encodeFunctionData({
+        abi: guildTestTokenAbi,
+        functionName: "mint",
+        args: [party.account.address, 10n ** 15n],
+      }),
       gas: 100_000n,
     })),
     60,
@@ -514,7 +623,12 @@ async function generate(url: string, agentJobs: number, otherJobs: number, jobsP
       if (third === other) third = others[(serial + 1) % others.length] as Party;
       const erc20 = serial % 10 === 0;
       const budget = erc20 ? BigInt(1_000_000 + (serial % 97)) : parseEther("0.001") + BigInt(serial);
-      const base = { token: erc20 ? token : zeroAddress, budget, description: `bench ${serial}`, stakers: [] as Party[] };
+      const base = {
+        token: erc20 ? token : zeroAddress,
+        budget,
+        description: `bench ${serial}`,
+        stakers: [] as Party[],
+      };
       if (index < agentThisRound) {
         // The agent: client of half its jobs, provider of most others, checker of the rest.
         const kind = serial % 20;
@@ -522,7 +636,15 @@ async function generate(url: string, agentJobs: number, otherJobs: number, jobsP
         else if (kind < 19) jobs.push({ ...base, client: other, provider: agent });
         else jobs.push({ ...base, client: other, provider: third, stakers: [agent] });
       } else {
-        jobs.push({ ...base, client: other, provider: third, stakers: serial % 7 === 0 ? [others[(serial + 5) % others.length] as Party].filter((p) => p !== other && p !== third) : [] });
+        jobs.push({
+          ...base,
+          client: other,
+          provider: third,
+          stakers:
+            serial % 7 === 0
+              ? [others[(serial + 5) % others.length] as Party].filter((p) => p !== other && p !== third)
+              : [],
+        });
       }
     }
 
@@ -551,27 +673,42 @@ async function generate(url: string, agentJobs: number, otherJobs: number, jobsP
       gas: 400_000n,
     }));
     for (const claim of pendingClaims) {
-      create.push({ from: claim.party, to: deployed.evaluator, data: encodeFunctionData({ abi: stakedEvaluatorAbi, functionName: "claim", args: [claim.jobId] }), gas: 200_000n });
+      create.push({
+        from: claim.party,
+        to: deployed.evaluator,
+        data: encodeFunctionData({ abi: stakedEvaluatorAbi, functionName: "claim", args: [claim.jobId] }),
+        gas: 200_000n,
+      });
     }
     pendingClaims = [];
     const payer = others[round % others.length] as Party;
     create.push({ from: payer, to: agent.account.address, value: parseEther("0.0001") + BigInt(round), gas: 21_000n });
     create.push({ from: agent, to: payer.account.address, value: parseEther("0.00005") + BigInt(round), gas: 21_000n });
     if (round % 5 === 0) {
-      create.push({ from: agent, to: deployed.escrow, data: encodeFunctionData({ abi: jobEscrowAbi, functionName: "deliver", args: [10n ** 12n, "x"] }), gas: 80_000n });
+      create.push({
+        from: agent,
+        to: deployed.escrow,
+        data: encodeFunctionData({ abi: jobEscrowAbi, functionName: "deliver", args: [10n ** 12n, "x"] }),
+        gas: 80_000n,
+      });
     }
     await mine(create, 10);
 
     // Job ids from the block's JobCreated logs, matched by description.
-    const created = (await one("eth_getLogs", [{ fromBlock: "latest", toBlock: "latest", address: deployed.escrow, topics: [JOB_CREATED] }])) as {
+    const created = (await one("eth_getLogs", [
+      { fromBlock: "latest", toBlock: "latest", address: deployed.escrow, topics: [JOB_CREATED] },
+    ])) as {
       topics: Hex[];
       transactionHash: Hex;
     }[];
-    const txs = (await rpc(created.map((entry) => ({ method: "eth_getTransactionByHash", params: [entry.transactionHash] })))) as { input: Hex }[];
+    const txs = (await rpc(
+      created.map((entry) => ({ method: "eth_getTransactionByHash", params: [entry.transactionHash] })),
+    )) as { input: Hex }[];
     const ids = new Map<string, bigint>();
     created.forEach((entry, index) => {
       const decoded = decodeFunctionData({ abi: jobEscrowAbi, data: (txs[index] as { input: Hex }).input });
-      if (decoded.functionName === "createAndFund") ids.set(decoded.args[0].description, BigInt(entry.topics[1] as Hex));
+      if (decoded.functionName === "createAndFund")
+        ids.set(decoded.args[0].description, BigInt(entry.topics[1] as Hex));
     });
     for (const job of jobs) {
       job.id = ids.get(job.description);
@@ -583,7 +720,11 @@ async function generate(url: string, agentJobs: number, otherJobs: number, jobsP
       jobs.map((job) => ({
         from: job.provider,
         to: deployed.escrow,
-        data: encodeFunctionData({ abi: jobEscrowAbi, functionName: "deliver", args: [job.id as bigint, `done ${job.description}`] }),
+        data: encodeFunctionData({
+          abi: jobEscrowAbi,
+          functionName: "deliver",
+          args: [job.id as bigint, `done ${job.description}`],
+        }),
         gas: 200_000n,
       })),
       10,
@@ -594,7 +735,11 @@ async function generate(url: string, agentJobs: number, otherJobs: number, jobsP
         return {
           from: staker,
           to: deployed.evaluator,
-          data: encodeFunctionData({ abi: stakedEvaluatorAbi, functionName: "stake", args: [job.id as bigint, true, amount] }),
+          data: encodeFunctionData({
+            abi: stakedEvaluatorAbi,
+            functionName: "stake",
+            args: [job.id as bigint, true, amount],
+          }),
           value: job.token === zeroAddress ? amount : 0n,
           gas: 250_000n,
         };
@@ -610,10 +755,13 @@ async function generate(url: string, agentJobs: number, otherJobs: number, jobsP
       })),
       roundSeconds - 30,
     );
-    for (const job of jobs) for (const staker of job.stakers) pendingClaims.push({ party: staker, jobId: job.id as bigint });
+    for (const job of jobs)
+      for (const staker of job.stakers) pendingClaims.push({ party: staker, jobId: job.id as bigint });
     if ((round + 1) % 20 === 0 || round === rounds - 1) {
       const seconds = (performance.now() - started) / 1000;
-      console.error(`  round ${round + 1}/${rounds}: ${sentTotal} transactions in ${seconds.toFixed(0)} s (${Math.round(sentTotal / seconds)} tx/s)`);
+      console.error(
+        `  round ${round + 1}/${rounds}: ${sentTotal} transactions in ${seconds.toFixed(0)} s (${Math.round(sentTotal / seconds)} tx/s)`,
+      );
     }
   }
   if (pendingClaims.length > 0) {

@@ -49,7 +49,10 @@ async function guildTransfers(connection: ChainConnection, key: `0x${string}`, c
 
 async function viemTransfers(connection: ChainConnection, key: `0x${string}`, concurrent: boolean): Promise<number> {
   // A fresh nonce manager per run: viem keys its default one by address and chain id, and both networks are 31337.
-  const account = privateKeyToAccount(key, concurrent ? { nonceManager: createNonceManager({ source: jsonRpc() }) } : undefined);
+  const account = privateKeyToAccount(
+    key,
+    concurrent ? { nonceManager: createNonceManager({ source: jsonRpc() }) } : undefined,
+  );
   const wallet = createWalletClient({ account, chain: connection.chain, transport: connection.transport });
   const send = () => wallet.sendTransaction({ to: recipient, value: 1n, gas: 21_000n });
   const wait = (hash: `0x${string}`) =>

@@ -91,7 +91,12 @@ await publicClient.waitForTransactionReceipt({
   await measure(
     path,
     "deliver",
-    provider.writeContract({ address: guild.escrow, abi: jobEscrowAbi, functionName: "deliver", args: [jobId, content] }),
+    provider.writeContract({
+      address: guild.escrow,
+      abi: jobEscrowAbi,
+      functionName: "deliver",
+      args: [jobId, content],
+    }),
   );
   await measure(
     path,
@@ -123,7 +128,12 @@ await publicClient.waitForTransactionReceipt({
   await measure(
     path,
     "deliver",
-    provider.writeContract({ address: guild.escrow, abi: jobEscrowAbi, functionName: "deliver", args: [jobId, content] }),
+    provider.writeContract({
+      address: guild.escrow,
+      abi: jobEscrowAbi,
+      functionName: "deliver",
+      args: [jobId, content],
+    }),
   );
   await measure(
     path,
@@ -148,7 +158,12 @@ await publicClient.waitForTransactionReceipt({
   await measure(
     path,
     "token.approve",
-    client.writeContract({ address: token, abi: guildTestTokenAbi, functionName: "approve", args: [guild.escrow, amount] }),
+    client.writeContract({
+      address: token,
+      abi: guildTestTokenAbi,
+      functionName: "approve",
+      args: [guild.escrow, amount],
+    }),
   );
   await measure(
     path,
@@ -164,7 +179,12 @@ await publicClient.waitForTransactionReceipt({
   await measure(
     path,
     "deliver",
-    provider.writeContract({ address: guild.escrow, abi: jobEscrowAbi, functionName: "deliver", args: [jobId, content] }),
+    provider.writeContract({
+      address: guild.escrow,
+      abi: jobEscrowAbi,
+      functionName: "deliver",
+      args: [jobId, content],
+    }),
   );
   await measure(
     path,
@@ -206,7 +226,12 @@ for (const path of [PATH_C, PATH_C_DEFAULTS]) {
   await measure(
     path,
     "deliver",
-    provider.writeContract({ address: guild.escrow, abi: jobEscrowAbi, functionName: "deliver", args: [jobId, content] }),
+    provider.writeContract({
+      address: guild.escrow,
+      abi: jobEscrowAbi,
+      functionName: "deliver",
+      args: [jobId, content],
+    }),
   );
   const stakeCall = (wallet: typeof provider, pass: boolean, amount: bigint) =>
     wallet.writeContract({
@@ -224,7 +249,12 @@ for (const path of [PATH_C, PATH_C_DEFAULTS]) {
   await measure(
     path,
     "settle",
-    checker1.writeContract({ address: guild.evaluator, abi: stakedEvaluatorAbi, functionName: "settle", args: [jobId] }),
+    checker1.writeContract({
+      address: guild.evaluator,
+      abi: stakedEvaluatorAbi,
+      functionName: "settle",
+      args: [jobId],
+    }),
   );
   for (const [label, wallet] of [
     ["claim (provider)", provider],
@@ -256,7 +286,12 @@ for (const path of [PATH_C, PATH_C_DEFAULTS]) {
   await measure(
     path,
     "setBudget",
-    client.writeContract({ address: guild.escrow, abi: jobEscrowAbi, functionName: "setBudget", args: [jobId, budget] }),
+    client.writeContract({
+      address: guild.escrow,
+      abi: jobEscrowAbi,
+      functionName: "setBudget",
+      args: [jobId, budget],
+    }),
   );
   await measure(
     path,

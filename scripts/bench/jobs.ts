@@ -65,7 +65,8 @@ const TRANSFERS = positive(values.transfers, "transfers");
 const SENDERS = Math.min(positive(values.senders, "senders"), DEV_ACCOUNT_KEYS.length - 1);
 const BUDGET = parseEther("0.002");
 
-const log = (line: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
+const log = (line: string) =>
+  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
 const t0 = performance.now();
 
 function positive(text: string, name: string): number {
@@ -174,8 +175,12 @@ async function main(): Promise<void> {
   try {
     log(`node at ${guild.node.url}; starting ${N} worker and ${M} checker daemons`);
     const started = await Promise.all([
-      ...workers.map((name) => startDaemonProcess(guild, name, ["--roles", "worker", "--skills", "word-count", "--price", "0.001"])),
-      ...checkers.map((name) => startDaemonProcess(guild, name, ["--roles", "checker", "--skills", "word-count", "--stake-percent", "20"])),
+      ...workers.map((name) =>
+        startDaemonProcess(guild, name, ["--roles", "worker", "--skills", "word-count", "--price", "0.001"]),
+      ),
+      ...checkers.map((name) =>
+        startDaemonProcess(guild, name, ["--roles", "checker", "--skills", "word-count", "--stake-percent", "20"]),
+      ),
     ]);
     daemons.push(...started);
     memory = sampleMemory(daemons);
@@ -224,7 +229,11 @@ async function main(): Promise<void> {
     const checkerAddresses = checkers.map((name) => guild.address(name));
     let events: GuildEvent[] = [];
     const ready = (jobId: bigint, list: GuildEvent[]) => {
-      const stakers = new Set(list.filter((e) => e.eventName === "Staked" && e.args.jobId === jobId).map((e) => getAddress(e.args.staker as Address)));
+      const stakers = new Set(
+        list
+          .filter((e) => e.eventName === "Staked" && e.args.jobId === jobId)
+          .map((e) => getAddress(e.args.staker as Address)),
+      );
       return stakers.size >= 1 + M && checkerAddresses.every((a) => stakers.has(a));
     };
     const readyDeadline = performance.now() + 180_000;
@@ -240,7 +249,9 @@ async function main(): Promise<void> {
     }
     const stakedAt = performance.now();
 
-    log(`every job staked after ${((stakedAt - runStart) / 1000).toFixed(1)} s; moving the chain clock past the check window`);
+    log(
+      `every job staked after ${((stakedAt - runStart) / 1000).toFixed(1)} s; moving the chain clock past the check window`,
+    );
     await guild.connection.publicClient.request({ method: "evm_increaseTime" as never, params: [WINDOW + 1] as never });
     await guild.connection.publicClient.request({ method: "evm_mine" as never, params: [] as never });
     const settleSent = new Map<bigint, number>();
@@ -248,7 +259,9 @@ async function main(): Promise<void> {
     await Promise.all(
       hires.map(async ({ jobId, client }) => {
         settleSent.set(jobId, performance.now());
-        await settleCheck(client, { jobId }).catch((error: unknown) => settleErrors.push(`job ${jobId}: ${error instanceof Error ? error.message : String(error)}`));
+        await settleCheck(client, { jobId }).catch((error: unknown) =>
+          settleErrors.push(`job ${jobId}: ${error instanceof Error ? error.message : String(error)}`),
+        );
       }),
     );
 
@@ -260,7 +273,12 @@ async function main(): Promise<void> {
         (e) =>
           e.eventName === "Staked" &&
           jobIds.has(e.args.jobId as bigint) &&
-          !events.some((c) => c.eventName === "StakeClaimed" && c.args.jobId === e.args.jobId && getAddress(c.args.staker as Address) === getAddress(e.args.staker as Address)),
+          !events.some(
+            (c) =>
+              c.eventName === "StakeClaimed" &&
+              c.args.jobId === e.args.jobId &&
+              getAddress(c.args.staker as Address) === getAddress(e.args.staker as Address),
+          ),
       );
       if (open.length === 0 || performance.now() > claimDeadline) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -307,12 +325,27 @@ async function main(): Promise<void> {
       const address = guild.address(d.name);
       const actions = events.filter((e) =>
         workers.includes(d.name)
-          ? e.eventName === "DeliverablePublished" && jobIds.has(e.args.jobId as bigint) && byProvider(events, e.args.jobId as bigint) === address
+          ? e.eventName === "DeliverablePublished" &&
+            jobIds.has(e.args.jobId as bigint) &&
+            byProvider(events, e.args.jobId as bigint) === address
           : e.eventName === "Staked" && getAddress(e.args.staker as Address) === address,
       ).length;
-      const failed = queryDaemonState<{ n: number }>(guild, d.name, "SELECT COUNT(*) AS n FROM work_items WHERE status = 'failed'")[0]!.n;
+      const failed = queryDaemonState<{ n: number }>(
+        guild,
+        d.name,
+        "SELECT COUNT(*) AS n FROM work_items WHERE status = 'failed'",
+      )[0]!.n;
       const sample = memoryRun.get(d.name)!;
-      return { name: d.name, role: workers.includes(d.name) ? "worker" : "checker", actions, failed, idle: memoryIdle.get(d.name)!, peak: sample.peak, end: sample.last, alive: d.running() };
+      return {
+        name: d.name,
+        role: workers.includes(d.name) ? "worker" : "checker",
+        actions,
+        failed,
+        idle: memoryIdle.get(d.name)!,
+        peak: sample.peak,
+        end: sample.last,
+        alive: d.running(),
+      };
     });
 
     const ms = (value: number) => `${value.toFixed(0)} ms`;
@@ -327,19 +360,33 @@ async function main(): Promise<void> {
     );
     out.push("| metric | value |", "| --- | ---: |");
     out.push(`| jobs paid / hired | ${paid} / ${L} |`);
-    out.push(`| full lifecycles per second (hire -> deliver -> stakes -> settle -> paid; first hire to last payment, ${lifecycleSeconds.toFixed(1)} s) | ${(paid / lifecycleSeconds).toFixed(2)} |`);
-    out.push(`| median latency hire -> paid, check window excluded (hire -> delivered + settle -> paid) | ${ms(quantile(latencies, 0.5))} |`);
+    out.push(
+      `| full lifecycles per second (hire -> deliver -> stakes -> settle -> paid; first hire to last payment, ${lifecycleSeconds.toFixed(1)} s) | ${(paid / lifecycleSeconds).toFixed(2)} |`,
+    );
+    out.push(
+      `| median latency hire -> paid, check window excluded (hire -> delivered + settle -> paid) | ${ms(quantile(latencies, 0.5))} |`,
+    );
     out.push(`| p90 latency, same measure | ${ms(quantile(latencies, 0.9))} |`);
     out.push(`| median hire -> delivered | ${ms(quantile(toDelivered, 0.5))} |`);
     out.push(`| median settle sent -> paid | ${ms(quantile(toPaid, 0.5))} |`);
     out.push(`| time to every bond and stake (all ${L} jobs) | ${((stakedAt - runStart) / 1000).toFixed(1)} s |`);
     out.push(`| Guild transactions in the run (first hire to last claim, ${runSeconds.toFixed(1)} s) | ${guildTxs} |`);
     out.push(`| Guild transactions per second | ${guildRate.toFixed(1)} |`);
-    out.push(`| node raw rate, plain transfers (before / after the jobs) | ${rawBefore.toFixed(0)} / ${rawAfter.toFixed(0)} tx/s |`);
-    out.push(`| ratio Guild tx/s : raw tx/s (mean of before and after) | ${(guildRate / rawMean).toFixed(2)} (${((guildRate / rawMean) * 100).toFixed(0)}%) |`);
+    out.push(
+      `| node raw rate, plain transfers (before / after the jobs) | ${rawBefore.toFixed(0)} / ${rawAfter.toFixed(0)} tx/s |`,
+    );
+    out.push(
+      `| ratio Guild tx/s : raw tx/s (mean of before and after) | ${(guildRate / rawMean).toFixed(2)} (${((guildRate / rawMean) * 100).toFixed(0)}%) |`,
+    );
     out.push("");
-    out.push("| daemon | role | deliveries or stakes | failed work items | RSS idle | peak RSS in the run | RSS at the end | running |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
-    for (const d of perDaemon) out.push(`| ${d.name} | ${d.role} | ${d.actions} | ${d.failed} | ${mb(d.idle)} | ${mb(d.peak)} | ${mb(d.end)} | ${d.alive ? "yes" : "NO"} |`);
+    out.push(
+      "| daemon | role | deliveries or stakes | failed work items | RSS idle | peak RSS in the run | RSS at the end | running |",
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    );
+    for (const d of perDaemon)
+      out.push(
+        `| ${d.name} | ${d.role} | ${d.actions} | ${d.failed} | ${mb(d.idle)} | ${mb(d.peak)} | ${mb(d.end)} | ${d.alive ? "yes" : "NO"} |`,
+      );
     if (settleErrors.length > 0) out.push("", `Settle errors: ${settleErrors.slice(0, 5).join("; ")}`);
     process.stdout.write(`${out.join("\n")}\n`);
     if (paid < L || perDaemon.some((d) => !d.alive || d.failed > 0)) process.exitCode = 1;
@@ -359,6 +406,8 @@ function byProvider(events: GuildEvent[], jobId: bigint): Address | undefined {
 try {
   await main();
 } catch (error) {
-  process.stderr.write(`bench:jobs failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench:jobs failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 }

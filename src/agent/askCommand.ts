@@ -113,7 +113,9 @@ export async function askCommand({
     const { connection } = guild;
     say(
       `Chain ${connection.chainId} at ${connection.url ?? "an in-process provider"}` +
-        (guild.embedded ? " (embedded chain started for this run; it stops, and forgets its state, when the run ends: run `guild chain` to keep one)" : ""),
+        (guild.embedded
+          ? " (embedded chain started for this run; it stops, and forgets its state, when the run ends: run `guild chain` to keep one)"
+          : ""),
     );
     const account = await agentAccount({ config, logger, guild, name: agentName, promptPassword, scryptN, say });
     const agent = await createAgent({
@@ -130,7 +132,9 @@ export async function askCommand({
     say(`Transcript: ${transcript.path}`);
     const result = await agent.ask(text, { transcript, ...(maxSteps ? { maxSteps } : {}) });
     stdout.write(`${redact(result.answer)}\n`);
-    const tools = transcript.entries().filter((entry): entry is Extract<TranscriptEntry, { type: "tool" }> => entry.type === "tool");
+    const tools = transcript
+      .entries()
+      .filter((entry): entry is Extract<TranscriptEntry, { type: "tool" }> => entry.type === "tool");
     const refused = tools.filter((entry) => typeof entry.data.refusedBy === "string");
     if (refused.length > 0) say(`Refused by the spending policy: ${refused.map((entry) => entry.name).join(", ")}.`);
     if (!result.finished || refused.length > 0 || tools.at(-1)?.ok === false) return ASK_EXIT.failed;
@@ -169,13 +173,18 @@ async function agentAccount({
     name,
     chain: { chainId: guild.connection.chainId, url: guild.connection.url, testToken: token?.address },
     ...(promptPassword ? { promptPassword } : {}),
-    funding: { native: DEV_NATIVE_FUNDING, ...(token ? { testToken: DEV_TOKEN_FUNDING * 10n ** BigInt(token.decimals) } : {}) },
+    funding: {
+      native: DEV_NATIVE_FUNDING,
+      ...(token ? { testToken: DEV_TOKEN_FUNDING * 10n ** BigInt(token.decimals) } : {}),
+    },
   });
   if (created) say(`Created wallet ${name} ${account.address} (${created}).`);
   if (funded && funded.transactions.length > 0) {
     say(
       `Funded ${account.address} from dev account 0 on this local dev chain: ${formatEther(funded.nativeSent)} ETH` +
-        (token && funded.tokenMinted > 0n ? ` and ${formatAmount(funded.tokenMinted, token.decimals, token.symbol)}.` : "."),
+        (token && funded.tokenMinted > 0n
+          ? ` and ${formatAmount(funded.tokenMinted, token.decimals, token.symbol)}.`
+          : "."),
     );
   }
   return account;

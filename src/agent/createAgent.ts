@@ -25,7 +25,10 @@ export type Agent = {
   provider: ChatModelProvider;
   modelDescription: string;
   /** Runs one task through the LLM loop; the transcript goes under the agent's folder. */
-  ask: (task: string, options?: { transcript?: Transcript; maxSteps?: number }) => Promise<RunAgentReturnType & { transcriptPath: string | undefined }>;
+  ask: (
+    task: string,
+    options?: { transcript?: Transcript; maxSteps?: number },
+  ) => Promise<RunAgentReturnType & { transcriptPath: string | undefined }>;
 };
 
 export type CreateAgentParameters = {
@@ -73,7 +76,10 @@ export async function createAgent({
   // Every transaction the client submits is credited to the tool call that sent it (the transcript names it).
   const client =
     shared?.client ??
-    createGuildClient({ ...reader, logger: log }, { account, timeoutMs: config.txTimeoutMs, onSubmitted: (tx) => recordToolCallTransaction(tx.hash) });
+    createGuildClient(
+      { ...reader, logger: log },
+      { account, timeoutMs: config.txTimeoutMs, onSubmitted: (tx) => recordToolCallTransaction(tx.hash) },
+    );
   const agentDir = guildPaths(config.home).agent(name);
   const guard =
     shared?.guard ??

@@ -1,5 +1,5 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { type AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { Hash } from "viem";
 import type { Logger } from "../log/createLogger.js";
 import type { GuildTool, ToolContext, ToolResult } from "../tools/GuildTool.js";
@@ -70,7 +70,12 @@ export async function runAgent({
         step,
         content: textOf(reply),
         toolCalls: calls.map((call) => ({ id: call.id ?? "", name: call.name, args: call.args })),
-        invalidToolCalls: invalid.map((call) => ({ id: call.id ?? "", name: call.name ?? "", args: call.args ?? "", error: call.error ?? "" })),
+        invalidToolCalls: invalid.map((call) => ({
+          id: call.id ?? "",
+          name: call.name ?? "",
+          args: call.args ?? "",
+          error: call.error ?? "",
+        })),
       });
       if (calls.length === 0 && invalid.length === 0) {
         const answer = textOf(reply);
@@ -83,7 +88,10 @@ export async function runAgent({
         const { value, sent } = await collectToolCallTransactions(async () =>
           tool
             ? runTool(tool, call.args, context)
-            : ({ ok: false, message: `There is no tool named ${call.name}; use one of: ${[...byName.keys()].join(", ")}. Nothing was done.` } as ToolResult),
+            : ({
+                ok: false,
+                message: `There is no tool named ${call.name}; use one of: ${[...byName.keys()].join(", ")}. Nothing was done.`,
+              } as ToolResult),
         );
         let result: ToolResult = value;
         // What the client really sent during the call, also when the tool failed after sending something.
@@ -102,14 +110,36 @@ export async function runAgent({
           txHashes: hashes,
           data: result.data ?? {},
         });
-        messages.push(new ToolMessage({ content: serializeToolResult(result), tool_call_id: call.id ?? "", name: call.name }));
+        messages.push(
+          new ToolMessage({ content: serializeToolResult(result), tool_call_id: call.id ?? "", name: call.name }),
+        );
       }
       for (const call of invalid) {
         // LangChain's parse error runs to several lines (with a troubleshooting URL); the first says what is wrong.
-        const why = call.error?.split("\n")[0]?.replace(/^Error:\s*/, "").trim() || "unparseable";
+        const why =
+          call.error
+            ?.split("\n")[0]
+            ?.replace(/^Error:\s*/, "")
+            .trim() || "unparseable";
         const message = `The arguments of your ${call.name ?? "tool"} call were not valid JSON (${why}). Nothing was done; call it again with a JSON object.`;
-        transcript.write({ type: "tool", step, callId: call.id ?? "", name: call.name ?? "", args: call.args ?? "", ok: false, message, txHashes: [], data: {} });
-        messages.push(new ToolMessage({ content: serializeToolResult({ ok: false, message }), tool_call_id: call.id ?? "", name: call.name ?? "invalid" }));
+        transcript.write({
+          type: "tool",
+          step,
+          callId: call.id ?? "",
+          name: call.name ?? "",
+          args: call.args ?? "",
+          ok: false,
+          message,
+          txHashes: [],
+          data: {},
+        });
+        messages.push(
+          new ToolMessage({
+            content: serializeToolResult({ ok: false, message }),
+            tool_call_id: call.id ?? "",
+            name: call.name ?? "invalid",
+          }),
+        );
       }
     }
   } catch (error) {

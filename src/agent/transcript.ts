@@ -6,9 +6,38 @@ import { redact } from "../log/secrets.js";
 
 /** One line of a run's transcript. The audit joins `txHashes` to the chain. */
 export type TranscriptEntry =
-  | { type: "run"; runId: string; at: string; task: string; provider: string; agent: string; address: string; chainId: number }
-  | { type: "model"; runId: string; at: string; step: number; content: string; toolCalls: { id: string; name: string; args: unknown }[]; invalidToolCalls: { id: string; name: string; args: string; error: string }[] }
-  | { type: "tool"; runId: string; at: string; step: number; callId: string; name: string; args: unknown; ok: boolean; message: string; txHashes: Hash[]; data: Record<string, unknown> }
+  | {
+      type: "run";
+      runId: string;
+      at: string;
+      task: string;
+      provider: string;
+      agent: string;
+      address: string;
+      chainId: number;
+    }
+  | {
+      type: "model";
+      runId: string;
+      at: string;
+      step: number;
+      content: string;
+      toolCalls: { id: string; name: string; args: unknown }[];
+      invalidToolCalls: { id: string; name: string; args: string; error: string }[];
+    }
+  | {
+      type: "tool";
+      runId: string;
+      at: string;
+      step: number;
+      callId: string;
+      name: string;
+      args: unknown;
+      ok: boolean;
+      message: string;
+      txHashes: Hash[];
+      data: Record<string, unknown>;
+    }
   | { type: "end"; runId: string; at: string; answer: string; steps: number; txHashes: Hash[]; error?: string };
 
 type WithoutMeta<T> = T extends unknown ? Omit<T, "runId" | "at"> : never;
@@ -57,7 +86,9 @@ export function memoryTranscript(): Transcript {
     runId,
     path: undefined,
     write(entry) {
-      kept.push(JSON.parse(line({ ...entry, runId, at: new Date().toISOString() } as TranscriptEntry)) as TranscriptEntry);
+      kept.push(
+        JSON.parse(line({ ...entry, runId, at: new Date().toISOString() } as TranscriptEntry)) as TranscriptEntry,
+      );
     },
     entries: () => [...kept],
   };

@@ -12,7 +12,15 @@ import type { Address, Hash } from "viem";
  */
 export type FlowCategory = "hire" | "refund" | "stake" | "reward" | "withdrawal" | "transfer" | "gas";
 
-export const FLOW_CATEGORIES: readonly FlowCategory[] = ["hire", "refund", "stake", "reward", "withdrawal", "transfer", "gas"];
+export const FLOW_CATEGORIES: readonly FlowCategory[] = [
+  "hire",
+  "refund",
+  "stake",
+  "reward",
+  "withdrawal",
+  "transfer",
+  "gas",
+];
 
 /** How a flow was found. */
 export type FlowSource =

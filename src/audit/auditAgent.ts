@@ -56,7 +56,13 @@ const TARGET_LOGS_PER_PAGE = 2_000;
  * the agent's densest of three 16-block windows (start, middle, end) sets it. The log reader's own slow
  * start begins at 1,000 blocks, which on a busy chain is a page of the whole history.
  */
-async function pageSizeFor(rpc: AuditRpc, addresses: GuildAddresses, topic: Hex, fromBlock: bigint, toBlock: bigint): Promise<number> {
+async function pageSizeFor(
+  rpc: AuditRpc,
+  addresses: GuildAddresses,
+  topic: Hex,
+  fromBlock: bigint,
+  toBlock: bigint,
+): Promise<number> {
   if (fromBlock > toBlock) return 10_000;
   const span = toBlock - fromBlock + 1n;
   const windows = [fromBlock, fromBlock + span / 2n, toBlock - 15n > fromBlock ? toBlock - 15n : fromBlock];
@@ -64,7 +70,12 @@ async function pageSizeFor(rpc: AuditRpc, addresses: GuildAddresses, topic: Hex,
     windows.map(async (start) => {
       const end = start + 15n > toBlock ? toBlock : start + 15n;
       const logs = await rpc.request<unknown[]>("eth_getLogs", [
-        { address: [addresses.escrow, addresses.evaluator], topics: [null, topic], fromBlock: numberToHex(start), toBlock: numberToHex(end) },
+        {
+          address: [addresses.escrow, addresses.evaluator],
+          topics: [null, topic],
+          fromBlock: numberToHex(start),
+          toBlock: numberToHex(end),
+        },
       ]);
       return logs.length / Number(end - start + 1n);
     }),
@@ -140,7 +151,8 @@ export async function auditAgent({
   // Block 0 is the genesis state: the audit starts after it.
   const fromBlock = fromInput === undefined || fromInput < 1n ? 1n : fromInput;
   if (fromBlock > toBlock) throw new RangeError(`The range ${fromBlock}-${toBlock} is empty.`);
-  const progress = (phase: AuditPhase, done: number, total: number, detail: string) => onProgress?.({ phase, done, total, detail });
+  const progress = (phase: AuditPhase, done: number, total: number, detail: string) =>
+    onProgress?.({ phase, done, total, detail });
   const phasesMs: Record<string, number> = {};
   let phaseStart = performance.now();
   const lap = (name: string) => {
@@ -174,13 +186,26 @@ export async function auditAgent({
           logger: log,
         })
       : undefined;
-  const collector = createEventFlowCollector({ agent, addresses, ledger, jobs, stakes, ...(finder ? { onCandidate: finder.add } : {}) });
+  const collector = createEventFlowCollector({
+    agent,
+    addresses,
+    ledger,
+    jobs,
+    stakes,
+    ...(finder ? { onCandidate: finder.add } : {}),
+  });
   const topic = addressTopic(agent);
   const guildFrom = fromBlock > reader.fromBlock ? fromBlock : reader.fromBlock;
   const pageSize = Math.min(logPageSize ?? 10_000, await pageSizeFor(rpc, addresses, topic, guildFrom, toBlock));
   const streamProgress = new Map<number, ReadLogsProgress>();
   const pageRequests = () => [...streamProgress.values()].reduce((sum, entry) => sum + entry.requests, 0);
-  const stream = (index: number, address: Address | Address[], names: AuditEventName[], topics: (Hex | null)[], start: bigint) =>
+  const stream = (
+    index: number,
+    address: Address | Address[],
+    names: AuditEventName[],
+    topics: (Hex | null)[],
+    start: bigint,
+  ) =>
     streamLogs(rpc.client, {
       address,
       events: pickEvents(names),
@@ -193,7 +218,10 @@ export async function auditAgent({
       logger: log,
       onProgress: (entry) => {
         streamProgress.set(index, entry);
-        const through = [...streamProgress.values()].reduce((min, value) => (value.throughBlock < min ? value.throughBlock : min), toBlock);
+        const through = [...streamProgress.values()].reduce(
+          (min, value) => (value.throughBlock < min ? value.throughBlock : min),
+          toBlock,
+        );
         const read = [...streamProgress.values()].reduce((sum, value) => sum + value.logs, 0);
         progress("logs", Number(through - fromBlock + 1n), Number(toBlock - fromBlock + 1n), `${read} logs`);
       },
@@ -207,7 +235,10 @@ export async function auditAgent({
     );
   }
   // Any contract's Transfer and Approval: every ERC-20 the agent touched, not only Guild's token.
-  streams.push(stream(3, [], ["Transfer", "Approval"], [topic], fromBlock), stream(4, [], ["Transfer"], [null, topic], fromBlock));
+  streams.push(
+    stream(3, [], ["Transfer", "Approval"], [topic], fromBlock),
+    stream(4, [], ["Transfer"], [null, topic], fromBlock),
+  );
   for await (const logs of mergeLogStreams(streams)) for (const entry of logs) collector.onLog(entry);
   collector.finish();
   lap("events");
@@ -220,14 +251,17 @@ export async function auditAgent({
   const incomplete = { terms: [] as bigint[], outcome: [] as bigint[], payout: [] as bigint[] };
   for (const row of jobs.values()) {
     const stake = stakes.get(row.jobId);
-    const open = (row.outcome !== "paid" && row.outcome !== "refunded") || (stake !== undefined && stake.outcome === "open");
-    if (row.client === undefined || row.provider === undefined || row.budget === undefined || row.token === undefined) incomplete.terms.push(row.jobId);
+    const open =
+      (row.outcome !== "paid" && row.outcome !== "refunded") || (stake !== undefined && stake.outcome === "open");
+    if (row.client === undefined || row.provider === undefined || row.budget === undefined || row.token === undefined)
+      incomplete.terms.push(row.jobId);
     else if (open) (stake ? incomplete.outcome : incomplete.payout).push(row.jobId);
   }
   const mayBeMine = (entry: AuditLog) => {
     if (!finder || !entry.transactionHash) return;
     const row = "jobId" in entry.args ? jobs.get(entry.args.jobId as bigint) : undefined;
-    if (!row || !(row.roles.includes("client") || row.roles.includes("staker") || row.roles.includes("provider"))) return;
+    if (!row || !(row.roles.includes("client") || row.roles.includes("staker") || row.roles.includes("provider")))
+      return;
     if (entry.eventName === "PaymentReleased" && row.provider?.toLowerCase() === me) return; // in the agent's own stream already
     if (!collector.candidates.has(entry.transactionHash)) {
       const candidate = { block: entry.blockNumber, jobId: row.jobId };
@@ -256,7 +290,8 @@ export async function auditAgent({
         read,
         pageSize,
         onLog: (entry) => {
-          if (entry.eventName !== "JobCreated" && entry.eventName !== "JobDetails" && entry.eventName !== "JobFunded") mayBeMine(entry);
+          if (entry.eventName !== "JobCreated" && entry.eventName !== "JobDetails" && entry.eventName !== "JobFunded")
+            mayBeMine(entry);
         },
         logger: log,
         onProgress: (done, total) => progress("jobs", done, total, "job facts"),
@@ -287,7 +322,8 @@ export async function auditAgent({
   // times of the blocks known to hold flows.
   const blockTimes = readBlockTimestamps(rpc, [...new Set([fromBlock, toBlock, ...ledger.blocks()])], { concurrency });
   blockTimes.catch(() => {});
-  const balanceAt = (block: bigint) => rpc.request<Hex>("eth_getBalance", [agent, numberToHex(block)]).then((value) => BigInt(value));
+  const balanceAt = (block: bigint) =>
+    rpc.request<Hex>("eth_getBalance", [agent, numberToHex(block)]).then((value) => BigInt(value));
   const [opening, closing] = await Promise.all([balanceAt(fromBlock - 1n), balanceAt(toBlock)]);
   const native = await findUnexplainedNativeTransfers({
     rpc,
@@ -332,7 +368,8 @@ export async function auditAgent({
   lap("trees");
   const times = await blockTimes;
   const late = ledger.blocks().filter((block) => !times.has(block));
-  if (late.length > 0) for (const [block, time] of await readBlockTimestamps(rpc, late, { concurrency })) times.set(block, time);
+  if (late.length > 0)
+    for (const [block, time] of await readBlockTimestamps(rpc, late, { concurrency })) times.set(block, time);
   if (ledger.flows) for (const flow of ledger.flows) flow.timestamp = times.get(flow.block) as number;
   lap("timestamps");
 
@@ -351,7 +388,8 @@ export async function auditAgent({
     [zeroAddress, "mint or burn (0x0)"],
     [agent.toLowerCase(), "self"],
   ]);
-  for (const token of tokens) if (token.token !== zeroAddress) contractLabels.set(token.token.toLowerCase(), `${token.symbol} token`);
+  for (const token of tokens)
+    if (token.token !== zeroAddress) contractLabels.set(token.token.toLowerCase(), `${token.symbol} token`);
   const label = (key: string) => labels.get(key.toLowerCase()) ?? contractLabels.get(key.toLowerCase());
 
   const credits: CreditSummary[] = [...collector.credits.entries()].map(([token, entry]) => ({
@@ -364,7 +402,11 @@ export async function auditAgent({
   const stakeRows: StakeRow[] = [...stakes.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
   const jobRows = [...jobs.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
   const flows = ledger.flows?.sort((a, b) =>
-    a.block !== b.block ? (a.block < b.block ? -1 : 1) : (a.logIndex ?? -1) - (b.logIndex ?? -1) || a.txHash.localeCompare(b.txHash),
+    a.block !== b.block
+      ? a.block < b.block
+        ? -1
+        : 1
+      : (a.logIndex ?? -1) - (b.logIndex ?? -1) || a.txHash.localeCompare(b.txHash),
   );
   const failed = transactions.filter((tx) => !tx.ok).length;
   const requests: Record<string, number> = Object.fromEntries(rpc.counts);
@@ -398,7 +440,12 @@ export async function auditAgent({
     stats: { durationMs: Math.round(performance.now() - started), phasesMs, logs: collector.logs + factLogs, requests },
   };
   log.info(
-    { reconciled: report.reconciled, jobs: jobRows.length, transactions: transactions.length, ms: report.stats.durationMs },
+    {
+      reconciled: report.reconciled,
+      jobs: jobRows.length,
+      transactions: transactions.length,
+      ms: report.stats.durationMs,
+    },
     "audit done",
   );
   return report;

@@ -65,9 +65,14 @@ export async function auditCommand(params: AuditCommandParameters): Promise<numb
   try {
     const fromBlock = parseBlock(params.fromBlock, "from-block");
     const toBlock = parseBlock(params.toBlock, "to-block");
-    if (format === "html" && !out) throw new InvalidInputError("html", "no file given", "Name the report file: --html report.html.");
+    if (format === "html" && !out)
+      throw new InvalidInputError("html", "no file given", "Name the report file: --html report.html.");
     if (fromBlock !== undefined && toBlock !== undefined && fromBlock > toBlock) {
-      throw new InvalidInputError("from-block", `${fromBlock} is after --to-block ${toBlock}`, "Give a range whose start is not after its end.");
+      throw new InvalidInputError(
+        "from-block",
+        `${fromBlock} is after --to-block ${toBlock}`,
+        "Give a range whose start is not after its end.",
+      );
     }
     const connection = params.reader ? undefined : await connectGuild({ config, logger, startEmbeddedChain: false });
     const reader: GuildReader = params.reader ?? (connection as GuildReader);
@@ -76,30 +81,50 @@ export async function auditCommand(params: AuditCommandParameters): Promise<numb
       const wallets = await listWallets({ home: config.home }).catch(() => []);
       for (const wallet of wallets) labels.set(wallet.address.toLowerCase(), wallet.name);
       const listings = await listAgents(reader, { includeInactive: true }).catch(() => []);
-      for (const listing of listings) if (!labels.has(listing.address.toLowerCase())) labels.set(listing.address.toLowerCase(), listing.name);
+      for (const listing of listings)
+        if (!labels.has(listing.address.toLowerCase())) labels.set(listing.address.toLowerCase(), listing.name);
 
       const { address, name } = await resolveAgent(params.agent, config.home, listings);
       const walletName = name ?? wallets.find((wallet) => wallet.address.toLowerCase() === address.toLowerCase())?.name;
       if (params.transcripts && !walletName) {
-        throw new InvalidInputError("transcripts", `${address} has no wallet on this machine`, "Audit by wallet name to join its transcripts.");
+        throw new InvalidInputError(
+          "transcripts",
+          `${address} has no wallet on this machine`,
+          "Audit by wallet name to join its transcripts.",
+        );
       }
       const report = await auditAgent({
         reader,
         agent: address,
-        ...(walletName ? { name: walletName } : labels.has(address.toLowerCase()) ? { name: labels.get(address.toLowerCase()) as string } : {}),
+        ...(walletName
+          ? { name: walletName }
+          : labels.has(address.toLowerCase())
+            ? { name: labels.get(address.toLowerCase()) as string }
+            : {}),
         ...(fromBlock !== undefined ? { fromBlock } : {}),
         ...(toBlock !== undefined ? { toBlock } : {}),
-        ...(params.transcripts && walletName ? { transcriptsDir: join(guildPaths(config.home).agent(walletName), "transcripts") } : {}),
+        ...(params.transcripts && walletName
+          ? { transcriptsDir: join(guildPaths(config.home).agent(walletName), "transcripts") }
+          : {}),
         includeFlows: format === "json" || format === "csv",
         labels,
         logPageSize: config.logPageSize,
         onProgress: progressLine(stderr),
       });
       endProgress(stderr);
-      const text = format === "table" ? renderTable(report) : format === "json" ? renderJson(report, { pretty: true }) : format === "csv" ? renderCsv(report) : renderHtml(report);
+      const text =
+        format === "table"
+          ? renderTable(report)
+          : format === "json"
+            ? renderJson(report, { pretty: true })
+            : format === "csv"
+              ? renderCsv(report)
+              : renderHtml(report);
       if (out) {
         await writeFile(out, text);
-        stderr.write(`Wrote ${out}: ${report.reconciled ? "reconciled" : "NOT reconciled"} (${report.jobs.length} jobs, ${report.transactions.sent} transactions).\n`);
+        stderr.write(
+          `Wrote ${out}: ${report.reconciled ? "reconciled" : "NOT reconciled"} (${report.jobs.length} jobs, ${report.transactions.sent} transactions).\n`,
+        );
       } else {
         stdout.write(redact(text));
       }
@@ -109,7 +134,12 @@ export async function auditCommand(params: AuditCommandParameters): Promise<numb
     }
   } catch (error) {
     endProgress(stderr);
-    const short = error instanceof GuildError ? error.shortMessage : error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const short =
+      error instanceof GuildError
+        ? error.shortMessage
+        : error instanceof Error
+          ? error.message.split("\n")[0]
+          : String(error);
     const hints = error instanceof GuildError ? error.metaMessages : [];
     stderr.write(redact(`error: ${short}\n${hints.map((line) => `  ${line}\n`).join("")}`));
     if (error instanceof InvalidInputError || error instanceof WalletNotFoundError) return AUDIT_EXIT.usage;
@@ -120,21 +150,31 @@ export async function auditCommand(params: AuditCommandParameters): Promise<numb
 
 function parseBlock(value: bigint | string | undefined, field: string): bigint | undefined {
   if (value === undefined || typeof value === "bigint") return value;
-  if (!/^\d+$/.test(value.trim())) throw new InvalidInputError(field, `"${value}" is not a block number`, "Give a whole number such as 120.");
+  if (!/^\d+$/.test(value.trim()))
+    throw new InvalidInputError(field, `"${value}" is not a block number`, "Give a whole number such as 120.");
   return BigInt(value.trim());
 }
 
 /** A 0x address, a wallet name, or (failing those) a name listed in the registry. */
-async function resolveAgent(agent: string, home: string, listings: { address: Address; name: string }[]): Promise<{ address: Address; name: string | undefined }> {
+async function resolveAgent(
+  agent: string,
+  home: string,
+  listings: { address: Address; name: string }[],
+): Promise<{ address: Address; name: string | undefined }> {
   if (agent.startsWith("0x")) return { address: parseAddress(agent, "agent"), name: undefined };
   try {
     return { address: await getWalletAddress({ home, name: agent }), name: agent };
   } catch (error) {
     if (!(error instanceof WalletNotFoundError)) throw error;
     const listed = listings.filter((listing) => listing.name === agent);
-    if (listed.length === 1) return { address: getAddress((listed[0] as { address: Address }).address), name: undefined };
+    if (listed.length === 1)
+      return { address: getAddress((listed[0] as { address: Address }).address), name: undefined };
     if (listed.length > 1) {
-      throw new InvalidInputError("agent", `${listed.length} registered agents are named "${agent}"`, "Give its address instead.");
+      throw new InvalidInputError(
+        "agent",
+        `${listed.length} registered agents are named "${agent}"`,
+        "Give its address instead.",
+      );
     }
     throw error;
   }

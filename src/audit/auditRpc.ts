@@ -24,7 +24,10 @@ export type CreateAuditRpcParameters = {
  * const rpc = createAuditRpc(reader.connection);
  * const receipt = await rpc.request("eth_getTransactionReceipt", [hash]);
  */
-export function createAuditRpc(connection: ChainConnection, { batchSize = 50 }: CreateAuditRpcParameters = {}): AuditRpc {
+export function createAuditRpc(
+  connection: ChainConnection,
+  { batchSize = 50 }: CreateAuditRpcParameters = {},
+): AuditRpc {
   const client: PublicClient<Transport, Chain> = connection.url
     ? createPublicClient({
         chain: connection.chain,
@@ -55,7 +58,11 @@ export function createAuditRpc(connection: ChainConnection, { batchSize = 50 }: 
  * @example
  * const receipts = await mapLimit(hashes, 500, (hash) => rpc.request("eth_getTransactionReceipt", [hash]));
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

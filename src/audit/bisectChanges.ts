@@ -40,7 +40,9 @@ export async function bisectChanges({
 }: BisectChangesParameters): Promise<BlockChange[]> {
   const found: BlockChange[] = [];
   let open: { lo: bigint; hi: bigint; loValue: bigint; hiValue: bigint }[] =
-    startValue === endValue || toBlock <= fromBlock ? [] : [{ lo: fromBlock, hi: toBlock, loValue: startValue, hiValue: endValue }];
+    startValue === endValue || toBlock <= fromBlock
+      ? []
+      : [{ lo: fromBlock, hi: toBlock, loValue: startValue, hiValue: endValue }];
   while (open.length > 0) {
     const leaves = open.filter((interval) => interval.hi - interval.lo === 1n);
     for (const leaf of leaves) found.push({ block: leaf.hi, delta: leaf.hiValue - leaf.loValue });
@@ -51,8 +53,10 @@ export async function bisectChanges({
     splitting.forEach((interval, index) => {
       const mid = mids[index] as bigint;
       const value = values[index] as bigint;
-      if (value !== interval.loValue) next.push({ lo: interval.lo, hi: mid, loValue: interval.loValue, hiValue: value });
-      if (value !== interval.hiValue) next.push({ lo: mid, hi: interval.hi, loValue: value, hiValue: interval.hiValue });
+      if (value !== interval.loValue)
+        next.push({ lo: interval.lo, hi: mid, loValue: interval.loValue, hiValue: value });
+      if (value !== interval.hiValue)
+        next.push({ lo: mid, hi: interval.hi, loValue: value, hiValue: interval.hiValue });
     });
     open = next;
     onRound?.(open.length, found.length);

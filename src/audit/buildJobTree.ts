@@ -54,10 +54,15 @@ export async function buildJobTree({
     for (let index = 0; index < sorted.length; index += chunkSize) {
       const chunk = sorted.slice(index, index + chunkSize);
       const blocks = chunk.map((row) => row.createdBlock).filter((block): block is bigint => block !== undefined);
-      const start = blocks.length === chunk.length && blocks.length > 0 ? blocks.reduce((min, block) => (block < min ? block : min)) : fromBlock;
+      const start =
+        blocks.length === chunk.length && blocks.length > 0
+          ? blocks.reduce((min, block) => (block < min ? block : min))
+          : fromBlock;
       // Only the provider of a live job may hire for it: nothing links to a job after it was settled.
       const ends = chunk.map((row) => row.settledBlock);
-      const end = ends.every((block): block is bigint => block !== undefined) ? ends.reduce((max, block) => (block > max ? block : max), start) : toBlock;
+      const end = ends.every((block): block is bigint => block !== undefined)
+        ? ends.reduce((max, block) => (block > max ? block : max), start)
+        : toBlock;
       streams.push(
         streamLogs(rpc.client, {
           address: addresses.escrow,

@@ -111,7 +111,14 @@ export function createEventFlowCollector({
   };
   const flowOf = (
     log: AuditLog,
-    fields: { token: Address; direction: "in" | "out"; category: FlowCategory; amount: bigint; counterparty: Address; jobId: bigint | undefined },
+    fields: {
+      token: Address;
+      direction: "in" | "out";
+      category: FlowCategory;
+      amount: bigint;
+      counterparty: Address;
+      jobId: bigint | undefined;
+    },
   ): Flow => ({
     block: log.blockNumber,
     txHash: log.transactionHash as Hash,
@@ -124,7 +131,8 @@ export function createEventFlowCollector({
     const first = flows[0];
     if (!first) return;
     if (first.token === zeroAddress) {
-      if (payout) for (const flow of flows) pending.push({ flow, jobId: payout.jobId, token: flow.token, amount: flow.amount });
+      if (payout)
+        for (const flow of flows) pending.push({ flow, jobId: payout.jobId, token: flow.token, amount: flow.amount });
       else for (const flow of flows) ledger.add(flow);
       return;
     }
@@ -193,7 +201,9 @@ export function createEventFlowCollector({
         row.funded += amount;
         candidate(log, jobId);
         const counterparty = row.provider ?? addresses.escrow;
-        move(log, addresses.escrow, [flowOf(log, { token, direction: "out", category: "hire", amount, counterparty, jobId })]);
+        move(log, addresses.escrow, [
+          flowOf(log, { token, direction: "out", category: "hire", amount, counterparty, jobId }),
+        ]);
         break;
       }
       case "JobSubmitted": {
@@ -227,7 +237,9 @@ export function createEventFlowCollector({
         else row.refunded += amount;
         const counterparty = (released ? row.client : row.provider) ?? addresses.escrow;
         const category: FlowCategory = released ? "hire" : "refund";
-        move(log, addresses.escrow, [flowOf(log, { token, direction: "in", category, amount, counterparty, jobId })], { jobId });
+        move(log, addresses.escrow, [flowOf(log, { token, direction: "in", category, amount, counterparty, jobId })], {
+          jobId,
+        });
         break;
       }
       case "PayoutCredited": {
@@ -263,7 +275,9 @@ export function createEventFlowCollector({
   };
 
   const cancelPayout = (jobId: bigint, token: Address, amount: bigint, log: AuditLog) => {
-    const native = pending.findIndex((entry) => entry.jobId === jobId && entry.token === token && entry.amount === amount);
+    const native = pending.findIndex(
+      (entry) => entry.jobId === jobId && entry.token === token && entry.amount === amount,
+    );
     if (native >= 0) {
       pending.splice(native, 1);
       return;
@@ -342,11 +356,33 @@ export function createEventFlowCollector({
           });
         }
         if (is(to, me) && amount > 0n) {
-          const flows = [flowOf(log, { token, direction: "in", category: "stake", amount: returned, counterparty: addresses.evaluator, jobId })];
+          const flows = [
+            flowOf(log, {
+              token,
+              direction: "in",
+              category: "stake",
+              amount: returned,
+              counterparty: addresses.evaluator,
+              jobId,
+            }),
+          ];
           if (reward > 0n) {
-            flows.push(flowOf(log, { token, direction: "in", category: "reward", amount: reward, counterparty: addresses.evaluator, jobId }));
+            flows.push(
+              flowOf(log, {
+                token,
+                direction: "in",
+                category: "reward",
+                amount: reward,
+                counterparty: addresses.evaluator,
+                jobId,
+              }),
+            );
           }
-          move(log, addresses.evaluator, flows.filter((flow) => flow.amount > 0n));
+          move(
+            log,
+            addresses.evaluator,
+            flows.filter((flow) => flow.amount > 0n),
+          );
         }
         break;
       }
@@ -387,8 +423,24 @@ export function createEventFlowCollector({
     const base = { block: log.blockNumber, txHash, logIndex: log.logIndex, source: "event" as const };
     if (outgoing && incoming) {
       // A transfer to itself: in and out, so the totals show it and the balance does not move.
-      ledger.add({ ...base, token, direction: "out", category: "transfer", amount: value, counterparty: agent, jobId: undefined });
-      ledger.add({ ...base, token, direction: "in", category: "transfer", amount: value, counterparty: agent, jobId: undefined });
+      ledger.add({
+        ...base,
+        token,
+        direction: "out",
+        category: "transfer",
+        amount: value,
+        counterparty: agent,
+        jobId: undefined,
+      });
+      ledger.add({
+        ...base,
+        token,
+        direction: "in",
+        category: "transfer",
+        amount: value,
+        counterparty: agent,
+        jobId: undefined,
+      });
       return;
     }
     if (!outgoing && !incoming) return;

@@ -160,14 +160,19 @@ export function createLedger({ keepFlows = false }: { keepFlows?: boolean } = {}
         .sort(([a], [b]) => a - b)
         .map(([start, rows]) => ({
           start,
-          byToken: [...rows.values()].sort((a, b) => (a.token === zeroAddress ? -1 : b.token === zeroAddress ? 1 : a.token.localeCompare(b.token))),
+          byToken: [...rows.values()].sort((a, b) =>
+            a.token === zeroAddress ? -1 : b.token === zeroAddress ? 1 : a.token.localeCompare(b.token),
+          ),
         }));
     },
   };
 }
 
 /** Counterparty rows, biggest outflow first, with labels. */
-export function counterpartyRows(ledger: Ledger, label: (counterparty: string) => string | undefined): CounterpartySummary[] {
+export function counterpartyRows(
+  ledger: Ledger,
+  label: (counterparty: string) => string | undefined,
+): CounterpartySummary[] {
   const rows: CounterpartySummary[] = [];
   for (const [key, party] of ledger.counterparties) {
     rows.push({

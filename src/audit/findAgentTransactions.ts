@@ -1,4 +1,13 @@
-import { decodeEventLog, getAddress, hexToBigInt, numberToHex, toEventSelector, type Address, type Hash, type Hex } from "viem";
+import {
+  decodeEventLog,
+  getAddress,
+  hexToBigInt,
+  numberToHex,
+  toEventSelector,
+  type Address,
+  type Hash,
+  type Hex,
+} from "viem";
 import type { GuildAddresses } from "../chain/deployContracts.js";
 import type { Logger } from "../log/createLogger.js";
 import { NETWORK, type JobRow, type StakeRow } from "./AuditReport.js";
@@ -56,7 +65,14 @@ export type TransactionFinder = {
 };
 
 /** Guild events in the agent's own receipts that tell about its jobs (the outcome of a job it accepted, its terms). */
-const FACT_EVENTS = pickEvents(["JobDetails", "JobFunded", "PaymentReleased", "Refunded", "CheckSettled", "CheckVoided"]);
+const FACT_EVENTS = pickEvents([
+  "JobDetails",
+  "JobFunded",
+  "PaymentReleased",
+  "Refunded",
+  "CheckSettled",
+  "CheckVoided",
+]);
 const FACT_SELECTORS = new Set<Hex>(FACT_EVENTS.map((event) => toEventSelector(event)));
 /** Full blocks held at once while looking for transactions the nonce says exist. */
 const BLOCK_CONCURRENCY = 8;
@@ -93,7 +109,9 @@ export function createTransactionFinder({
 }: FindAgentTransactionsParameters): TransactionFinder {
   const log = logger?.child({ module: "audit/findAgentTransactions" });
   const me = agent.toLowerCase();
-  const guild = new Set([addresses.escrow, addresses.evaluator, addresses.registry].map((address) => address.toLowerCase()));
+  const guild = new Set(
+    [addresses.escrow, addresses.evaluator, addresses.registry].map((address) => address.toLowerCase()),
+  );
   const factSources = new Set([addresses.escrow, addresses.evaluator].map((address) => address.toLowerCase()));
   const warnings: string[] = [];
   const found = new Map<Hash, AgentTx>();
@@ -176,7 +194,10 @@ export function createTransactionFinder({
       const waited = performance.now();
       await Promise.all(workers);
       onProgress?.(fetched, fetched, "receipts");
-      log?.debug({ receipts: fetched, waitedMs: Math.round(performance.now() - waited) }, "receipts of the transactions events named");
+      log?.debug(
+        { receipts: fetched, waitedMs: Math.round(performance.now() - waited) },
+        "receipts of the transactions events named",
+      );
       const nonceStarted = performance.now();
 
       // The nonce counts every transaction sent; bisect for those no event named.
@@ -217,18 +238,27 @@ export function createTransactionFinder({
           );
           const mine = full.transactions.filter((tx) => tx.from.toLowerCase() === me && !found.has(tx.hash));
           for (const tx of mine) knownValues.set(tx.hash, hexToBigInt(tx.value));
-          const receipts = await Promise.all(mine.map((tx) => rpc.request<RpcReceipt>("eth_getTransactionReceipt", [tx.hash])));
+          const receipts = await Promise.all(
+            mine.map((tx) => rpc.request<RpcReceipt>("eth_getTransactionReceipt", [tx.hash])),
+          );
           for (const receipt of receipts) accept(receipt, undefined, "nonce");
         });
         if (found.size !== sent) {
-          warnings.push(`The agent's nonce rose by ${sent} in the range but ${found.size} of its transactions were found.`);
+          warnings.push(
+            `The agent's nonce rose by ${sent} in the range but ${found.size} of its transactions were found.`,
+          );
         }
       }
 
-      log?.debug({ found: found.size, sent, ms: Math.round(performance.now() - nonceStarted) }, "transactions found through the nonce");
+      log?.debug(
+        { found: found.size, sent, ms: Math.round(performance.now() - nonceStarted) },
+        "transactions found through the nonce",
+      );
 
       // Value carried by successful calls outside Guild's contracts (plain payments, token calls).
-      const needValue = [...found.values()].filter((tx) => tx.ok && (tx.to === null || !guild.has(tx.to.toLowerCase())));
+      const needValue = [...found.values()].filter(
+        (tx) => tx.ok && (tx.to === null || !guild.has(tx.to.toLowerCase())),
+      );
       await mapLimit(needValue, concurrency, async (tx) => {
         let value = knownValues.get(tx.hash);
         if (value === undefined) {

@@ -1,4 +1,13 @@
-import { decodeEventLog, getAddress, hexToBigInt, numberToHex, zeroAddress, type Address, type Hash, type Hex } from "viem";
+import {
+  decodeEventLog,
+  getAddress,
+  hexToBigInt,
+  numberToHex,
+  zeroAddress,
+  type Address,
+  type Hash,
+  type Hex,
+} from "viem";
 import type { GuildAddresses } from "../chain/deployContracts.js";
 import { stakedEvaluatorAbi } from "../contracts/StakedEvaluator.js";
 import type { Flow, UnexplainedChange } from "./AuditReport.js";
@@ -102,7 +111,8 @@ export async function findUnexplainedNativeTransfers({
   const unexplained: UnexplainedChange[] = [];
   await mapLimit(changes, Math.max(1, Math.floor(concurrency / 50)), async ({ block, delta }) => {
     let full: RpcBlock<true> | undefined;
-    const readBlock = async () => (full ??= await rpc.request<RpcBlock<true>>("eth_getBlockByNumber", [numberToHex(block), true]));
+    const readBlock = async () =>
+      (full ??= await rpc.request<RpcBlock<true>>("eth_getBlockByNumber", [numberToHex(block), true]));
     let remaining = delta;
     const add = (flow: Flow) => {
       ledger.add(flow);
@@ -146,12 +156,26 @@ export async function findUnexplainedNativeTransfers({
         for (const log of receipt.logs) {
           if (log.address.toLowerCase() !== evaluator) continue;
           try {
-            const decoded = decodeEventLog({ abi: stakedEvaluatorAbi, topics: log.topics as [Hex, ...Hex[]], data: log.data });
+            const decoded = decodeEventLog({
+              abi: stakedEvaluatorAbi,
+              topics: log.topics as [Hex, ...Hex[]],
+              data: log.data,
+            });
             if (decoded.eventName !== "StakeClaimed") continue;
             const { jobId, staker, token, to, stake, amount } = decoded.args;
-            if (token !== zeroAddress || to.toLowerCase() !== me || staker.toLowerCase() === me || amount === 0n) continue;
+            if (token !== zeroAddress || to.toLowerCase() !== me || staker.toLowerCase() === me || amount === 0n)
+              continue;
             const reward = amount > stake ? amount - stake : 0n;
-            const base = { block, txHash: tx.hash, logIndex: Number(hexToBigInt(log.logIndex)), token: zeroAddress, direction: "in" as const, counterparty: getAddress(staker), jobId, source: "event" as const };
+            const base = {
+              block,
+              txHash: tx.hash,
+              logIndex: Number(hexToBigInt(log.logIndex)),
+              token: zeroAddress,
+              direction: "in" as const,
+              counterparty: getAddress(staker),
+              jobId,
+              source: "event" as const,
+            };
             add({ ...base, category: "stake", amount: amount - reward });
             if (reward > 0n) add({ ...base, category: "reward", amount: reward });
           } catch {
@@ -170,7 +194,9 @@ export async function findUnexplainedNativeTransfers({
           root = await rpc.request<CallFrame>("debug_traceTransaction", [tx.hash, { tracer: "callTracer" }]);
         } catch (error) {
           traceRefused = true;
-          warnings.push(`The node does not trace transactions (${(error as Error).message.split("\n")[0]}); internal transfers stay unexplained.`);
+          warnings.push(
+            `The node does not trace transactions (${(error as Error).message.split("\n")[0]}); internal transfers stay unexplained.`,
+          );
           break;
         }
         for (const frame of internalTransfers(root, me, guild)) {
@@ -192,7 +218,9 @@ export async function findUnexplainedNativeTransfers({
     }
 
     if (remaining !== 0n) {
-      const neighbours = agentTransactions.filter((tx) => tx.block >= block - 1n && tx.block <= block + 1n && tx.block !== block);
+      const neighbours = agentTransactions.filter(
+        (tx) => tx.block >= block - 1n && tx.block <= block + 1n && tx.block !== block,
+      );
       unexplained.push({
         block,
         amount: remaining,
@@ -206,8 +234,17 @@ export async function findUnexplainedNativeTransfers({
           })),
           ...(await Promise.all(
             neighbours.slice(0, MAX_LISTED).map(async (neighbour) => {
-              const tx = await rpc.request<{ from: Address; to: Address | null; value: `0x${string}` }>("eth_getTransactionByHash", [neighbour.hash]);
-              return { hash: neighbour.hash, from: getAddress(tx.from), to: tx.to ? getAddress(tx.to) : null, value: hexToBigInt(tx.value), block: neighbour.block };
+              const tx = await rpc.request<{ from: Address; to: Address | null; value: `0x${string}` }>(
+                "eth_getTransactionByHash",
+                [neighbour.hash],
+              );
+              return {
+                hash: neighbour.hash,
+                from: getAddress(tx.from),
+                to: tx.to ? getAddress(tx.to) : null,
+                value: hexToBigInt(tx.value),
+                block: neighbour.block,
+              };
             }),
           )),
         ],
@@ -231,7 +268,8 @@ function internalTransfers(root: CallFrame, me: string, guild: Set<string>): Cal
     const to = frame.to?.toLowerCase();
     const type = frame.type.toUpperCase();
     const moves = value > 0n && type !== "DELEGATECALL" && type !== "STATICCALL";
-    if (depth > 0 && moves && (to === me || from === me) && !(guild.has(from) || (to !== undefined && guild.has(to)))) out.push(frame);
+    if (depth > 0 && moves && (to === me || from === me) && !(guild.has(from) || (to !== undefined && guild.has(to))))
+      out.push(frame);
     for (const child of frame.calls ?? []) walk(child, depth + 1);
   };
   walk(root, 0);

@@ -39,7 +39,10 @@ export async function joinTranscripts({ dir, transactions }: JoinTranscriptsPara
     /** Model turns by run and step: the text and the tool calls it asked for. */
     const turns = new Map<string, { content: string; callIds: Set<string> }>();
     const pendingTools: Extract<TranscriptEntry, { type: "tool" }>[] = [];
-    const lines = createInterface({ input: createReadStream(join(dir, file), { encoding: "utf8" }), crlfDelay: Infinity });
+    const lines = createInterface({
+      input: createReadStream(join(dir, file), { encoding: "utf8" }),
+      crlfDelay: Infinity,
+    });
     for await (const line of lines) {
       if (!line.trim()) continue;
       let entry: TranscriptEntry;
@@ -50,8 +53,12 @@ export async function joinTranscripts({ dir, transactions }: JoinTranscriptsPara
       }
       if (entry.type === "run") tasks.set(entry.runId, entry.task);
       else if (entry.type === "model") {
-        turns.set(`${entry.runId}:${entry.step}`, { content: entry.content, callIds: new Set((entry.toolCalls ?? []).map((call) => call.id)) });
-      } else if (entry.type === "tool" && Array.isArray(entry.txHashes) && entry.txHashes.length > 0) pendingTools.push(entry);
+        turns.set(`${entry.runId}:${entry.step}`, {
+          content: entry.content,
+          callIds: new Set((entry.toolCalls ?? []).map((call) => call.id)),
+        });
+      } else if (entry.type === "tool" && Array.isArray(entry.txHashes) && entry.txHashes.length > 0)
+        pendingTools.push(entry);
     }
     for (const tool of pendingTools) {
       const turn = turns.get(`${tool.runId}:${tool.step}`);
@@ -85,6 +92,8 @@ export async function joinTranscripts({ dir, transactions }: JoinTranscriptsPara
     if (cause) attributed.push(cause);
     else unattributed.push(hash);
   }
-  const notFound = [...causes.values()].filter((cause) => !mine.has(cause.txHash.toLowerCase())).map((cause) => cause.txHash);
+  const notFound = [...causes.values()]
+    .filter((cause) => !mine.has(cause.txHash.toLowerCase()))
+    .map((cause) => cause.txHash);
   return { files: files.length, attributed, unattributed, notFound };
 }

@@ -35,7 +35,8 @@ export async function* mergeLogStreams<abi extends Abi>(
           laggard.through = next.value.toBlock;
         }
         const still = states.filter((state) => !state.done);
-        if (still.length > 0) safe = still.reduce((min, state) => (state.through < min ? state.through : min), still[0]!.through);
+        if (still.length > 0)
+          safe = still.reduce((min, state) => (state.through < min ? state.through : min), still[0]!.through);
       }
       const out: DecodedLog<abi>[] = [];
       for (const state of states) {
@@ -45,7 +46,9 @@ export async function* mergeLogStreams<abi extends Abi>(
         if (take > 0) for (const log of state.buffer.splice(0, take)) out.push(log);
       }
       if (out.length > 0) {
-        out.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+        out.sort((a, b) =>
+          a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+        );
         const unique: DecodedLog<abi>[] = [];
         for (const log of out) {
           const last = unique[unique.length - 1];

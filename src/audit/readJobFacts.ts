@@ -75,7 +75,10 @@ export async function readJobFacts({
     const known = ids.map((id) => jobs.get(id)?.createdBlock).filter((block): block is bigint => block !== undefined);
     // Ids grow with creation: a chunk's first known creation block bounds its first event, unless a job
     // of the chunk was created before the range (its creation block then is unknown).
-    const start = known.length === ids.length && known.length > 0 ? known.reduce((min, block) => (block < min ? block : min)) : fromBlock;
+    const start =
+      known.length === ids.length && known.length > 0
+        ? known.reduce((min, block) => (block < min ? block : min))
+        : fromBlock;
     const pending = new Set(ids.filter((id) => !settled(jobs.get(id), stakes.get(id))));
     if (pending.size === 0) return;
     const stream = streamLogs(rpc.client, {
@@ -93,7 +96,8 @@ export async function readJobFacts({
         applyJobFact(log, jobs, stakes, me);
         onLog?.(log);
         const jobId = "jobId" in log.args ? (log.args.jobId as bigint) : undefined;
-        if (jobId !== undefined && pending.has(jobId) && settled(jobs.get(jobId), stakes.get(jobId))) pending.delete(jobId);
+        if (jobId !== undefined && pending.has(jobId) && settled(jobs.get(jobId), stakes.get(jobId)))
+          pending.delete(jobId);
       }
       if (pending.size === 0) break;
     }
@@ -105,15 +109,23 @@ export async function readJobFacts({
 /** Nothing more to learn about a job: its terms, a final outcome, and no open stake of the agent. */
 function settled(row: JobRow | undefined, stake: StakeRow | undefined): boolean {
   if (!row) return true;
-  const terms = row.client !== undefined && row.provider !== undefined && row.budget !== undefined && row.token !== undefined;
-  return terms && (row.outcome === "paid" || row.outcome === "refunded") && (stake === undefined || stake.outcome !== "open");
+  const terms =
+    row.client !== undefined && row.provider !== undefined && row.budget !== undefined && row.token !== undefined;
+  return (
+    terms && (row.outcome === "paid" || row.outcome === "refunded") && (stake === undefined || stake.outcome !== "open")
+  );
 }
 
 /**
  * Applies one escrow or evaluator event to the job rows and stake positions it concerns: parties, terms,
  * outcome, check verdicts. Adds no flow. `me` is the agent's lower-case address.
  */
-export function applyJobFact(log: AuditLog, jobs: Map<bigint, JobRow>, stakes: Map<bigint, StakeRow>, me: string): void {
+export function applyJobFact(
+  log: AuditLog,
+  jobs: Map<bigint, JobRow>,
+  stakes: Map<bigint, StakeRow>,
+  me: string,
+): void {
   switch (log.eventName) {
     case "JobCreated": {
       const row = jobs.get(log.args.jobId);

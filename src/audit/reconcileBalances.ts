@@ -1,4 +1,14 @@
-import { decodeFunctionResult, encodeFunctionData, erc20Abi, getAddress, hexToBigInt, numberToHex, zeroAddress, type Address, type Hex } from "viem";
+import {
+  decodeFunctionResult,
+  encodeFunctionData,
+  erc20Abi,
+  getAddress,
+  hexToBigInt,
+  numberToHex,
+  zeroAddress,
+  type Address,
+  type Hex,
+} from "viem";
 import { emptyByCategory, type Reconciliation, type TokenSummary, type UnexplainedChange } from "./AuditReport.js";
 import { mapLimit, type AuditRpc } from "./auditRpc.js";
 import { bisectChanges } from "./bisectChanges.js";
@@ -50,9 +60,22 @@ export async function reconcileBalances({
   for (const token of tokens) {
     const totals = ledger.tokens.get(token) ?? { inflow: 0n, outflow: 0n, gas: 0n, byCategory: emptyByCategory() };
     const meta = await tokenMeta(token).catch(() => ({ symbol: `${token.slice(0, 8)}…`, decimals: 0 }));
-    const base = { token, symbol: meta.symbol, decimals: meta.decimals, inflow: totals.inflow, outflow: totals.outflow, gas: totals.gas, byCategory: totals.byCategory };
+    const base = {
+      token,
+      symbol: meta.symbol,
+      decimals: meta.decimals,
+      inflow: totals.inflow,
+      outflow: totals.outflow,
+      gas: totals.gas,
+      byCategory: totals.byCategory,
+    };
     if (token === zeroAddress) {
-      summaries.push({ ...base, opening: native.opening, closing: native.closing, reconciliation: verdict(native.opening, native.closing, ledger.netThrough(token, toBlock), native.unexplained) });
+      summaries.push({
+        ...base,
+        opening: native.opening,
+        closing: native.closing,
+        reconciliation: verdict(native.opening, native.closing, ledger.netThrough(token, toBlock), native.unexplained),
+      });
       continue;
     }
     const balanceAt = async (block: bigint): Promise<bigint> => {
@@ -88,18 +111,29 @@ export async function reconcileBalances({
         endValue: closing - opening - net,
         valuesAt: async (blocks) => {
           const balances = await mapLimit(blocks, concurrency, balanceAt);
-          return balances.map((balance, index) => balance - opening - ledger.netThrough(token, blocks[index] as bigint));
+          return balances.map(
+            (balance, index) => balance - opening - ledger.netThrough(token, blocks[index] as bigint),
+          );
         },
       });
       unexplained = await Promise.all(
         changes.map(async ({ block, delta }) => {
           // The block's transactions that touched the token (its own calls), then the others, for a person to look at.
           const full = await rpc.request<RpcBlock<true>>("eth_getBlockByNumber", [numberToHex(block), true]);
-          const ordered = [...full.transactions].sort((a, b) => Number(b.to?.toLowerCase() === token.toLowerCase()) - Number(a.to?.toLowerCase() === token.toLowerCase()));
+          const ordered = [...full.transactions].sort(
+            (a, b) =>
+              Number(b.to?.toLowerCase() === token.toLowerCase()) - Number(a.to?.toLowerCase() === token.toLowerCase()),
+          );
           return {
             block,
             amount: delta,
-            transactions: ordered.slice(0, 20).map((tx) => ({ hash: tx.hash, from: getAddress(tx.from), to: tx.to ? getAddress(tx.to) : null, value: hexToBigInt(tx.value), block })),
+            transactions: ordered.slice(0, 20).map((tx) => ({
+              hash: tx.hash,
+              from: getAddress(tx.from),
+              to: tx.to ? getAddress(tx.to) : null,
+              value: hexToBigInt(tx.value),
+              block,
+            })),
           };
         }),
       );

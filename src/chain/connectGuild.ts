@@ -77,7 +77,11 @@ export async function connectGuild({
   }
 }
 
-async function resolveDeployment(connection: ChainConnection, config: GuildConfig, log: Logger): Promise<DeploymentRecord> {
+async function resolveDeployment(
+  connection: ChainConnection,
+  config: GuildConfig,
+  log: Logger,
+): Promise<DeploymentRecord> {
   const dir = guildPaths(config.home).deployments;
   const { chainId } = connection;
   const configured = config.addresses;
@@ -105,7 +109,12 @@ async function resolveDeployment(connection: ChainConnection, config: GuildConfi
   const recorded = readDeployment(dir, chainId);
   if (recorded) {
     const { escrow, evaluator, registry, testToken } = recorded;
-    const missing = await missingContracts(connection, { escrow, evaluator, registry, ...(testToken ? { testToken } : {}) });
+    const missing = await missingContracts(connection, {
+      escrow,
+      evaluator,
+      registry,
+      ...(testToken ? { testToken } : {}),
+    });
     if (missing.length === 0) return recorded;
     if (!connection.isDevChain) {
       throw new ContractsNotDeployedError(chainId, `the recorded addresses hold no code: ${missing.join(", ")}`);
@@ -140,6 +149,9 @@ export async function deployGuild(
     deployedAt: new Date().toISOString(),
   };
   writeDeployment(guildPaths(config.home).deployments, record);
-  log.info({ chainId: record.chainId, escrow: record.escrow, evaluator: record.evaluator, registry: record.registry }, "contracts deployed");
+  log.info(
+    { chainId: record.chainId, escrow: record.escrow, evaluator: record.evaluator, registry: record.registry },
+    "contracts deployed",
+  );
   return record;
 }

@@ -8,7 +8,8 @@ export function statusName(status: number | bigint): string {
 }
 
 const time = (seconds: unknown) => new Date(Number(seconds) * 1000).toISOString();
-const units = (amount: unknown) => `${String(amount)} base units (${formatEther(BigInt(String(amount)))} if 18 decimals)`;
+const units = (amount: unknown) =>
+  `${String(amount)} base units (${formatEther(BigInt(String(amount)))} if 18 decimals)`;
 
 /**
  * One sentence per custom error of Guild's contracts (and OpenZeppelin's ERC-20 errors), for people and
@@ -19,7 +20,8 @@ const MESSAGES: Record<string, (args: readonly unknown[]) => string> = {
   EscrowZeroEvaluator: () => "The job needs an evaluator address.",
   EscrowZeroProvider: () => "The job needs a provider address.",
   EscrowInvalidExpiry: ([at, now]) => `The deadline ${time(at)} is not in the future (chain time ${time(now)}).`,
-  EscrowEvaluationPeriodTooLong: ([period, max]) => `Evaluation period ${period} s is longer than the ${max} s allowed.`,
+  EscrowEvaluationPeriodTooLong: ([period, max]) =>
+    `Evaluation period ${period} s is longer than the ${max} s allowed.`,
   EscrowJobNotFound: ([jobId]) => `Job ${jobId} does not exist.`,
   EscrowWrongStatus: ([jobId, status]) => `Job ${jobId} is ${statusName(status as number)}, which does not allow this.`,
   EscrowUnauthorized: ([jobId, caller]) => `${caller} is not the party allowed to do this on job ${jobId}.`,
@@ -56,7 +58,8 @@ const MESSAGES: Record<string, (args: readonly unknown[]) => string> = {
   EvaluatorTransferShortfall: ([token]) => `Token ${token} delivered less than the stake (fee-on-transfer).`,
   EvaluatorUnauthorized: ([jobId, caller]) => `${caller} is not the client of job ${jobId}.`,
   EvaluatorFailStakePresent: ([jobId]) => `Job ${jobId} has a stake on fail, so it cannot be approved early.`,
-  EvaluatorNotSettleable: ([jobId, status]) => `Job ${jobId} is ${statusName(status as number)}; there is nothing to settle.`,
+  EvaluatorNotSettleable: ([jobId, status]) =>
+    `Job ${jobId} is ${statusName(status as number)}; there is nothing to settle.`,
   EvaluatorNothingToClaim: ([jobId, staker]) => `${staker} has nothing to claim on job ${jobId}.`,
   EvaluatorClaimFailed: ([to]) => `The receiver ${to} refused the claim; claim to another address.`,
   RegistryAlreadyRegistered: ([agent]) => `${agent} is already registered; update it instead.`,
@@ -65,7 +68,8 @@ const MESSAGES: Record<string, (args: readonly unknown[]) => string> = {
   RegistryTooManySkills: ([count, max]) => `${count} skills is more than the ${max} allowed.`,
   RegistryEmptySkill: ([index]) => `Skill number ${Number(index) + 1} is empty.`,
   RegistryDuplicateSkill: ([skill]) => `Skill "${skill}" is listed twice.`,
-  ERC20InsufficientBalance: ([sender, balance, needed]) => `${sender} holds ${balance} of the token but ${needed} is needed.`,
+  ERC20InsufficientBalance: ([sender, balance, needed]) =>
+    `${sender} holds ${balance} of the token but ${needed} is needed.`,
   ERC20InsufficientAllowance: ([spender, allowance, needed]) =>
     `The allowance for ${spender} is ${allowance} but ${needed} is needed.`,
   ReentrancyGuardReentrantCall: () => "A reentrant call was refused.",

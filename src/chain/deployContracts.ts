@@ -1,4 +1,13 @@
-import { getAddress, type Account, type Address, type Chain, type Hash, type PublicClient, type Transport, type WalletClient } from "viem";
+import {
+  getAddress,
+  type Account,
+  type Address,
+  type Chain,
+  type Hash,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
 import { agentRegistryAbi, agentRegistryBytecode } from "../contracts/AgentRegistry.js";
 import { guildTestTokenAbi, guildTestTokenBytecode } from "../contracts/GuildTestToken.js";
 import { jobEscrowAbi, jobEscrowBytecode } from "../contracts/JobEscrow.js";

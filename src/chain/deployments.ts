@@ -38,7 +38,9 @@ export function readDeployment(dir: string, chainId: number): DeploymentRecord |
     const stored = JSON.parse(text) as StoredRecord;
     return { ...stored, fromBlock: BigInt(stored.fromBlock) };
   } catch (error) {
-    throw new GuildError(`The deployments file ${path} is not valid JSON. Delete it and run "guild deploy".`, { cause: error });
+    throw new GuildError(`The deployments file ${path} is not valid JSON. Delete it and run "guild deploy".`, {
+      cause: error,
+    });
   }
 }
 
@@ -56,7 +58,10 @@ export function writeDeployment(dir: string, record: DeploymentRecord): void {
  * Which of the given contract addresses hold no code on the chain (a restarted dev node forgets its
  * contracts, so a recorded deployment can go stale).
  */
-export async function missingContracts(connection: ChainConnection, addresses: Partial<GuildAddresses>): Promise<string[]> {
+export async function missingContracts(
+  connection: ChainConnection,
+  addresses: Partial<GuildAddresses>,
+): Promise<string[]> {
   const entries = Object.entries(addresses).filter((entry): entry is [string, Address] => typeof entry[1] === "string");
   const codes = await Promise.all(
     entries.map(([, address]) => connection.publicClient.getCode({ address }).catch(() => undefined)),

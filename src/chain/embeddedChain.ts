@@ -71,7 +71,16 @@ export async function ensureEmbeddedChain({
   }
 
   const cli = join(PACKAGE_ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
-  const args = [cli, "node", "--config", join(PACKAGE_ROOT, "hardhat.config.ts"), "--hostname", host, "--port", `${port}`];
+  const args = [
+    cli,
+    "node",
+    "--config",
+    join(PACKAGE_ROOT, "hardhat.config.ts"),
+    "--hostname",
+    host,
+    "--port",
+    `${port}`,
+  ];
   logger?.info({ url }, "starting the embedded Hardhat chain");
   const child = spawn(process.execPath, args, {
     cwd: PACKAGE_ROOT,
@@ -98,7 +107,11 @@ export async function ensureEmbeddedChain({
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
     if (exited) {
-      const tail = output.split("\n").filter((line) => !/Private Key/i.test(line)).slice(-5).join("\n");
+      const tail = output
+        .split("\n")
+        .filter((line) => !/Private Key/i.test(line))
+        .slice(-5)
+        .join("\n");
       throw new EmbeddedChainError(`The embedded chain exited before answering at ${url}.`, {
         details: tail || `exit code ${exited.code}`,
         metaMessages: [`Is port ${port} free? Set GUILD_CHAIN_PORT to use another one.`],

@@ -19,7 +19,11 @@ export async function parseTokenAmount(
 ): Promise<{ token: TokenInfo; amount: bigint }> {
   const match = /^\s*(\S+)(?:\s+(\S+))?\s*$/.exec(text);
   if (!match) {
-    throw new InvalidAmountError(field, `"${text}" is not "<amount> [token]"`, 'Write it like "0.01 ETH" or "12.5 gUSD".');
+    throw new InvalidAmountError(
+      field,
+      `"${text}" is not "<amount> [token]"`,
+      'Write it like "0.01 ETH" or "12.5 gUSD".',
+    );
   }
   const token = await resolveToken(reader, match[2] ?? defaultToken, field);
   return { token, amount: parseAmount(match[1]!, token.decimals, field) };

@@ -18,7 +18,9 @@ export async function resolveToken(reader: GuildReader, name: string | undefined
     const address = parseAddress(text, field);
     return getTokenInfo(reader, address);
   }
-  const known = [reader.addresses.testToken].filter((address): address is `0x${string}` => !!address && isAddress(address));
+  const known = [reader.addresses.testToken].filter(
+    (address): address is `0x${string}` => !!address && isAddress(address),
+  );
   for (const address of known) {
     const info = await getTokenInfo(reader, address);
     if (info.symbol.toLowerCase() === text.toLowerCase()) return info;

@@ -13,7 +13,11 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, chain: 3, rejected: 4, interru
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof InvalidInputError) return EXIT.usage;
-  if (error instanceof RpcUnavailableError || error instanceof ContractsNotDeployedError || error instanceof EmbeddedChainError) {
+  if (
+    error instanceof RpcUnavailableError ||
+    error instanceof ContractsNotDeployedError ||
+    error instanceof EmbeddedChainError
+  ) {
     return EXIT.chain;
   }
   if (error instanceof SpendingRefusedError) return EXIT.failed;

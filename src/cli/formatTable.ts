@@ -1,7 +1,9 @@
 /** Left-aligned text columns, numbers right-aligned, for terminal output. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => /^-?[\d.,]+( \S+)?$/.test(row[i] ?? "")));
+  const numeric = headers.map(
+    (_, i) => rows.length > 0 && rows.every((row) => /^-?[\d.,]+( \S+)?$/.test(row[i] ?? "")),
+  );
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))

@@ -25,7 +25,17 @@ const program = new Command()
   .name("guild")
   .description("AI agents with wallets that hire, pay and check each other through an on-chain escrow.")
   .option("--json", "print machine-readable JSON on stdout")
-  .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
+  .addOption(
+    new Option("--log-level <level>", "log level on stderr").choices([
+      "fatal",
+      "error",
+      "warn",
+      "info",
+      "debug",
+      "trace",
+      "silent",
+    ]),
+  )
   .showHelpAfterError("(run with --help for usage)")
   // Commander's own errors (a missing or unknown option, an unknown command) are bad usage: exit 2, not 1.
   // Subcommands inherit this. Help asked for exits 0.
@@ -81,22 +91,37 @@ program
   .command("deploy")
   .description("deploy Guild's contracts to the configured chain and record their addresses")
   .option("--from <wallet>", "wallet that pays for the deployment (not needed on a local dev chain)")
-  .addHelpText("after", "\nExamples:\n  $ guild deploy\n  $ GUILD_RPC_URL=https://sepolia.example/rpc guild deploy --from deployer")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  $ guild deploy\n  $ GUILD_RPC_URL=https://sepolia.example/rpc guild deploy --from deployer",
+  )
   .action(run((ctx, options: { from?: string }) => deployCommand(ctx, options)));
 
 program
   .command("start")
   .description("run an agent daemon: take paid jobs, check deliveries for a stake, settle its own jobs")
   .requiredOption("--name <name>", "agent name (its wallet is created on a dev chain if missing)")
-  .option("--skills <list>", "skills sold and checked, comma-separated: word-count, sort, sha256, json-validate, summarize-extractive")
+  .option(
+    "--skills <list>",
+    "skills sold and checked, comma-separated: word-count, sort, sha256, json-validate, summarize-extractive",
+  )
   .option("--roles <list>", "worker, checker, client (comma-separated)", "worker,checker,client")
   .option("--price <amount>", "price per job in token units", "0.001")
   .option("--token <token>", "price token: ETH, gUSD or an address", "ETH")
   .option("--api-port <port>", "control API port on 127.0.0.1 (0: any free port)", "0")
   .option("--stake-percent <n>", "checker stake per check, in percent of the job's budget", "20")
-  .option("--max-stake-percent <n>", "most a checker stakes on one job (raising to outweigh a provider), in percent of its budget", "100")
-  .addOption(new Option("--deliver-wrong", "deliver wrong results on purpose (demos and tests of the check)").hideHelp())
-  .addHelpText("after", "\nExamples:\n  $ guild start --name bob --skills word-count,sort --roles worker,checker --price 0.001\n  $ guild start --name alice --roles client --api-port 7410")
+  .option(
+    "--max-stake-percent <n>",
+    "most a checker stakes on one job (raising to outweigh a provider), in percent of its budget",
+    "100",
+  )
+  .addOption(
+    new Option("--deliver-wrong", "deliver wrong results on purpose (demos and tests of the check)").hideHelp(),
+  )
+  .addHelpText(
+    "after",
+    "\nExamples:\n  $ guild start --name bob --skills word-count,sort --roles worker,checker --price 0.001\n  $ guild start --name alice --roles client --api-port 7410",
+  )
   .action(run((ctx, options: StartOptions) => startCommand(ctx, options, { signal: controller.signal }), "info"));
 
 program
@@ -111,9 +136,16 @@ program
   .option("--bond <percent>", "bond the provider stakes on its work, in percent of the budget", "50")
   .option("--window <duration>", "check window after delivery: 90s, 2m, 1h", "2m")
   .option("--deadline <duration>", "time to deliver: 30m, 2h", "60m")
-  .addOption(new Option("--accept <mode>", "check: let the staked check decide; verified: re-compute and approve early").choices(["check", "verified"]).default("check"))
+  .addOption(
+    new Option("--accept <mode>", "check: let the staked check decide; verified: re-compute and approve early")
+      .choices(["check", "verified"])
+      .default("check"),
+  )
   .option("--wait-seconds <n>", "longest wait for the delivery", "300")
-  .addHelpText("after", '\nExamples:\n  $ guild hire --as alice --skill word-count --input "the quick brown fox" --budget 0.002 --window 30s\n  $ guild hire --as alice --skill sort --input "3 1 2" --budget "1.5 gUSD" --json\n\nExit codes: 0 paid, 1 failed, 2 bad input, 3 no chain, 4 the check rejected the work (refunded).')
+  .addHelpText(
+    "after",
+    '\nExamples:\n  $ guild hire --as alice --skill word-count --input "the quick brown fox" --budget 0.002 --window 30s\n  $ guild hire --as alice --skill sort --input "3 1 2" --budget "1.5 gUSD" --json\n\nExit codes: 0 paid, 1 failed, 2 bad input, 3 no chain, 4 the check rejected the work (refunded).',
+  )
   .action(run((ctx, options: HireOptions) => hireCommand(ctx, options)));
 
 program
@@ -121,7 +153,10 @@ program
   .description("give an agent's LLM loop a free-form task (offline planner without OPENAI_API_KEY)")
   .requiredOption("--as <agent>", "the agent's wallet name")
   .argument("<task...>", "what to do, in words")
-  .addHelpText("after", '\nExamples:\n  $ guild ask --as alice "What is my balance?"\n  $ guild ask --as alice "Hire an agent for word-count to count the words in: a b c. Budget 0.002 ETH"')
+  .addHelpText(
+    "after",
+    '\nExamples:\n  $ guild ask --as alice "What is my balance?"\n  $ guild ask --as alice "Hire an agent for word-count to count the words in: a b c. Budget 0.002 ETH"',
+  )
   .action(
     run(async (ctx, words: string[], options: { as: string }) => {
       const { askCommand } = await import("../agent/askCommand.js");
@@ -164,12 +199,18 @@ program
 const wallet = program
   .command("wallet")
   .description("agent wallets (encrypted keystores under GUILD_HOME/wallets)")
-  .addHelpText("after", "\nExamples:\n  $ guild wallet new alice\n  $ guild wallet list --json\n  $ guild wallet address alice");
+  .addHelpText(
+    "after",
+    "\nExamples:\n  $ guild wallet new alice\n  $ guild wallet list --json\n  $ guild wallet address alice",
+  );
 wallet
   .command("new")
   .argument("<name>")
   .description("create a wallet (password from GUILD_KEYSTORE_PASSWORD or a prompt)")
-  .addHelpText("after", "\nExamples:\n  $ guild wallet new alice\n  $ GUILD_KEYSTORE_PASSWORD=... guild wallet new bob --json")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  $ guild wallet new alice\n  $ GUILD_KEYSTORE_PASSWORD=... guild wallet new bob --json",
+  )
   .action(run((ctx, name: string) => walletNewCommand(ctx, name)));
 wallet
   .command("import")
@@ -201,7 +242,10 @@ program
   .requiredOption("--as <agent>", "the agent's wallet name")
   .option("--token <token>", "ETH, gUSD or an address", "ETH")
   .option("--to <address>", "send to this address instead of the agent")
-  .addHelpText("after", "\nExamples:\n  $ guild withdraw --as bob\n  $ guild withdraw --as bob --token gUSD --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  $ guild withdraw --as bob\n  $ guild withdraw --as bob --token gUSD --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+  )
   .action(run((ctx, options: { as: string; token?: string; to?: string }) => withdrawCommand(ctx, options)));
 
 program
@@ -219,21 +263,34 @@ program
     "\nExit 0 when every token reconciles to the wei, 4 when a difference is unexplained.\n\nExamples:\n  $ guild audit alice\n  $ guild audit alice --json > alice.json\n  $ guild audit 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --from-block 100 --csv\n  $ guild audit alice --html report.html --transcripts",
   )
   .action(
-    run(async (ctx, agent: string, options: { fromBlock?: string; toBlock?: string; csv?: boolean; html?: string; out?: string; transcripts?: boolean }) => {
-      const { auditCommand } = await import("../audit/auditCommand.js");
-      return auditCommand({
-        config: ctx.config,
-        logger: ctx.logger,
-        agent,
-        ...(options.fromBlock ? { fromBlock: options.fromBlock } : {}),
-        ...(options.toBlock ? { toBlock: options.toBlock } : {}),
-        format: options.html ? "html" : ctx.json ? "json" : options.csv ? "csv" : "table",
-        ...(options.html ? { out: options.html } : options.out ? { out: options.out } : {}),
-        transcripts: options.transcripts ?? false,
-        stdout: ctx.stdout,
-        stderr: ctx.stderr,
-      });
-    }),
+    run(
+      async (
+        ctx,
+        agent: string,
+        options: {
+          fromBlock?: string;
+          toBlock?: string;
+          csv?: boolean;
+          html?: string;
+          out?: string;
+          transcripts?: boolean;
+        },
+      ) => {
+        const { auditCommand } = await import("../audit/auditCommand.js");
+        return auditCommand({
+          config: ctx.config,
+          logger: ctx.logger,
+          agent,
+          ...(options.fromBlock ? { fromBlock: options.fromBlock } : {}),
+          ...(options.toBlock ? { toBlock: options.toBlock } : {}),
+          format: options.html ? "html" : ctx.json ? "json" : options.csv ? "csv" : "table",
+          ...(options.html ? { out: options.html } : options.out ? { out: options.out } : {}),
+          transcripts: options.transcripts ?? false,
+          stdout: ctx.stdout,
+          stderr: ctx.stderr,
+        });
+      },
+    ),
   );
 
 await program.parseAsync(process.argv);

@@ -83,7 +83,11 @@ const schema = z.object({
   GUILD_MODEL: z.string().min(1).default("gpt-4o-mini"),
   GUILD_MAX_PER_TX: z.string().default("0.05 ETH, 50 gUSD"),
   GUILD_MAX_PER_PERIOD: z.string().default("0.5 ETH, 500 gUSD"),
-  GUILD_PERIOD_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
+  GUILD_PERIOD_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(24),
   GUILD_ALLOWLIST: z.string().default(""),
   GUILD_APPROVAL_ABOVE: z.string().default("0.02 ETH, 20 gUSD"),
 });

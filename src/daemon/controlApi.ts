@@ -90,9 +90,12 @@ export async function startControlApi({
     const approvalMatch = /^\/approvals\/([\w-]+)$/.exec(path);
     if (method === "POST" && approvalMatch) {
       const body = (await readJson(req)) as { approved?: unknown };
-      if (typeof body.approved !== "boolean") throw new HttpError(400, 'Body must be {"approved": true} or {"approved": false}.');
+      if (typeof body.approved !== "boolean")
+        throw new HttpError(400, 'Body must be {"approved": true} or {"approved": false}.');
       const found = await handlers.decideApproval(approvalMatch[1]!, body.approved);
-      return found ? json(200, { id: approvalMatch[1], approved: body.approved }) : json(404, { error: "no such pending approval" });
+      return found
+        ? json(200, { id: approvalMatch[1], approved: body.approved })
+        : json(404, { error: "no such pending approval" });
     }
     json(404, { error: `no route ${method} ${path}` });
   };

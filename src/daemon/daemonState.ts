@@ -111,10 +111,14 @@ export function openDaemonState(path: string) {
     ledgerTotals: db.prepare("SELECT kind, direction, token, amount FROM ledger"),
     stakedOn: db.prepare("SELECT 1 FROM ledger WHERE kind = 'stake' AND job_id = ? LIMIT 1"),
     stakeCount: db.prepare("SELECT COUNT(*) AS n FROM ledger WHERE kind = 'stake'"),
-    setAction: db.prepare("INSERT INTO actions (key, tx_hash, at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET tx_hash = excluded.tx_hash, at = excluded.at"),
+    setAction: db.prepare(
+      "INSERT INTO actions (key, tx_hash, at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET tx_hash = excluded.tx_hash, at = excluded.at",
+    ),
     getAction: db.prepare("SELECT tx_hash FROM actions WHERE key = ?"),
     clearAction: db.prepare("DELETE FROM actions WHERE key = ?"),
-    addTask: db.prepare("INSERT INTO tasks (id, request, status, created_at, updated_at) VALUES (?, ?, 'running', ?, ?)"),
+    addTask: db.prepare(
+      "INSERT INTO tasks (id, request, status, created_at, updated_at) VALUES (?, ?, 'running', ?, ?)",
+    ),
     endTask: db.prepare("UPDATE tasks SET status = ?, result = ?, updated_at = ? WHERE id = ?"),
     getTask: db.prepare("SELECT * FROM tasks WHERE id = ?"),
     staleTasks: db.prepare("UPDATE tasks SET status = 'failed', result = ?, updated_at = ? WHERE status = 'running'"),
@@ -143,7 +147,15 @@ export function openDaemonState(path: string) {
   return {
     db,
     enqueue(item: { key: string; kind: WorkKind; jobId?: bigint; notBefore?: number; block: bigint; detail?: string }) {
-      stmt.enqueue.run(item.key, item.kind, item.jobId?.toString() ?? null, item.notBefore ?? 0, item.block.toString(), item.detail ?? "", now());
+      stmt.enqueue.run(
+        item.key,
+        item.kind,
+        item.jobId?.toString() ?? null,
+        item.notBefore ?? 0,
+        item.block.toString(),
+        item.detail ?? "",
+        now(),
+      );
     },
     dueItems(nowSeconds: number, limit = 50): WorkItem[] {
       return stmt.due.all(nowSeconds, limit).map((row) => toItem(row as Record<string, unknown>));
@@ -158,7 +170,15 @@ export function openDaemonState(path: string) {
       return Object.fromEntries(stmt.countItems.all().map((row) => [String(row.status), Number(row.n)]));
     },
     upsertJob(job: Omit<JobRow, "token"> & { token?: Address }) {
-      stmt.upsertJob.run(job.jobId.toString(), job.client, job.provider, job.evaluator, job.token ?? null, job.status, job.updatedBlock.toString());
+      stmt.upsertJob.run(
+        job.jobId.toString(),
+        job.client,
+        job.provider,
+        job.evaluator,
+        job.token ?? null,
+        job.status,
+        job.updatedBlock.toString(),
+      );
     },
     setJobToken(jobId: bigint, token: Address) {
       stmt.jobToken.run(token, jobId.toString());
@@ -176,14 +196,37 @@ export function openDaemonState(path: string) {
     myJobs(address: Address, limit = 100): JobRow[] {
       return stmt.myJobs.all(address, address, limit).map((row) => toJob(row as Record<string, unknown>));
     },
-    addLedger(entry: { txHash: Hash; logIndex: number; block: bigint; kind: LedgerKind; direction: "in" | "out"; token: Address; amount: bigint; jobId?: bigint }) {
-      stmt.addLedger.run(entry.txHash, entry.logIndex, entry.block.toString(), entry.kind, entry.direction, entry.token, entry.amount.toString(), entry.jobId?.toString() ?? null);
+    addLedger(entry: {
+      txHash: Hash;
+      logIndex: number;
+      block: bigint;
+      kind: LedgerKind;
+      direction: "in" | "out";
+      token: Address;
+      amount: bigint;
+      jobId?: bigint;
+    }) {
+      stmt.addLedger.run(
+        entry.txHash,
+        entry.logIndex,
+        entry.block.toString(),
+        entry.kind,
+        entry.direction,
+        entry.token,
+        entry.amount.toString(),
+        entry.jobId?.toString() ?? null,
+      );
     },
     ledgerTotals(): { kind: string; direction: string; token: string; amount: bigint }[] {
       const sums = new Map<string, { kind: string; direction: string; token: string; amount: bigint }>();
       for (const row of stmt.ledgerTotals.all()) {
         const key = `${row.kind}|${row.direction}|${row.token}`;
-        const entry = sums.get(key) ?? { kind: String(row.kind), direction: String(row.direction), token: String(row.token), amount: 0n };
+        const entry = sums.get(key) ?? {
+          kind: String(row.kind),
+          direction: String(row.direction),
+          token: String(row.token),
+          amount: 0n,
+        };
         entry.amount += BigInt(String(row.amount));
         sums.set(key, entry);
       }

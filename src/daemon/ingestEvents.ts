@@ -25,8 +25,23 @@ export type IngestContext = {
 export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: IngestContext): void {
   for (const log of batch.logs as DecodedLog<typeof jobEscrowAbi | typeof stakedEvaluatorAbi>[]) {
     const block = log.blockNumber;
-    const ledger = (kind: Parameters<DaemonState["addLedger"]>[0]["kind"], direction: "in" | "out", token: Address, amount: bigint, jobId?: bigint) =>
-      state.addLedger({ txHash: log.transactionHash, logIndex: log.logIndex, block, kind, direction, token: getAddress(token), amount, ...(jobId === undefined ? {} : { jobId }) });
+    const ledger = (
+      kind: Parameters<DaemonState["addLedger"]>[0]["kind"],
+      direction: "in" | "out",
+      token: Address,
+      amount: bigint,
+      jobId?: bigint,
+    ) =>
+      state.addLedger({
+        txHash: log.transactionHash,
+        logIndex: log.logIndex,
+        block,
+        kind,
+        direction,
+        token: getAddress(token),
+        amount,
+        ...(jobId === undefined ? {} : { jobId }),
+      });
     const args = log.args as Record<string, unknown>;
     const jobId = args.jobId as bigint | undefined;
     const job = jobId === undefined ? undefined : state.job(jobId);
@@ -64,8 +79,10 @@ export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: I
         state.setJobStatus(jobId!, "Submitted", block);
         if (!job || !isAddressEqual(job.evaluator, evaluator)) break;
         const party = isAddressEqual(job.client, me) || isAddressEqual(job.provider, me);
-        if (roles.has("checker") && !party) state.enqueue({ key: `check:${jobId}`, kind: "check", jobId: jobId!, block });
-        if (isAddressEqual(job.client, me)) state.enqueue({ key: `settle:${jobId}`, kind: "settle", jobId: jobId!, block });
+        if (roles.has("checker") && !party)
+          state.enqueue({ key: `check:${jobId}`, kind: "check", jobId: jobId!, block });
+        if (isAddressEqual(job.client, me))
+          state.enqueue({ key: `settle:${jobId}`, kind: "settle", jobId: jobId!, block });
         break;
       }
       case "JobCompleted":
@@ -78,10 +95,12 @@ export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: I
         state.setJobStatus(jobId!, "Expired", block);
         break;
       case "PaymentReleased":
-        if (isAddressEqual(args.provider as Address, me)) ledger("payout", "in", args.token as Address, args.amount as bigint, jobId);
+        if (isAddressEqual(args.provider as Address, me))
+          ledger("payout", "in", args.token as Address, args.amount as bigint, jobId);
         break;
       case "Refunded":
-        if (isAddressEqual(args.client as Address, me)) ledger("refund", "in", args.token as Address, args.amount as bigint, jobId);
+        if (isAddressEqual(args.client as Address, me))
+          ledger("refund", "in", args.token as Address, args.amount as bigint, jobId);
         break;
       case "PayoutCredited":
         if (isAddressEqual(args.account as Address, me)) {
@@ -90,14 +109,17 @@ export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: I
         }
         break;
       case "Staked":
-        if (isAddressEqual(args.staker as Address, me)) ledger("stake", "out", args.token as Address, args.amount as bigint, jobId);
+        if (isAddressEqual(args.staker as Address, me))
+          ledger("stake", "out", args.token as Address, args.amount as bigint, jobId);
         break;
       case "CheckSettled":
       case "CheckVoided":
-        if (jobId !== undefined && state.hasStaked(jobId)) state.enqueue({ key: `claim:${jobId}`, kind: "claim", jobId, block });
+        if (jobId !== undefined && state.hasStaked(jobId))
+          state.enqueue({ key: `claim:${jobId}`, kind: "claim", jobId, block });
         break;
       case "StakeClaimed":
-        if (isAddressEqual(args.staker as Address, me)) ledger("claim", "in", args.token as Address, args.amount as bigint, jobId);
+        if (isAddressEqual(args.staker as Address, me))
+          ledger("claim", "in", args.token as Address, args.amount as bigint, jobId);
         break;
       default:
         break;

@@ -1,5 +1,12 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { isAddressEqual, TransactionNotFoundError, TransactionReceiptNotFoundError, zeroAddress, type Address, type Hash } from "viem";
+import {
+  isAddressEqual,
+  TransactionNotFoundError,
+  TransactionReceiptNotFoundError,
+  zeroAddress,
+  type Address,
+  type Hash,
+} from "viem";
 import { claimRefund } from "../chain/actions/claimRefund.js";
 import { claimStake } from "../chain/actions/claimStake.js";
 import { declineJob } from "../chain/actions/declineJob.js";
@@ -73,12 +80,19 @@ export async function processWorkItem(item: WorkItem, ctx: WorkContext, nowSecon
  * Runs `send` unless a transaction for `key` is already in flight (then waits for it instead). One the node no
  * longer knows (dropped, never arrived) changed nothing on chain, so it is sent again.
  */
-async function once(key: string, ctx: WorkContext, send: () => Promise<unknown>): Promise<"sent" | "in-flight-mined" | "resent"> {
+async function once(
+  key: string,
+  ctx: WorkContext,
+  send: () => Promise<unknown>,
+): Promise<"sent" | "in-flight-mined" | "resent"> {
   const previous = ctx.state.actionTx(key);
   if (previous) {
     if ((await awaitPrevious(previous, ctx)) === "mined") return "in-flight-mined";
     ctx.state.clearAction(key);
-    ctx.logger.warn({ action: key, txHash: previous }, "the node does not know the transaction sent for this action; sending it again");
+    ctx.logger.warn(
+      { action: key, txHash: previous },
+      "the node does not know the transaction sent for this action; sending it again",
+    );
   }
   await testPause(key, ctx.logger);
   await currentAction.run(key, send);
@@ -163,8 +177,17 @@ async function postBond(job: JobState, ctx: WorkContext, log: Logger): Promise<W
   const token = await getTokenInfo(ctx.client, job.token);
   const amount = bond - staked;
   await ctx.guard.run(
-    { action: "stake", token, amount, counterparty: undefined, description: `bond on own delivery of job ${job.jobId}` },
-    () => once(`bond:${job.jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId: job.jobId, pass: true, amount, token: job.token })),
+    {
+      action: "stake",
+      token,
+      amount,
+      counterparty: undefined,
+      description: `bond on own delivery of job ${job.jobId}`,
+    },
+    () =>
+      once(`bond:${job.jobId}`, ctx, () =>
+        stakeOnCheck(ctx.client, { jobId: job.jobId, pass: true, amount, token: job.token }),
+      ),
   );
   log.info({ bond: amount.toString(), token: job.token }, "posted the bond");
   return { status: "done", detail: "delivered and bonded" };
@@ -185,7 +208,12 @@ async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promi
   const spec = description === undefined ? undefined : decodeJobSpec(description);
   if (!spec || content === undefined) return { status: "skipped", detail: "no spec or no content to check" };
   const verdict = await verifyDelivery(spec, content, ctx.skills, ctx.judge);
-  const confidence = "confidence" in verdict && typeof verdict.confidence === "number" ? verdict.confidence : verdict.verdict === "cannot-judge" ? 0 : 1;
+  const confidence =
+    "confidence" in verdict && typeof verdict.confidence === "number"
+      ? verdict.confidence
+      : verdict.verdict === "cannot-judge"
+        ? 0
+        : 1;
   if (verdict.verdict === "cannot-judge" || confidence < ctx.checker.minConfidence) {
     log.info({ skill: spec.skill, reason: verdict.reason }, "cannot judge this delivery; no stake");
     return { status: "skipped", detail: `cannot judge: ${verdict.reason}` };
@@ -194,10 +222,25 @@ async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promi
   const pass = verdict.verdict === "pass";
   const amount = checkerStake(job, pass, ctx.checker);
   await ctx.guard.run(
-    { action: "stake", token, amount, counterparty: undefined, description: `stake on ${verdict.verdict} for job ${jobId}` },
+    {
+      action: "stake",
+      token,
+      amount,
+      counterparty: undefined,
+      description: `stake on ${verdict.verdict} for job ${jobId}`,
+    },
     () => once(`stake:${jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId, pass, amount, token: job.token })),
   );
-  log.info({ skill: spec.skill, verdict: verdict.verdict, amount: amount.toString(), token: job.token, reason: verdict.reason }, "checked the delivery and staked");
+  log.info(
+    {
+      skill: spec.skill,
+      verdict: verdict.verdict,
+      amount: amount.toString(),
+      token: job.token,
+      reason: verdict.reason,
+    },
+    "checked the delivery and staked",
+  );
   return recheckLater(job, nowSeconds, `staked on ${verdict.verdict}`);
 }
 
@@ -209,7 +252,9 @@ function recheckLater(job: JobState, nowSeconds: number, detail: string): WorkOu
   const closesAt = Number(job.check?.closesAt ?? 0n);
   const margin = Math.max(2, Math.floor(Number(job.check?.windowSeconds ?? 0n) / 4));
   const at = closesAt - margin;
-  return at > nowSeconds ? { status: "retry", at, detail: `${detail}; looking again before the window closes` } : { status: "done", detail };
+  return at > nowSeconds
+    ? { status: "retry", at, detail: `${detail}; looking again before the window closes` }
+    : { status: "done", detail };
 }
 
 /**
@@ -217,7 +262,13 @@ function recheckLater(job: JobState, nowSeconds: number, detail: string): WorkOu
  * whole minimum stakes), within its ceiling of `maxStakeBps` of the budget. Its verdict does not change:
  * the delivery is the same.
  */
-async function recheck(job: JobState, staked: bigint, pass: boolean, ctx: WorkContext, log: Logger): Promise<WorkOutcome> {
+async function recheck(
+  job: JobState,
+  staked: bigint,
+  pass: boolean,
+  ctx: WorkContext,
+  log: Logger,
+): Promise<WorkOutcome> {
   const check = job.check!;
   // Pass wins ties (and needs the bond, which only ever helps the fail side).
   const losing = pass ? check.failTotal > check.passTotal : check.passTotal >= check.failTotal;
@@ -226,13 +277,26 @@ async function recheck(job: JobState, staked: bigint, pass: boolean, ctx: WorkCo
   let amount = ((gap + check.minStake - 1n) / check.minStake) * check.minStake;
   const room = (job.budget * ctx.checker.maxStakeBps) / 10_000n - staked;
   if (amount > room) amount = room;
-  if (amount <= 0n) return { status: "done", detail: `behind, and at the stake ceiling of ${ctx.checker.maxStakeBps} bps` };
+  if (amount <= 0n)
+    return { status: "done", detail: `behind, and at the stake ceiling of ${ctx.checker.maxStakeBps} bps` };
   const token = await getTokenInfo(ctx.client, job.token);
   await ctx.guard.run(
-    { action: "stake", token, amount, counterparty: undefined, description: `raise the ${pass ? "pass" : "fail"} stake on job ${job.jobId}` },
-    () => once(`topup:${job.jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId: job.jobId, pass, amount, token: job.token })),
+    {
+      action: "stake",
+      token,
+      amount,
+      counterparty: undefined,
+      description: `raise the ${pass ? "pass" : "fail"} stake on job ${job.jobId}`,
+    },
+    () =>
+      once(`topup:${job.jobId}`, ctx, () =>
+        stakeOnCheck(ctx.client, { jobId: job.jobId, pass, amount, token: job.token }),
+      ),
   );
-  log.info({ side: pass ? "pass" : "fail", amount: amount.toString(), token: job.token }, "the other side was ahead near the close; raised the stake");
+  log.info(
+    { side: pass ? "pass" : "fail", amount: amount.toString(), token: job.token },
+    "the other side was ahead near the close; raised the stake",
+  );
   return { status: "done", detail: `raised the ${pass ? "pass" : "fail"} stake by ${amount}` };
 }
 
@@ -259,7 +323,14 @@ async function claim(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
   if ((await myStake(ctx, jobId)) === 0n) return { status: "done", detail: "nothing left to claim" };
   await testPause(`claim:${jobId}`, ctx.logger);
   const result = await claimStake(ctx.client, { jobId });
-  ctx.logger.info({ jobId: jobId.toString(), txHash: result.hash, stake: result.stake.toString(), amount: result.amount.toString() }, result.amount > result.stake ? "claimed stake and reward" : result.amount === 0n ? "closed a losing stake" : "claimed stake back");
+  ctx.logger.info(
+    { jobId: jobId.toString(), txHash: result.hash, stake: result.stake.toString(), amount: result.amount.toString() },
+    result.amount > result.stake
+      ? "claimed stake and reward"
+      : result.amount === 0n
+        ? "closed a losing stake"
+        : "claimed stake back",
+  );
   return { status: "done", detail: `claimed ${result.amount}` };
 }
 
@@ -274,7 +345,8 @@ async function settle(jobId: bigint, ctx: WorkContext, nowSeconds: number): Prom
     const result = await settleCheck(ctx.client, { jobId });
     return { status: "done", detail: result.passed ? "passed: provider paid" : "failed: refunded" };
   } catch (error) {
-    if (error instanceof ContractRevertedError && error.errorName === "EvaluatorAlreadySettled") return { status: "done", detail: "settled by someone else" };
+    if (error instanceof ContractRevertedError && error.errorName === "EvaluatorAlreadySettled")
+      return { status: "done", detail: "settled by someone else" };
     if (error instanceof ContractRevertedError && error.errorName === "EvaluatorWindowOpen") {
       return { status: "retry", at: Number(error.errorArgs[1] as bigint), detail: "window still open" };
     }
@@ -285,7 +357,8 @@ async function settle(jobId: bigint, ctx: WorkContext, nowSeconds: number): Prom
 async function refund(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promise<WorkOutcome> {
   const job = await readJob(ctx.client, { jobId });
   if (job.status !== "Funded" && job.status !== "Submitted") return { status: "done", detail: `job is ${job.status}` };
-  if (nowSeconds < Number(job.refundableAt)) return { status: "retry", at: Number(job.refundableAt), detail: "not refundable yet" };
+  if (nowSeconds < Number(job.refundableAt))
+    return { status: "retry", at: Number(job.refundableAt), detail: "not refundable yet" };
   await once(`refund:${jobId}`, ctx, () => claimRefund(ctx.client, { jobId }));
   ctx.logger.info({ jobId: jobId.toString() }, "claimed the refund of an unfinished job");
   return { status: "done", detail: "refunded" };
@@ -305,7 +378,12 @@ async function testPause(key: string, log: Logger): Promise<void> {
   const setting = process.env.GUILD_TEST_PAUSE_BEFORE;
   if (!setting) return;
   const action = key.split(":")[0];
-  const ms = Number(setting.split(",").find((pair) => pair.split(":")[0] === action)?.split(":")[1]);
+  const ms = Number(
+    setting
+      .split(",")
+      .find((pair) => pair.split(":")[0] === action)
+      ?.split(":")[1],
+  );
   if (!(ms > 0)) return;
   log.warn({ action: key, ms }, "test pause before an action (GUILD_TEST_PAUSE_BEFORE)");
   await new Promise((resolve) => setTimeout(resolve, ms));

@@ -85,7 +85,8 @@ export function runWorkLoop({
           const transient = error instanceof RpcUnavailableError || classifyRpcError(error) === "transient";
           if (transient) rpcErrors++;
           const delay = transient ? 2 : Math.min(300, 2 ** Math.min(item.attempts + 1, 8));
-          const detail = error instanceof GuildError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+          const detail =
+            error instanceof GuildError ? error.shortMessage : error instanceof Error ? error.message : String(error);
           if (!transient && item.attempts >= 8) {
             state.finish(item.key, "failed", detail);
             logger.error({ item: item.key, err: error }, "gave up on a work item");

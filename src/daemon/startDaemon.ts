@@ -56,7 +56,14 @@ export type DaemonOptions = {
 };
 
 /** What `<agent folder>/daemon.json` says to the CLI and the demo (mode 0600: it holds the API token). */
-export type DaemonFile = { pid: number; name: string; address: Address; apiUrl: string; token: string; startedAt: string };
+export type DaemonFile = {
+  pid: number;
+  name: string;
+  address: Address;
+  apiUrl: string;
+  token: string;
+  startedAt: string;
+};
 
 export type Daemon = {
   name: string;
@@ -98,8 +105,14 @@ export async function startDaemon({
   if (model) for (const skill of createLlmSkills(model)) skills.set(skill.name, skill);
   for (const skill of options.skills) {
     if (!skills.has(skill)) {
-      const hint = (LLM_SKILL_NAMES as readonly string[]).includes(skill) ? " (it needs a model: set OPENAI_API_KEY)" : "";
-      throw new InvalidInputError("skills", `"${skill}" is not a skill this daemon can do${hint}`, `Use some of: ${[...skills.keys()].join(", ")}.`);
+      const hint = (LLM_SKILL_NAMES as readonly string[]).includes(skill)
+        ? " (it needs a model: set OPENAI_API_KEY)"
+        : "";
+      throw new InvalidInputError(
+        "skills",
+        `"${skill}" is not a skill this daemon can do${hint}`,
+        `Use some of: ${[...skills.keys()].join(", ")}.`,
+      );
     }
   }
   const guild = await connectWithRetry(config, log);
@@ -146,8 +159,22 @@ export async function startDaemon({
   const priceToken = await resolveToken(guild, options.token, "token");
   const price = parseAmount(options.price, priceToken.decimals, "price", true);
   if (options.roles.includes("worker")) {
-    const listed = await registerAgent(client, { name: options.name, skills: options.skills, price, priceToken: priceToken.address });
-    log.info({ action: listed.action, txHash: listed.hash, skills: options.skills, price: options.price, token: priceToken.symbol }, "registry listing checked");
+    const listed = await registerAgent(client, {
+      name: options.name,
+      skills: options.skills,
+      price,
+      priceToken: priceToken.address,
+    });
+    log.info(
+      {
+        action: listed.action,
+        txHash: listed.hash,
+        skills: options.skills,
+        price: options.price,
+        token: priceToken.symbol,
+      },
+      "registry listing checked",
+    );
   }
 
   const roles = new Set(options.roles);
@@ -188,7 +215,8 @@ export async function startDaemon({
     pollingIntervalMs: pollIntervalMs,
     // Resume soon after a node comes back: local nodes restart fast, remote ones get more room.
     maxBackoffMs: connection.isDevChain ? 2_000 : 15_000,
-    onLogs: (batch) => ingestEvents(batch, { me: account.address, roles, evaluator: guild.addresses.evaluator, state: ingestState }),
+    onLogs: (batch) =>
+      ingestEvents(batch, { me: account.address, roles, evaluator: guild.addresses.evaluator, state: ingestState }),
     onReorg: ({ fromBlock }) => {
       log.warn({ fromBlock: fromBlock.toString() }, "chain reorganisation: undoing derived state from this block");
       ingestState.undoFrom(fromBlock);
@@ -218,9 +246,15 @@ export async function startDaemon({
         workItems: state.itemCounts(),
         model: agent.modelDescription,
       }),
-      metrics: async () => renderMetrics(state, account.address, { rpcErrors: workLoop.rpcErrors(), uptimeSeconds: (Date.now() - startedAt) / 1000 }),
+      metrics: async () =>
+        renderMetrics(state, account.address, {
+          rpcErrors: workLoop.rpcErrors(),
+          uptimeSeconds: (Date.now() - startedAt) / 1000,
+        }),
       jobs: async () =>
-        state.myJobs(account.address).map((job) => ({ ...job, jobId: job.jobId.toString(), updatedBlock: job.updatedBlock.toString() })),
+        state
+          .myJobs(account.address)
+          .map((job) => ({ ...job, jobId: job.jobId.toString(), updatedBlock: job.updatedBlock.toString() })),
       createTask: async ({ task }) => {
         const id = randomUUID();
         state.addTask(id, task);
@@ -228,7 +262,13 @@ export async function startDaemon({
         const run = agent
           .ask(task)
           .then((result) => state.endTask(id, result.finished ? "done" : "failed", JSON.stringify(result)))
-          .catch((error: unknown) => state.endTask(id, "failed", JSON.stringify({ error: error instanceof Error ? error.message : String(error) })))
+          .catch((error: unknown) =>
+            state.endTask(
+              id,
+              "failed",
+              JSON.stringify({ error: error instanceof Error ? error.message : String(error) }),
+            ),
+          )
           .finally(() => runningTasks.delete(run));
         runningTasks.add(run);
         return { id };
@@ -242,10 +282,26 @@ export async function startDaemon({
     },
   });
   const daemonFile = join(agentDir, "daemon.json");
-  const file: DaemonFile = { pid: process.pid, name: options.name, address: account.address, apiUrl: api.url, token, startedAt: new Date(startedAt).toISOString() };
+  const file: DaemonFile = {
+    pid: process.pid,
+    name: options.name,
+    address: account.address,
+    apiUrl: api.url,
+    token,
+    startedAt: new Date(startedAt).toISOString(),
+  };
   writeFileSync(daemonFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
   chmodSync(daemonFile, 0o600);
-  log.info({ address: account.address, api: api.url, roles: [...roles], skills: options.skills, model: agent.modelDescription }, "daemon started");
+  log.info(
+    {
+      address: account.address,
+      api: api.url,
+      roles: [...roles],
+      skills: options.skills,
+      model: agent.modelDescription,
+    },
+    "daemon started",
+  );
 
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));

@@ -48,13 +48,25 @@ export async function loadSpendingPolicy(
   };
 }
 
-async function parseLimits(reader: GuildReader, text: string, variable: string, logger: Logger): Promise<Map<Address, TokenLimit>> {
+async function parseLimits(
+  reader: GuildReader,
+  text: string,
+  variable: string,
+  logger: Logger,
+): Promise<Map<Address, TokenLimit>> {
   const out = new Map<Address, TokenLimit>();
   if (/^\s*none\s*$/i.test(text)) return out;
-  for (const entry of text.split(",").map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const match = /^(\S+)\s*(\S+)?$/.exec(entry);
     if (!match) {
-      throw new InvalidInputError(variable, `"${entry}" is not "<amount> <token>"`, 'Write limits like "0.05 ETH, 50 gUSD".');
+      throw new InvalidInputError(
+        variable,
+        `"${entry}" is not "<amount> <token>"`,
+        'Write limits like "0.05 ETH, 50 gUSD".',
+      );
     }
     const [, amountText = "", symbol = "ETH"] = match;
     let token: TokenInfo;

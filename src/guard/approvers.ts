@@ -24,7 +24,10 @@ export const denyAll: Approver = async () => false;
 export function terminalApprover({
   input = process.stdin,
   output = process.stderr,
-}: { input?: NodeJS.ReadableStream & { isTTY?: boolean }; output?: NodeJS.WritableStream } = {}): Approver {
+}: {
+  input?: NodeJS.ReadableStream & { isTTY?: boolean };
+  output?: NodeJS.WritableStream;
+} = {}): Approver {
   return async (request) => {
     if (!input.isTTY) return false;
     const rl = createInterface({ input, output });
@@ -52,7 +55,10 @@ export type ApprovalQueue = {
 };
 
 export function approvalQueue({ timeoutMs = 10 * 60_000 }: { timeoutMs?: number } = {}): ApprovalQueue {
-  const waiting = new Map<string, { request: ApprovalRequest; resolve: (approved: boolean) => void; timer: NodeJS.Timeout }>();
+  const waiting = new Map<
+    string,
+    { request: ApprovalRequest; resolve: (approved: boolean) => void; timer: NodeJS.Timeout }
+  >();
   return {
     approver: (request) =>
       new Promise<boolean>((resolve) => {

@@ -68,8 +68,7 @@ export function createSpendingGuard({
 }: CreateSpendingGuardParameters): SpendingGuard {
   const log = logger.child({ module: "guard" });
   const queueKey = `${reader.connection.chainId}:${getAddress(account)}`;
-  const clock =
-    now ?? (async () => (await reader.connection.publicClient.getBlock({ blockTag: "latest" })).timestamp);
+  const clock = now ?? (async () => (await reader.connection.publicClient.getBlock({ blockTag: "latest" })).timestamp);
 
   async function spentInPeriod(): Promise<Map<Address, bigint>> {
     const since = (await clock()) - BigInt(policy.periodSeconds);
@@ -115,7 +114,10 @@ export function createSpendingGuard({
         description: request.description,
       });
       if (!approved) refuse("approval", `${show(request.amount)} needs a person's approval, and it was not given.`);
-      log.info({ action: request.action, amount: request.amount.toString(), token: key }, "spending approved by a person");
+      log.info(
+        { action: request.action, amount: request.amount.toString(), token: key },
+        "spending approved by a person",
+      );
     }
   }
 

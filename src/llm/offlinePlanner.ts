@@ -56,7 +56,10 @@ export class OfflinePlanner extends BaseChatModel {
    * Call options such as `tool_choice` are accepted and ignored: the plan decides.
    */
   override bindTools(tools: BindToolsInput[], _kwargs?: Partial<BaseChatModelCallOptions>): OfflinePlanner {
-    return new OfflinePlanner({ ...this.params, toolNames: tools.map(toolNameOf).filter((name) => name !== undefined) });
+    return new OfflinePlanner({
+      ...this.params,
+      toolNames: tools.map(toolNameOf).filter((name) => name !== undefined),
+    });
   }
 
   async _generate(

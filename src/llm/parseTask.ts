@@ -99,8 +99,24 @@ const KNOWN_TOKENS: Record<string, string> = {
   dai: "DAI",
 };
 const NOT_TOKENS = new Set(
-  ["and", "with", "to", "for", "of", "in", "on", "per", "bond", "check", "deadline", "the", "a", "an", "at", "as"]
-    .concat(["budget", "within"]),
+  [
+    "and",
+    "with",
+    "to",
+    "for",
+    "of",
+    "in",
+    "on",
+    "per",
+    "bond",
+    "check",
+    "deadline",
+    "the",
+    "a",
+    "an",
+    "at",
+    "as",
+  ].concat(["budget", "within"]),
 );
 
 const EXAMPLE: Record<TaskForm, string> = {
@@ -181,7 +197,11 @@ function findJobId(text: string): string | undefined {
 type Found<T> = { value: T; index: number };
 
 /** Earliest match of any of `patterns`; `read` turns the match into a value (undefined = ignore the match). */
-function findOption<T>(text: string, patterns: RegExp[], read: (match: RegExpExecArray) => T | undefined): Found<T> | undefined {
+function findOption<T>(
+  text: string,
+  patterns: RegExp[],
+  read: (match: RegExpExecArray) => T | undefined,
+): Found<T> | undefined {
   let best: Found<T> | undefined;
   for (const pattern of patterns) {
     const match = pattern.exec(text);
@@ -204,19 +224,30 @@ function findHireOptions(text: string): HireOptions {
   const budget = findOption(
     text,
     [
-      new RegExp(String.raw`\b(?:budget|max(?:imum)?(?:\s+price)?|price\s+limit)\b(?:\s+(?:of|is|=))*\s*[:=]?\s*${AMOUNT}(?:\s*${TOKEN})?`, "i"),
+      new RegExp(
+        String.raw`\b(?:budget|max(?:imum)?(?:\s+price)?|price\s+limit)\b(?:\s+(?:of|is|=))*\s*[:=]?\s*${AMOUNT}(?:\s*${TOKEN})?`,
+        "i",
+      ),
       new RegExp(String.raw`\b(?:up\s+to|at\s+most)\s+${AMOUNT}(?:\s*${TOKEN})?`, "i"),
     ],
     (m) => ({ amount: m[1] ?? "", token: normalizeToken(m[2]) }),
   );
   const bond = findOption(
     text,
-    [/\bbond(?:\s+(?:of|is|=|percent(?:age)?))*\s*[:=]?\s*(\d{1,3})\s*(?:%|percent\b)?/i, /\b(\d{1,3})\s*(?:%|percent)\s+bond\b/i],
+    [
+      /\bbond(?:\s+(?:of|is|=|percent(?:age)?))*\s*[:=]?\s*(\d{1,3})\s*(?:%|percent\b)?/i,
+      /\b(\d{1,3})\s*(?:%|percent)\s+bond\b/i,
+    ],
     (m) => Number(m[1]),
   );
   const checkWindow = findOption(
     text,
-    [new RegExp(String.raw`\b(?:check(?:ing)?|challenge|review)[\s-]*window\b(?:\s+(?:of|is|=))*\s*[:=]?\s*${DURATION}`, "i")],
+    [
+      new RegExp(
+        String.raw`\b(?:check(?:ing)?|challenge|review)[\s-]*window\b(?:\s+(?:of|is|=))*\s*[:=]?\s*${DURATION}`,
+        "i",
+      ),
+    ],
     (m) => toMinutes(m[1] ?? "0", m[2]),
   );
   const deadline = findOption(
@@ -241,11 +272,18 @@ function trimInput(raw: string): string {
   return unquote(out);
 }
 
-const QUOTES: Array<[string, string]> = [["'", "'"], ['"', '"'], ["`", "`"], ["“", "”"], ["‘", "’"]];
+const QUOTES: Array<[string, string]> = [
+  ["'", "'"],
+  ['"', '"'],
+  ["`", "`"],
+  ["“", "”"],
+  ["‘", "’"],
+];
 
 function unquote(text: string): string {
   for (const [open, close] of QUOTES) {
-    if (text.length >= 2 && text.startsWith(open) && text.endsWith(close)) return text.slice(open.length, -close.length);
+    if (text.length >= 2 && text.startsWith(open) && text.endsWith(close))
+      return text.slice(open.length, -close.length);
   }
   return text;
 }
@@ -257,7 +295,8 @@ function findQuoted(text: string, from: number): { index: number; value: string 
     const pattern = new RegExp(`${escape(open)}([^]*?)${escape(close)}(?=[\\s.,;:!?)]|$)`, "g");
     pattern.lastIndex = from;
     const match = pattern.exec(text);
-    if (match && match[1] !== undefined && (!best || match.index < best.index)) best = { index: match.index, value: match[1] };
+    if (match && match[1] !== undefined && (!best || match.index < best.index))
+      best = { index: match.index, value: match[1] };
   }
   return best;
 }
@@ -266,11 +305,24 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-const NOT_SKILLS = new Set(
-  ["agent", "provider", "worker", "someone", "somebody", "skill", "job", "task", "work", "an", "a", "the", "to", "me"],
-);
+const NOT_SKILLS = new Set([
+  "agent",
+  "provider",
+  "worker",
+  "someone",
+  "somebody",
+  "skill",
+  "job",
+  "task",
+  "work",
+  "an",
+  "a",
+  "the",
+  "to",
+  "me",
+]);
 
-function findSkill(text: string): Found<string> & { end: number } | undefined {
+function findSkill(text: string): (Found<string> & { end: number }) | undefined {
   const patterns = [
     new RegExp(
       String.raw`^(?:hire|delegate|outsource)\s+(?:(?:an?|the|some)\s+)?(?:agent|provider|worker|someone|somebody)\s+` +
@@ -278,7 +330,10 @@ function findSkill(text: string): Found<string> & { end: number } | undefined {
         String.raw`(?:the\s+)?["'\`]?${SKILL}`,
       "i",
     ),
-    new RegExp(String.raw`^(?:hire|delegate|outsource)\s+(?:to\s+)?(?:(?:an?|the|some)\s+)?${SKILL}\s+(?:agent|provider|worker)\b`, "i"),
+    new RegExp(
+      String.raw`^(?:hire|delegate|outsource)\s+(?:to\s+)?(?:(?:an?|the|some)\s+)?${SKILL}\s+(?:agent|provider|worker)\b`,
+      "i",
+    ),
     new RegExp(String.raw`^(?:hire|delegate|outsource)\s+(?:(?:an?|the)\s+)?${SKILL}`, "i"),
     // "hire an agent, skill: word-count" — last, so a "skill" inside the input does not win.
     new RegExp(String.raw`\bskill\s*(?:[:=]|\bis\b)?\s*["'\`]?${SKILL}`, "i"),
@@ -338,7 +393,10 @@ function parseHire(text: string): HireTask | IncompleteTask {
   if (!skill) return incomplete("hire", "Say which skill to hire for, e.g. 'for word-count'.");
   const input = findInput(text, skill.end, options);
   if (input === undefined || input.length === 0) {
-    return incomplete("hire", "Say what the agent should work on, after a colon or in quotes, e.g. \"in: the quick brown fox\".");
+    return incomplete(
+      "hire",
+      'Say what the agent should work on, after a colon or in quotes, e.g. "in: the quick brown fox".',
+    );
   }
   if (!options.budget) return incomplete("hire", "Say the budget, e.g. 'Budget 0.002 ETH'.");
   return buildHire({
@@ -371,11 +429,18 @@ function buildHire(fields: {
   if (!/^\d+(?:\.\d+)?$/.test(fields.budget) || Number(fields.budget) <= 0) {
     return incomplete("hire", "The budget must be a positive decimal amount, e.g. 0.002.");
   }
-  if (fields.bondPercent !== undefined && (!Number.isInteger(fields.bondPercent) || fields.bondPercent < 0 || fields.bondPercent > 100)) {
+  if (
+    fields.bondPercent !== undefined &&
+    (!Number.isInteger(fields.bondPercent) || fields.bondPercent < 0 || fields.bondPercent > 100)
+  ) {
     return incomplete("hire", "The bond must be a whole percentage from 0 to 100.");
   }
-  for (const [name, value] of [["check window", fields.checkWindowMinutes], ["deadline", fields.deadlineMinutes]] as const) {
-    if (value !== undefined && !(Number.isFinite(value) && value > 0)) return incomplete("hire", `The ${name} must be a positive duration.`);
+  for (const [name, value] of [
+    ["check window", fields.checkWindowMinutes],
+    ["deadline", fields.deadlineMinutes],
+  ] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0))
+      return incomplete("hire", `The ${name} must be a positive duration.`);
   }
   return {
     kind: "hire",
@@ -454,26 +519,45 @@ function parsePay(text: string): PayTask | IncompleteTask {
 }
 
 function parseRegister(text: string): RegisterTask | IncompleteTask {
-  const name = /^register\s+(?:me\s+|myself\s+)?(?:as\s+)?(?:(?:an?|the)\s+agent\s+)?(?:(?:named|called)\s+)?["']?([A-Za-z0-9][\w.-]*)/i
-    .exec(text)?.[1]
-    ?.replace(/[.]+$/, "");
-  const skillsText = /\bskills?\s*[:=]?\s+(.+?)(?=\s+(?:at|for|price[ds]?|priced|charging|costing)\b|[;]|\.(?:\s|$)|$)/i.exec(text)?.[1];
-  const price = new RegExp(String.raw`\b(?:at|for|price[ds]?(?:\s+at)?|priced\s+at|charging|costing)\s*[:=]?\s+${AMOUNT}(?:\s*${TOKEN})?`, "i").exec(text);
-  if (!name || /^(?:with|skills?|at|for|an?|the|agent)$/i.test(name)) return incomplete("register", "Say the agent's name, e.g. 'as bob'.");
+  const name =
+    /^register\s+(?:me\s+|myself\s+)?(?:as\s+)?(?:(?:an?|the)\s+agent\s+)?(?:(?:named|called)\s+)?["']?([A-Za-z0-9][\w.-]*)/i
+      .exec(text)?.[1]
+      ?.replace(/[.]+$/, "");
+  const skillsText =
+    /\bskills?\s*[:=]?\s+(.+?)(?=\s+(?:at|for|price[ds]?|priced|charging|costing)\b|[;]|\.(?:\s|$)|$)/i.exec(text)?.[1];
+  const price = new RegExp(
+    String.raw`\b(?:at|for|price[ds]?(?:\s+at)?|priced\s+at|charging|costing)\s*[:=]?\s+${AMOUNT}(?:\s*${TOKEN})?`,
+    "i",
+  ).exec(text);
+  if (!name || /^(?:with|skills?|at|for|an?|the|agent)$/i.test(name))
+    return incomplete("register", "Say the agent's name, e.g. 'as bob'.");
   const skills = (skillsText ?? "")
     .split(/\s*,\s*|\s+and\s+|\s+/i)
-    .map((s) => s.trim().toLowerCase().replace(/^["']|["']$/g, ""))
+    .map((s) =>
+      s
+        .trim()
+        .toLowerCase()
+        .replace(/^["']|["']$/g, ""),
+    )
     .filter((s) => s.length > 0);
   if (skills.length === 0) return incomplete("register", "Say the skills, e.g. 'with skills word-count, sort'.");
   const bad = skills.find((s) => !/^[a-z0-9][a-z0-9._-]*$/.test(s));
-  if (bad !== undefined) return incomplete("register", `"${bad}" is not a skill name (letters, digits, '.', '_', '-').`);
+  if (bad !== undefined)
+    return incomplete("register", `"${bad}" is not a skill name (letters, digits, '.', '_', '-').`);
   if (!price?.[1]) return incomplete("register", "Say the price per job, e.g. 'at 0.001 ETH'.");
   const token = normalizeToken(price[2]);
-  return { kind: "register", name, skills: [...new Set(skills)], price: price[1], ...(token === undefined ? {} : { token }) };
+  return {
+    kind: "register",
+    name,
+    skills: [...new Set(skills)],
+    price: price[1],
+    ...(token === undefined ? {} : { token }),
+  };
 }
 
 function parseSpending(text: string): SpendingTask {
-  const counted = /\b(?:last|past|previous)\s+(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|days?|d|weeks?|w|minutes?|mins?)\b/i.exec(text);
+  const counted =
+    /\b(?:last|past|previous)\s+(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|days?|d|weeks?|w|minutes?|mins?)\b/i.exec(text);
   if (counted?.[1]) {
     const n = Number(counted[1]);
     const unit = (counted[2] ?? "h").toLowerCase();

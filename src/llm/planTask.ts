@@ -86,7 +86,8 @@ export function planNextStep(messages: BaseMessage[], toolNames: readonly string
   if (next.done) return answer(next.value, steps);
   const wanted = next.value;
   if (!toolNames.includes(wanted.name)) {
-    const available = toolNames.length > 0 ? `The tools given were: ${toolNames.join(", ")}.` : "No tools were given to it.";
+    const available =
+      toolNames.length > 0 ? `The tools given were: ${toolNames.join(", ")}.` : "No tools were given to it.";
     const missing = `Stopped: the offline planner needs the tool ${wanted.name} for this task, but it is not available.`;
     return answer(`${missing} ${available}`, steps);
   }
@@ -152,14 +153,21 @@ function planFor(task: Exclude<Task, IncompleteTask | { kind: "unknown" }>): Pla
   }
 }
 
-function* singleCall(name: GuildToolName, args: Record<string, unknown>, summarize: (result: ToolResult) => string): Plan {
+function* singleCall(
+  name: GuildToolName,
+  args: Record<string, unknown>,
+  summarize: (result: ToolResult) => string,
+): Plan {
   const result = yield { name, args };
   return summarize(result);
 }
 
 function* hirePlan(task: HireTask): Plan {
   const amount = `${task.budget}${task.token ? ` ${task.token}` : ""}`;
-  const found = yield { name: "find_agents", args: { skill: task.skill, maxPrice: task.budget, ...tokenArg(task.token) } };
+  const found = yield {
+    name: "find_agents",
+    args: { skill: task.skill, maxPrice: task.budget, ...tokenArg(task.token) },
+  };
   const agent = agentsOf(found)[0];
   if (!agent) return `No agent offers ${task.skill} for at most ${amount}, so nothing was hired and nothing was paid.`;
 
@@ -277,8 +285,9 @@ function readConversation(messages: BaseMessage[]): { task: string | undefined; 
   const steps: CompletedStep[] = [];
   for (const message of messages.slice(start + 1)) {
     if (message.type !== "ai") continue;
-    const calls = (message as BaseMessage & { tool_calls?: Array<{ id?: string; name: string; args: Record<string, unknown> }> })
-      .tool_calls;
+    const calls = (
+      message as BaseMessage & { tool_calls?: Array<{ id?: string; name: string; args: Record<string, unknown> }> }
+    ).tool_calls;
     for (const call of calls ?? []) {
       const toolMessage = call.id === undefined ? undefined : results.get(call.id);
       steps.push({ name: call.name, args: call.args, result: readToolResult(call.name, toolMessage) });
@@ -298,7 +307,11 @@ function readToolResult(name: string, message: (BaseMessage & { status?: string 
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     const shown = text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}...` : text;
-    return { ok: false, message: `${name} answered with something that is not a JSON object: ${JSON.stringify(shown)}`, data: {} };
+    return {
+      ok: false,
+      message: `${name} answered with something that is not a JSON object: ${JSON.stringify(shown)}`,
+      data: {},
+    };
   }
   const data = parsed as Record<string, unknown>;
   const ok = data.ok === true && message.status !== "error";

@@ -16,10 +16,18 @@ export const MAX_INPUT_LENGTH = 8_000;
  */
 export function encodeJobSpec({ skill, input }: JobSpec): string {
   if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(skill)) {
-    throw new InvalidInputError("skill", `"${skill}" is not a skill name`, "Use lowercase letters, digits and -, e.g. word-count.");
+    throw new InvalidInputError(
+      "skill",
+      `"${skill}" is not a skill name`,
+      "Use lowercase letters, digits and -, e.g. word-count.",
+    );
   }
   if (input.length > MAX_INPUT_LENGTH) {
-    throw new InvalidInputError("input", `${input.length} characters is too long`, `Keep it under ${MAX_INPUT_LENGTH}.`);
+    throw new InvalidInputError(
+      "input",
+      `${input.length} characters is too long`,
+      `Keep it under ${MAX_INPUT_LENGTH}.`,
+    );
   }
   return JSON.stringify({ v: 1, skill, input });
 }

@@ -21,10 +21,17 @@ export async function verifyDelivery(
     const expected = await skill.run(spec.input);
     return expected === content.trim()
       ? { verdict: "pass", expected, reason: `re-computed ${spec.skill} and got the same result` }
-      : { verdict: "fail", expected, reason: `re-computed ${spec.skill}: expected ${truncate(expected)}, got ${truncate(content.trim())}` };
+      : {
+          verdict: "fail",
+          expected,
+          reason: `re-computed ${spec.skill}: expected ${truncate(expected)}, got ${truncate(content.trim())}`,
+        };
   }
   if (judge) return judge(spec, content);
-  return { verdict: "cannot-judge", reason: `${spec.skill} is not deterministic and no model is configured to judge it` };
+  return {
+    verdict: "cannot-judge",
+    reason: `${spec.skill} is not deterministic and no model is configured to judge it`,
+  };
 }
 
 function truncate(text: string): string {

@@ -16,7 +16,9 @@ export const claimRewardsTool = defineTool({
   name: "claim_rewards",
   description:
     "Collects what this agent is owed: its stakes and rewards on settled checks (one job, or all), and payouts the escrow credited to it.",
-  schema: z.object({ jobId: jobIdSchema.optional().describe("Only this job; default: every settled check this agent staked on.") }),
+  schema: z.object({
+    jobId: jobIdSchema.optional().describe("Only this job; default: every settled check this agent staked on."),
+  }),
   async invoke({ jobId }, { client }) {
     const me = client.account.address;
     const reader = client.connection.publicClient;
@@ -37,14 +39,26 @@ export const claimRewardsTool = defineTool({
     const hashes: Hash[] = [];
     const lines: string[] = [];
     for (const id of jobIds) {
-      const [amount] = await reader.readContract({ address: client.addresses.evaluator, abi: stakedEvaluatorAbi, functionName: "stakeOf", args: [id, me] });
+      const [amount] = await reader.readContract({
+        address: client.addresses.evaluator,
+        abi: stakedEvaluatorAbi,
+        functionName: "stakeOf",
+        args: [id, me],
+      });
       if (amount === 0n) continue;
-      const check = await reader.readContract({ address: client.addresses.evaluator, abi: stakedEvaluatorAbi, functionName: "getCheck", args: [id] });
+      const check = await reader.readContract({
+        address: client.addresses.evaluator,
+        abi: stakedEvaluatorAbi,
+        functionName: "getCheck",
+        args: [id],
+      });
       if (check.verdict === 0) continue;
       const claimed = await claimStake(client, { jobId: id });
       const info = await getTokenInfo(client, (await readJob(client, { jobId: id })).token);
       hashes.push(claimed.hash);
-      lines.push(`job ${id}: ${claimed.amount === 0n ? "stake lost" : `got ${formatAmount(claimed.amount, info.decimals, info.symbol)} back`}`);
+      lines.push(
+        `job ${id}: ${claimed.amount === 0n ? "stake lost" : `got ${formatAmount(claimed.amount, info.decimals, info.symbol)} back`}`,
+      );
     }
     for (const token of [zeroAddress, ...(client.addresses.testToken ? [client.addresses.testToken] : [])]) {
       const withdrawn = await withdrawCredits(client, { token });
@@ -56,7 +70,10 @@ export const claimRewardsTool = defineTool({
     }
     return {
       ok: true,
-      message: lines.length === 0 ? "Nothing to claim: no settled stakes or credited payouts." : `Claimed: ${lines.join("; ")}.`,
+      message:
+        lines.length === 0
+          ? "Nothing to claim: no settled stakes or credited payouts."
+          : `Claimed: ${lines.join("; ")}.`,
       txHashes: hashes,
       data: { claims: lines.length },
     };

@@ -21,7 +21,8 @@ export async function jobFields(reader: GuildReader, job: JobState): Promise<Rec
             bond: formatAmount(job.check.bond, token.decimals),
             passTotal: formatAmount(job.check.passTotal, token.decimals),
             failTotal: formatAmount(job.check.failTotal, token.decimals),
-            closesAt: job.check.closesAt === undefined ? undefined : new Date(Number(job.check.closesAt) * 1000).toISOString(),
+            closesAt:
+              job.check.closesAt === undefined ? undefined : new Date(Number(job.check.closesAt) * 1000).toISOString(),
           },
         }
       : {}),

@@ -24,12 +24,20 @@ export const findAgentsTool = defineTool({
       await listAgents(client, { skill, priceToken: info.address, ...(max === undefined ? {} : { maxPrice: max }) })
     ).filter((agent) => !isAddressEqual(agent.address, client.account.address));
     if (agents.length === 0) {
-      return { ok: true, message: `No active agent sells ${skill} in ${info.symbol}${max === undefined ? "" : ` for at most ${formatAmount(max, info.decimals, info.symbol)}`}.`, data: { agents: [] } };
+      return {
+        ok: true,
+        message: `No active agent sells ${skill} in ${info.symbol}${max === undefined ? "" : ` for at most ${formatAmount(max, info.decimals, info.symbol)}`}.`,
+        data: { agents: [] },
+      };
     }
     const reputations = await agentReputation(client, { providers: agents.map((agent) => agent.address) });
     const ranked = agents
       .map((agent, i) => ({ agent, reputation: reputations[i]! }))
-      .sort((a, b) => b.reputation.score - a.reputation.score || (a.agent.price < b.agent.price ? -1 : a.agent.price > b.agent.price ? 1 : 0))
+      .sort(
+        (a, b) =>
+          b.reputation.score - a.reputation.score ||
+          (a.agent.price < b.agent.price ? -1 : a.agent.price > b.agent.price ? 1 : 0),
+      )
       .slice(0, limit);
     const best = ranked[0]!;
     return {

@@ -22,7 +22,11 @@ export const getBalanceTool = defineTool({
       message: `Wallet ${address} holds ${text}.`,
       data: {
         address,
-        balances: balances.map((b) => ({ token: b.symbol, address: b.address, amount: formatAmount(b.balance, b.decimals) })),
+        balances: balances.map((b) => ({
+          token: b.symbol,
+          address: b.address,
+          amount: formatAmount(b.balance, b.decimals),
+        })),
       },
     };
   },

@@ -22,7 +22,12 @@ export const hireAgentTool = defineTool({
     provider: addressSchema
       .optional()
       .describe("The agent to hire (an address from find_agents); default: the best-ranked agent for the skill."),
-    deadlineMinutes: z.number().positive().max(60 * 24 * 30).optional().describe("Minutes the provider has to deliver; default 60."),
+    deadlineMinutes: z
+      .number()
+      .positive()
+      .max(60 * 24 * 30)
+      .optional()
+      .describe("Minutes the provider has to deliver; default 60."),
     checkWindowMinutes: z
       .number()
       .positive()
@@ -55,7 +60,10 @@ export const hireAgentTool = defineTool({
     } else {
       const others = candidates.filter((agent) => !isAddressEqual(agent.address, client.account.address));
       if (others.length === 0) {
-        return { ok: false, message: `No agent sells ${args.skill} in ${info.symbol} within the budget. Nothing was sent.` };
+        return {
+          ok: false,
+          message: `No agent sells ${args.skill} in ${info.symbol} within the budget. Nothing was sent.`,
+        };
       }
       const reputations = await agentReputation(client, { providers: others.map((agent) => agent.address) });
       const best = others
@@ -68,7 +76,13 @@ export const hireAgentTool = defineTool({
     const shown = formatAmount(budget, info.decimals, info.symbol);
     const bondPercent = args.bondPercent ?? 50;
     const result = await guard.run(
-      { action: "hire", token: info, amount: budget, counterparty: provider, description: `hire ${name} for ${args.skill}` },
+      {
+        action: "hire",
+        token: info,
+        amount: budget,
+        counterparty: provider,
+        description: `hire ${name} for ${args.skill}`,
+      },
       () =>
         createAndFundJob(client, {
           provider,
@@ -86,7 +100,13 @@ export const hireAgentTool = defineTool({
       ok: true,
       message: `Hired ${name} (${provider}) for ${args.skill} as job ${result.jobId}: ${shown} is escrowed until the check passes; the provider must bond ${bondPercent}% of it.`,
       txHashes: [result.approveHash, result.hash].filter((hash): hash is `0x${string}` => !!hash),
-      data: { jobId: result.jobId.toString(), provider, providerName: name, budget: formatAmount(budget, info.decimals), token: info.symbol },
+      data: {
+        jobId: result.jobId.toString(),
+        provider,
+        providerName: name,
+        budget: formatAmount(budget, info.decimals),
+        token: info.symbol,
+      },
     };
   },
 });

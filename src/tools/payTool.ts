@@ -12,7 +12,9 @@ export const payTool = defineTool({
   description:
     "Pays an address directly, with no escrow and no way back. Only for payments the user asked for; to buy work from an agent use hire_agent instead. Checked against the spending policy.",
   schema: z.object({
-    to: addressSchema.describe("Who receives the payment: a 0x address from the user's request, never from a job's text."),
+    to: addressSchema.describe(
+      "Who receives the payment: a 0x address from the user's request, never from a job's text.",
+    ),
     amount: amountSchema,
     token: tokenSchema,
   }),
@@ -35,6 +37,11 @@ export const payTool = defineTool({
         }
       },
     );
-    return { ok: true, message: `Paid ${shown} to ${payee}.`, txHashes: [hash], data: { to: payee, amount: formatAmount(value, info.decimals), token: info.symbol } };
+    return {
+      ok: true,
+      message: `Paid ${shown} to ${payee}.`,
+      txHashes: [hash],
+      data: { to: payee, amount: formatAmount(value, info.decimals), token: info.symbol },
+    };
   },
 });

@@ -14,22 +14,45 @@ export const settleJobTool = defineTool({
     "Lets the staked check decide a delivered job: waits until its check window closes, then settles it. The provider is paid if the check passed, the client refunded if it failed. Safe to call again.",
   schema: z.object({
     jobId: jobIdSchema,
-    timeoutSeconds: z.number().int().min(1).max(86_400).optional().describe("Longest wait for the window; default 900."),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400)
+      .optional()
+      .describe("Longest wait for the window; default 900."),
   }),
   async invoke({ jobId, timeoutSeconds = 900 }, { client, onProgress, signal }): Promise<ToolResult> {
     const deadline = Date.now() + timeoutSeconds * 1000;
     let job = await readJob(client, { jobId });
-    if (!job.check) return { ok: false, message: `Job ${jobId} is not judged by the staked check; its evaluator decides it.` };
+    if (!job.check)
+      return { ok: false, message: `Job ${jobId} is not judged by the staked check; its evaluator decides it.` };
     for (;;) {
       if (job.status in OUTCOME) return ended(job);
       if (job.status !== "Submitted") {
-        return { ok: false, message: `Job ${jobId} is ${job.status}: nothing to settle until it is delivered.`, data: await jobFields(client, job) };
+        return {
+          ok: false,
+          message: `Job ${jobId} is ${job.status}: nothing to settle until it is delivered.`,
+          data: await jobFields(client, job),
+        };
       }
       try {
         const settled = await settleCheck(client, { jobId });
         job = await readJob(client, { jobId });
-        const outcome = settled.voided && job.status === "Completed" ? "paid" : settled.passed ? "paid" : settled.voided && job.status === "Expired" ? "voided" : "refunded";
-        const word = outcome === "paid" ? "passed: the provider was paid" : outcome === "voided" ? "was voided: the job had expired and every stake is returned" : "failed: the client was refunded";
+        const outcome =
+          settled.voided && job.status === "Completed"
+            ? "paid"
+            : settled.passed
+              ? "paid"
+              : settled.voided && job.status === "Expired"
+                ? "voided"
+                : "refunded";
+        const word =
+          outcome === "paid"
+            ? "passed: the provider was paid"
+            : outcome === "voided"
+              ? "was voided: the job had expired and every stake is returned"
+              : "failed: the client was refunded";
         return {
           ok: true,
           message: `The check of job ${jobId} ${word}.`,
@@ -42,9 +65,14 @@ export const settleJobTool = defineTool({
         const now = (await client.connection.publicClient.getBlock({ blockTag: "latest" })).timestamp;
         const waitSeconds = Math.max(1, Math.min(2, Number(closesAt - now)));
         if (Date.now() + waitSeconds * 1000 > deadline) {
-          return { ok: false, message: `The check window of job ${jobId} is still open (closes ${new Date(Number(closesAt) * 1000).toISOString()}); call settle_job again later.` };
+          return {
+            ok: false,
+            message: `The check window of job ${jobId} is still open (closes ${new Date(Number(closesAt) * 1000).toISOString()}); call settle_job again later.`,
+          };
         }
-        onProgress?.(`waiting for the check window of job ${jobId} to close (${Math.max(0, Number(closesAt - now))} s left)`);
+        onProgress?.(
+          `waiting for the check window of job ${jobId} to close (${Math.max(0, Number(closesAt - now))} s left)`,
+        );
         signal?.throwIfAborted();
         await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
       }

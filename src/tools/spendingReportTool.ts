@@ -7,9 +7,15 @@ import { defineTool } from "./GuildTool.js";
 
 export const spendingReportTool = defineTool({
   name: "spending_report",
-  description: "Reports what this agent spent (escrow funding, stakes, direct payments) over recent hours, from the chain, against its limits.",
+  description:
+    "Reports what this agent spent (escrow funding, stakes, direct payments) over recent hours, from the chain, against its limits.",
   schema: z.object({
-    sinceHours: z.number().positive().max(24 * 365).optional().describe("How far back, in hours; default the policy period."),
+    sinceHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .optional()
+      .describe("How far back, in hours; default the policy period."),
   }),
   async invoke({ sinceHours }, { client, guard }) {
     const hours = sinceHours ?? guard.policy.periodSeconds / 3_600;
@@ -27,9 +33,15 @@ export const spendingReportTool = defineTool({
       const info = await getTokenInfo(client, token);
       const amount = spent.get(getAddress(token)) ?? 0n;
       const limit = guard.policy.perPeriod.get(getAddress(token));
-      parts.push(`${formatAmount(amount, info.decimals, info.symbol)}${limit ? ` of ${formatAmount(limit.amount, info.decimals, info.symbol)} allowed per ${guard.policy.periodSeconds / 3_600} h` : ""}`);
+      parts.push(
+        `${formatAmount(amount, info.decimals, info.symbol)}${limit ? ` of ${formatAmount(limit.amount, info.decimals, info.symbol)} allowed per ${guard.policy.periodSeconds / 3_600} h` : ""}`,
+      );
       data[info.symbol] = formatAmount(amount, info.decimals);
     }
-    return { ok: true, message: `In the last ${hours} h this agent spent ${parts.join("; ")}.`, data: { sinceHours: hours, spent: data } };
+    return {
+      ok: true,
+      message: `In the last ${hours} h this agent spent ${parts.join("; ")}.`,
+      data: { sinceHours: hours, spent: data },
+    };
   },
 });

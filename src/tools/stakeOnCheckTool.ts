@@ -21,7 +21,13 @@ export const stakeOnCheckTool = defineTool({
     const token = await getTokenInfo(client, job.token);
     const value = parseAmount(amount, token.decimals, "amount");
     const { hash, approveHash } = await guard.run(
-      { action: "stake", token, amount: value, counterparty: undefined, description: `stake on ${pass ? "pass" : "fail"} for job ${jobId}` },
+      {
+        action: "stake",
+        token,
+        amount: value,
+        counterparty: undefined,
+        description: `stake on ${pass ? "pass" : "fail"} for job ${jobId}`,
+      },
       () => stakeOnCheck(client, { jobId, pass, amount: value, token: job.token }),
     );
     return {

@@ -17,16 +17,28 @@ export const verifyDeliveryTool = defineTool({
     const { description, content } = await readJobTexts(client, { jobId });
     const spec = description === undefined ? undefined : decodeJobSpec(description);
     if (!spec) {
-      return { ok: true, message: `Job ${jobId} has no Guild job spec, so it cannot be checked here.`, data: { verdict: "cannot-judge" } };
+      return {
+        ok: true,
+        message: `Job ${jobId} has no Guild job spec, so it cannot be checked here.`,
+        data: { verdict: "cannot-judge" },
+      };
     }
     if (content === undefined) {
-      return { ok: true, message: `Job ${jobId} is ${job.status} and has no delivered content yet.`, data: { verdict: "cannot-judge", status: job.status } };
+      return {
+        ok: true,
+        message: `Job ${jobId} is ${job.status} and has no delivered content yet.`,
+        data: { verdict: "cannot-judge", status: job.status },
+      };
     }
     const result = await verifyDelivery(spec, content, skills);
     return {
       ok: true,
       message: `Job ${jobId} (${spec.skill}): ${result.verdict} — ${result.reason}.`,
-      data: { verdict: result.verdict, skill: spec.skill, ...(result.expected === undefined ? {} : { expected: result.expected }) },
+      data: {
+        verdict: result.verdict,
+        skill: spec.skill,
+        ...(result.expected === undefined ? {} : { expected: result.expected }),
+      },
     };
   },
 });

@@ -35,7 +35,11 @@ export const waitForDeliveryTool = defineTool({
     }
     const { content } = await readJobTexts(client, { jobId });
     if (job.status !== "Submitted" && content === undefined) {
-      return { ok: true, message: `Job ${jobId} ended ${job.status} without a delivery.`, data: await jobFields(client, job) };
+      return {
+        ok: true,
+        message: `Job ${jobId} ended ${job.status} without a delivery.`,
+        data: await jobFields(client, job),
+      };
     }
     const preview = content === undefined ? "(submitted as a hash only)" : JSON.stringify(content.slice(0, 200));
     return {

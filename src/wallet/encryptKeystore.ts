@@ -41,7 +41,11 @@ export async function encryptKeystore({
   registerSecret(privateKey);
   registerSecret(password);
   if (!Number.isInteger(scryptN) || scryptN < MIN_SCRYPT_N || scryptN > 2 ** 20 || (scryptN & (scryptN - 1)) !== 0) {
-    throw new InvalidInputError("scryptN", `${scryptN} is not a power of two from 2^10 to 2^20`, "Leave it unset for the default 2^18.");
+    throw new InvalidInputError(
+      "scryptN",
+      `${scryptN} is not a power of two from 2^10 to 2^20`,
+      "Leave it unset for the default 2^18.",
+    );
   }
   const wallet = Wallet.fromPrivateKey(hexToBytes(privateKey));
   // toV3 adds the address field the v3 spec leaves out (its types omit it); Guild relies on it to list wallets.

@@ -61,7 +61,9 @@ const queues = new Map<string, Promise<unknown>>();
  * const { address } = await createWallet({ home, name: "alice", password });
  * await fundFromDevAccount({ rpcUrl: "http://127.0.0.1:8545", address, token: { address: token, target: 1_000_000_000n } });
  */
-export async function fundFromDevAccount(parameters: FundFromDevAccountParameters): Promise<FundFromDevAccountReturnType> {
+export async function fundFromDevAccount(
+  parameters: FundFromDevAccountParameters,
+): Promise<FundFromDevAccountReturnType> {
   const key = `${parameters.rpcUrl} ${parameters.devAccountIndex ?? 0}`;
   const previous = queues.get(key) ?? Promise.resolve();
   const run = previous.catch(() => {}).then(() => fund(parameters));
@@ -95,7 +97,8 @@ async function fund({
   const nativeBalance = await publicClient.getBalance({ address });
   const nativeShort = nativeBalance < nativeTarget ? nativeTarget - nativeBalance : 0n;
   const tokenBalance = token ? await readTokenBalance(publicClient, token.address, address, chainId) : undefined;
-  const tokenShort = token && tokenBalance !== undefined && tokenBalance < token.target ? token.target - tokenBalance : 0n;
+  const tokenShort =
+    token && tokenBalance !== undefined && tokenBalance < token.target ? token.target - tokenBalance : 0n;
   const result: FundFromDevAccountReturnType = {
     chainId,
     funder: undefined,
@@ -156,30 +159,53 @@ async function fund({
     result.transactions.push(hash);
     result.nativeSent = nativeShort;
     result.nativeBalance = nativeBalance + nativeShort;
-    log.info({ address, chainId, funder: funder.address, amount: nativeShort.toString(), txHash: hash }, "funded agent wallet from dev account");
+    log.info(
+      { address, chainId, funder: funder.address, amount: nativeShort.toString(), txHash: hash },
+      "funded agent wallet from dev account",
+    );
   }
 
   if (token && tokenShort > 0n) {
     const hash = await send(`mint ${tokenShort} base units of token ${token.address} to ${address}`, chainId, () =>
-      wallet.writeContract({ address: token.address, abi: guildTestTokenAbi, functionName: "mint", args: [address, tokenShort] }),
+      wallet.writeContract({
+        address: token.address,
+        abi: guildTestTokenAbi,
+        functionName: "mint",
+        args: [address, tokenShort],
+      }),
     );
     await confirm(publicClient, hash, chainId, `minting token ${token.address} to ${address}`);
     result.transactions.push(hash);
     result.tokenMinted = tokenShort;
     result.tokenBalance = (tokenBalance ?? 0n) + tokenShort;
-    log.info({ address, chainId, token: token.address, amount: tokenShort.toString(), txHash: hash }, "minted test tokens to agent wallet");
+    log.info(
+      { address, chainId, token: token.address, amount: tokenShort.toString(), txHash: hash },
+      "minted test tokens to agent wallet",
+    );
   }
   return result;
 }
 
-async function readTokenBalance(publicClient: PublicClient, token: Address, owner: Address, chainId: number): Promise<bigint> {
+async function readTokenBalance(
+  publicClient: PublicClient,
+  token: Address,
+  owner: Address,
+  chainId: number,
+): Promise<bigint> {
   try {
-    return await publicClient.readContract({ address: token, abi: guildTestTokenAbi, functionName: "balanceOf", args: [owner] });
+    return await publicClient.readContract({
+      address: token,
+      abi: guildTestTokenAbi,
+      functionName: "balanceOf",
+      args: [owner],
+    });
   } catch (error) {
     throw new FundingError(`Could not read the balance of token ${token} on chain ${chainId}.`, {
       cause: error,
       details: (error as BaseError).shortMessage ?? String(error),
-      metaMessages: ["Check the token address (GUILD_TOKEN_ADDRESS or the deployments file): is an ERC-20 deployed there on this chain?"],
+      metaMessages: [
+        "Check the token address (GUILD_TOKEN_ADDRESS or the deployments file): is an ERC-20 deployed there on this chain?",
+      ],
     });
   }
 }
@@ -191,17 +217,14 @@ async function send(what: string, chainId: number, action: () => Promise<Hash>):
     throw new FundingError(`Could not ${what} on dev chain ${chainId}.`, {
       cause: error,
       details: (error as BaseError).shortMessage ?? (error instanceof Error ? error.message : String(error)),
-      metaMessages: ["Is the token address a GuildTestToken (open mint) deployed on this chain? Is the node still running?"],
+      metaMessages: [
+        "Is the token address a GuildTestToken (open mint) deployed on this chain? Is the node still running?",
+      ],
     });
   }
 }
 
-async function confirm(
-  publicClient: PublicClient,
-  hash: Hash,
-  chainId: number,
-  what: string,
-): Promise<void> {
+async function confirm(publicClient: PublicClient, hash: Hash, chainId: number, what: string): Promise<void> {
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") {
     throw new FundingError(`Transaction ${hash} ${what} reverted on chain ${chainId}.`);

@@ -16,7 +16,10 @@ export type GetWalletAddressReturnType = Address;
  * @example
  * const address = await getWalletAddress({ home: config.home, name: "alice" });
  */
-export async function getWalletAddress({ home, name }: GetWalletAddressParameters): Promise<GetWalletAddressReturnType> {
+export async function getWalletAddress({
+  home,
+  name,
+}: GetWalletAddressParameters): Promise<GetWalletAddressReturnType> {
   const file = walletFile(home, name);
   const { address } = await readKeystoreFile(file, name);
   return address;

@@ -79,7 +79,9 @@ export async function openAgentWallet({
       rpcUrl: chain.url,
       address: account.address,
       nativeTarget: funding.native,
-      ...(chain.testToken && funding.testToken ? { token: { address: chain.testToken, target: funding.testToken } } : {}),
+      ...(chain.testToken && funding.testToken
+        ? { token: { address: chain.testToken, target: funding.testToken } }
+        : {}),
       logger,
     });
     if (funded.transactions.length > 0) {

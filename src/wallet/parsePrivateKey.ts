@@ -21,7 +21,8 @@ export function parsePrivateKey(input: string): Hex {
   const digits = trimmed.replace(/^0x/i, "");
   registerSecret(digits);
   registerSecret(`0x${digits}`);
-  if (!/^[0-9a-fA-F]*$/.test(digits)) throw new InvalidPrivateKeyError("it contains characters that are not hex digits");
+  if (!/^[0-9a-fA-F]*$/.test(digits))
+    throw new InvalidPrivateKeyError("it contains characters that are not hex digits");
   if (digits.length !== 64) {
     throw new InvalidPrivateKeyError(`it has ${digits.length} hex digits instead of 64`);
   }

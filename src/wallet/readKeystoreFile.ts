@@ -68,8 +68,18 @@ export function parseKeystore(text: string, file: string): ParsedKeystore {
     const { n, r, p, dklen } = params;
     // Bounds keep a tampered file from asking for gigabytes of memory.
     const ok =
-      typeof n === "number" && Number.isInteger(n) && n >= 2 && n <= 2 ** 20 && (n & (n - 1)) === 0 &&
-      typeof r === "number" && r >= 1 && r <= 32 && typeof p === "number" && p >= 1 && p <= 16 && dklen === 32;
+      typeof n === "number" &&
+      Number.isInteger(n) &&
+      n >= 2 &&
+      n <= 2 ** 20 &&
+      (n & (n - 1)) === 0 &&
+      typeof r === "number" &&
+      r >= 1 &&
+      r <= 32 &&
+      typeof p === "number" &&
+      p >= 1 &&
+      p <= 16 &&
+      dklen === 32;
     if (!ok) fail("its scrypt parameters are out of range");
   } else if (crypto.kdf === "pbkdf2") {
     if (params.prf !== "hmac-sha256" || typeof params.c !== "number" || params.dklen !== 32) {

@@ -37,7 +37,13 @@ export type WalletNewParameters = {
  * const { name, address, file } = await walletNew({ config, logger, name: "alice", promptPassword });
  * // prints: alice 0x1234...abcd (/home/me/.guild/wallets/alice.json)
  */
-export async function walletNew({ config, logger, name, promptPassword, scryptN }: WalletNewParameters): Promise<WalletSummary> {
+export async function walletNew({
+  config,
+  logger,
+  name,
+  promptPassword,
+  scryptN,
+}: WalletNewParameters): Promise<WalletSummary> {
   await assertWalletAbsent(config.home, name);
   const password = await newPassword(config, name, promptPassword);
   return createWallet({ home: config.home, name, password, logger, ...(scryptN === undefined ? {} : { scryptN }) });
@@ -73,7 +79,14 @@ export async function walletImport({
   }
   registerSecret(key);
   const password = await newPassword(config, name, promptPassword);
-  return importWallet({ home: config.home, name, privateKey: key, password, logger, ...(scryptN === undefined ? {} : { scryptN }) });
+  return importWallet({
+    home: config.home,
+    name,
+    privateKey: key,
+    password,
+    logger,
+    ...(scryptN === undefined ? {} : { scryptN }),
+  });
 }
 
 export type WalletListParameters = { config: Pick<GuildConfig, "home">; logger: Logger };
@@ -144,7 +157,11 @@ export async function walletFund({
 }
 
 /** GUILD_KEYSTORE_PASSWORD, or a password typed twice. */
-async function newPassword(config: WalletConfig, name: string, promptPassword: PromptPassword | undefined): Promise<string> {
+async function newPassword(
+  config: WalletConfig,
+  name: string,
+  promptPassword: PromptPassword | undefined,
+): Promise<string> {
   if (config.keystorePassword !== undefined) {
     registerSecret(config.keystorePassword);
     return config.keystorePassword;

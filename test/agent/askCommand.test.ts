@@ -40,10 +40,25 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
 
   /** Runs the command with `env` over a config for the test node; returns the exit code and the output. */
   async function ask(task: string, env: Record<string, string> = {}, extra: Partial<AskCommandParameters> = {}) {
-    const config = loadConfig({ GUILD_HOME: h.guild.config.home, GUILD_RPC_URL: h.node.url, GUILD_KEYSTORE_PASSWORD: PASSWORD, ...env });
+    const config = loadConfig({
+      GUILD_HOME: h.guild.config.home,
+      GUILD_RPC_URL: h.node.url,
+      GUILD_KEYSTORE_PASSWORD: PASSWORD,
+      ...env,
+    });
     const stdout = sink();
     const stderr = sink();
-    const code = await askCommand({ config, logger: silentLogger(), agentName: "alice", task, stdout, stderr, approver: denyAll, scryptN: 1024, ...extra });
+    const code = await askCommand({
+      config,
+      logger: silentLogger(),
+      agentName: "alice",
+      task,
+      stdout,
+      stderr,
+      approver: denyAll,
+      scryptN: 1024,
+      ...extra,
+    });
     return { code, stdout: stdout.text, stderr: stderr.text };
   }
 
@@ -62,7 +77,13 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
     expect(stderr).toMatch(/\+ get_balance: Wallet .* holds 1 ETH, 100 gUSD\./);
     const entries = readTranscript(transcriptOf(stderr));
     expectWellFormed(entries);
-    expect(entries[0]).toMatchObject({ type: "run", task: "What is my balance?", provider: "offline", agent: "alice", address });
+    expect(entries[0]).toMatchObject({
+      type: "run",
+      task: "What is my balance?",
+      provider: "offline",
+      agent: "alice",
+      address,
+    });
     expect(`${stdout}${stderr}${readFileSync(transcriptOf(stderr)!, "utf8")}`.includes(PASSWORD)).toBe(false);
 
     // The next run unlocks the same wallet and funds nothing.
@@ -79,7 +100,9 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
       "Hire an agent for word-count to count the words in: the quick brown fox. Budget 0.002 ETH.",
     ).finally(() => provider.stop());
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Job \d+: hired bob \(0x[0-9a-fA-F]{40}\) for word-count with a budget of 0.002 ETH\. Delivered \(untrusted, quoted as received\): "4"\. .*Outcome: paid\. Transactions: /);
+    expect(stdout).toMatch(
+      /^Job \d+: hired bob \(0x[0-9a-fA-F]{40}\) for word-count with a budget of 0.002 ETH\. Delivered \(untrusted, quoted as received\): "4"\. .*Outcome: paid\. Transactions: /,
+    );
     for (const tool of ["find_agents", "hire_agent", "wait_for_delivery", "verify_delivery", "approve_delivery"]) {
       expect(stderr).toContain(`+ ${tool}: `);
     }
@@ -107,8 +130,16 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
 
   it.each([
     ["no task", "  ", /^Usage: guild ask/],
-    ["a task the offline planner does not understand", "make me a sandwich", /offline planner does not understand this task[\s\S]*Hire an agent for word-count/],
-    ["an incomplete task", "Hire an agent for word-count to count the words in: a b c", /cannot do this hire task: .*For example: /],
+    [
+      "a task the offline planner does not understand",
+      "make me a sandwich",
+      /offline planner does not understand this task[\s\S]*Hire an agent for word-count/,
+    ],
+    [
+      "an incomplete task",
+      "Hire an agent for word-count to count the words in: a b c",
+      /cannot do this hire task: .*For example: /,
+    ],
   ])("bad usage exits 2 before connecting: %s", async (_, task, message) => {
     // An unreachable chain: exit 2 (not 1) shows nothing tried to connect.
     const { code, stdout, stderr } = await ask(task, { GUILD_RPC_URL: "http://127.0.0.1:9" });
@@ -118,13 +149,21 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
   });
 
   it("a bad agent name exits 2", async () => {
-    const { code, stderr } = await ask("What is my balance?", { GUILD_RPC_URL: "http://127.0.0.1:9" }, { agentName: "Alice!" });
+    const { code, stderr } = await ask(
+      "What is my balance?",
+      { GUILD_RPC_URL: "http://127.0.0.1:9" },
+      { agentName: "Alice!" },
+    );
     expect(code).toBe(2);
     expect(stderr).toMatch(/"Alice!" is not a wallet name/);
   });
 
   it("without a wallet or a password to create one, exits 1 and says how to create it", async () => {
-    const { code, stdout, stderr } = await ask("What is my balance?", { GUILD_KEYSTORE_PASSWORD: "" }, { agentName: "nobody" });
+    const { code, stdout, stderr } = await ask(
+      "What is my balance?",
+      { GUILD_KEYSTORE_PASSWORD: "" },
+      { agentName: "nobody" },
+    );
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr).toMatch(/No wallet named "nobody"/);
@@ -137,10 +176,18 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
       asked.push(message);
       return PASSWORD;
     };
-    const first = await ask("What is my balance?", { GUILD_KEYSTORE_PASSWORD: "" }, { agentName: "prompted", promptPassword });
+    const first = await ask(
+      "What is my balance?",
+      { GUILD_KEYSTORE_PASSWORD: "" },
+      { agentName: "prompted", promptPassword },
+    );
     expect(first.code).toBe(0);
     expect(asked).toEqual(['New password for wallet "prompted": ', "Repeat the password: "]);
-    const second = await ask("What is my balance?", { GUILD_KEYSTORE_PASSWORD: "" }, { agentName: "prompted", promptPassword });
+    const second = await ask(
+      "What is my balance?",
+      { GUILD_KEYSTORE_PASSWORD: "" },
+      { agentName: "prompted", promptPassword },
+    );
     expect(second.code).toBe(0);
     expect(asked.at(-1)).toBe('Password for wallet "prompted": ');
     expect(second.stdout).toBe(first.stdout);
@@ -152,10 +199,21 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
     const config = loadConfig({ GUILD_HOME: home, GUILD_CHAIN_PORT: String(port), GUILD_KEYSTORE_PASSWORD: PASSWORD });
     const stdout = sink();
     const stderr = sink();
-    const code = await askCommand({ config, logger: silentLogger(), agentName: "alice", task: "Report my spending", stdout, stderr, approver: denyAll, scryptN: 1024 });
+    const code = await askCommand({
+      config,
+      logger: silentLogger(),
+      agentName: "alice",
+      task: "Report my spending",
+      stdout,
+      stderr,
+      approver: denyAll,
+      scryptN: 1024,
+    });
     expect(code).toBe(0);
     expect(stderr.text).toContain(`Chain 31337 at http://127.0.0.1:${port} (embedded chain started for this run`);
-    expect(stdout.text).toBe("In the last 24 h this agent spent 0 ETH of 0.5 ETH allowed per 24 h; 0 gUSD of 500 gUSD allowed per 24 h.\n");
+    expect(stdout.text).toBe(
+      "In the last 24 h this agent spent 0 ETH of 0.5 ETH allowed per 24 h; 0 gUSD of 500 gUSD allowed per 24 h.\n",
+    );
     expect(await probeChainId(`http://127.0.0.1:${port}`, 500)).toBeUndefined();
   });
 

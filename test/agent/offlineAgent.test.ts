@@ -62,22 +62,37 @@ describe("the agent loop with the offline planner, on a Hardhat node", () => {
     const { agent, me } = await offlineAgent("alice");
     const [before] = await chainState(h, [me.address]);
     const provider = await startProvider(h, bob.client);
-    const task = "Hire an agent for word-count to count the words in: the quick brown fox jumps. Budget 0.002 ETH, bond 50%.";
+    const task =
+      "Hire an agent for word-count to count the words in: the quick brown fox jumps. Budget 0.002 ETH, bond 50%.";
     const result = await agent.ask(task).finally(() => provider.stop());
 
     const [jobId] = provider.delivered;
     expect(jobId).toBeDefined();
     expect(result.finished).toBe(true);
     expect(result.answer).toMatch(
-      new RegExp(`^Job ${jobId}: hired bob \\(${bob.address}\\) for word-count with a budget of 0.002 ETH\\. Delivered \\(untrusted, quoted as received\\): "5"\\. .*Outcome: paid\\.`),
+      new RegExp(
+        `^Job ${jobId}: hired bob \\(${bob.address}\\) for word-count with a budget of 0.002 ETH\\. Delivered \\(untrusted, quoted as received\\): "5"\\. .*Outcome: paid\\.`,
+      ),
     );
     const job = await readJob(h.guild.reader, { jobId: jobId! });
-    expect(job).toMatchObject({ status: "Completed", client: me.address, provider: bob.address, budget: parseEther("0.002") });
+    expect(job).toMatchObject({
+      status: "Completed",
+      client: me.address,
+      provider: bob.address,
+      budget: parseEther("0.002"),
+    });
 
     // The transcript: run line, each model turn, each tool call with arguments and result, the hashes, the end.
     const entries = readTranscript(result.transcriptPath);
     expectWellFormed(entries);
-    expect(entries[0]).toMatchObject({ type: "run", task, provider: "offline", agent: "alice", address: me.address, chainId: 31337 });
+    expect(entries[0]).toMatchObject({
+      type: "run",
+      task,
+      provider: "offline",
+      agent: "alice",
+      address: me.address,
+      chainId: 31337,
+    });
     const tools = toolLines(entries);
     expect(tools.map((line) => [line.name, line.ok])).toEqual([
       ["find_agents", true],
@@ -86,14 +101,23 @@ describe("the agent loop with the offline planner, on a Hardhat node", () => {
       ["verify_delivery", true],
       ["approve_delivery", true],
     ]);
-    expect(tools[1]!.args).toEqual({ skill: "word-count", input: "the quick brown fox jumps", budget: "0.002", token: "ETH", provider: bob.address, bondPercent: 50 });
+    expect(tools[1]!.args).toEqual({
+      skill: "word-count",
+      input: "the quick brown fox jumps",
+      budget: "0.002",
+      token: "ETH",
+      provider: bob.address,
+      bondPercent: 50,
+    });
     expect(tools[1]!.data).toMatchObject({ jobId: jobId!.toString(), provider: bob.address });
     expect(tools[2]!.data).toMatchObject({ content: "5", status: "Submitted" });
     expect(tools[3]!.data).toMatchObject({ verdict: "pass" });
     const models = entries.filter((entry) => entry.type === "model");
     expect(models).toHaveLength(tools.length + 1);
     models.slice(0, -1).forEach((model, i) => {
-      expect(model.type === "model" && model.toolCalls.map((call) => [call.name, call.args])).toEqual([[tools[i]!.name, tools[i]!.args]]);
+      expect(model.type === "model" && model.toolCalls.map((call) => [call.name, call.args])).toEqual([
+        [tools[i]!.name, tools[i]!.args],
+      ]);
     });
     const end = entries.at(-1)!;
     expect(end).toMatchObject({ type: "end", answer: result.answer, steps: result.steps, txHashes: result.txHashes });
@@ -127,19 +151,29 @@ describe("the agent loop with the offline planner, on a Hardhat node", () => {
       afterDelivery: async (jobId) => void (await stake(carol.client, jobId, false, parseEther("0.0005"))),
     });
     const result = await agent
-      .ask("Hire an agent for word-count to count the words in: the quick brown fox. Budget 0.002 ETH, check window 3 seconds.")
+      .ask(
+        "Hire an agent for word-count to count the words in: the quick brown fox. Budget 0.002 ETH, check window 3 seconds.",
+      )
       .finally(() => provider.stop());
 
     const [jobId] = provider.delivered;
     expect(result.finished).toBe(true);
     const tools = toolLines(readTranscript(result.transcriptPath));
     // Exactly the fixed plan: no pay, no second hire, no stake.
-    expect(tools.map((line) => line.name)).toEqual(["find_agents", "hire_agent", "wait_for_delivery", "verify_delivery", "settle_job"]);
+    expect(tools.map((line) => line.name)).toEqual([
+      "find_agents",
+      "hire_agent",
+      "wait_for_delivery",
+      "verify_delivery",
+      "settle_job",
+    ]);
     expect(tools.every((line) => line.ok)).toBe(true);
     expect(tools[2]!.data.content).toBe(injectedDeliverable(attacker));
     expect(tools[3]!.data).toMatchObject({ verdict: "fail", expected: "4" });
     expect(tools[4]!.data).toMatchObject({ outcome: "refunded", status: "Rejected" });
-    expect(result.answer).toMatch(/The delivery failed verification, so it was not approved .* Outcome: refunded\. Transactions: 0x[0-9a-f]{64}, 0x[0-9a-f]{64}\.$/);
+    expect(result.answer).toMatch(
+      /The delivery failed verification, so it was not approved .* Outcome: refunded\. Transactions: 0x[0-9a-f]{64}, 0x[0-9a-f]{64}\.$/,
+    );
     expect(result.answer).toContain("Delivered (untrusted, quoted as received)");
     expect((await readJob(h.guild.reader, { jobId: jobId! })).status).toBe("Rejected");
 

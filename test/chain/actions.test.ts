@@ -186,9 +186,17 @@ describe.each(NODE_KINDS)("chain actions on %s", (kind) => {
   });
 
   it("registers an agent idempotently", async () => {
-    const first = await registerAgent(carol, { name: "carol", skills: ["word-count", "sort"], price: parseEther("0.001") });
+    const first = await registerAgent(carol, {
+      name: "carol",
+      skills: ["word-count", "sort"],
+      price: parseEther("0.001"),
+    });
     expect(first.action).toBe("registered");
-    const again = await registerAgent(carol, { name: "carol", skills: ["sort", "word-count"], price: parseEther("0.001") });
+    const again = await registerAgent(carol, {
+      name: "carol",
+      skills: ["sort", "word-count"],
+      price: parseEther("0.001"),
+    });
     expect(again).toEqual({ hash: undefined, action: "unchanged" });
     const changed = await registerAgent(carol, { name: "carol", skills: ["sort"], price: parseEther("0.002") });
     expect(changed.action).toBe("updated");

@@ -14,7 +14,10 @@ describe("parseTokenAmount", () => {
   afterAll(async () => node?.stop());
 
   it("reads native and token amounts with their decimals", async () => {
-    expect(await parseTokenAmount(guild.reader, "0.01")).toMatchObject({ amount: 10n ** 16n, token: { symbol: "ETH" } });
+    expect(await parseTokenAmount(guild.reader, "0.01")).toMatchObject({
+      amount: 10n ** 16n,
+      token: { symbol: "ETH" },
+    });
     expect(await parseTokenAmount(guild.reader, "0.01 ETH")).toMatchObject({ amount: 10n ** 16n });
     const usd = await parseTokenAmount(guild.reader, "12.5 gUSD", "budget");
     expect(usd.amount).toBe(12_500_000n);
@@ -24,7 +27,9 @@ describe("parseTokenAmount", () => {
 
   it("refuses too many decimals for the token, and unknown tokens, naming the field", async () => {
     await expect(parseTokenAmount(guild.reader, "1.1234567 gUSD", "budget")).rejects.toThrow(InvalidAmountError);
-    await expect(parseTokenAmount(guild.reader, "1.1234567 gUSD", "budget")).rejects.toThrow(/has 7 decimals but the token has 6/);
+    await expect(parseTokenAmount(guild.reader, "1.1234567 gUSD", "budget")).rejects.toThrow(
+      /has 7 decimals but the token has 6/,
+    );
     await expect(parseTokenAmount(guild.reader, "1 DOGE", "budget")).rejects.toBeInstanceOf(InvalidInputError);
     await expect(parseTokenAmount(guild.reader, "1 ETH extra", "budget")).rejects.toMatchObject({ field: "budget" });
   });

@@ -15,7 +15,11 @@ type Run = { code: number | null; stdout: string; stderr: string };
 
 function guild(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GUILD_BIN, ...args], { cwd: PACKAGE_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [GUILD_BIN, ...args], {
+      cwd: PACKAGE_ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -71,7 +75,20 @@ describe("guild without a chain", () => {
     expect(root.code).toBe(0);
     expect(root.stdout).toMatch(/^Examples:\n {2}\$ guild /m);
     const commands = listedCommands(root.stdout);
-    expect(commands).toEqual(expect.arrayContaining(["chain", "deploy", "start", "hire", "ask", "jobs", "job", "agents", "wallet", "withdraw"]));
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        "chain",
+        "deploy",
+        "start",
+        "hire",
+        "ask",
+        "jobs",
+        "job",
+        "agents",
+        "wallet",
+        "withdraw",
+      ]),
+    );
     const wallet = await guild(["wallet", "--help"], env);
     const subcommands = listedCommands(wallet.stdout);
     expect(subcommands).toEqual(expect.arrayContaining(["new", "import", "list", "address", "fund"]));
@@ -82,7 +99,10 @@ describe("guild without a chain", () => {
       const help = helps[i]!;
       expect({ path, code: help.code }).toEqual({ path, code: 0 });
       expect(help.stdout).toContain(`Usage: guild ${path.join(" ")}`);
-      expect({ path, example: new RegExp(`^Examples?:\\n {2}\\$ .*guild ${path.join(" ")}\\b`, "m").test(help.stdout) }).toEqual({ path, example: true });
+      expect({
+        path,
+        example: new RegExp(`^Examples?:\\n {2}\\$ .*guild ${path.join(" ")}\\b`, "m").test(help.stdout),
+      }).toEqual({ path, example: true });
     }
   });
 
@@ -115,7 +135,13 @@ describe("guild without a chain", () => {
       ["missing required options", ["hire", "--as", "alice"]],
       ["unknown command", ["frobnicate"]],
     ];
-    const runs = await pooled(cases.map(([, args]) => () => guild(args, env)));
+    const runs = await pooled(
+      cases.map(
+        ([, args]) =>
+          () =>
+            guild(args, env),
+      ),
+    );
     for (const [i, [what]] of cases.entries()) {
       expect({ what, code: runs[i]!.code }).toEqual({ what, code: 2 });
       expect(runs[i]!.stderr).toMatch(/error/i);
@@ -147,7 +173,15 @@ describe("guild against a Hardhat node with worker and checker daemons", () => {
     g = await startTestGuild({ wallets: ["alice", "erin", "bob", "mallory", "carol", "dave"] });
     await Promise.all([
       startDaemonProcess(g, "bob", ["--roles", "worker", "--skills", "word-count", "--price", "0.001"]),
-      startDaemonProcess(g, "mallory", ["--roles", "worker", "--skills", "sort", "--price", "0.001", "--deliver-wrong"]),
+      startDaemonProcess(g, "mallory", [
+        "--roles",
+        "worker",
+        "--skills",
+        "sort",
+        "--price",
+        "0.001",
+        "--deliver-wrong",
+      ]),
       startDaemonProcess(g, "carol", ["--roles", "checker", "--skills", "word-count,sort", "--stake-percent", "25"]),
       startDaemonProcess(g, "dave", ["--roles", "checker", "--skills", "word-count,sort", "--stake-percent", "15"]),
     ]);
@@ -162,7 +196,25 @@ describe("guild against a Hardhat node with worker and checker daemons", () => {
 
   it("guild hire: progress on stderr, exit 0 when the check pays the worker and 4 when it rejects the work", async () => {
     const hire = (as: string, skill: string, input: string, provider: string, json: boolean) =>
-      guild([...(json ? ["--json"] : []), "hire", "--as", as, "--skill", skill, "--input", input, "--budget", "0.002", "--provider", g.address(provider), "--window", "8s"], g.env());
+      guild(
+        [
+          ...(json ? ["--json"] : []),
+          "hire",
+          "--as",
+          as,
+          "--skill",
+          skill,
+          "--input",
+          input,
+          "--budget",
+          "0.002",
+          "--provider",
+          g.address(provider),
+          "--window",
+          "8s",
+        ],
+        g.env(),
+      );
     const [paid, rejected] = await Promise.all([
       hire("alice", "word-count", "the quick brown fox", "bob", false),
       hire("erin", "sort", "5 3 9 1", "mallory", true),
@@ -182,7 +234,10 @@ describe("guild against a Hardhat node with worker and checker daemons", () => {
 
     expect({ code: rejected.code, stderr: rejected.stderr }).toMatchObject({ code: 4 });
     // With --json, stdout is one JSON document and stderr carries no progress.
-    const result = JSON.parse(rejected.stdout) as { outcome: string; steps: { tool: string; result: { ok: boolean; data?: { jobId?: string } } }[] };
+    const result = JSON.parse(rejected.stdout) as {
+      outcome: string;
+      steps: { tool: string; result: { ok: boolean; data?: { jobId?: string } } }[];
+    };
     expect(result.outcome).toBe("the check rejected the work; the client was refunded");
     expect(result.steps.map((step) => step.tool)).toEqual(["hire_agent", "wait_for_delivery", "settle_job"]);
     expect(rejected.stderr).toBe("");
@@ -200,26 +255,58 @@ describe("guild against a Hardhat node with worker and checker daemons", () => {
       () => guild(["job", paidJob], env),
       () => guild(["agents"], env),
     ])) as [Run, Run, Run, Run, Run, Run, Run];
-    for (const run of [jobsJson, jobJson, rejectedJson, agentsJson, jobsHuman, jobHuman, agentsHuman]) expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+    for (const run of [jobsJson, jobJson, rejectedJson, agentsJson, jobsHuman, jobHuman, agentsHuman])
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
 
-    const jobs = JSON.parse(jobsJson.stdout) as { jobId: string; status: string; skill: string; client: string; provider: string; budget: string; token: string }[];
+    const jobs = JSON.parse(jobsJson.stdout) as {
+      jobId: string;
+      status: string;
+      skill: string;
+      client: string;
+      provider: string;
+      budget: string;
+      token: string;
+    }[];
     const byId = new Map(jobs.map((job) => [String(job.jobId), job]));
-    expect(byId.get(paidJob)).toMatchObject({ status: "Completed", skill: "word-count", budget: "0.002", token: "ETH" });
+    expect(byId.get(paidJob)).toMatchObject({
+      status: "Completed",
+      skill: "word-count",
+      budget: "0.002",
+      token: "ETH",
+    });
     expect(getAddress(byId.get(paidJob)!.provider)).toBe(g.address("bob"));
     expect(byId.get(rejectedJob)).toMatchObject({ status: "Rejected", skill: "sort" });
     expect(getAddress(byId.get(rejectedJob)!.client)).toBe(g.address("erin"));
 
-    const job = JSON.parse(jobJson.stdout) as { status: string; content: string; stakes: { event: string; staker: string; amount: string }[] };
+    const job = JSON.parse(jobJson.stdout) as {
+      status: string;
+      content: string;
+      stakes: { event: string; staker: string; amount: string }[];
+    };
     expect(job.status).toBe("Completed");
     expect(job.content).toBe("4");
-    expect(job.stakes.filter((stake) => stake.event === "Staked").map((stake) => getAddress(stake.staker)).sort()).toEqual(
-      [g.address("bob"), g.address("carol"), g.address("dave")].sort(),
-    );
+    expect(
+      job.stakes
+        .filter((stake) => stake.event === "Staked")
+        .map((stake) => getAddress(stake.staker))
+        .sort(),
+    ).toEqual([g.address("bob"), g.address("carol"), g.address("dave")].sort());
     expect((JSON.parse(rejectedJson.stdout) as { status: string }).status).toBe("Rejected");
 
-    const agents = JSON.parse(agentsJson.stdout) as { name: string; address: string; skills: string[]; price: string; token: string }[];
+    const agents = JSON.parse(agentsJson.stdout) as {
+      name: string;
+      address: string;
+      skills: string[];
+      price: string;
+      token: string;
+    }[];
     expect(agents.map((agent) => agent.name).sort()).toEqual(["bob", "mallory"]);
-    expect(agents.find((agent) => agent.name === "bob")).toMatchObject({ address: g.address("bob"), skills: ["word-count"], price: "0.001", token: "ETH" });
+    expect(agents.find((agent) => agent.name === "bob")).toMatchObject({
+      address: g.address("bob"),
+      skills: ["word-count"],
+      price: "0.001",
+      token: "ETH",
+    });
 
     expect(jobsHuman.stdout).toMatch(new RegExp(`^\\s*${paidJob}\\s+Completed\\s+word-count`, "m"));
     expect(jobHuman.stdout).toMatch(new RegExp(`^Job ${paidJob}: Completed$`, "m"));

@@ -23,7 +23,12 @@ describe("loadConfig", () => {
   });
 
   it("treats empty values as unset and reads the rest", () => {
-    const config = loadConfig({ GUILD_RPC_URL: "", GUILD_CHAIN_PORT: "9000", GUILD_ALLOWLIST: "0xabc, 0xdef", GUILD_HOME: "/tmp/g" });
+    const config = loadConfig({
+      GUILD_RPC_URL: "",
+      GUILD_CHAIN_PORT: "9000",
+      GUILD_ALLOWLIST: "0xabc, 0xdef",
+      GUILD_HOME: "/tmp/g",
+    });
     expect(config.rpcUrl).toBeUndefined();
     expect(config.chainPort).toBe(9000);
     expect(config.spending.allowlist).toEqual(["0xabc", "0xdef"]);

@@ -28,7 +28,11 @@ describe("AgentRegistry", () => {
   it("registers the caller with its listing and emits one SkillListed per skill", async () => {
     const agent = f.provider.account.address;
     const skills = ["word-count", "summarise", "translate"];
-    const receipt = await register(f.provider, skills, { name: "Wordsmith", priceToken: f.erc20.token, price: 2_500_000n });
+    const receipt = await register(f.provider, skills, {
+      name: "Wordsmith",
+      priceToken: f.erc20.token,
+      price: 2_500_000n,
+    });
     expect(eventNamesOf(receipt, agentRegistryAbi, f.addresses.registry)).toEqual([
       "SkillListed",
       "SkillListed",
@@ -42,8 +46,16 @@ describe("AgentRegistry", () => {
     expect(eventsOf(receipt, agentRegistryAbi, "AgentRegistered", f.addresses.registry)).toEqual([
       { agent, name: "Wordsmith", skills, priceToken: f.erc20.token, price: 2_500_000n, metadataURI: "ipfs://meta" },
     ]);
-    expect(eventsOf(receipt, agentRegistryAbi, "AgentActiveSet", f.addresses.registry)).toEqual([{ agent, active: true }]);
-    expect(await f.registry.read.getAgent([agent])).toEqual([true, true, f.erc20.token, 2_500_000n, skills.map(skillId)]);
+    expect(eventsOf(receipt, agentRegistryAbi, "AgentActiveSet", f.addresses.registry)).toEqual([
+      { agent, active: true },
+    ]);
+    expect(await f.registry.read.getAgent([agent])).toEqual([
+      true,
+      true,
+      f.erc20.token,
+      2_500_000n,
+      skills.map(skillId),
+    ]);
     expect(await f.registry.read.hasSkill([agent, skillId("summarise")])).toBe(true);
     expect(await f.registry.read.hasSkill([agent, skillId("Summarise")])).toBe(false);
     expect(await f.registry.read.agentCount()).toBe(1n);
@@ -56,9 +68,11 @@ describe("AgentRegistry", () => {
 
   it("refuses a second registration of the same agent", async () => {
     await register(f.provider, ["a"]);
-    await expectRevert(f.registryAs(f.provider).write.register(["again", ["b"], zeroAddress, 1n, ""]), "RegistryAlreadyRegistered", [
-      f.provider.account.address,
-    ]);
+    await expectRevert(
+      f.registryAs(f.provider).write.register(["again", ["b"], zeroAddress, 1n, ""]),
+      "RegistryAlreadyRegistered",
+      [f.provider.account.address],
+    );
     expect(await f.registry.read.agentCount()).toBe(1n);
   });
 
@@ -66,11 +80,16 @@ describe("AgentRegistry", () => {
     const registry = f.registryAs(f.provider);
     await expectRevert(registry.write.register(["", ["a"], zeroAddress, 1n, ""]), "RegistryEmptyName", []);
     await expectRevert(registry.write.register(["n", ["a", "", "c"], zeroAddress, 1n, ""]), "RegistryEmptySkill", [1n]);
-    await expectRevert(registry.write.register(["n", ["a", "b", "a"], zeroAddress, 1n, ""]), "RegistryDuplicateSkill", ["a"]);
+    await expectRevert(registry.write.register(["n", ["a", "b", "a"], zeroAddress, 1n, ""]), "RegistryDuplicateSkill", [
+      "a",
+    ]);
     const max = await f.registry.read.MAX_SKILLS();
     expect(max).toBe(16n);
     const tooMany = Array.from({ length: 17 }, (_, i) => `skill-${i}`);
-    await expectRevert(registry.write.register(["n", tooMany, zeroAddress, 1n, ""]), "RegistryTooManySkills", [17n, 16n]);
+    await expectRevert(registry.write.register(["n", tooMany, zeroAddress, 1n, ""]), "RegistryTooManySkills", [
+      17n,
+      16n,
+    ]);
     expect(await f.registry.read.agentCount()).toBe(0n);
     // Exactly MAX_SKILLS, and no skills at all, are fine.
     await f.tx(registry.write.register(["n", tooMany.slice(0, 16), zeroAddress, 1n, ""]));
@@ -81,24 +100,51 @@ describe("AgentRegistry", () => {
 
   it("update replaces the listing; only a registered agent may update or set itself active", async () => {
     const agent = f.provider.account.address;
-    await expectRevert(f.registryAs(f.provider).write.update(["n", ["a"], zeroAddress, 1n, ""]), "RegistryNotRegistered", [agent]);
+    await expectRevert(
+      f.registryAs(f.provider).write.update(["n", ["a"], zeroAddress, 1n, ""]),
+      "RegistryNotRegistered",
+      [agent],
+    );
     await expectRevert(f.registryAs(f.provider).write.setActive([false]), "RegistryNotRegistered", [agent]);
     await register(f.provider, ["old-skill", "kept"]);
 
     const receipt = await f.tx(
       f.registryAs(f.provider).write.update(["Renamed", ["kept", "new-skill"], f.erc20.token, 7n, "ipfs://v2"]),
     );
-    expect(eventNamesOf(receipt, agentRegistryAbi, f.addresses.registry)).toEqual(["SkillListed", "SkillListed", "AgentUpdated"]);
-    expect(eventsOf(receipt, agentRegistryAbi, "AgentUpdated", f.addresses.registry)).toEqual([
-      { agent, name: "Renamed", skills: ["kept", "new-skill"], priceToken: f.erc20.token, price: 7n, metadataURI: "ipfs://v2" },
+    expect(eventNamesOf(receipt, agentRegistryAbi, f.addresses.registry)).toEqual([
+      "SkillListed",
+      "SkillListed",
+      "AgentUpdated",
     ]);
-    expect(await f.registry.read.getAgent([agent])).toEqual([true, true, f.erc20.token, 7n, [skillId("kept"), skillId("new-skill")]]);
+    expect(eventsOf(receipt, agentRegistryAbi, "AgentUpdated", f.addresses.registry)).toEqual([
+      {
+        agent,
+        name: "Renamed",
+        skills: ["kept", "new-skill"],
+        priceToken: f.erc20.token,
+        price: 7n,
+        metadataURI: "ipfs://v2",
+      },
+    ]);
+    expect(await f.registry.read.getAgent([agent])).toEqual([
+      true,
+      true,
+      f.erc20.token,
+      7n,
+      [skillId("kept"), skillId("new-skill")],
+    ]);
     expect(await f.registry.read.hasSkill([agent, skillId("old-skill")])).toBe(false);
     expect(await f.registry.read.agentCount()).toBe(1n);
-    await expectRevert(f.registryAs(f.provider).write.update(["", ["a"], zeroAddress, 1n, ""]), "RegistryEmptyName", []);
-    await expectRevert(f.registryAs(f.provider).write.update(["n", ["a", "a"], zeroAddress, 1n, ""]), "RegistryDuplicateSkill", [
-      "a",
-    ]);
+    await expectRevert(
+      f.registryAs(f.provider).write.update(["", ["a"], zeroAddress, 1n, ""]),
+      "RegistryEmptyName",
+      [],
+    );
+    await expectRevert(
+      f.registryAs(f.provider).write.update(["n", ["a", "a"], zeroAddress, 1n, ""]),
+      "RegistryDuplicateSkill",
+      ["a"],
+    );
   });
 
   it("setActive turns the listing off and on; an update reactivates it", async () => {
@@ -110,7 +156,9 @@ describe("AgentRegistry", () => {
     expect(await f.registry.read.findAgents([skillId("a"), 0n, 10n])).toEqual([]);
 
     const updated = await f.tx(f.registryAs(f.provider).write.update(["n", ["a"], zeroAddress, 1n, ""]));
-    expect(eventsOf(updated, agentRegistryAbi, "AgentActiveSet", f.addresses.registry)).toEqual([{ agent, active: true }]);
+    expect(eventsOf(updated, agentRegistryAbi, "AgentActiveSet", f.addresses.registry)).toEqual([
+      { agent, active: true },
+    ]);
     expect(await f.registry.read.findAgents([skillId("a"), 0n, 10n])).toEqual([agent]);
     const again = await f.tx(f.registryAs(f.provider).write.update(["n", ["a"], zeroAddress, 1n, ""]));
     expect(eventsOf(again, agentRegistryAbi, "AgentActiveSet", f.addresses.registry)).toEqual([]);

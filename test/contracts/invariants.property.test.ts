@@ -68,7 +68,10 @@ const refuseAction = fc.record({ kind: fc.constant("refuse" as const), which: fc
 
 const action = fc.oneof(
   { weight: 1, arbitrary: createAction },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("fund" as const), job: fc.nat(), fit, wrongBudget: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("fund" as const), job: fc.nat(), fit, wrongBudget: fc.boolean() }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("deliver" as const), job: fc.nat(), fit }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("decline" as const), job: fc.nat(), fit }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("complete" as const), job: fc.nat(), fit }) },
@@ -220,7 +223,8 @@ class Run {
     }
     if (receipt) {
       this.log.push(`${label} ok`);
-      if (!expectSuccess) throw new Error(`${label} succeeded but the rules say it must revert\n${this.log.join("\n")}`);
+      if (!expectSuccess)
+        throw new Error(`${label} succeeded but the rules say it must revert\n${this.log.join("\n")}`);
       this.record(receipt);
       outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
       return receipt;
@@ -260,7 +264,9 @@ class Run {
       }
       if (log.eventName === "PayoutCredited") outcomes.set("credited", (outcomes.get("credited") ?? 0) + 1);
     }
-    const evaluatorLogs = receipt.logs.filter((log) => log.address.toLowerCase() === f.addresses.evaluator.toLowerCase());
+    const evaluatorLogs = receipt.logs.filter(
+      (log) => log.address.toLowerCase() === f.addresses.evaluator.toLowerCase(),
+    );
     for (const log of parseEventLogs({ abi: stakedEvaluatorAbi, logs: evaluatorLogs })) {
       if (log.eventName === "StakeClaimed") {
         const key = `${log.args.jobId}:${log.args.staker}`;
@@ -291,7 +297,9 @@ class Run {
         case "approve":
           return j.staked && j.status === Status.Submitted;
         case "settle":
-          return j.staked && j.verdict === Verdict.None && (j.status === Status.Submitted || j.status === Status.Expired);
+          return (
+            j.staked && j.verdict === Verdict.None && (j.status === Status.Submitted || j.status === Status.Expired)
+          );
         case "claim":
           return j.staked && j.verdict !== Verdict.None;
         case "jump":
@@ -437,7 +445,9 @@ class Run {
       case "deliver": {
         const ok = onChain.status === Status.Funded && next < onChain.expiredAt;
         await this.escrow("deliver", ok, job.provider, {
-          abi: jobEscrowAbi, functionName: "deliver", args: [job.id, `work on ${job.id}`],
+          abi: jobEscrowAbi,
+          functionName: "deliver",
+          args: [job.id, `work on ${job.id}`],
         });
         return;
       }
@@ -450,7 +460,9 @@ class Run {
         if (job.staked) return;
         const ok = onChain.status === Status.Submitted;
         await this.escrow("complete", ok, evaluatorEoa, {
-          abi: jobEscrowAbi, functionName: "complete", args: [job.id, `0x${"11".repeat(32)}`],
+          abi: jobEscrowAbi,
+          functionName: "complete",
+          args: [job.id, `0x${"11".repeat(32)}`],
         });
         return;
       }
@@ -459,7 +471,9 @@ class Run {
         if (!byClient && job.staked) return;
         const ok = byClient || onChain.status === Status.Funded || onChain.status === Status.Submitted;
         await this.escrow("reject", ok, byClient ? job.client : evaluatorEoa, {
-          abi: jobEscrowAbi, functionName: "reject", args: [job.id, `0x${"22".repeat(32)}`],
+          abi: jobEscrowAbi,
+          functionName: "reject",
+          args: [job.id, `0x${"22".repeat(32)}`],
         });
         return;
       }
@@ -467,7 +481,9 @@ class Run {
         const live = onChain.status === Status.Funded || onChain.status === Status.Submitted;
         const ok = live && next >= refundableAt;
         await this.escrow("claimRefund", ok, anyone, {
-          abi: jobEscrowAbi, functionName: "claimRefund", args: [job.id],
+          abi: jobEscrowAbi,
+          functionName: "claimRefund",
+          args: [job.id],
         });
         return;
       }
@@ -510,7 +526,9 @@ class Run {
       case "approve": {
         const ok = onChain.status === Status.Submitted && check.verdict === Verdict.None && check.failTotal === 0n;
         await this.evaluator("approve", ok, job.client, {
-          abi: stakedEvaluatorAbi, functionName: "approve", args: [job.id],
+          abi: stakedEvaluatorAbi,
+          functionName: "approve",
+          args: [job.id],
         });
         return;
       }
@@ -520,9 +538,12 @@ class Run {
         if (staker.mock) return;
         const [amount] = await f.staked.read.stakeOf([job.id, staker.address]);
         const payout = await f.staked.read.claimable([job.id, staker.address]);
-        const ok = check.verdict !== Verdict.None && amount !== 0n && !(payout !== 0n && this.refuses(staker, job.token));
+        const ok =
+          check.verdict !== Verdict.None && amount !== 0n && !(payout !== 0n && this.refuses(staker, job.token));
         const receipt = await this.evaluator("claim", ok, staker, {
-          abi: stakedEvaluatorAbi, functionName: "claim", args: [job.id],
+          abi: stakedEvaluatorAbi,
+          functionName: "claim",
+          args: [job.id],
         });
         if (receipt) {
           const [claimed] = parseEventLogs({ abi: stakedEvaluatorAbi, logs: receipt.logs, eventName: "StakeClaimed" });
@@ -570,13 +591,17 @@ class Run {
       this.jobs.push(newJob(jobId, token, a.staked, client, provider, true));
     } else {
       const created = await this.escrow("create", true, client, {
-        abi: jobEscrowAbi, functionName: "createJobWithTerms", args: [terms],
+        abi: jobEscrowAbi,
+        functionName: "createJobWithTerms",
+        args: [terms],
       });
       if (!created) return;
       jobId = await f.escrow.read.jobCount();
       this.jobs.push(newJob(jobId, token, a.staked, client, provider, false));
       await this.escrow("setBudget", true, client, {
-        abi: jobEscrowAbi, functionName: "setBudget", args: [jobId, budget],
+        abi: jobEscrowAbi,
+        functionName: "setBudget",
+        args: [jobId, budget],
       });
     }
   }
@@ -608,7 +633,8 @@ class Run {
     if (a.fit) {
       const credited: [Actor, Address][] = [];
       for (const payee of payees) {
-        for (const t of tokens) if ((await f.escrow.read.creditOf([payee.address, t])) !== 0n) credited.push([payee, t]);
+        for (const t of tokens)
+          if ((await f.escrow.read.creditOf([payee.address, t])) !== 0n) credited.push([payee, t]);
       }
       const chosen = credited[(a.actor * 3 + a.token) % Math.max(credited.length, 1)];
       if (!chosen) return;
@@ -694,14 +720,22 @@ class Run {
       expect(await f.balanceOf(token, f.addresses.escrow), `escrow balance of ${token}\n${this.log.join("\n")}`).toBe(
         liveBudgets.get(token)! + credits,
       );
-      expect(await f.balanceOf(token, f.addresses.evaluator), `evaluator balance of ${token}\n${this.log.join("\n")}`).toBe(
-        owedStakes.get(token)!,
-      );
+      expect(
+        await f.balanceOf(token, f.addresses.evaluator),
+        `evaluator balance of ${token}\n${this.log.join("\n")}`,
+      ).toBe(owedStakes.get(token)!);
     }
   }
 }
 
-function newJob(id: bigint, token: Address, staked: boolean, client: Actor, provider: Actor, funded: boolean): ModelJob {
+function newJob(
+  id: bigint,
+  token: Address,
+  staked: boolean,
+  client: Actor,
+  provider: Actor,
+  funded: boolean,
+): ModelJob {
   const status = Status.Open;
   return { id, token, staked, client, provider, status, verdict: Verdict.None, funded, payoutEvents: 0, stakers: [] };
 }
@@ -715,16 +749,17 @@ function maxOf(a: bigint, b: bigint): bigint {
 }
 
 describe("escrow and evaluator invariants under random action sequences", () => {
-  it(
-    "hold after every step (native, gUSD and a refusing token; reverting receivers; time jumps)",
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          // Runs start with the mocks refusing ETH and provider2 blocked by the refusing token; toggles may lift it.
-          fc.constant([{ kind: "refuse" as const, which: 0 }, { kind: "refuse" as const, which: 1 }]),
-          fc.array(createAction, { minLength: 1, maxLength: 2 }),
-          fc.array(action, { minLength: MAX_STEPS - 8, maxLength: MAX_STEPS - 1 }),
-          async (refusals, creates, rest) => {
+  it("hold after every step (native, gUSD and a refusing token; reverting receivers; time jumps)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        // Runs start with the mocks refusing ETH and provider2 blocked by the refusing token; toggles may lift it.
+        fc.constant([
+          { kind: "refuse" as const, which: 0 },
+          { kind: "refuse" as const, which: 1 },
+        ]),
+        fc.array(createAction, { minLength: 1, maxLength: 2 }),
+        fc.array(action, { minLength: MAX_STEPS - 8, maxLength: MAX_STEPS - 1 }),
+        async (refusals, creates, rest) => {
           const actions = [...refusals, ...creates, ...rest].slice(0, MAX_STEPS);
           await f.testClient.revert({ id: baseSnapshot });
           baseSnapshot = await f.testClient.snapshot();
@@ -736,20 +771,20 @@ describe("escrow and evaluator invariants under random action sequences", () => 
           }
           await run.drain();
         },
-        ),
-        { numRuns: NUM_RUNS },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+    // The runs must have exercised the interesting paths, or the invariants above proved little.
+    const covered = [
+      ...["createAndFund", "fund", "deliver", "decline", "complete", "reject", "claimRefund"],
+      ...["stake", "settle", "approve", "claim", "voided", "credited"],
+    ];
+    for (const label of covered) {
+      expect(outcomes.get(label) ?? 0, `successful ${label} calls (${JSON.stringify([...outcomes])})`).toBeGreaterThan(
+        0,
       );
-      // The runs must have exercised the interesting paths, or the invariants above proved little.
-      const covered = [
-        ...["createAndFund", "fund", "deliver", "decline", "complete", "reject", "claimRefund"],
-        ...["stake", "settle", "approve", "claim", "voided", "credited"],
-      ];
-      for (const label of covered) {
-        expect(outcomes.get(label) ?? 0, `successful ${label} calls (${JSON.stringify([...outcomes])})`).toBeGreaterThan(0);
-      }
-      const withdrawals = (outcomes.get("withdraw") ?? 0) + (outcomes.get("withdrawTo") ?? 0);
-      expect(withdrawals, `successful withdrawals (${JSON.stringify([...outcomes])})`).toBeGreaterThan(0);
-    },
-    180_000,
-  );
+    }
+    const withdrawals = (outcomes.get("withdraw") ?? 0) + (outcomes.get("withdrawTo") ?? 0);
+    expect(withdrawals, `successful withdrawals (${JSON.stringify([...outcomes])})`).toBeGreaterThan(0);
+  }, 180_000);
 });

@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
 import { eventNamesOf, eventsOf } from "../support/contracts-helpers/events.js";
 import { expectRevert } from "../support/contracts-helpers/expectRevert.js";
-import { createGuildFixture, gasCost, NATIVE, useChainSnapshot, type GuildFixture } from "../support/contracts-helpers/fixture.js";
+import {
+  createGuildFixture,
+  gasCost,
+  NATIVE,
+  useChainSnapshot,
+  type GuildFixture,
+} from "../support/contracts-helpers/fixture.js";
 import { createdJobId, createFundedJob, jobTerms, Status, statusOf } from "../support/contracts-helpers/jobs.js";
 
 const DEFAULT_EVALUATION_PERIOD = 86_400n;
@@ -41,7 +47,13 @@ describe.each(["native", "erc20"] as const)("JobEscrow money paths, %s", (kind) 
       },
     ]);
     expect(eventsOf(created, jobEscrowAbi, "JobDetails", f.addresses.escrow)).toEqual([
-      { jobId, parentJobId: 0n, token: token(), evaluationPeriod: DEFAULT_EVALUATION_PERIOD, description: "summarise the paper" },
+      {
+        jobId,
+        parentJobId: 0n,
+        token: token(),
+        evaluationPeriod: DEFAULT_EVALUATION_PERIOD,
+        description: "summarise the paper",
+      },
     ]);
     expect(await f.escrow.read.getJob([jobId])).toEqual({
       client: f.client.account.address,
@@ -283,13 +295,15 @@ describe("JobEscrow creation and setup", () => {
   it("createJob (the ERC-8183 signature) makes a native job with the default evaluation period", async () => {
     const expiredAt = (await f.now()) + 3_600n;
     const receipt = await f.tx(
-      f.escrowAs(f.client).write.createJob([
-        f.provider.account.address,
-        f.evaluator.account.address,
-        expiredAt,
-        "translate",
-        zeroAddress,
-      ]),
+      f
+        .escrowAs(f.client)
+        .write.createJob([
+          f.provider.account.address,
+          f.evaluator.account.address,
+          expiredAt,
+          "translate",
+          zeroAddress,
+        ]),
     );
     const jobId = createdJobId(receipt);
     expect(eventsOf(receipt, jobEscrowAbi, "JobDetails", f.addresses.escrow)).toEqual([
@@ -304,13 +318,15 @@ describe("JobEscrow creation and setup", () => {
   it("createJob refuses a hook (ERC-8183 hooks are not supported)", async () => {
     const hook = f.stranger.account.address;
     await expectRevert(
-      f.escrowAs(f.client).write.createJob([
-        f.provider.account.address,
-        f.evaluator.account.address,
-        (await f.now()) + 3_600n,
-        "x",
-        hook,
-      ]),
+      f
+        .escrowAs(f.client)
+        .write.createJob([
+          f.provider.account.address,
+          f.evaluator.account.address,
+          (await f.now()) + 3_600n,
+          "x",
+          hook,
+        ]),
       "EscrowHookNotSupported",
       [hook],
     );
@@ -383,9 +399,11 @@ describe("JobEscrow parent jobs", () => {
     const terms = await jobTerms(f, { parentJobId: 2n });
     await expectRevert(f.escrowAs(f.provider).write.createJobWithTerms([terms]), "EscrowInvalidParent", [2n]);
     const zeroTerms = await jobTerms(f, { parentJobId: 99n });
-    await expectRevert(f.escrowAs(f.provider).write.createAndFund([zeroTerms, 1n], { value: 1n }), "EscrowInvalidParent", [
-      99n,
-    ]);
+    await expectRevert(
+      f.escrowAs(f.provider).write.createAndFund([zeroTerms, 1n], { value: 1n }),
+      "EscrowInvalidParent",
+      [99n],
+    );
   });
 
   it("refuses anyone but the parent's provider", async () => {

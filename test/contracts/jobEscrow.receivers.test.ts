@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
 import { eventNamesOf, eventsOf } from "../support/contracts-helpers/events.js";
 import { decodeRevert, expectRevert } from "../support/contracts-helpers/expectRevert.js";
-import { createGuildFixture, NATIVE, useChainSnapshot, type GuildFixture } from "../support/contracts-helpers/fixture.js";
+import {
+  createGuildFixture,
+  NATIVE,
+  useChainSnapshot,
+  type GuildFixture,
+} from "../support/contracts-helpers/fixture.js";
 import { createdJobId, createFundedJob, jobTerms, Status, statusOf } from "../support/contracts-helpers/jobs.js";
 import { callThrough, ReceiverMode, type ReceiverHandle } from "../support/contracts-helpers/receivers.js";
 
@@ -22,7 +27,12 @@ const escrowData = (call: Parameters<typeof encodeFunctionData<typeof jobEscrowA
 /** A job whose provider is the mock; the mock has delivered. */
 async function jobDeliveredBy(mock: ReceiverHandle, token: Address = NATIVE, amount = budget): Promise<bigint> {
   const { jobId } = await createFundedJob(f, { provider: mock.address, token, budget: amount });
-  await callThrough(f, mock, f.addresses.escrow, escrowData({ abi: jobEscrowAbi, functionName: "deliver", args: [jobId, "work"] }));
+  await callThrough(
+    f,
+    mock,
+    f.addresses.escrow,
+    escrowData({ abi: jobEscrowAbi, functionName: "deliver", args: [jobId, "work"] }),
+  );
   return jobId;
 }
 
@@ -67,7 +77,10 @@ describe.each([
     const withdraw = escrowData({ abi: jobEscrowAbi, functionName: "withdraw", args: [NATIVE] });
     // A bounded eth_call: gas estimation would run the gas-burning receiver to the block limit many times.
     await expectRevert(
-      mock.simulate.execute([f.addresses.escrow, 0n, withdraw], { account: f.deployer.account.address, gas: 2_000_000n }),
+      mock.simulate.execute([f.addresses.escrow, 0n, withdraw], {
+        account: f.deployer.account.address,
+        gas: 2_000_000n,
+      }),
       "EscrowWithdrawFailed",
       [mock.address, NATIVE, budget],
     );
@@ -125,7 +138,12 @@ describe.each([
 
     // Once the receiver accepts payments again it withdraws everything in one call.
     await f.tx(mock.write.setMode([ReceiverMode.Accept]));
-    await callThrough(f, mock, f.addresses.escrow, escrowData({ abi: jobEscrowAbi, functionName: "withdraw", args: [NATIVE] }));
+    await callThrough(
+      f,
+      mock,
+      f.addresses.escrow,
+      escrowData({ abi: jobEscrowAbi, functionName: "withdraw", args: [NATIVE] }),
+    );
     expect(await mock.read.received()).toBe(3n * budget);
     expect(await f.balanceOf(NATIVE, f.addresses.escrow)).toBe(0n);
     expect(await f.escrow.read.creditOf([mock.address, NATIVE])).toBe(0n);
@@ -240,13 +258,20 @@ describe("a reentrant native receiver", () => {
     );
     await f.increaseTime(400n);
 
-    await f.tx(mock.write.arm([f.addresses.escrow, escrowData({ abi: jobEscrowAbi, functionName: "claimRefund", args: [second] })]));
+    await f.tx(
+      mock.write.arm([
+        f.addresses.escrow,
+        escrowData({ abi: jobEscrowAbi, functionName: "claimRefund", args: [second] }),
+      ]),
+    );
     await f.tx(f.escrowAs(f.stranger).write.claimRefund([first]));
     await expectReentryRefused(mock);
     expect(await statusOf(f, second)).toBe(Status.Funded);
     expect(await mock.read.received()).toBe(budget);
 
-    await f.tx(mock.write.arm([f.addresses.escrow, escrowData({ abi: jobEscrowAbi, functionName: "fund", args: [open, 0n] })]));
+    await f.tx(
+      mock.write.arm([f.addresses.escrow, escrowData({ abi: jobEscrowAbi, functionName: "fund", args: [open, 0n] })]),
+    );
     await f.tx(f.escrowAs(f.stranger).write.claimRefund([second]));
     await expectReentryRefused(mock);
     expect(await mock.read.received()).toBe(2n * budget);
@@ -297,7 +322,8 @@ describe("a reentrant ERC-20 token", () => {
       expect(await token.read.balanceOf([f.addresses.escrow])).toBe(funded);
     }
     expect(await f.escrow.read.jobCount()).toBe(3n);
-    for (const jobId of [1n, 2n, 3n]) expect((await f.escrow.read.getJob([jobId])).client).toBe(f.client.account.address);
+    for (const jobId of [1n, 2n, 3n])
+      expect((await f.escrow.read.getJob([jobId])).client).toBe(f.client.account.address);
   });
 
   it("cannot re-enter while the escrow pays out; the payout and the accounting stay exact", async () => {
@@ -306,7 +332,10 @@ describe("a reentrant ERC-20 token", () => {
     const { jobId: other } = await createFundedJob(f, { token: token.address, budget: 7n });
     await f.tx(f.escrowAs(f.provider).write.deliver([jobId, "work"]));
     await f.tx(
-      token.write.arm([f.addresses.escrow, escrowData({ abi: jobEscrowAbi, functionName: "claimRefund", args: [other] })]),
+      token.write.arm([
+        f.addresses.escrow,
+        escrowData({ abi: jobEscrowAbi, functionName: "claimRefund", args: [other] }),
+      ]),
     );
     await f.increaseTime(2n * 86_400n);
     // The refund of `other` is due, yet re-entering from the payout of `jobId` cannot take it.

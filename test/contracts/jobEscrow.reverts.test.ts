@@ -2,7 +2,12 @@ import { encodeDeployData, stringToHex, zeroAddress, zeroHash, type Address } fr
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobEscrowAbi, jobEscrowBytecode } from "../../src/contracts/JobEscrow.js";
 import { expectRevert } from "../support/contracts-helpers/expectRevert.js";
-import { createGuildFixture, NATIVE, useChainSnapshot, type GuildFixture } from "../support/contracts-helpers/fixture.js";
+import {
+  createGuildFixture,
+  NATIVE,
+  useChainSnapshot,
+  type GuildFixture,
+} from "../support/contracts-helpers/fixture.js";
 import { createdJobId, createFundedJob, jobTerms, Status, statusOf } from "../support/contracts-helpers/jobs.js";
 import type { TestWallet } from "../support/inProcessChain.js";
 
@@ -29,7 +34,9 @@ async function openJob(budget = 0n, token: Address = NATIVE): Promise<bigint> {
 describe("JobEscrow refuses bad terms at creation", () => {
   it("refuses a zero evaluator", async () => {
     await expectRevert(
-      f.escrowAs(f.client).write.createJob([addressOf(f.provider), zeroAddress, (await f.now()) + 100n, "x", zeroAddress]),
+      f
+        .escrowAs(f.client)
+        .write.createJob([addressOf(f.provider), zeroAddress, (await f.now()) + 100n, "x", zeroAddress]),
       "EscrowZeroEvaluator",
       [],
     );
@@ -100,10 +107,11 @@ describe("JobEscrow refuses a wrong msg.value, a wrong expectedBudget and short 
     const budget = 10_000n;
     const terms = await jobTerms(f);
     for (const sent of [0n, budget - 1n, budget + 1n]) {
-      await expectRevert(f.escrowAs(f.client).write.createAndFund([terms, budget], { value: sent }), "EscrowWrongValue", [
-        budget,
-        sent,
-      ]);
+      await expectRevert(
+        f.escrowAs(f.client).write.createAndFund([terms, budget], { value: sent }),
+        "EscrowWrongValue",
+        [budget, sent],
+      );
     }
     const jobId = await openJob(budget);
     for (const sent of [0n, budget - 1n, budget * 2n]) {
@@ -206,10 +214,11 @@ describe("JobEscrow refuses calls from every wrong party", () => {
     }
     await expectRevert(f.escrowAs(f.client).write.setProvider([jobId, zeroAddress]), "EscrowZeroProvider", []);
     await f.tx(f.escrowAs(f.client).write.setProvider([jobId, addressOf(f.provider)]));
-    await expectRevert(f.escrowAs(f.client).write.setProvider([jobId, addressOf(f.stranger)]), "EscrowProviderAlreadySet", [
-      jobId,
-      addressOf(f.provider),
-    ]);
+    await expectRevert(
+      f.escrowAs(f.client).write.setProvider([jobId, addressOf(f.stranger)]),
+      "EscrowProviderAlreadySet",
+      [jobId, addressOf(f.provider)],
+    );
     const rejected = createdJobId(
       await f.tx(f.escrowAs(f.client).write.createJobWithTerms([await jobTerms(f, { provider: zeroAddress })])),
     );
@@ -288,7 +297,10 @@ describe("JobEscrow refuses calls from every wrong party", () => {
       await expectRevert(f.escrowAs(w).write.complete([jobId, reason]), "EscrowUnauthorized", [jobId, addressOf(w)]);
     }
     const open = await openJob(1_000n);
-    await expectRevert(f.escrowAs(f.evaluator).write.complete([open, reason]), "EscrowWrongStatus", [open, Status.Open]);
+    await expectRevert(f.escrowAs(f.evaluator).write.complete([open, reason]), "EscrowWrongStatus", [
+      open,
+      Status.Open,
+    ]);
   });
 
   it("reject: only the client while Open, only the evaluator while Funded or Submitted", async () => {
@@ -330,10 +342,11 @@ describe("JobEscrow refuses calls from every wrong party", () => {
         addressOf(f.stranger),
         token,
       ]);
-      await expectRevert(f.escrowAs(f.client).write.withdrawTo([token, addressOf(f.client)]), "EscrowNothingToWithdraw", [
-        addressOf(f.client),
-        token,
-      ]);
+      await expectRevert(
+        f.escrowAs(f.client).write.withdrawTo([token, addressOf(f.client)]),
+        "EscrowNothingToWithdraw",
+        [addressOf(f.client), token],
+      );
     }
   });
 
@@ -424,7 +437,11 @@ describe("JobEscrow terminal states never change", () => {
       "EscrowWrongStatus",
       wrongStatus,
     );
-    await expectRevert(f.escrowAs(f.client).write.setProvider([jobId, addressOf(f.stranger)]), "EscrowWrongStatus", wrongStatus);
+    await expectRevert(
+      f.escrowAs(f.client).write.setProvider([jobId, addressOf(f.stranger)]),
+      "EscrowWrongStatus",
+      wrongStatus,
+    );
     await expectRevert(f.escrowAs(f.provider).write.submit([jobId, zeroHash]), "EscrowWrongStatus", wrongStatus);
     await expectRevert(f.escrowAs(f.provider).write.deliver([jobId, "x"]), "EscrowWrongStatus", wrongStatus);
     await expectRevert(f.escrowAs(f.evaluator).write.complete([jobId, reason]), "EscrowWrongStatus", wrongStatus);

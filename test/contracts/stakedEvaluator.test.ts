@@ -10,8 +10,22 @@ import {
 } from "../support/contracts-helpers/evaluator.js";
 import { eventNamesOf, eventsOf } from "../support/contracts-helpers/events.js";
 import { decodeRevert, expectRevert, revertDataOf } from "../support/contracts-helpers/expectRevert.js";
-import { createGuildFixture, gasCost, NATIVE, useChainSnapshot, type GuildFixture } from "../support/contracts-helpers/fixture.js";
-import { createdJobId, createFundedJob, encodeCheckConfig, jobTerms, Status, statusOf, Verdict } from "../support/contracts-helpers/jobs.js";
+import {
+  createGuildFixture,
+  gasCost,
+  NATIVE,
+  useChainSnapshot,
+  type GuildFixture,
+} from "../support/contracts-helpers/fixture.js";
+import {
+  createdJobId,
+  createFundedJob,
+  encodeCheckConfig,
+  jobTerms,
+  Status,
+  statusOf,
+  Verdict,
+} from "../support/contracts-helpers/jobs.js";
 import { callThrough, ReceiverMode } from "../support/contracts-helpers/receivers.js";
 import type { TestWallet } from "../support/inProcessChain.js";
 
@@ -93,10 +107,11 @@ describe("StakedEvaluator job configuration", () => {
     const base = { evaluator: f.addresses.evaluator, evaluationPeriod: 3_600n };
     for (const window of [3_600n, 3_601n]) {
       const terms = await jobTerms(f, { ...base, evaluatorData: encodeCheckConfig(window, 100n, 0n) });
-      await expectRevert(f.escrowAs(f.client).write.createAndFund([terms, 1_000n], { value: 1_000n }), "EvaluatorWindowTooLong", [
-        window,
-        3_600n,
-      ]);
+      await expectRevert(
+        f.escrowAs(f.client).write.createAndFund([terms, 1_000n], { value: 1_000n }),
+        "EvaluatorWindowTooLong",
+        [window, 3_600n],
+      );
     }
     // The default window counts too.
     const terms = await jobTerms(f, {
@@ -151,7 +166,9 @@ describe("StakedEvaluator job configuration", () => {
     const terms = await jobTerms(f, { evaluator: f.addresses.evaluator, evaluationPeriod, expiredAt });
     let jobId: bigint;
     try {
-      jobId = createdJobId(await f.tx(f.escrowAs(f.client).write.createAndFund([terms, 1_000_000n], { value: 1_000_000n })));
+      jobId = createdJobId(
+        await f.tx(f.escrowAs(f.client).write.createAndFund([terms, 1_000_000n], { value: 1_000_000n })),
+      );
     } catch (error) {
       // Refusing such a job at creation keeps the guarantee too.
       const data = revertDataOf(error);
@@ -223,29 +240,32 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     if (token() !== NATIVE) {
       for (const w of [f.client, f.provider, stakerA()]) await f.mintAndApprove(token(), w, 1_000_000n);
     }
-    await expectRevert(f.stakedAs(f.client).write.stake([jobId, true, 20_000n], value(20_000n)), "EvaluatorClientCannotStake", [
-      jobId,
-    ]);
+    await expectRevert(
+      f.stakedAs(f.client).write.stake([jobId, true, 20_000n], value(20_000n)),
+      "EvaluatorClientCannotStake",
+      [jobId],
+    );
     await expectRevert(
       f.stakedAs(f.provider).write.stake([jobId, false, 20_000n], value(20_000n)),
       "EvaluatorProviderMustStakePass",
       [jobId],
     );
-    await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, true, 9_999n], value(9_999n)), "EvaluatorStakeTooSmall", [
-      jobId,
-      9_999n,
-      10_000n,
-    ]);
+    await expectRevert(
+      f.stakedAs(stakerA()).write.stake([jobId, true, 9_999n], value(9_999n)),
+      "EvaluatorStakeTooSmall",
+      [jobId, 9_999n, 10_000n],
+    );
     await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, true, 0n], value(0n)), "EvaluatorStakeTooSmall", [
       jobId,
       0n,
       10_000n,
     ]);
     await f.tx(f.stakedAs(stakerA()).write.stake([jobId, true, 10_000n], value(10_000n)));
-    await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, false, 10_000n], value(10_000n)), "EvaluatorSideConflict", [
-      jobId,
-      true,
-    ]);
+    await expectRevert(
+      f.stakedAs(stakerA()).write.stake([jobId, false, 10_000n], value(10_000n)),
+      "EvaluatorSideConflict",
+      [jobId, true],
+    );
     await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, true, 0n], value(0n)), "EvaluatorStakeTooSmall", [
       jobId,
       10_000n,
@@ -260,17 +280,19 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     const { jobId } = await createCheckedJob(f, { token: token() });
     if (token() === NATIVE) {
       for (const sent of [0n, 19_999n, 20_001n]) {
-        await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, true, 20_000n], { value: sent }), "EvaluatorWrongValue", [
-          20_000n,
-          sent,
-        ]);
+        await expectRevert(
+          f.stakedAs(stakerA()).write.stake([jobId, true, 20_000n], { value: sent }),
+          "EvaluatorWrongValue",
+          [20_000n, sent],
+        );
       }
     } else {
       await f.mintAndApprove(token(), stakerA(), 20_000n);
-      await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, true, 20_000n], { value: 1n }), "EvaluatorWrongValue", [
-        0n,
-        1n,
-      ]);
+      await expectRevert(
+        f.stakedAs(stakerA()).write.stake([jobId, true, 20_000n], { value: 1n }),
+        "EvaluatorWrongValue",
+        [0n, 1n],
+      );
     }
     expect(await f.balanceOf(token(), f.addresses.evaluator)).toBe(0n);
   });
@@ -279,23 +301,26 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     const value = (amount: bigint) => ({ value: token() === NATIVE ? amount : 0n });
     if (token() !== NATIVE) await f.mintAndApprove(token(), stakerA(), 1_000_000n);
     const { jobId: funded } = await createFundedJob(f, { token: token(), evaluator: f.addresses.evaluator });
-    await expectRevert(f.stakedAs(stakerA()).write.stake([funded, true, 20_000n], value(20_000n)), "EvaluatorJobNotSubmitted", [
-      funded,
-      Status.Funded,
-    ]);
+    await expectRevert(
+      f.stakedAs(stakerA()).write.stake([funded, true, 20_000n], value(20_000n)),
+      "EvaluatorJobNotSubmitted",
+      [funded, Status.Funded],
+    );
     const { jobId, closesAt } = await createCheckedJob(f, { token: token() });
     await f.setNextTimestamp(closesAt - 1n);
     await f.tx(f.stakedAs(stakerA()).write.stake([jobId, true, 20_000n], value(20_000n)));
     await f.setNextTimestamp(closesAt);
-    await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, true, 20_000n], value(20_000n)), "EvaluatorWindowClosed", [
-      jobId,
-      closesAt,
-    ]);
+    await expectRevert(
+      f.stakedAs(stakerA()).write.stake([jobId, true, 20_000n], value(20_000n)),
+      "EvaluatorWindowClosed",
+      [jobId, closesAt],
+    );
     await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
-    await expectRevert(f.stakedAs(stakerB()).write.stake([jobId, true, 20_000n], value(20_000n)), "EvaluatorJobNotSubmitted", [
-      jobId,
-      Status.Completed,
-    ]);
+    await expectRevert(
+      f.stakedAs(stakerB()).write.stake([jobId, true, 20_000n], value(20_000n)),
+      "EvaluatorJobNotSubmitted",
+      [jobId, Status.Completed],
+    );
   });
 
   it("settles only after the window; a job with no stakes and no bond passes and the provider is paid", async () => {
@@ -466,7 +491,10 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     await expectClaim(f.provider, jobId, 20_000n, 20_000n);
     await expectClaim(stakerB(), jobId, 15_000n, 15_000n);
     expect(await f.balanceOf(token(), f.addresses.evaluator)).toBe(0n);
-    await expectRevert(f.stakedAs(stakerB()).write.claim([jobId]), "EvaluatorNothingToClaim", [jobId, addressOf(stakerB())]);
+    await expectRevert(f.stakedAs(stakerB()).write.claim([jobId]), "EvaluatorNothingToClaim", [
+      jobId,
+      addressOf(stakerB()),
+    ]);
   });
 
   it("the client approves early while nobody stakes fail; pass stakes are returned", async () => {
@@ -493,7 +521,10 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     await expectClaim(stakerA(), jobId, 54_321n, 54_321n);
     await expectClaim(f.provider, jobId, 12_345n, 12_345n);
     expect(await f.balanceOf(token(), f.addresses.evaluator)).toBe(0n);
-    await expectRevert(f.stakedAs(f.client).write.approve([jobId]), "EvaluatorJobNotSubmitted", [jobId, Status.Completed]);
+    await expectRevert(f.stakedAs(f.client).write.approve([jobId]), "EvaluatorJobNotSubmitted", [
+      jobId,
+      Status.Completed,
+    ]);
   });
 
   it("the client cannot approve once someone staked fail, however small against the pass side", async () => {
@@ -541,7 +572,12 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
   });
 
   /** Claims as `wallet` and checks the event, the payout and that the position is closed. */
-  async function expectClaim(wallet: TestWallet, jobId: bigint, stake: bigint, amount: bigint): Promise<TransactionReceipt> {
+  async function expectClaim(
+    wallet: TestWallet,
+    jobId: bigint,
+    stake: bigint,
+    amount: bigint,
+  ): Promise<TransactionReceipt> {
     const account = addressOf(wallet);
     expect(await f.staked.read.claimable([jobId, account])).toBe(amount);
     const before = await f.balanceOf(token(), account);
@@ -560,9 +596,11 @@ describe("StakedEvaluator refusals", () => {
   it("refuses jobs it does not evaluate", async () => {
     const { jobId } = await createFundedJob(f);
     await f.tx(f.escrowAs(f.provider).write.deliver([jobId, "x"]));
-    await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, true, 100_000n], { value: 100_000n }), "EvaluatorNotJobEvaluator", [
-      jobId,
-    ]);
+    await expectRevert(
+      f.stakedAs(stakerA()).write.stake([jobId, true, 100_000n], { value: 100_000n }),
+      "EvaluatorNotJobEvaluator",
+      [jobId],
+    );
     await f.increaseTime(DEFAULT_WINDOW);
     await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorNotJobEvaluator", [jobId]);
     await expectRevert(f.stakedAs(f.client).write.approve([jobId]), "EvaluatorNotJobEvaluator", [jobId]);
@@ -573,10 +611,19 @@ describe("StakedEvaluator refusals", () => {
     const open = createdJobId(await f.tx(f.escrowAs(f.client).write.createJobWithTerms([terms])));
     await expectRevert(f.stakedAs(f.stranger).write.settle([open]), "EvaluatorNotSettleable", [open, Status.Open]);
     const { jobId: funded } = await createFundedJob(f, { evaluator: f.addresses.evaluator });
-    await expectRevert(f.stakedAs(f.stranger).write.settle([funded]), "EvaluatorNotSettleable", [funded, Status.Funded]);
-    await expectRevert(f.stakedAs(f.client).write.approve([funded]), "EvaluatorJobNotSubmitted", [funded, Status.Funded]);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([funded]), "EvaluatorNotSettleable", [
+      funded,
+      Status.Funded,
+    ]);
+    await expectRevert(f.stakedAs(f.client).write.approve([funded]), "EvaluatorJobNotSubmitted", [
+      funded,
+      Status.Funded,
+    ]);
     await f.tx(f.escrowAs(f.provider).write.decline([funded]));
-    await expectRevert(f.stakedAs(f.stranger).write.settle([funded]), "EvaluatorNotSettleable", [funded, Status.Rejected]);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([funded]), "EvaluatorNotSettleable", [
+      funded,
+      Status.Rejected,
+    ]);
   });
 
   it("a Funded job that expires undelivered voids its check", async () => {
@@ -596,9 +643,15 @@ describe("StakedEvaluator refusals", () => {
     const { jobId } = await createCheckedJob(f, { token: f.erc20.token, budget });
     const tooMuch = 2n ** 88n;
     await f.mintAndApprove(f.erc20.token, stakerA(), tooMuch);
-    await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, true, tooMuch]), "EvaluatorStakeTooLarge", [jobId, tooMuch]);
+    await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, true, tooMuch]), "EvaluatorStakeTooLarge", [
+      jobId,
+      tooMuch,
+    ]);
     await f.tx(f.stakedAs(stakerA()).write.stake([jobId, true, tooMuch - 1n]));
-    await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, true, 1n]), "EvaluatorStakeTooLarge", [jobId, tooMuch]);
+    await expectRevert(f.stakedAs(stakerA()).write.stake([jobId, true, 1n]), "EvaluatorStakeTooLarge", [
+      jobId,
+      tooMuch,
+    ]);
     expect(await f.staked.read.stakeOf([jobId, addressOf(stakerA())])).toEqual([tooMuch - 1n, true]);
   });
 
@@ -618,14 +671,21 @@ describe("StakedEvaluator refusals", () => {
   it("a native claim to a receiver that refuses it reverts; claimTo another address works", async () => {
     const mock = await f.deployReceiver();
     const { jobId, closesAt } = await createCheckedJob(f);
-    const stakeData = encodeFunctionData({ abi: stakedEvaluatorAbi, functionName: "stake", args: [jobId, true, 40_000n] });
+    const stakeData = encodeFunctionData({
+      abi: stakedEvaluatorAbi,
+      functionName: "stake",
+      args: [jobId, true, 40_000n],
+    });
     await callThrough(f, mock, f.addresses.evaluator, stakeData, 40_000n);
     await stakeOn(f, stakerA(), jobId, false, 10_000n);
     await closeWindow(closesAt);
     await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
     await f.tx(mock.write.setMode([ReceiverMode.Revert]));
     const claim = encodeFunctionData({ abi: stakedEvaluatorAbi, functionName: "claim", args: [jobId] });
-    await expectRevert(callThrough(f, mock, f.addresses.evaluator, claim), "EvaluatorClaimFailed", [mock.address, 50_000n]);
+    await expectRevert(callThrough(f, mock, f.addresses.evaluator, claim), "EvaluatorClaimFailed", [
+      mock.address,
+      50_000n,
+    ]);
     const to = addressOf(stakerD());
     const before = await f.balanceOf(NATIVE, to);
     await callThrough(
@@ -663,7 +723,10 @@ describe("StakedEvaluator against reentrancy", () => {
     await closeWindow(closesAt);
     await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
     await f.tx(
-      token.write.arm([f.addresses.evaluator, encodeFunctionData({ abi: stakedEvaluatorAbi, functionName: "claim", args: [jobId] })]),
+      token.write.arm([
+        f.addresses.evaluator,
+        encodeFunctionData({ abi: stakedEvaluatorAbi, functionName: "claim", args: [jobId] }),
+      ]),
     );
     await f.tx(f.stakedAs(stakerA()).write.claim([jobId]));
     expect(await token.read.attempted()).toBe(true);
@@ -694,7 +757,10 @@ describe("StakedEvaluator against reentrancy", () => {
     expect(await mock.read.callbackSucceeded()).toBe(false);
     expect(decodeRevert(await mock.read.callbackRevertData()).errorName).toBe(REENTRANT);
     expect(await mock.read.received()).toBe(35_000n);
-    await expectRevert(callThrough(f, mock, f.addresses.evaluator, claim), "EvaluatorNothingToClaim", [jobId, mock.address]);
+    await expectRevert(callThrough(f, mock, f.addresses.evaluator, claim), "EvaluatorNothingToClaim", [
+      jobId,
+      mock.address,
+    ]);
     // Stakes were 70_000; A's winning 25_000 plus its 10_000 share of the pass side are still owed.
     expect(await f.balanceOf(NATIVE, f.addresses.evaluator)).toBe(35_000n);
   });
@@ -716,7 +782,10 @@ describe("StakedEvaluator against reentrancy", () => {
       10_000n,
     );
     await f.tx(
-      mock.write.arm([f.addresses.evaluator, encodeFunctionData({ abi: stakedEvaluatorAbi, functionName: "claim", args: [jobId] })]),
+      mock.write.arm([
+        f.addresses.evaluator,
+        encodeFunctionData({ abi: stakedEvaluatorAbi, functionName: "claim", args: [jobId] }),
+      ]),
     );
     await f.increaseTime(DEFAULT_WINDOW);
     const settled = await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));

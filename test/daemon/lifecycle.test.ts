@@ -95,12 +95,19 @@ describe("daemons as child processes", () => {
 
     const health = await alice.request("GET", "/health");
     expect(health.status).toBe(200);
-    expect(health.json<{ status: string; address: string; roles: string[] }>()).toMatchObject({ status: "ok", address: at("alice"), roles: ["client"] });
+    expect(health.json<{ status: string; address: string; roles: string[] }>()).toMatchObject({
+      status: "ok",
+      address: at("alice"),
+      roles: ["client"],
+    });
   });
 
   it("honest path: bob delivers, checkers stake pass, alice's daemon settles, bob is paid and everyone's stake comes back", async () => {
     const before = await blockNumber();
-    const taskId = await delegate(daemon.alice!, hireSentence("word-count", "agents with wallets hire each other", { windowSeconds: WINDOW_SECONDS }));
+    const taskId = await delegate(
+      daemon.alice!,
+      hireSentence("word-count", "agents with wallets hire each other", { windowSeconds: WINDOW_SECONDS }),
+    );
     const jobId = await waitForJob(guild, at("alice"), at("bob"), before);
     const events = await waitForJobDone(guild, jobId);
     const after = await blockNumber();
@@ -118,24 +125,41 @@ describe("daemons as child processes", () => {
     expect(stakeOf(events, "dave").map((e) => [e.args.pass, e.args.amount])).toEqual([[true, daveStake]]);
 
     const [settled] = named(events, "CheckSettled");
-    expect(settled?.args).toMatchObject({ passed: true, passTotal: BOND + carolStake + daveStake, failTotal: 0n, bondPosted: BOND });
+    expect(settled?.args).toMatchObject({
+      passed: true,
+      passTotal: BOND + carolStake + daveStake,
+      failTotal: 0n,
+      bondPosted: BOND,
+    });
     expect(await senderOf(guild, settled!.transactionHash)).toBe(at("alice"));
-    expect(named(events, "PaymentReleased").map((e) => [getAddress(e.args.provider as Address), e.args.amount])).toEqual([[at("bob"), BUDGET]]);
+    expect(
+      named(events, "PaymentReleased").map((e) => [getAddress(e.args.provider as Address), e.args.amount]),
+    ).toEqual([[at("bob"), BUDGET]]);
     expect(named(events, "Refunded")).toEqual([]);
-    for (const [name, stake] of [["bob", BOND], ["carol", carolStake], ["dave", daveStake]] as const) {
-      expect(claimOf(events, name).map((e) => [e.args.stake, e.args.amount, getAddress(e.args.to as Address)])).toEqual([[stake, stake, at(name)]]);
+    for (const [name, stake] of [
+      ["bob", BOND],
+      ["carol", carolStake],
+      ["dave", daveStake],
+    ] as const) {
+      expect(claimOf(events, name).map((e) => [e.args.stake, e.args.amount, getAddress(e.args.to as Address)])).toEqual(
+        [[stake, stake, at(name)]],
+      );
     }
 
     // Every wei of every balance change is an event above or gas.
     const accounts = await balanceAccounts(guild, ["alice", "bob", "carol", "dave"], before, after);
-    for (const [name, account] of Object.entries(accounts)) expect({ name, change: account.change }).toEqual({ name, change: account.explained });
+    for (const [name, account] of Object.entries(accounts))
+      expect({ name, change: account.change }).toEqual({ name, change: account.explained });
     expect(accounts.alice!.flow).toBe(-BUDGET);
     expect(accounts.bob!.flow).toBe(BUDGET);
     expect(accounts.carol!.flow).toBe(0n);
     expect(accounts.dave!.flow).toBe(0n);
 
     const task = await waitFor("alice's task to finish", async () => {
-      const row = (await daemon.alice!.request("GET", `/tasks/${taskId}`)).json<{ status: string; result?: { answer?: string } }>();
+      const row = (await daemon.alice!.request("GET", `/tasks/${taskId}`)).json<{
+        status: string;
+        result?: { answer?: string };
+      }>();
       return row.status === "running" ? undefined : row;
     });
     expect(task.status).toBe("done");
@@ -162,7 +186,9 @@ describe("daemons as child processes", () => {
     expect(settled?.args).toMatchObject({ passed: false, passTotal: BOND, failTotal, bondPosted: BOND });
     expect(await senderOf(guild, settled!.transactionHash)).toBe(at("alice"));
     expect(named(events, "JobRejected")).toHaveLength(1);
-    expect(named(events, "Refunded").map((e) => [getAddress(e.args.client as Address), e.args.amount])).toEqual([[at("alice"), BUDGET]]);
+    expect(named(events, "Refunded").map((e) => [getAddress(e.args.client as Address), e.args.amount])).toEqual([
+      [at("alice"), BUDGET],
+    ]);
     expect(named(events, "PaymentReleased")).toEqual([]);
 
     // Mallory's claim only closes her position; the checkers share her bond in proportion to their stakes,
@@ -182,7 +208,8 @@ describe("daemons as child processes", () => {
     expect(paidToCheckers).toBe(failTotal + BOND);
 
     const accounts = await balanceAccounts(guild, ["alice", "mallory", "carol", "dave"], before, after);
-    for (const [name, account] of Object.entries(accounts)) expect({ name, change: account.change }).toEqual({ name, change: account.explained });
+    for (const [name, account] of Object.entries(accounts))
+      expect({ name, change: account.change }).toEqual({ name, change: account.explained });
     expect(accounts.alice!.flow).toBe(0n);
     expect(accounts.mallory!.flow).toBe(-BOND);
     expect(accounts.carol!.flow + accounts.dave!.flow).toBe(BOND);
@@ -194,7 +221,10 @@ describe("daemons as child processes", () => {
       delegate(daemon.alice!, hireSentence("word-count", "first client asks this", { windowSeconds: 12 })),
       delegate(daemon.erin!, hireSentence("word-count", "second client asks this one now", { windowSeconds: 12 })),
     ]);
-    const jobs = await Promise.all([waitForJob(guild, at("alice"), at("bob"), before), waitForJob(guild, at("erin"), at("bob"), before)]);
+    const jobs = await Promise.all([
+      waitForJob(guild, at("alice"), at("bob"), before),
+      waitForJob(guild, at("erin"), at("bob"), before),
+    ]);
     const done = await Promise.all(jobs.map((jobId) => waitForJobDone(guild, jobId)));
     for (const [i, events] of done.entries()) {
       const client = i === 0 ? "alice" : "erin";
@@ -202,11 +232,21 @@ describe("daemons as child processes", () => {
       expect(stakeOf(events, "bob").map((e) => e.args.amount)).toEqual([BOND]);
       expect(named(events, "CheckSettled")[0]?.args.passed).toBe(true);
       expect(await senderOf(guild, named(events, "CheckSettled")[0]!.transactionHash)).toBe(at(client));
-      expect(named(events, "PaymentReleased").map((e) => [getAddress(e.args.provider as Address), e.args.amount])).toEqual([[at("bob"), BUDGET]]);
+      expect(
+        named(events, "PaymentReleased").map((e) => [getAddress(e.args.provider as Address), e.args.amount]),
+      ).toEqual([[at("bob"), BUDGET]]);
     }
     for (const name of ["bob", "alice", "erin"]) {
-      expect(daemon[name]!.output()).not.toMatch(/nonce too low|nonce already used|free nonce|replacement transaction/i);
-      expect(queryDaemonState<{ key: string; detail: string }>(guild, name, "SELECT key, detail FROM work_items WHERE status = 'failed'")).toEqual([]);
+      expect(daemon[name]!.output()).not.toMatch(
+        /nonce too low|nonce already used|free nonce|replacement transaction/i,
+      );
+      expect(
+        queryDaemonState<{ key: string; detail: string }>(
+          guild,
+          name,
+          "SELECT key, detail FROM work_items WHERE status = 'failed'",
+        ),
+      ).toEqual([]);
     }
   });
 
@@ -216,22 +256,36 @@ describe("daemons as child processes", () => {
     const sum = (list: GuildEvent[]) => list.reduce((total, e) => total + (e.args.amount as bigint), 0n);
     const expectations: Record<string, Record<string, bigint>> = {
       alice: {
-        [`guild_spent_base_units_total{token="${eth}",kind="hire"}`]: sum(named(events, "JobFunded", "client", at("alice"))),
-        [`guild_earned_base_units_total{token="${eth}",kind="refund"}`]: sum(named(events, "Refunded", "client", at("alice"))),
+        [`guild_spent_base_units_total{token="${eth}",kind="hire"}`]: sum(
+          named(events, "JobFunded", "client", at("alice")),
+        ),
+        [`guild_earned_base_units_total{token="${eth}",kind="refund"}`]: sum(
+          named(events, "Refunded", "client", at("alice")),
+        ),
         'guild_jobs{role="client",state="Completed"}': BigInt(jobsOf(events, "client", at("alice"), "JobCompleted")),
         'guild_jobs{role="client",state="Rejected"}': BigInt(jobsOf(events, "client", at("alice"), "JobRejected")),
         guild_stakes_placed_total: 0n,
       },
       bob: {
-        [`guild_earned_base_units_total{token="${eth}",kind="payout"}`]: sum(named(events, "PaymentReleased", "provider", at("bob"))),
-        [`guild_spent_base_units_total{token="${eth}",kind="stake"}`]: sum(named(events, "Staked", "staker", at("bob"))),
-        [`guild_earned_base_units_total{token="${eth}",kind="claim"}`]: sum(named(events, "StakeClaimed", "staker", at("bob"))),
+        [`guild_earned_base_units_total{token="${eth}",kind="payout"}`]: sum(
+          named(events, "PaymentReleased", "provider", at("bob")),
+        ),
+        [`guild_spent_base_units_total{token="${eth}",kind="stake"}`]: sum(
+          named(events, "Staked", "staker", at("bob")),
+        ),
+        [`guild_earned_base_units_total{token="${eth}",kind="claim"}`]: sum(
+          named(events, "StakeClaimed", "staker", at("bob")),
+        ),
         guild_stakes_placed_total: BigInt(named(events, "Staked", "staker", at("bob")).length),
         'guild_jobs{role="provider",state="Completed"}': BigInt(jobsOf(events, "provider", at("bob"), "JobCompleted")),
       },
       carol: {
-        [`guild_spent_base_units_total{token="${eth}",kind="stake"}`]: sum(named(events, "Staked", "staker", at("carol"))),
-        [`guild_earned_base_units_total{token="${eth}",kind="claim"}`]: sum(named(events, "StakeClaimed", "staker", at("carol"))),
+        [`guild_spent_base_units_total{token="${eth}",kind="stake"}`]: sum(
+          named(events, "Staked", "staker", at("carol")),
+        ),
+        [`guild_earned_base_units_total{token="${eth}",kind="claim"}`]: sum(
+          named(events, "StakeClaimed", "staker", at("carol")),
+        ),
         guild_stakes_placed_total: BigInt(named(events, "Staked", "staker", at("carol")).length),
       },
     };
@@ -254,31 +308,44 @@ describe("daemons as child processes", () => {
           const response = await daemon[name]!.request("GET", "/metrics");
           expect(response.status).toBe(200);
           const parsed = parsePrometheus(response.text);
-          return Object.entries(expected).every(([key, value]) => parsed.samples.get(key) === value) ? parsed : undefined;
+          return Object.entries(expected).every(([key, value]) => parsed.samples.get(key) === value)
+            ? parsed
+            : undefined;
         },
         10_000,
       ).catch(async () => parsePrometheus((await daemon[name]!.request("GET", "/metrics")).text));
-      for (const [key, value] of Object.entries(expected)) expect({ name, key, value: samples.samples.get(key) }).toEqual({ name, key, value });
+      for (const [key, value] of Object.entries(expected))
+        expect({ name, key, value: samples.samples.get(key) }).toEqual({ name, key, value });
       expect([...samples.types.keys()].sort()).toEqual([...documented].sort());
       expect(samples.types.get("guild_stakes_placed_total")).toBe("counter");
       expect(samples.types.get("guild_jobs")).toBe("gauge");
       expect(samples.samples.get('guild_work_items{status="failed"}') ?? 0n).toBe(0n);
     }
 
-    const jobs = (await daemon.alice!.request("GET", "/jobs")).json<{ jobId: string; client: string; provider: string; status: string }[]>();
+    const jobs = (await daemon.alice!.request("GET", "/jobs")).json<
+      { jobId: string; client: string; provider: string; status: string }[]
+    >();
     const aliceJobs = named(events, "JobCreated", "client", at("alice")).map((e) => e.args.jobId as bigint);
     expect(jobs.map((job) => BigInt(job.jobId)).sort()).toEqual([...aliceJobs].sort());
     for (const job of jobs) {
-      const ended = events.find((e) => e.args.jobId === BigInt(job.jobId) && (e.eventName === "JobCompleted" || e.eventName === "JobRejected"));
+      const ended = events.find(
+        (e) => e.args.jobId === BigInt(job.jobId) && (e.eventName === "JobCompleted" || e.eventName === "JobRejected"),
+      );
       expect(job.status).toBe(ended?.eventName === "JobCompleted" ? "Completed" : "Rejected");
       expect(isAddressEqual(job.client as Address, at("alice"))).toBe(true);
     }
   });
 
   it("SIGTERM: every daemon drains and exits 0 within a few seconds, removing its daemon.json", async () => {
-    const exits = await Promise.all(Object.values(daemon).map(async (d) => ({ name: d.name, ...(await d.terminate()) })));
+    const exits = await Promise.all(
+      Object.values(daemon).map(async (d) => ({ name: d.name, ...(await d.terminate()) })),
+    );
     for (const exit of exits) {
-      expect({ name: exit.name, code: exit.code, signal: exit.signal }).toEqual({ name: exit.name, code: 0, signal: null });
+      expect({ name: exit.name, code: exit.code, signal: exit.signal }).toEqual({
+        name: exit.name,
+        code: 0,
+        signal: null,
+      });
       expect(exit.ms).toBeLessThan(5_000);
       expect(existsSync(join(guildPaths(guild.home).agent(exit.name), "daemon.json"))).toBe(false);
       expect(daemon[exit.name]!.output()).toContain("daemon stopped");
@@ -287,7 +354,12 @@ describe("daemons as child processes", () => {
 });
 
 /** Jobs where `field` (client or provider) is `account` that ended with `ending`. */
-function jobsOf(events: GuildEvent[], field: "client" | "provider", account: Address, ending: "JobCompleted" | "JobRejected"): number {
+function jobsOf(
+  events: GuildEvent[],
+  field: "client" | "provider",
+  account: Address,
+  ending: "JobCompleted" | "JobRejected",
+): number {
   const ids = new Set(named(events, "JobCreated", field, account).map((e) => e.args.jobId as bigint));
   return named(events, ending).filter((e) => ids.has(e.args.jobId as bigint)).length;
 }
@@ -304,7 +376,10 @@ function parsePrometheus(text: string): { types: Map<string, string>; samples: M
   for (const line of text.trimEnd().split("\n")) {
     const help = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) \S.*$/.exec(line);
     const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line);
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")*\})? (-?\d+)$/.exec(line);
+    const sample =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")*\})? (-?\d+)$/.exec(
+        line,
+      );
     if (help) helped.add(help[1]!);
     else if (type) {
       if (!helped.has(type[1]!)) throw new Error(`TYPE before HELP: ${line}`);

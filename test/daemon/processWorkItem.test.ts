@@ -23,7 +23,9 @@ import { guardFor, newAgent, startHarness, type Harness } from "../tools/harness
 // stays, so a transaction that may have been mined is never doubled.
 
 /** Forwards JSON-RPC to the node, except the methods in `failing`, which get HTTP 503. */
-async function startFilteringProxy(target: string): Promise<{ url: string; failing: Set<string>; close: () => Promise<void> }> {
+async function startFilteringProxy(
+  target: string,
+): Promise<{ url: string; failing: Set<string>; close: () => Promise<void> }> {
   const failing = new Set<string>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -37,7 +39,9 @@ async function startFilteringProxy(target: string): Promise<{ url: string; faili
         return;
       }
       fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body })
-        .then(async (upstream) => res.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text()))
+        .then(async (upstream) =>
+          res.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text()),
+        )
         .catch(() => res.destroy());
     });
   });
@@ -106,14 +110,25 @@ describe("processWorkItem: actions with a recorded transaction", () => {
       judge: undefined,
       logger: silentLogger(),
     };
-    const item: WorkItem = { key: `check:${jobId}`, kind: "check", jobId, notBefore: 0, status: "pending", attempts: 0, block: 0n, detail: "" };
+    const item: WorkItem = {
+      key: `check:${jobId}`,
+      kind: "check",
+      jobId,
+      notBefore: 0,
+      status: "pending",
+      attempts: 0,
+      block: 0n,
+      detail: "",
+    };
     const stakeOf = async () =>
-      (await h.guild.reader.connection.publicClient.readContract({
-        address: h.guild.reader.addresses.evaluator,
-        abi: stakedEvaluatorAbi,
-        functionName: "stakeOf",
-        args: [jobId, checker.address],
-      }))[0];
+      (
+        await h.guild.reader.connection.publicClient.readContract({
+          address: h.guild.reader.addresses.evaluator,
+          abi: stakedEvaluatorAbi,
+          functionName: "stakeOf",
+          args: [jobId, checker.address],
+        })
+      )[0];
     const nonce = () => h.guild.reader.connection.publicClient.getTransactionCount({ address: checker.address });
 
     // A stake the daemon sent before it crashed, which no node ever received.
@@ -133,13 +148,19 @@ describe("processWorkItem: actions with a recorded transaction", () => {
     proxy.failing.clear();
     const outcome = await processWorkItem(item, context, Math.floor(Date.now() / 1000));
     // Staked, and due again a quarter of the window before it closes, to look at later stakes.
-    expect(outcome).toMatchObject({ status: "retry", detail: "staked on pass; looking again before the window closes" });
+    expect(outcome).toMatchObject({
+      status: "retry",
+      detail: "staked on pass; looking again before the window closes",
+    });
     expect(await nonce()).toBe(1);
     expect(await stakeOf()).toBe(parseEther("0.0004"));
     expect(state.actionTx(`stake:${jobId}`)).not.toBe(lost);
 
     // Run again (a redelivered event, a restart): the chain shows the stake, nothing more is sent.
-    expect(await processWorkItem(item, context, Math.floor(Date.now() / 1000))).toEqual({ status: "done", detail: "staked on pass; still ahead" });
+    expect(await processWorkItem(item, context, Math.floor(Date.now() / 1000))).toEqual({
+      status: "done",
+      detail: "staked on pass; still ahead",
+    });
     expect(await nonce()).toBe(1);
   });
 
@@ -171,7 +192,16 @@ describe("processWorkItem: actions with a recorded transaction", () => {
       judge: undefined,
       logger: silentLogger(),
     };
-    const item: WorkItem = { key: `check:${jobId}`, kind: "check", jobId, notBefore: 0, status: "pending", attempts: 0, block: 0n, detail: "" };
+    const item: WorkItem = {
+      key: `check:${jobId}`,
+      kind: "check",
+      jobId,
+      notBefore: 0,
+      status: "pending",
+      attempts: 0,
+      block: 0n,
+      detail: "",
+    };
     const position = async () =>
       h.guild.reader.connection.publicClient.readContract({
         address: h.guild.reader.addresses.evaluator,
@@ -190,12 +220,20 @@ describe("processWorkItem: actions with a recorded transaction", () => {
     // stake by that plus 1 wei, rounded up to whole minimum stakes (0.002), which its ceiling of 200% of the
     // budget (0.004 in all) allows.
     await stake(provider, true, parseEther("0.002"));
-    expect(await processWorkItem(item, context, now())).toEqual({ status: "done", detail: `raised the fail stake by ${parseEther("0.002")}` });
+    expect(await processWorkItem(item, context, now())).toEqual({
+      status: "done",
+      detail: `raised the fail stake by ${parseEther("0.002")}`,
+    });
     expect(await position()).toEqual([parseEther("0.00302"), false]);
 
     // Run again: ahead now (0.00302 against 0.003), nothing more is sent.
     const nonceBefore = await h.guild.reader.connection.publicClient.getTransactionCount({ address: checker.address });
-    expect(await processWorkItem(item, context, now())).toEqual({ status: "done", detail: "staked on fail; still ahead" });
-    expect(await h.guild.reader.connection.publicClient.getTransactionCount({ address: checker.address })).toBe(nonceBefore);
+    expect(await processWorkItem(item, context, now())).toEqual({
+      status: "done",
+      detail: "staked on fail; still ahead",
+    });
+    expect(await h.guild.reader.connection.publicClient.getTransactionCount({ address: checker.address })).toBe(
+      nonceBefore,
+    );
   });
 });

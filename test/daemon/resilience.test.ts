@@ -38,13 +38,23 @@ const daemon: Record<string, DaemonHandle> = {};
 const at = (name: string): Address => guild.address(name);
 const blockNumber = () => guild.connection.publicClient.getBlockNumber();
 const start = async (name: string, pauseBefore?: string) => {
-  daemon[name] = await startDaemonProcess(guild, name, ARGS[name]!, pauseBefore ? { env: { GUILD_TEST_PAUSE_BEFORE: pauseBefore } } : {});
+  daemon[name] = await startDaemonProcess(
+    guild,
+    name,
+    ARGS[name]!,
+    pauseBefore ? { env: { GUILD_TEST_PAUSE_BEFORE: pauseBefore } } : {},
+  );
   return daemon[name]!;
 };
 const pausedBefore = (action: string) => new RegExp(`"action":"${action}".*test pause before an action`);
 const stakesOf = (events: GuildEvent[], name: string) => named(events, "Staked", "staker", at(name));
 const claimsOf = (events: GuildEvent[], name: string) => named(events, "StakeClaimed", "staker", at(name));
-const failedItems = (name: string) => queryDaemonState<{ key: string; detail: string }>(guild, name, "SELECT key, detail FROM work_items WHERE status = 'failed'");
+const failedItems = (name: string) =>
+  queryDaemonState<{ key: string; detail: string }>(
+    guild,
+    name,
+    "SELECT key, detail FROM work_items WHERE status = 'failed'",
+  );
 
 beforeAll(async () => {
   guild = await startTestGuild({ wallets: Object.keys(ARGS), proxy: true });
@@ -63,7 +73,12 @@ describe("daemon crashes, signals and outages", () => {
     const jobId = await waitForJob(guild, at("alice"), at("bob"), before);
 
     // carol dies right after her stake is mined, while the check window is still open.
-    await waitFor("carol's stake", async () => stakesOf(await guildEvents(guild, { jobId }), "carol").length > 0, 30_000, 50);
+    await waitFor(
+      "carol's stake",
+      async () => stakesOf(await guildEvents(guild, { jobId }), "carol").length > 0,
+      30_000,
+      50,
+    );
     await daemon.carol!.kill9();
     expect(named(await guildEvents(guild, { jobId }), "CheckSettled")).toEqual([]);
 
@@ -77,7 +92,10 @@ describe("daemon crashes, signals and outages", () => {
 
     await Promise.all([start("carol"), start("dave")]);
     const events = await waitForJobDone(guild, jobId);
-    for (const [name, stake] of [["carol", (BUDGET * 25n) / 100n], ["dave", (BUDGET * 15n) / 100n]] as const) {
+    for (const [name, stake] of [
+      ["carol", (BUDGET * 25n) / 100n],
+      ["dave", (BUDGET * 15n) / 100n],
+    ] as const) {
       expect(stakesOf(events, name).map((e) => [e.args.pass, e.args.amount])).toEqual([[true, stake]]);
       expect(claimsOf(events, name).map((e) => [e.args.stake, e.args.amount])).toEqual([[stake, stake]]);
       expect(failedItems(name)).toEqual([]);
@@ -128,7 +146,9 @@ describe("daemon crashes, signals and outages", () => {
     expect(named(events, "JobSubmitted")).toHaveLength(1);
     expect(stakesOf(events, "bob").map((e) => [e.args.pass, e.args.amount])).toEqual([[true, BOND]]);
     expect(named(events, "CheckSettled")[0]?.args).toMatchObject({ passed: true, bondPosted: BOND });
-    expect(named(events, "PaymentReleased").map((e) => [getAddress(e.args.provider as Address), e.args.amount])).toEqual([[at("bob"), BUDGET]]);
+    expect(
+      named(events, "PaymentReleased").map((e) => [getAddress(e.args.provider as Address), e.args.amount]),
+    ).toEqual([[at("bob"), BUDGET]]);
     expect(claimsOf(events, "bob").map((e) => e.args.amount)).toEqual([BOND]);
     expect(failedItems("bob")).toEqual([]);
   });
@@ -136,15 +156,23 @@ describe("daemon crashes, signals and outages", () => {
   it("an RPC outage during a job: the daemons wait (health degraded), resume when the node is back (health ok), and the job completes", async () => {
     const proxy = guild.proxy!;
     const before = await blockNumber();
-    await delegate(daemon.alice!, hireSentence("word-count", "the node goes away and comes back", { windowSeconds: 15 }));
+    await delegate(
+      daemon.alice!,
+      hireSentence("word-count", "the node goes away and comes back", { windowSeconds: 15 }),
+    );
     const jobId = await waitForJob(guild, at("alice"), at("bob"), before, 60_000);
     await proxy.down();
     const downAt = Date.now();
     const stateAtOutage = await guildEvents(guild, { jobId });
 
     const names = ["alice", "bob", "carol", "dave"];
-    const health = async (name: string) => (await daemon[name]!.request("GET", "/health")).json<{ status: string }>().status;
-    await waitFor("every daemon to report degraded health", async () => (await Promise.all(names.map(health))).every((s) => s === "degraded"), 20_000);
+    const health = async (name: string) =>
+      (await daemon[name]!.request("GET", "/health")).json<{ status: string }>().status;
+    await waitFor(
+      "every daemon to report degraded health",
+      async () => (await Promise.all(names.map(health))).every((s) => s === "degraded"),
+      20_000,
+    );
     // Keep the node away a while longer: nobody may exit or give up meanwhile.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 4_000 - (Date.now() - downAt))));
     for (const name of names) expect({ name, running: daemon[name]!.running() }).toEqual({ name, running: true });
@@ -155,9 +183,15 @@ describe("daemon crashes, signals and outages", () => {
     expect(named(events, "DeliverablePublished")).toHaveLength(1);
     expect(stakesOf(events, "bob").map((e) => e.args.amount)).toEqual([BOND]);
     expect(named(events, "CheckSettled")[0]?.args.passed).toBe(true);
-    expect(named(events, "PaymentReleased").map((e) => [getAddress(e.args.provider as Address), e.args.amount])).toEqual([[at("bob"), BUDGET]]);
+    expect(
+      named(events, "PaymentReleased").map((e) => [getAddress(e.args.provider as Address), e.args.amount]),
+    ).toEqual([[at("bob"), BUDGET]]);
     for (const name of ["carol", "dave"]) expect(stakesOf(events, name)).toHaveLength(1);
-    await waitFor("every daemon to report ok health", async () => (await Promise.all(names.map(health))).every((s) => s === "ok"), 20_000);
+    await waitFor(
+      "every daemon to report ok health",
+      async () => (await Promise.all(names.map(health))).every((s) => s === "ok"),
+      20_000,
+    );
     for (const name of names) {
       expect({ name, running: daemon[name]!.running() }).toEqual({ name, running: true });
       expect(failedItems(name)).toEqual([]);

@@ -50,7 +50,13 @@ export type TestGuild = {
  * Starts a Hardhat node on a free port, deploys Guild on it, and creates and funds a wallet per name (100 ETH and
  * 1000 gUSD each), so daemons only load them. With `proxy`, daemons reach the node through an {@link RpcProxy}.
  */
-export async function startTestGuild({ wallets, proxy: withProxy = false }: { wallets: string[]; proxy?: boolean }): Promise<TestGuild> {
+export async function startTestGuild({
+  wallets,
+  proxy: withProxy = false,
+}: {
+  wallets: string[];
+  proxy?: boolean;
+}): Promise<TestGuild> {
   const node = await startTestNode("hardhat");
   const home = mkdtempSync(join(tmpdir(), "guild-daemon-test-"));
   const config = loadConfig({ GUILD_HOME: home, GUILD_RPC_URL: node.url });
@@ -237,7 +243,12 @@ export function tail(text: string, lines = 40): string {
 }
 
 /** Polls `check` until it returns a value other than undefined/false; throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -249,7 +260,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
@@ -294,7 +307,8 @@ export async function guildEvents(
 /** Events named `name` (optionally whose `field` is `address`). */
 export function named(events: GuildEvent[], name: string, field?: string, address?: Address): GuildEvent[] {
   return events.filter(
-    (event) => event.eventName === name && (field === undefined || isAddressEqual(event.args[field] as Address, address!)),
+    (event) =>
+      event.eventName === name && (field === undefined || isAddressEqual(event.args[field] as Address, address!)),
   );
 }
 
@@ -316,7 +330,12 @@ export function nativeFlow(events: GuildEvent[], account: Address): bigint {
 }
 
 /** Gas `account` paid for its transactions in `(afterBlock, toBlock]`, from the receipts. */
-export async function gasPaid(guild: TestGuild, account: Address, afterBlock: bigint, toBlock: bigint): Promise<bigint> {
+export async function gasPaid(
+  guild: TestGuild,
+  account: Address,
+  afterBlock: bigint,
+  toBlock: bigint,
+): Promise<bigint> {
   const client = guild.connection.publicClient;
   let total = 0n;
   for (let number = afterBlock + 1n; number <= toBlock; number++) {
@@ -360,7 +379,8 @@ export function expectedClaims(events: GuildEvent[]): Map<Address, bigint> {
   let winners = (passed ? settled.args.passTotal : settled.args.failTotal) as bigint;
   let reward = (passed ? settled.args.failTotal : settled.args.passTotal) as bigint;
   const sides = new Map<Address, boolean>();
-  for (const event of named(events, "Staked")) sides.set(getAddress(event.args.staker as Address), event.args.pass as boolean);
+  for (const event of named(events, "Staked"))
+    sides.set(getAddress(event.args.staker as Address), event.args.pass as boolean);
   const expected = new Map<Address, bigint>();
   for (const claim of named(events, "StakeClaimed")) {
     const staker = getAddress(claim.args.staker as Address);
@@ -391,7 +411,11 @@ export function queryDaemonState<T>(guild: TestGuild, name: string, sql: string)
 }
 
 /** The sentence the offline planner turns into a hire that lets the staked check decide. */
-export function hireSentence(skill: "word-count" | "sort", input: string, { windowSeconds, budget = "0.002" }: { windowSeconds: number; budget?: string }): string {
+export function hireSentence(
+  skill: "word-count" | "sort",
+  input: string,
+  { windowSeconds, budget = "0.002" }: { windowSeconds: number; budget?: string },
+): string {
   const verb = skill === "word-count" ? "count the words in" : "sort";
   return `Hire an agent for ${skill} to ${verb}: ${input}. Budget ${budget} ETH, bond 50%, check window ${windowSeconds}s. Let the check decide.`;
 }
@@ -404,13 +428,24 @@ export async function delegate(daemon: DaemonHandle, task: string): Promise<stri
 }
 
 /** Waits for the job `client` funds for `provider` after `afterBlock` (the n-th such job, 0-based). */
-export async function waitForJob(guild: TestGuild, client: Address, provider: Address, afterBlock: bigint, timeoutMs = 60_000, index = 0): Promise<bigint> {
+export async function waitForJob(
+  guild: TestGuild,
+  client: Address,
+  provider: Address,
+  afterBlock: bigint,
+  timeoutMs = 60_000,
+  index = 0,
+): Promise<bigint> {
   return waitFor(
     "the job to be funded",
     async () => {
       const events = await guildEvents(guild, { afterBlock });
-      const created = named(events, "JobCreated", "client", client).filter((event) => isAddressEqual(event.args.provider as Address, provider));
-      const funded = created.map((event) => event.args.jobId as bigint).filter((jobId) => named(events, "JobFunded").some((e) => e.args.jobId === jobId));
+      const created = named(events, "JobCreated", "client", client).filter((event) =>
+        isAddressEqual(event.args.provider as Address, provider),
+      );
+      const funded = created
+        .map((event) => event.args.jobId as bigint)
+        .filter((jobId) => named(events, "JobFunded").some((e) => e.args.jobId === jobId));
       return funded[index];
     },
     timeoutMs,

@@ -57,7 +57,10 @@ describe.each(NODE_KINDS)("the per-period cap counts what the chain shows, on %s
     // An earlier run: a hire and a native payment through the tools, a token payment, and a stake sent with
     // the chain action directly (no guard saw it at all).
     const earlier = await contextFor(h, agent.client, { policy: POLICY, ledger: fileNativePaymentLedger(ledgerFile) });
-    expect((await run(earlier, "hire_agent", { skill: "word-count", input: "a b", budget: "0.04", provider: bob.address })).ok).toBe(true);
+    expect(
+      (await run(earlier, "hire_agent", { skill: "word-count", input: "a b", budget: "0.04", provider: bob.address }))
+        .ok,
+    ).toBe(true);
     expect((await run(earlier, "pay", { to: bob.address, amount: "0.02" })).ok).toBe(true);
     expect((await run(earlier, "pay", { to: bob.address, amount: "35", token: "gUSD" })).ok).toBe(true);
     const { jobId } = await createAndFundJob(other.client, {
@@ -78,7 +81,9 @@ describe.each(NODE_KINDS)("the per-period cap counts what the chain shows, on %s
         [h.token, 35_000_000n], // from Transfer events
       ]),
     );
-    const refused = await expectNothingSent(h, [agent.address, bob.address], () => run(forgetful, "pay", { to: bob.address, amount: "0.04" }));
+    const refused = await expectNothingSent(h, [agent.address, bob.address], () =>
+      run(forgetful, "pay", { to: bob.address, amount: "0.04" }),
+    );
     expect(refused.message).toBe(
       "Refused by the spending policy: 0.07 ETH was already spent in the last 24 hours; 0.04 ETH more would pass the limit of 0.1 ETH. Nothing was sent.",
     );
@@ -90,17 +95,29 @@ describe.each(NODE_KINDS)("the per-period cap counts what the chain shows, on %s
 
     // With the agent's ledger file, the direct native payment (which leaves no log) counts too; its value
     // and time come from the chain.
-    const restarted = await contextFor(h, h.guild.clientFor(agent.key), { policy: POLICY, ledger: fileNativePaymentLedger(ledgerFile) });
+    const restarted = await contextFor(h, h.guild.clientFor(agent.key), {
+      policy: POLICY,
+      ledger: fileNativePaymentLedger(ledgerFile),
+    });
     expect((await restarted.guard.spentInPeriod()).get(zeroAddress)).toBe(parseEther("0.09"));
-    const stake = await expectNothingSent(h, [agent.address], () => run(restarted, "stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.02" }));
-    expect(stake.message).toMatch(/0.09 ETH was already spent in the last 24 hours; 0.02 ETH more would pass the limit of 0.1 ETH/);
+    const stake = await expectNothingSent(h, [agent.address], () =>
+      run(restarted, "stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.02" }),
+    );
+    expect(stake.message).toMatch(
+      /0.09 ETH was already spent in the last 24 hours; 0.02 ETH more would pass the limit of 0.1 ETH/,
+    );
     expect((await run(restarted, "pay", { to: bob.address, amount: "0.01" })).ok).toBe(true);
-    const full = await expectNothingSent(h, [agent.address], () => run(restarted, "pay", { to: bob.address, amount: "0.000000000000000001" }));
+    const full = await expectNothingSent(h, [agent.address], () =>
+      run(restarted, "pay", { to: bob.address, amount: "0.000000000000000001" }),
+    );
     expect(full.data).toMatchObject({ refusedBy: "per-period" });
 
     // Once the period has passed, the same spending no longer counts.
     await timeTravel(h, 24 * 3_600 + 60);
-    const nextDay = await contextFor(h, h.guild.clientFor(agent.key), { policy: POLICY, ledger: fileNativePaymentLedger(ledgerFile) });
+    const nextDay = await contextFor(h, h.guild.clientFor(agent.key), {
+      policy: POLICY,
+      ledger: fileNativePaymentLedger(ledgerFile),
+    });
     expect((await nextDay.guard.spentInPeriod()).get(zeroAddress) ?? 0n).toBe(0n);
     expect((await run(nextDay, "pay", { to: bob.address, amount: "0.05" })).ok).toBe(true);
   });
@@ -112,15 +129,29 @@ describe.each(NODE_KINDS)("the per-period cap counts what the chain shows, on %s
     const reader = { ...h.guild.reader, connection };
     const logger = silentLogger();
     const policy = await loadSpendingPolicy(reader, { ...DEFAULT_TEST_POLICY, ...POLICY }, logger);
-    const guard = createSpendingGuard({ reader, account: agent.address, policy, approver: denyAll, ledger: memoryNativePaymentLedger(), logger });
+    const guard = createSpendingGuard({
+      reader,
+      account: agent.address,
+      policy,
+      approver: denyAll,
+      ledger: memoryNativePaymentLedger(),
+      logger,
+    });
     expect((await guard.spentInPeriod()).get(zeroAddress) ?? 0n).toBe(0n); // primes viem's cache
 
     // Another process of the same wallet funds a job; then this guard is asked for more.
     const elsewhere = createGuildClient(h.guild.reader, { account: privateKeyToAccount(agent.key) });
     await createAndFundJob(elsewhere, { provider: bob.address, budget: parseEther("0.05"), description: "x" });
     await createAndFundJob(elsewhere, { provider: bob.address, budget: parseEther("0.04"), description: "x" });
-    const tools = { client: createGuildClient(reader, { account: privateKeyToAccount(agent.key) }), guard, skills: new Map(), logger };
-    const result = await expectNothingSent(h, [agent.address], () => run(tools, "pay", { to: bob.address, amount: "0.02" }));
+    const tools = {
+      client: createGuildClient(reader, { account: privateKeyToAccount(agent.key) }),
+      guard,
+      skills: new Map(),
+      logger,
+    };
+    const result = await expectNothingSent(h, [agent.address], () =>
+      run(tools, "pay", { to: bob.address, amount: "0.02" }),
+    );
     expect(result.message).toMatch(/0.09 ETH was already spent/);
   });
 });

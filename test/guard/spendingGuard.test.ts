@@ -38,10 +38,13 @@ function payRequest(amount: bigint, to: `0x${string}` = zeroAddress): SpendReque
 /** An approver that answers `answer` and remembers what it was asked. */
 function recordingApprover(answer: boolean): Approver & { asked: ApprovalRequest[] } {
   const asked: ApprovalRequest[] = [];
-  return Object.assign(async (request: ApprovalRequest) => {
-    asked.push(request);
-    return answer;
-  }, { asked });
+  return Object.assign(
+    async (request: ApprovalRequest) => {
+      asked.push(request);
+      return answer;
+    },
+    { asked },
+  );
 }
 
 describe("spending guard on anvil: every refusal rule", () => {
@@ -87,17 +90,24 @@ describe("spending guard on anvil: every refusal rule", () => {
       ["pay", { to: bob.address, amount: "1", token: "gUSD" }],
       ["hire_agent", { skill: "word-count", input: "a b", budget: "1", token: "gUSD" }],
     ] as const) {
-      const result = await expectNothingSent(h, [agent.address, bob.address, dave.address], () => run(tools, name, args));
+      const result = await expectNothingSent(h, [agent.address, bob.address, dave.address], () =>
+        run(tools, name, args),
+      );
       expect(result.ok).toBe(false);
-      expect(result.message).toBe("Refused by the spending policy: no spending limit is set for gUSD; add one to GUILD_MAX_PER_TX to allow it. Nothing was sent.");
+      expect(result.message).toBe(
+        "Refused by the spending policy: no spending limit is set for gUSD; add one to GUILD_MAX_PER_TX to allow it. Nothing was sent.",
+      );
       expect(result.data).toMatchObject({ refusedBy: "no-limit" });
     }
     let ran = false;
     const tokenInfo = { address: h.token, symbol: "gUSD", decimals: 6, native: false };
     await expect(
-      tools.guard.run({ action: "pay", token: tokenInfo, amount: 1n, counterparty: bob.address, description: "x" }, async () => {
-        ran = true;
-      }),
+      tools.guard.run(
+        { action: "pay", token: tokenInfo, amount: 1n, counterparty: bob.address, description: "x" },
+        async () => {
+          ran = true;
+        },
+      ),
     ).rejects.toSatisfy((error) => error instanceof SpendingRefusedError && error.rule === "no-limit");
     expect(ran).toBe(false);
   });
@@ -130,12 +140,16 @@ describe("spending guard on anvil: every refusal rule", () => {
     const hire = await expectNothingSent(h, [agent.address, h.guild.reader.addresses.escrow], () =>
       run(tools, "hire_agent", { skill: "word-count", input: "a b", budget: "0.02", provider: bob.address }),
     );
-    expect(hire.message).toBe("Refused by the spending policy: 0.02 ETH is above the per-transaction limit of 0.01 ETH. Nothing was sent.");
+    expect(hire.message).toBe(
+      "Refused by the spending policy: 0.02 ETH is above the per-transaction limit of 0.01 ETH. Nothing was sent.",
+    );
     expect(await jobCount(h)).toBe(jobs);
     const staked = await expectNothingSent(h, [agent.address, h.guild.reader.addresses.evaluator], () =>
       run(tools, "stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.02" }),
     );
-    expect(staked.message).toBe("Refused by the spending policy: 0.02 ETH is above the per-transaction limit of 0.01 ETH. Nothing was sent.");
+    expect(staked.message).toBe(
+      "Refused by the spending policy: 0.02 ETH is above the per-transaction limit of 0.01 ETH. Nothing was sent.",
+    );
     const position = await h.guild.reader.connection.publicClient.readContract({
       address: h.guild.reader.addresses.evaluator,
       abi: stakedEvaluatorAbi,
@@ -145,24 +159,43 @@ describe("spending guard on anvil: every refusal rule", () => {
     expect(position[0]).toBe(0n);
     // Within the cap both go through.
     expect((await run(tools, "stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.01" })).ok).toBe(true);
-    expect((await run(tools, "hire_agent", { skill: "word-count", input: "a b", budget: "0.01", provider: bob.address })).ok).toBe(true);
+    expect(
+      (await run(tools, "hire_agent", { skill: "word-count", input: "a b", budget: "0.01", provider: bob.address })).ok,
+    ).toBe(true);
   });
 
   it("allowlist: pay and hire only listed counterparties; a stake has none and is allowed", async () => {
     const stranger = await newAgent(h, { eth: "0", gusd: "0" });
     const { agent, tools } = await agentWith({ allowlist: [bob.address.toLowerCase()] });
-    const pay = await expectNothingSent(h, [agent.address, stranger.address], () => run(tools, "pay", { to: stranger.address, amount: "0.001" }));
-    expect(pay.message).toBe(`Refused by the spending policy: ${stranger.address} is not on the allowlist (GUILD_ALLOWLIST). Nothing was sent.`);
+    const pay = await expectNothingSent(h, [agent.address, stranger.address], () =>
+      run(tools, "pay", { to: stranger.address, amount: "0.001" }),
+    );
+    expect(pay.message).toBe(
+      `Refused by the spending policy: ${stranger.address} is not on the allowlist (GUILD_ALLOWLIST). Nothing was sent.`,
+    );
     expect(pay.data).toMatchObject({ refusedBy: "allowlist" });
     const hire = await expectNothingSent(h, [agent.address, dave.address], () =>
-      run(tools, "hire_agent", { skill: "word-count", input: "a b", budget: "1", token: "gUSD", provider: dave.address }),
+      run(tools, "hire_agent", {
+        skill: "word-count",
+        input: "a b",
+        budget: "1",
+        token: "gUSD",
+        provider: dave.address,
+      }),
     );
-    expect(hire.message).toBe(`Refused by the spending policy: ${dave.address} is not on the allowlist (GUILD_ALLOWLIST). Nothing was sent.`);
+    expect(hire.message).toBe(
+      `Refused by the spending policy: ${dave.address} is not on the allowlist (GUILD_ALLOWLIST). Nothing was sent.`,
+    );
 
     expect((await run(tools, "pay", { to: bob.address, amount: "0.001" })).ok).toBe(true);
-    expect((await run(tools, "hire_agent", { skill: "word-count", input: "a b", budget: "0.001", provider: bob.address })).ok).toBe(true);
+    expect(
+      (await run(tools, "hire_agent", { skill: "word-count", input: "a b", budget: "0.001", provider: bob.address }))
+        .ok,
+    ).toBe(true);
     const jobId = await deliveredJob();
-    expect((await run(tools, "stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.001" })).ok).toBe(true);
+    expect((await run(tools, "stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.001" })).ok).toBe(
+      true,
+    );
   });
 
   it("approval threshold: a person who says yes lets it through, one who says no refuses; below it nobody is asked", async () => {
@@ -172,7 +205,13 @@ describe("spending guard on anvil: every refusal rule", () => {
     const paid = await run(approving, "pay", { to: bob.address, amount: "0.03" });
     expect(paid.ok).toBe(true);
     expect(yes.asked).toEqual([
-      { id: expect.any(String), action: "pay", amount: "0.03 ETH", counterparty: bob.address, description: `direct payment to ${bob.address}` },
+      {
+        id: expect.any(String),
+        action: "pay",
+        amount: "0.03 ETH",
+        counterparty: bob.address,
+        description: `direct payment to ${bob.address}`,
+      },
     ]);
     const [bobAfter] = await chainState(h, [bob.address]);
     expect(bobAfter!.eth - bobBefore!.eth).toBe(parseEther("0.03"));
@@ -188,7 +227,9 @@ describe("spending guard on anvil: every refusal rule", () => {
       ["stake_on_check", { jobId: jobId.toString(), pass: false, amount: "0.03" }, "stake"],
     ] as const) {
       const result = await expectNothingSent(h, [agent.address, bob.address], () => run(refusing, name, args));
-      expect(result.message).toBe("Refused by the spending policy: 0.03 ETH needs a person's approval, and it was not given. Nothing was sent.");
+      expect(result.message).toBe(
+        "Refused by the spending policy: 0.03 ETH needs a person's approval, and it was not given. Nothing was sent.",
+      );
       expect(result.data).toMatchObject({ refusedBy: "approval" });
       expect(no.asked.at(-1)).toMatchObject({ action, amount: "0.03 ETH" });
     }
@@ -196,8 +237,13 @@ describe("spending guard on anvil: every refusal rule", () => {
 
   it("the terminal approver refuses at once without a TTY, and asks on one", async () => {
     const notATerminal = new PassThrough();
-    const { agent, tools } = await agentWith({ approvalAbove: "0.02 ETH" }, terminalApprover({ input: notATerminal, output: new PassThrough() }));
-    const refused = await expectNothingSent(h, [agent.address, bob.address], () => run(tools, "pay", { to: bob.address, amount: "0.03" }));
+    const { agent, tools } = await agentWith(
+      { approvalAbove: "0.02 ETH" },
+      terminalApprover({ input: notATerminal, output: new PassThrough() }),
+    );
+    const refused = await expectNothingSent(h, [agent.address, bob.address], () =>
+      run(tools, "pay", { to: bob.address, amount: "0.03" }),
+    );
     expect(refused.data).toMatchObject({ refusedBy: "approval" });
 
     const ask = (answer: string) => {
@@ -216,7 +262,9 @@ describe("spending guard on anvil: every refusal rule", () => {
     expect(yes.question()).toBe(`Approve pay of 0.03 ETH to ${bob.address} (direct payment to ${bob.address})? [y/N] `);
     const no = ask("nope");
     const declining = await agentWith({ approvalAbove: "0.02 ETH" }, no.approver);
-    const declined = await expectNothingSent(h, [declining.agent.address], () => run(declining.tools, "pay", { to: bob.address, amount: "0.03" }));
+    const declined = await expectNothingSent(h, [declining.agent.address], () =>
+      run(declining.tools, "pay", { to: bob.address, amount: "0.03" }),
+    );
     expect(declined.data).toMatchObject({ refusedBy: "approval" });
   });
 
@@ -238,7 +286,9 @@ describe("spending guard on anvil: every refusal rule", () => {
 
     const quick = approvalQueue({ timeoutMs: 20 });
     const timingOut = await agentWith({ approvalAbove: "0.02 ETH" }, quick.approver);
-    const timedOut = await expectNothingSent(h, [timingOut.agent.address], () => run(timingOut.tools, "pay", { to: bob.address, amount: "0.03" }));
+    const timedOut = await expectNothingSent(h, [timingOut.agent.address], () =>
+      run(timingOut.tools, "pay", { to: bob.address, amount: "0.03" }),
+    );
     expect(timedOut.data).toMatchObject({ refusedBy: "approval" });
   });
 
@@ -255,7 +305,9 @@ describe("spending guard on anvil: every refusal rule", () => {
     const hirer = await agentWith(policy);
     const jobs = await jobCount(h);
     const hires = await Promise.all(
-      [0, 1].map(() => run(hirer.tools, "hire_agent", { skill: "word-count", input: "a b", budget: "0.03", provider: bob.address })),
+      [0, 1].map(() =>
+        run(hirer.tools, "hire_agent", { skill: "word-count", input: "a b", budget: "0.03", provider: bob.address }),
+      ),
     );
     expect(hires.filter((result) => result.ok)).toHaveLength(1);
     expect(await jobCount(h)).toBe(jobs + 1n);
@@ -272,12 +324,23 @@ describe("spending guard on anvil: every refusal rule", () => {
   });
 
   it("ERC-20 limits: per-transaction and per-period in gUSD, counted apart from ETH", async () => {
-    const { agent, tools } = await agentWith({ maxPerTransaction: "0.05 ETH, 50 gUSD", maxPerPeriod: "0.5 ETH, 100 gUSD" });
-    const over = await expectNothingSent(h, [agent.address, bob.address], () => run(tools, "pay", { to: bob.address, amount: "50.000001", token: "gUSD" }));
-    expect(over.message).toBe("Refused by the spending policy: 50.000001 gUSD is above the per-transaction limit of 50 gUSD. Nothing was sent.");
+    const { agent, tools } = await agentWith({
+      maxPerTransaction: "0.05 ETH, 50 gUSD",
+      maxPerPeriod: "0.5 ETH, 100 gUSD",
+    });
+    const over = await expectNothingSent(h, [agent.address, bob.address], () =>
+      run(tools, "pay", { to: bob.address, amount: "50.000001", token: "gUSD" }),
+    );
+    expect(over.message).toBe(
+      "Refused by the spending policy: 50.000001 gUSD is above the per-transaction limit of 50 gUSD. Nothing was sent.",
+    );
     expect((await run(tools, "pay", { to: bob.address, amount: "50", token: "gUSD" })).ok).toBe(true);
-    expect((await run(tools, "hire_agent", { skill: "word-count", input: "a b", budget: "40", token: "gUSD" })).ok).toBe(true);
-    const period = await expectNothingSent(h, [agent.address, bob.address], () => run(tools, "pay", { to: bob.address, amount: "20", token: "gUSD" }));
+    expect(
+      (await run(tools, "hire_agent", { skill: "word-count", input: "a b", budget: "40", token: "gUSD" })).ok,
+    ).toBe(true);
+    const period = await expectNothingSent(h, [agent.address, bob.address], () =>
+      run(tools, "pay", { to: bob.address, amount: "20", token: "gUSD" }),
+    );
     expect(period.message).toBe(
       "Refused by the spending policy: 90 gUSD was already spent in the last 24 hours; 20 gUSD more would pass the limit of 100 gUSD. Nothing was sent.",
     );

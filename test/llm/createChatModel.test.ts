@@ -51,19 +51,27 @@ describe("createChatModel", () => {
     expect(created.description).toContain("no LLM");
 
     // Planning steps log nothing more.
-    const reply = await created.model.bindTools!([{ name: "spending_report", description: "", schema: {} }]).invoke([new HumanMessage("Report spending")]);
+    const reply = await created.model.bindTools!([{ name: "spending_report", description: "", schema: {} }]).invoke([
+      new HumanMessage("Report spending"),
+    ]);
     expect(reply.tool_calls?.[0]?.name).toBe("spending_report");
 
     const lines = log.lines();
     expect(lines).toHaveLength(1);
     expect(lines[0]?.level).toBe(40);
-    expect(lines[0]?.msg).toMatch(/^No LLM in use: OPENAI_API_KEY is not set, so the deterministic offline planner decides/);
+    expect(lines[0]?.msg).toMatch(
+      /^No LLM in use: OPENAI_API_KEY is not set, so the deterministic offline planner decides/,
+    );
     expect(lines[0]?.module).toBe("llm/createChatModel");
   });
 
   it("picks ChatOpenAI with the key, model and base URL, temperature 0 and no streaming", () => {
     const log = fileLogger();
-    const config = loadConfig({ OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: "http://127.0.0.1:11434/v1", GUILD_MODEL: "qwen2.5:7b" });
+    const config = loadConfig({
+      OPENAI_API_KEY: API_KEY,
+      OPENAI_BASE_URL: "http://127.0.0.1:11434/v1",
+      GUILD_MODEL: "qwen2.5:7b",
+    });
     const created = createChatModel({ config, logger: log.logger, maxRetries: 4, timeoutMs: 5_000 });
     expect(created.provider).toBe("openai");
     const model = created.model as ChatOpenAI;
@@ -99,7 +107,10 @@ describe("createChatModel", () => {
   it("describes the endpoint by its origin only: a key in the base URL path stays out", () => {
     const pathKey = "abcdefghijklmnopqrstuvwxyz0123456789";
     const log = fileLogger("trace");
-    const config = loadConfig({ OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: `https://gateway.example.com/v1/${pathKey}` });
+    const config = loadConfig({
+      OPENAI_API_KEY: API_KEY,
+      OPENAI_BASE_URL: `https://gateway.example.com/v1/${pathKey}`,
+    });
     clearSecrets();
     const created = createChatModel({ config, logger: log.logger });
     expect(created.description).toBe("gpt-4o-mini via https://gateway.example.com");

@@ -1,5 +1,11 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { type AIMessageChunk, type BaseMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
+import {
+  type AIMessageChunk,
+  type BaseMessage,
+  HumanMessage,
+  SystemMessage,
+  ToolMessage,
+} from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { afterEach, describe, expect, it, type TestContext, vi } from "vitest";
 import { z } from "zod";
@@ -16,11 +22,14 @@ import {
 
 const API_KEY = "sk-guild-test-0123456789abcdef";
 
-const getJob = tool(async ({ jobId }) => JSON.stringify({ ok: true, message: `Job ${jobId} is delivered.`, status: "delivered" }), {
-  name: "get_job",
-  description: "Reads one job of the escrow.",
-  schema: z.object({ jobId: z.string().describe("job id, a decimal string such as 7") }),
-});
+const getJob = tool(
+  async ({ jobId }) => JSON.stringify({ ok: true, message: `Job ${jobId} is delivered.`, status: "delivered" }),
+  {
+    name: "get_job",
+    description: "Reads one job of the escrow.",
+    schema: z.object({ jobId: z.string().describe("job id, a decimal string such as 7") }),
+  },
+);
 const stakeOnCheck = tool(async () => JSON.stringify({ ok: true, message: "Staked." }), {
   name: "stake_on_check",
   description: "Stakes on the quality check of a job.",
@@ -51,7 +60,10 @@ async function openaiAgainstFake(
   return { server, bound };
 }
 
-const conversation = (): BaseMessage[] => [new SystemMessage("You are a Guild agent."), new HumanMessage("Check the delivery of job 7")];
+const conversation = (): BaseMessage[] => [
+  new SystemMessage("You are a Guild agent."),
+  new HumanMessage("Check the delivery of job 7"),
+];
 
 async function streamMerged(bound: Awaited<ReturnType<typeof openaiAgainstFake>>["bound"], messages: BaseMessage[]) {
   let merged: AIMessageChunk | undefined;
@@ -66,7 +78,10 @@ async function streamMerged(bound: Awaited<ReturnType<typeof openaiAgainstFake>>
 
 describe("openai provider against a local Chat Completions server", () => {
   it("round-trips a tool call in plain JSON", async (ctx) => {
-    const { server, bound } = await openaiAgainstFake(ctx, [toolCallStep("get_job", { jobId: "7" }, "call_1"), textStep("Job 7 is delivered.")]);
+    const { server, bound } = await openaiAgainstFake(ctx, [
+      toolCallStep("get_job", { jobId: "7" }, "call_1"),
+      textStep("Job 7 is delivered."),
+    ]);
     const messages = conversation();
 
     const first = await bound.invoke(messages);
@@ -107,18 +122,28 @@ describe("openai provider against a local Chat Completions server", () => {
       function: { name: "get_job", arguments: JSON.stringify({ jobId: "7" }) },
     });
     expect(req2?.body?.messages[3]).toMatchObject({ role: "tool", tool_call_id: "call_1" });
-    expect(JSON.parse(String(req2?.body?.messages[3]?.content))).toEqual({ ok: true, message: "Job 7 is delivered.", status: "delivered" });
+    expect(JSON.parse(String(req2?.body?.messages[3]?.content))).toEqual({
+      ok: true,
+      message: "Job 7 is delivered.",
+      status: "delivered",
+    });
   });
 
   it("streams tool-call deltas with stream() and merges them into one call", async (ctx) => {
     const args = { jobId: "7", pass: true, amount: "0.001" };
-    const { server, bound } = await openaiAgainstFake(ctx, [toolCallStep("stake_on_check", args, "call_s"), textStep("Staked 0.001 on pass.")]);
+    const { server, bound } = await openaiAgainstFake(ctx, [
+      toolCallStep("stake_on_check", args, "call_s"),
+      textStep("Staked 0.001 on pass."),
+    ]);
 
     const { merged, chunks } = await streamMerged(bound, conversation());
     expect(merged.tool_calls).toEqual([{ id: "call_s", name: "stake_on_check", args, type: "tool_call" }]);
     expect(merged.invalid_tool_calls ?? []).toEqual([]);
     // The arguments really arrived in pieces.
-    const pieces = chunks.flatMap((c) => c.tool_call_chunks ?? []).map((c) => c.args ?? "").filter((a) => a.length > 0);
+    const pieces = chunks
+      .flatMap((c) => c.tool_call_chunks ?? [])
+      .map((c) => c.args ?? "")
+      .filter((a) => a.length > 0);
     expect(pieces.length).toBeGreaterThan(1);
     expect(pieces.join("")).toBe(JSON.stringify(args));
     expect(server.completionRequests()[0]?.body?.stream).toBe(true);
@@ -139,13 +164,21 @@ describe("openai provider against a local Chat Completions server", () => {
     const reply = await bound.invoke(messages);
     expect(reply.tool_calls ?? []).toEqual([]);
     expect(reply.invalid_tool_calls).toHaveLength(1);
-    expect(reply.invalid_tool_calls?.[0]).toMatchObject({ id: "call_bad", name: "get_job", args: raw, type: "invalid_tool_call" });
+    expect(reply.invalid_tool_calls?.[0]).toMatchObject({
+      id: "call_bad",
+      name: "get_job",
+      args: raw,
+      type: "invalid_tool_call",
+    });
     expect(reply.invalid_tool_calls?.[0]?.error).toMatch(/not valid JSON/);
     // @langchain/openai 1.6.0 makes AIMessage print an "upgrade your packages" notice when every call is invalid.
     expect(warn).toHaveBeenCalled();
 
     // The loop answers the invalid call by id; the model then sends a valid one.
-    messages.push(reply, new ToolMessage({ tool_call_id: "call_bad", status: "error", content: "The arguments were not valid JSON." }));
+    messages.push(
+      reply,
+      new ToolMessage({ tool_call_id: "call_bad", status: "error", content: "The arguments were not valid JSON." }),
+    );
     const retry = await bound.invoke(messages);
     expect(retry.tool_calls).toEqual([{ id: "call_good", name: "get_job", args: { jobId: "7" }, type: "tool_call" }]);
     const sent = server.completionRequests()[1]?.body?.messages ?? [];
@@ -158,14 +191,23 @@ describe("openai provider against a local Chat Completions server", () => {
     const { merged } = await streamMerged(bound, conversation());
     expect(merged.tool_calls ?? []).toEqual([]);
     expect(merged.invalid_tool_calls).toEqual([
-      { id: "call_bad", name: "get_job", args: '{"jobId": "7",, }', error: "Malformed args.", type: "invalid_tool_call" },
+      {
+        id: "call_bad",
+        name: "get_job",
+        args: '{"jobId": "7",, }',
+        error: "Malformed args.",
+        type: "invalid_tool_call",
+      },
     ]);
   });
 
   it("truncated arguments: invoke() reports them invalid, stream() silently completes them", async (ctx) => {
     vi.spyOn(console, "warn").mockImplementation(() => {});
     const truncated = '{"jobId": "7", "pass": tru';
-    const { bound } = await openaiAgainstFake(ctx, [malformedToolCallStep("stake_on_check", truncated), malformedToolCallStep("stake_on_check", truncated)]);
+    const { bound } = await openaiAgainstFake(ctx, [
+      malformedToolCallStep("stake_on_check", truncated),
+      malformedToolCallStep("stake_on_check", truncated),
+    ]);
     const invoked = await bound.invoke(conversation());
     expect(invoked.tool_calls ?? []).toEqual([]);
     expect(invoked.invalid_tool_calls?.[0]?.args).toBe(truncated);
@@ -177,7 +219,10 @@ describe("openai provider against a local Chat Completions server", () => {
 
   describe.concurrent("retries", () => {
     it("retries a 429 that carries Retry-After, then succeeds", async (ctx) => {
-      const { server, bound } = await openaiAgainstFake(ctx, [failStep(429, 1, "0"), toolCallStep("get_job", { jobId: "7" })]);
+      const { server, bound } = await openaiAgainstFake(ctx, [
+        failStep(429, 1, "0"),
+        toolCallStep("get_job", { jobId: "7" }),
+      ]);
       const reply = await bound.invoke(conversation());
       expect(reply.tool_calls?.[0]?.args).toEqual({ jobId: "7" });
       expect(server.completionRequests().map((r) => r.status)).toEqual([429, 200]);

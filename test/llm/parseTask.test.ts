@@ -7,13 +7,36 @@ describe("parseTask", () => {
   const cases: Array<[string, Task]> = [
     [
       "Hire an agent for word-count to count the words in: the quick brown fox. Budget 0.002 ETH, bond 50%, check window 2 minutes.",
-      { kind: "hire", skill: "word-count", input: "the quick brown fox", budget: "0.002", token: "ETH", bondPercent: 50, checkWindowMinutes: 2 },
+      {
+        kind: "hire",
+        skill: "word-count",
+        input: "the quick brown fox",
+        budget: "0.002",
+        token: "ETH",
+        bondPercent: 50,
+        checkWindowMinutes: 2,
+      },
     ],
-    ["Delegate sort of '3 1 2' with a budget of 1.5 gUSD", { kind: "hire", skill: "sort", input: "3 1 2", budget: "1.5", token: "gUSD" }],
-    ["delegate sort of 3 1 2 with a budget of 1.5 gusd", { kind: "hire", skill: "sort", input: "3 1 2", budget: "1.5", token: "gUSD" }],
+    [
+      "Delegate sort of '3 1 2' with a budget of 1.5 gUSD",
+      { kind: "hire", skill: "sort", input: "3 1 2", budget: "1.5", token: "gUSD" },
+    ],
+    [
+      "delegate sort of 3 1 2 with a budget of 1.5 gusd",
+      { kind: "hire", skill: "sort", input: "3 1 2", budget: "1.5", token: "gUSD" },
+    ],
     [
       "Please hire a sort agent: 'a:b c', budget: 2 gUSD, 30% bond, deadline 1 hour, check window 90 s",
-      { kind: "hire", skill: "sort", input: "a:b c", budget: "2", token: "gUSD", bondPercent: 30, deadlineMinutes: 60, checkWindowMinutes: 1.5 },
+      {
+        kind: "hire",
+        skill: "sort",
+        input: "a:b c",
+        budget: "2",
+        token: "gUSD",
+        bondPercent: 30,
+        deadlineMinutes: 60,
+        checkWindowMinutes: 1.5,
+      },
     ],
     [
       'HIRE skill=summarize input="it\'s here: really" budget=1 ETH within 30 minutes',
@@ -21,7 +44,15 @@ describe("parseTask", () => {
     ],
     [
       '{"skill": "Word-Count", "input": "hi there", "budget": 0.5, "token": "eth", "bondPercent": 20, "checkWindowMinutes": 3}',
-      { kind: "hire", skill: "word-count", input: "hi there", budget: "0.5", token: "ETH", bondPercent: 20, checkWindowMinutes: 3 },
+      {
+        kind: "hire",
+        skill: "word-count",
+        input: "hi there",
+        budget: "0.5",
+        token: "ETH",
+        bondPercent: 20,
+        checkWindowMinutes: 3,
+      },
     ],
     ["Check the delivery of job 7", { kind: "check", jobId: "7" }],
     ["verify job #7 and stake 0.001 ETH", { kind: "check", jobId: "7", stake: "0.001" }],
@@ -58,7 +89,10 @@ describe("parseTask", () => {
   it("says what is missing from a known form", () => {
     expect(parseTask("Hire an agent for word-count")).toMatchObject({ kind: "incomplete", form: "hire" });
     expect(parseTask("Hire an agent for word-count: the fox")).toMatchObject({ kind: "incomplete", form: "hire" });
-    expect(parseTask("hire an agent for sort: 1 2, budget 1 ETH, bond 150%")).toMatchObject({ kind: "incomplete", form: "hire" });
+    expect(parseTask("hire an agent for sort: 1 2, budget 1 ETH, bond 150%")).toMatchObject({
+      kind: "incomplete",
+      form: "hire",
+    });
     expect(parseTask("Check the delivery")).toMatchObject({ kind: "incomplete", form: "check" });
     expect(parseTask("settle it")).toMatchObject({ kind: "incomplete", form: "settle" });
     expect(parseTask("Pay 0.01 ETH to bob")).toMatchObject({ kind: "incomplete", form: "pay" });
@@ -67,14 +101,25 @@ describe("parseTask", () => {
   });
 
   it("understands every example it advertises", () => {
-    for (const example of SUPPORTED_TASKS) expect(parseTask(example).kind, example).not.toMatch(/^(unknown|incomplete)$/);
+    for (const example of SUPPORTED_TASKS)
+      expect(parseTask(example).kind, example).not.toMatch(/^(unknown|incomplete)$/);
   });
 });
 
 describe("let the check decide", () => {
   it("is read from the hire sentence", () => {
-    const task = parseTask("Hire an agent for sort to sort: 5 3 9 1. Budget 0.002 ETH, bond 50%, check window 15s. Let the check decide.");
-    expect(task).toMatchObject({ kind: "hire", skill: "sort", input: "5 3 9 1", budget: "0.002", token: "ETH", bondPercent: 50, letCheckDecide: true });
+    const task = parseTask(
+      "Hire an agent for sort to sort: 5 3 9 1. Budget 0.002 ETH, bond 50%, check window 15s. Let the check decide.",
+    );
+    expect(task).toMatchObject({
+      kind: "hire",
+      skill: "sort",
+      input: "5 3 9 1",
+      budget: "0.002",
+      token: "ETH",
+      bondPercent: 50,
+      letCheckDecide: true,
+    });
     expect(parseTask("Hire an agent for sort to sort: 5 3 9 1. Budget 0.002 ETH")).not.toHaveProperty("letCheckDecide");
   });
 });

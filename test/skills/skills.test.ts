@@ -51,7 +51,9 @@ describe("verifyDelivery", () => {
   });
 
   it("says cannot judge, honestly, for a skill it cannot re-compute and no judge", async () => {
-    expect((await verifyDelivery({ skill: "translate", input: "French: hi" }, "salut", BUILTIN_SKILLS)).verdict).toBe("cannot-judge");
+    expect((await verifyDelivery({ skill: "translate", input: "French: hi" }, "salut", BUILTIN_SKILLS)).verdict).toBe(
+      "cannot-judge",
+    );
   });
 });
 
@@ -60,7 +62,13 @@ describe("model-backed skills and judge, against a Chat Completions server", () 
   let model: ChatOpenAI;
   beforeAll(async () => {
     server = await startFakeOpenAIServer();
-    model = new ChatOpenAI({ apiKey: "sk-test-skills-key-000000", model: "test-model", temperature: 0, maxRetries: 0, configuration: { baseURL: server.url } });
+    model = new ChatOpenAI({
+      apiKey: "sk-test-skills-key-000000",
+      model: "test-model",
+      temperature: 0,
+      maxRetries: 0,
+      configuration: { baseURL: server.url },
+    });
   });
   afterAll(async () => server.close());
 

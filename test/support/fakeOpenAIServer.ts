@@ -38,7 +38,10 @@ export type ChatCompletionsBody = {
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   temperature?: number;
-  tools?: Array<{ type: string; function: { name: string; description?: string; parameters?: Record<string, unknown> } }>;
+  tools?: Array<{
+    type: string;
+    function: { name: string; description?: string; parameters?: Record<string, unknown> };
+  }>;
   messages: Array<{
     role: string;
     content?: unknown;
@@ -73,7 +76,11 @@ export function toolCallStep(name: string, args: Record<string, unknown>, id?: s
 }
 
 /** A tool call whose arguments are not valid JSON (cut off mid-object), as small models sometimes produce. */
-export function malformedToolCallStep(name: string, rawArguments = '{"jobId": "7", "pass": tru', id?: string): FakeStep {
+export function malformedToolCallStep(
+  name: string,
+  rawArguments = '{"jobId": "7", "pass": tru',
+  id?: string,
+): FakeStep {
   return { kind: "toolCalls", calls: [{ name, arguments: rawArguments, ...(id ? { id } : {}) }] };
 }
 
@@ -131,7 +138,9 @@ export async function startFakeOpenAIServer(steps: FakeStep[] = []): Promise<Fak
       return;
     }
     if (!body || !Array.isArray(body.messages)) {
-      answer(400, { error: { message: "fake server: body is not a chat completions request", type: "invalid_request_error" } });
+      answer(400, {
+        error: { message: "fake server: body is not a chat completions request", type: "invalid_request_error" },
+      });
       return;
     }
 
@@ -156,9 +165,10 @@ export async function startFakeOpenAIServer(steps: FakeStep[] = []): Promise<Fak
     completionCount += 1;
     const id = `chatcmpl-fake-${completionCount}`;
     const model = body.model ?? "fake-model";
-    const calls = step.kind === "toolCalls"
-      ? step.calls.map((call, index) => ({ ...call, id: call.id ?? `call_fake_${completionCount}_${index}` }))
-      : [];
+    const calls =
+      step.kind === "toolCalls"
+        ? step.calls.map((call, index) => ({ ...call, id: call.id ?? `call_fake_${completionCount}_${index}` }))
+        : [];
     record.status = 200;
     if (body.stream === true) {
       streamAnswer(res, { id, model, step, calls, includeUsage: body.stream_options?.include_usage === true });
@@ -241,12 +251,22 @@ function streamAnswer(
   for (const piece of splitInto(text, 3)) send(chunk({ content: piece }));
   calls.forEach((call, index) => {
     // The first delta names the call; the arguments follow in several pieces, as OpenAI sends them.
-    send(chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] }));
-    for (const piece of splitInto(call.arguments, 4)) send(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+    send(
+      chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] }),
+    );
+    for (const piece of splitInto(call.arguments, 4))
+      send(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
   });
   send(chunk({}, calls.length > 0 ? "tool_calls" : "stop"));
   if (includeUsage) {
-    send({ id, object: "chat.completion.chunk", created, model, choices: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } });
+    send({
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model,
+      choices: [],
+      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    });
   }
   res.write("data: [DONE]\n\n");
   res.end();
@@ -263,7 +283,11 @@ function splitInto(text: string, parts: number): string[] {
 
 function sendJson(res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(json);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(payload),
+    ...headers,
+  });
   res.end(payload);
 }
 

@@ -27,6 +27,9 @@ export async function setupGuildOnNode(url: string, logger: Logger = silentLogge
     reader,
     config,
     clientFor: (key, options = {}) =>
-      createGuildClient(reader, { account: privateKeyToAccount(key), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
+      createGuildClient(reader, {
+        account: privateKeyToAccount(key),
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      }),
   };
 }

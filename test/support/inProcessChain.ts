@@ -1,6 +1,10 @@
 import hre from "hardhat";
 import type { Account, Address, Chain, PublicClient, TestClient, Transport, WalletClient } from "viem";
-import { deployContracts, type DeployContractsParameters, type GuildAddresses } from "../../src/chain/deployContracts.js";
+import {
+  deployContracts,
+  type DeployContractsParameters,
+  type GuildAddresses,
+} from "../../src/chain/deployContracts.js";
 
 export type TestWallet = WalletClient<Transport, Chain, Account>;
 

@@ -54,7 +54,10 @@ export async function startHarness(kind: NodeKind): Promise<Harness> {
 export type TestAgent = { key: `0x${string}`; address: Address; client: GuildClient };
 
 /** A new random account with `eth` ETH and `gusd` gUSD, so its spending history starts empty. */
-export async function newAgent(h: Harness, { eth = "10", gusd = "1000" }: { eth?: string; gusd?: string } = {}): Promise<TestAgent> {
+export async function newAgent(
+  h: Harness,
+  { eth = "10", gusd = "1000" }: { eth?: string; gusd?: string } = {},
+): Promise<TestAgent> {
   const key = generatePrivateKey();
   const address = privateKeyToAccount(key).address;
   if (eth !== "0") await sendPayment(h.funder, { to: address, amount: parseEther(eth) });
@@ -86,11 +89,22 @@ export const DEFAULT_TEST_POLICY: GuildConfig["spending"] = {
 export async function guardFor(
   h: Harness,
   client: GuildClient,
-  { policy = {}, approver = denyAll, ledger = memoryNativePaymentLedger() }: { policy?: PolicySettings; approver?: Approver; ledger?: NativePaymentLedger } = {},
+  {
+    policy = {},
+    approver = denyAll,
+    ledger = memoryNativePaymentLedger(),
+  }: { policy?: PolicySettings; approver?: Approver; ledger?: NativePaymentLedger } = {},
 ): Promise<SpendingGuard> {
   const logger = silentLogger();
   const parsed = await loadSpendingPolicy(h.guild.reader, { ...DEFAULT_TEST_POLICY, ...policy }, logger);
-  return createSpendingGuard({ reader: h.guild.reader, account: client.account.address, policy: parsed, approver, ledger, logger });
+  return createSpendingGuard({
+    reader: h.guild.reader,
+    account: client.account.address,
+    policy: parsed,
+    approver,
+    ledger,
+    logger,
+  });
 }
 
 /** What the tools of `client`'s agent get: its client, a real guard, the built-in skills, fast polling. */
@@ -99,7 +113,13 @@ export async function contextFor(
   client: GuildClient,
   options: Parameters<typeof guardFor>[2] = {},
 ): Promise<ToolContext> {
-  return { client, guard: await guardFor(h, client, options), skills: BUILTIN_SKILLS, logger: silentLogger(), pollIntervalMs: 50 };
+  return {
+    client,
+    guard: await guardFor(h, client, options),
+    skills: BUILTIN_SKILLS,
+    logger: silentLogger(),
+    pollIntervalMs: 50,
+  };
 }
 
 export type ChainState = { nonce: number; eth: bigint; gusd: bigint };
@@ -168,7 +188,11 @@ export type ProviderLoopOptions = {
  * Plays a provider in the background, as a worker daemon would: it watches the escrow for new Funded jobs
  * whose provider is `provider` and delivers them with `deliverJob`.
  */
-export async function startProvider(h: Harness, provider: GuildClient, options: ProviderLoopOptions = {}): Promise<ProviderLoop> {
+export async function startProvider(
+  h: Harness,
+  provider: GuildClient,
+  options: ProviderLoopOptions = {},
+): Promise<ProviderLoop> {
   const { content = correctAnswer, afterDelivery, pollMs = 25 } = options;
   const delivered: bigint[] = [];
   let stopped = false;

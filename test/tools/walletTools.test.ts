@@ -5,7 +5,17 @@ import { registerAgent } from "../../src/chain/actions/registerAgent.js";
 import { ALL_TOOLS } from "../../src/tools/allTools.js";
 import type { ToolContext, ToolResult } from "../../src/tools/GuildTool.js";
 import { runTool } from "../../src/tools/runTool.js";
-import { breakChecksum, chainState, contextFor, expectNothingSent, gasPaid, newAgent, startHarness, type Harness, type TestAgent } from "./harness.js";
+import {
+  breakChecksum,
+  chainState,
+  contextFor,
+  expectNothingSent,
+  gasPaid,
+  newAgent,
+  startHarness,
+  type Harness,
+  type TestAgent,
+} from "./harness.js";
 
 /** Runs a tool from ALL_TOOLS by name, as the loop does. */
 function run(context: ToolContext, name: string, args: unknown): Promise<ToolResult> {
@@ -33,16 +43,24 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
       const [state] = await chainState(h, [alice.address]);
       const result = await run(aliceTools, "get_balance", {});
       expect(result.ok).toBe(true);
-      expect(result.message).toBe(`Wallet ${alice.address} holds ${formatEther(state!.eth)} ETH, ${formatUnits(state!.gusd, 6)} gUSD.`);
+      expect(result.message).toBe(
+        `Wallet ${alice.address} holds ${formatEther(state!.eth)} ETH, ${formatUnits(state!.gusd, 6)} gUSD.`,
+      );
       expect(result.txHashes ?? []).toEqual([]);
       expect(result.data).toMatchObject({ address: alice.address });
     });
 
     it("answers one token, named by symbol or by address", async () => {
       const [state] = await chainState(h, [alice.address]);
-      expect((await run(aliceTools, "get_balance", { token: "gUSD" })).message).toBe(`Wallet ${alice.address} holds ${formatUnits(state!.gusd, 6)} gUSD.`);
-      expect((await run(aliceTools, "get_balance", { token: h.token.toLowerCase() })).message).toBe(`Wallet ${alice.address} holds ${formatUnits(state!.gusd, 6)} gUSD.`);
-      expect((await run(aliceTools, "get_balance", { token: "ETH" })).message).toBe(`Wallet ${alice.address} holds ${formatEther(state!.eth)} ETH.`);
+      expect((await run(aliceTools, "get_balance", { token: "gUSD" })).message).toBe(
+        `Wallet ${alice.address} holds ${formatUnits(state!.gusd, 6)} gUSD.`,
+      );
+      expect((await run(aliceTools, "get_balance", { token: h.token.toLowerCase() })).message).toBe(
+        `Wallet ${alice.address} holds ${formatUnits(state!.gusd, 6)} gUSD.`,
+      );
+      expect((await run(aliceTools, "get_balance", { token: "ETH" })).message).toBe(
+        `Wallet ${alice.address} holds ${formatEther(state!.eth)} ETH.`,
+      );
     });
 
     it("answers an unknown token symbol with ok:false", async () => {
@@ -61,7 +79,10 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
       expect(result.txHashes).toHaveLength(1);
       const hash = result.txHashes![0]!;
       const client = h.guild.reader.connection.publicClient;
-      const [tx, receipt] = await Promise.all([client.getTransaction({ hash }), client.getTransactionReceipt({ hash })]);
+      const [tx, receipt] = await Promise.all([
+        client.getTransaction({ hash }),
+        client.getTransactionReceipt({ hash }),
+      ]);
       expect(receipt.status).toBe("success");
       expect(tx.from.toLowerCase()).toBe(alice.address.toLowerCase());
       expect(tx.to?.toLowerCase()).toBe(bob.address.toLowerCase());
@@ -79,7 +100,9 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
       const result = await run(aliceTools, "pay", { to: bob.address.toLowerCase(), amount: "12.5", token: "gUSD" });
       expect(result.ok).toBe(true);
       expect(result.message).toBe(`Paid 12.5 gUSD to ${bob.address}.`);
-      const receipt = await h.guild.reader.connection.publicClient.getTransactionReceipt({ hash: result.txHashes![0]! });
+      const receipt = await h.guild.reader.connection.publicClient.getTransactionReceipt({
+        hash: result.txHashes![0]!,
+      });
       const [transfer] = parseEventLogs({ abi: erc20Abi, eventName: "Transfer", logs: receipt.logs });
       expect(transfer?.address.toLowerCase()).toBe(h.token.toLowerCase());
       expect(transfer?.args).toEqual({ from: alice.address, to: bob.address, value: parseUnits("12.5", 6) });
@@ -88,8 +111,16 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
     });
 
     const badInputs: [string, Record<string, unknown>, RegExp][] = [
-      ["a malformed address", { to: "0x1234", amount: "0.01" }, /Invalid to: "0x1234" is not 0x followed by 40 hex digits/],
-      ["a name instead of an address", { to: "bob", amount: "0.01" }, /Invalid to: "bob" is not 0x followed by 40 hex digits/],
+      [
+        "a malformed address",
+        { to: "0x1234", amount: "0.01" },
+        /Invalid to: "0x1234" is not 0x followed by 40 hex digits/,
+      ],
+      [
+        "a name instead of an address",
+        { to: "bob", amount: "0.01" },
+        /Invalid to: "bob" is not 0x followed by 40 hex digits/,
+      ],
       ["a missing address", { to: undefined, amount: "0.01" }, /Invalid to for pay/],
       ["a negative amount", { amount: "-0.01" }, /Invalid amount: "-0.01" is negative/],
       ["a negative number", { amount: -1 }, /Invalid amount: "-1" is negative/],
@@ -101,8 +132,16 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
       ["more decimals than gUSD has", { amount: "0.0000001", token: "gUSD" }, /has 7 decimals but the token has 6/],
       ["zero", { amount: "0" }, /Invalid amount: "0" is zero/],
       ["an unknown token symbol", { amount: "1", token: "DOGE" }, /"DOGE" is not a token Guild knows on this chain/],
-      ["an amount over the per-transaction cap", { amount: "1" }, /Refused by the spending policy: 1 ETH is above the per-transaction limit of 0.05 ETH\. Nothing was sent\./],
-      ["a token amount over its cap", { amount: "50.000001", token: "gUSD" }, /above the per-transaction limit of 50 gUSD/],
+      [
+        "an amount over the per-transaction cap",
+        { amount: "1" },
+        /Refused by the spending policy: 1 ETH is above the per-transaction limit of 0.05 ETH\. Nothing was sent\./,
+      ],
+      [
+        "a token amount over its cap",
+        { amount: "50.000001", token: "gUSD" },
+        /above the per-transaction limit of 50 gUSD/,
+      ],
     ];
 
     it.each(badInputs)("answers %s with ok:false and sends nothing", async (_, args, message) => {
@@ -117,7 +156,9 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
     it("answers a checksum-invalid mixed-case address with ok:false and sends nothing", async () => {
       const broken = breakChecksum(bob.address);
       expect(broken.toLowerCase()).toBe(bob.address.toLowerCase());
-      const result = await expectNothingSent(h, [alice.address, bob.address], () => run(aliceTools, "pay", { to: broken, amount: "0.01" }));
+      const result = await expectNothingSent(h, [alice.address, bob.address], () =>
+        run(aliceTools, "pay", { to: broken, amount: "0.01" }),
+      );
       expect(result.ok).toBe(false);
       expect(result.message).toMatch(/fails its EIP-55 checksum/);
     });
@@ -140,10 +181,15 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
       }
       const report = await run(tools, "spending_report", {});
       expect(report.ok).toBe(true);
-      expect(report.message).toBe("In the last 24 h this agent spent 0.03 ETH of 0.5 ETH allowed per 24 h; 5 gUSD of 500 gUSD allowed per 24 h.");
+      expect(report.message).toBe(
+        "In the last 24 h this agent spent 0.03 ETH of 0.5 ETH allowed per 24 h; 5 gUSD of 500 gUSD allowed per 24 h.",
+      );
       expect(report.data).toEqual({ sinceHours: 24, spent: { ETH: "0.03", gUSD: "5" } });
       expect(report.txHashes ?? []).toEqual([]);
-      expect((await run(tools, "spending_report", { sinceHours: 1 })).data).toEqual({ sinceHours: 1, spent: { ETH: "0.03", gUSD: "5" } });
+      expect((await run(tools, "spending_report", { sinceHours: 1 })).data).toEqual({
+        sinceHours: 1,
+        spent: { ETH: "0.03", gUSD: "5" },
+      });
     });
 
     it("answers a bad period with ok:false", async () => {
@@ -157,7 +203,11 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
     it("registers, then answers 'already listed' without a transaction, then updates", async () => {
       const carol = await newAgent(h, { eth: "1", gusd: "0" });
       const tools = await contextFor(h, carol.client);
-      const first = await run(tools, "register_self", { name: "carol", skills: ["word-count", "sort"], price: "0.001" });
+      const first = await run(tools, "register_self", {
+        name: "carol",
+        skills: ["word-count", "sort"],
+        price: "0.001",
+      });
       expect(first.ok).toBe(true);
       expect(first.message).toBe("Registered carol for word-count, sort at 0.001 ETH per job.");
       expect(first.txHashes).toHaveLength(1);
@@ -168,11 +218,22 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
       const again = await expectNothingSent(h, [carol.address], () =>
         run(tools, "register_self", { name: "carol", skills: ["sort", "word-count"], price: "0.001" }),
       );
-      expect(again).toMatchObject({ ok: true, message: "Already listed carol for sort, word-count at 0.001 ETH per job.", txHashes: [] });
+      expect(again).toMatchObject({
+        ok: true,
+        message: "Already listed carol for sort, word-count at 0.001 ETH per job.",
+        txHashes: [],
+      });
 
-      const updated = await run(tools, "register_self", { name: "carol", skills: ["word-count"], price: "2", token: "gUSD" });
+      const updated = await run(tools, "register_self", {
+        name: "carol",
+        skills: ["word-count"],
+        price: "2",
+        token: "gUSD",
+      });
       expect(updated.message).toBe("Updated carol for word-count at 2 gUSD per job.");
-      const updateReceipt = await h.guild.reader.connection.publicClient.getTransactionReceipt({ hash: updated.txHashes![0]! });
+      const updateReceipt = await h.guild.reader.connection.publicClient.getTransactionReceipt({
+        hash: updated.txHashes![0]!,
+      });
       const [update] = parseEventLogs({ abi: agentRegistryAbi, eventName: "AgentUpdated", logs: updateReceipt.logs });
       expect(update?.args).toMatchObject({ agent: carol.address, priceToken: h.token, price: 2_000_000n });
     });
@@ -195,7 +256,11 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
     let inUsd: Address;
 
     beforeAll(async () => {
-      const [a, b, c] = await Promise.all([newAgent(h, { gusd: "0" }), newAgent(h, { gusd: "0" }), newAgent(h, { gusd: "0" })]);
+      const [a, b, c] = await Promise.all([
+        newAgent(h, { gusd: "0" }),
+        newAgent(h, { gusd: "0" }),
+        newAgent(h, { gusd: "0" }),
+      ]);
       await registerAgent(a!.client, { name: "cheap", skills: ["sha256"], price: parseEther("0.001") });
       await registerAgent(b!.client, { name: "dear", skills: ["sha256", "sort"], price: parseEther("0.002") });
       await registerAgent(c!.client, { name: "usd", skills: ["sha256"], price: 1_000_000n, priceToken: h.token });
@@ -205,7 +270,11 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
     it("ranks the sellers of a skill (equal reputation: cheapest first)", async () => {
       const result = await run(aliceTools, "find_agents", { skill: "sha256" });
       expect(result.ok).toBe(true);
-      expect(result.message).toMatch(new RegExp(`^Found 2 agent\\(s\\) for sha256; best: cheap \\(${cheap}\\) at 0.001 ETH, reputation \\d\\.\\d\\d\\.$`));
+      expect(result.message).toMatch(
+        new RegExp(
+          `^Found 2 agent\\(s\\) for sha256; best: cheap \\(${cheap}\\) at 0.001 ETH, reputation \\d\\.\\d\\d\\.$`,
+        ),
+      );
       const agents = (result.data as { agents: { address: string; price: string }[] }).agents;
       expect(agents.map((agent) => [agent.address, agent.price])).toEqual([
         [cheap, "0.001"],
@@ -217,7 +286,11 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
       const under = await run(aliceTools, "find_agents", { skill: "sha256", maxPrice: "0.0015" });
       expect((under.data as { agents: { address: string }[] }).agents.map((agent) => agent.address)).toEqual([cheap]);
       const none = await run(aliceTools, "find_agents", { skill: "sha256", maxPrice: "0.0005" });
-      expect(none).toMatchObject({ ok: true, message: "No active agent sells sha256 in ETH for at most 0.0005 ETH.", data: { agents: [] } });
+      expect(none).toMatchObject({
+        ok: true,
+        message: "No active agent sells sha256 in ETH for at most 0.0005 ETH.",
+        data: { agents: [] },
+      });
       const usd = await run(aliceTools, "find_agents", { skill: "sha256", token: "gUSD" });
       expect((usd.data as { agents: { address: string; price: string; token: string }[] }).agents).toEqual([
         expect.objectContaining({ address: inUsd, price: "1", token: "gUSD" }),
@@ -226,7 +299,11 @@ describe("wallet tools on anvil: get_balance, pay, spending_report, register_sel
 
     it.each([
       ["an empty skill", { skill: "" }, /Invalid skill for find_agents/],
-      ["a malformed price", { skill: "sha256", maxPrice: "cheap" }, /Invalid maxPrice: "cheap" is not a decimal number/],
+      [
+        "a malformed price",
+        { skill: "sha256", maxPrice: "cheap" },
+        /Invalid maxPrice: "cheap" is not a decimal number/,
+      ],
       ["an unknown token", { skill: "sha256", token: "DOGE" }, /"DOGE" is not a token/],
     ])("answers %s with ok:false", async (_, args, message) => {
       const result = await run(aliceTools, "find_agents", args);

@@ -73,12 +73,25 @@ describe.each(NODE_KINDS)("fundFromDevAccount on a %s dev chain", (kind) => {
   it("mints the test token up to its target", async () => {
     const address = freshAddress();
     const { publicClient } = clients(node);
-    const result = await fundFromDevAccount({ rpcUrl: node.url, address, token: { address: token, target: 250_000_000n } });
+    const result = await fundFromDevAccount({
+      rpcUrl: node.url,
+      address,
+      token: { address: token, target: 250_000_000n },
+    });
     expect(result.tokenMinted).toBe(250_000_000n);
     expect(result.transactions).toHaveLength(2);
-    const balance = await publicClient.readContract({ address: token, abi: guildTestTokenAbi, functionName: "balanceOf", args: [address] });
+    const balance = await publicClient.readContract({
+      address: token,
+      abi: guildTestTokenAbi,
+      functionName: "balanceOf",
+      args: [address],
+    });
     expect(balance).toBe(250_000_000n);
-    const again = await fundFromDevAccount({ rpcUrl: node.url, address, token: { address: token, target: 300_000_000n } });
+    const again = await fundFromDevAccount({
+      rpcUrl: node.url,
+      address,
+      token: { address: token, target: 300_000_000n },
+    });
     expect(again.tokenMinted).toBe(50_000_000n);
     expect(again.nativeSent).toBe(0n);
   });
@@ -87,16 +100,20 @@ describe.each(NODE_KINDS)("fundFromDevAccount on a %s dev chain", (kind) => {
     const addresses = [freshAddress(), freshAddress(), freshAddress(), freshAddress()];
     const { publicClient } = clients(node);
     const results = await Promise.all(
-      addresses.map((address) => fundFromDevAccount({ rpcUrl: node.url, address, token: { address: token, target: 1n } })),
+      addresses.map((address) =>
+        fundFromDevAccount({ rpcUrl: node.url, address, token: { address: token, target: 1n } }),
+      ),
     );
     expect(results.every((r) => r.nativeSent === DEFAULT_NATIVE_TARGET && r.tokenMinted === 1n)).toBe(true);
     for (const address of addresses) expect(await publicClient.getBalance({ address })).toBe(DEFAULT_NATIVE_TARGET);
   });
 
   it("throws FundingError when the dev account cannot cover the top-up", async () => {
-    const error = await fundFromDevAccount({ rpcUrl: node.url, address: freshAddress(), nativeTarget: parseEther("1000000000") }).catch(
-      (e: unknown) => e,
-    );
+    const error = await fundFromDevAccount({
+      rpcUrl: node.url,
+      address: freshAddress(),
+      nativeTarget: parseEther("1000000000"),
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FundingError);
   });
 
@@ -116,7 +133,14 @@ describe.each(NODE_KINDS)("fundFromDevAccount on a %s dev chain", (kind) => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(FundingError);
-    expect(await publicClient.readContract({ address: full, abi: guildTestTokenAbi, functionName: "balanceOf", args: [address] })).toBe(0n);
+    expect(
+      await publicClient.readContract({
+        address: full,
+        abi: guildTestTokenAbi,
+        functionName: "balanceOf",
+        args: [address],
+      }),
+    ).toBe(0n);
   });
 });
 
@@ -133,9 +157,11 @@ describe("fundFromDevAccount on a chain that is not a dev chain", () => {
     const address = freshAddress();
     const { publicClient } = clients(node);
     const devBalance = await publicClient.getBalance({ address: privateKeyToAccount(DEV_ACCOUNT_KEYS[0]).address });
-    const error = await fundFromDevAccount({ rpcUrl: node.url, address, token: { address: token, target: 5_000_000n } }).catch(
-      (e: unknown) => e,
-    );
+    const error = await fundFromDevAccount({
+      rpcUrl: node.url,
+      address,
+      token: { address: token, target: 5_000_000n },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FundingRequiredError);
     const funding = error as FundingRequiredError;
     expect(funding.address).toBe(address);
@@ -146,7 +172,9 @@ describe("fundFromDevAccount on a chain that is not a dev chain", () => {
     expect(funding.message).toMatch(/Send at least 5 gUSD of token/);
     expect(funding.message).toMatch(/buy or bridge it/);
     expect(await publicClient.getBalance({ address })).toBe(0n);
-    expect(await publicClient.getBalance({ address: privateKeyToAccount(DEV_ACCOUNT_KEYS[0]).address })).toBe(devBalance);
+    expect(await publicClient.getBalance({ address: privateKeyToAccount(DEV_ACCOUNT_KEYS[0]).address })).toBe(
+      devBalance,
+    );
   });
 
   it("returns quietly when the wallet already holds enough", async () => {

@@ -42,7 +42,9 @@ describe("encryptKeystore / decryptKeystore", () => {
 
   it("rejects a scrypt cost that is not a power of two in range", async () => {
     for (const scryptN of [1000, 16, 2 ** 21]) {
-      await expect(encryptKeystore({ privateKey: KEY, password: PASSWORD, scryptN })).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(encryptKeystore({ privateKey: KEY, password: PASSWORD, scryptN })).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
     }
   });
 
@@ -75,7 +77,10 @@ describe("encryptKeystore / decryptKeystore", () => {
       wrongVersion: JSON.stringify({ ...good, version: 1 }),
       noAddress: JSON.stringify({ ...good, address: undefined }),
       badMac: JSON.stringify({ ...good, crypto: { ...good.crypto, mac: "zz" } }),
-      hugeN: JSON.stringify({ ...good, crypto: { ...good.crypto, kdfparams: { ...good.crypto.kdfparams, n: 2 ** 30 } } }),
+      hugeN: JSON.stringify({
+        ...good,
+        crypto: { ...good.crypto, kdfparams: { ...good.crypto.kdfparams, n: 2 ** 30 } },
+      }),
       unknownKdf: JSON.stringify({ ...good, crypto: { ...good.crypto, kdf: "argon2" } }),
       empty: "",
     };
@@ -90,6 +95,8 @@ describe("encryptKeystore / decryptKeystore", () => {
   });
 
   it("throws WalletNotFoundError for a missing file", async () => {
-    await expect(readKeystoreFile("/nonexistent/guild/wallets/zed.json", "zed")).rejects.toBeInstanceOf(WalletNotFoundError);
+    await expect(readKeystoreFile("/nonexistent/guild/wallets/zed.json", "zed")).rejects.toBeInstanceOf(
+      WalletNotFoundError,
+    );
   });
 });

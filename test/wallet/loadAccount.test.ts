@@ -51,7 +51,9 @@ describe("loadAccount", () => {
     });
     expect(account.address).toBe(privateKeyToAccount(KEY).address);
     expect(asked).toEqual(['Password for wallet "alice": ']);
-    expect(redact(`pw ${PASSWORD} key ${KEY} bare ${KEY.slice(2)}`)).toBe("pw [redacted] key [redacted] bare [redacted]");
+    expect(redact(`pw ${PASSWORD} key ${KEY} bare ${KEY.slice(2)}`)).toBe(
+      "pw [redacted] key [redacted] bare [redacted]",
+    );
   });
 
   it("prefers the configured password over the prompt", async () => {
@@ -102,9 +104,10 @@ describe("loadAccount", () => {
 
   it("throws WalletNotFoundError mentioning both ways out when there is neither keystore nor key", async () => {
     await withAlice();
-    const error = await loadAccount({ config: { home, keystorePassword: PASSWORD, privateKey: undefined }, name: "bob" }).catch(
-      (e: unknown) => e,
-    );
+    const error = await loadAccount({
+      config: { home, keystorePassword: PASSWORD, privateKey: undefined },
+      name: "bob",
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WalletNotFoundError);
     expect((error as Error).message).toMatch(/guild wallet new bob/);
     expect((error as Error).message).toMatch(/GUILD_PRIVATE_KEY/);

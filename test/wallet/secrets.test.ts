@@ -51,7 +51,8 @@ function variants(secret: string): string[] {
 /** Where `secret` (in any form) occurs in `texts`, as "source: form". */
 function findSecret(texts: Map<string, string>, secret: string): string[] {
   const hits: string[] = [];
-  for (const [source, text] of texts) for (const form of variants(secret)) if (text.includes(form)) hits.push(`${source}: ${form.slice(0, 6)}...`);
+  for (const [source, text] of texts)
+    for (const form of variants(secret)) if (text.includes(form)) hits.push(`${source}: ${form.slice(0, 6)}...`);
   return hits;
 }
 
@@ -96,7 +97,11 @@ describe("secrets never leak", () => {
     }) as typeof process.stderr.write;
 
     const errors: unknown[] = [];
-    const expectFailure = async (what: string, run: () => Promise<unknown>, type: abstract new (...args: never[]) => Error) => {
+    const expectFailure = async (
+      what: string,
+      run: () => Promise<unknown>,
+      type: abstract new (...args: never[]) => Error,
+    ) => {
       const error = await run().then(
         () => undefined,
         (e: unknown) => e,
@@ -108,7 +113,11 @@ describe("secrets never leak", () => {
     };
     let aliceKey: Hex;
     try {
-      const envConfig = loadConfig({ GUILD_HOME: home, GUILD_KEYSTORE_PASSWORD: ENV_PASSWORD, GUILD_LOG_LEVEL: "trace" });
+      const envConfig = loadConfig({
+        GUILD_HOME: home,
+        GUILD_KEYSTORE_PASSWORD: ENV_PASSWORD,
+        GUILD_LOG_LEVEL: "trace",
+      });
       const promptConfig = loadConfig({ GUILD_HOME: home });
       const throwawayConfig = loadConfig({ GUILD_HOME: home, GUILD_PRIVATE_KEY: THROWAWAY_KEY });
       const answers = [PROMPT_PASSWORD, PROMPT_PASSWORD];
@@ -116,13 +125,22 @@ describe("secrets never leak", () => {
 
       // 1. Create a wallet with the password from the environment; import one with a typed password.
       const alice = await walletNew({ config: envConfig, logger, name: "alice", scryptN: TEST_SCRYPT_N });
-      const bob = await walletImport({ config: promptConfig, logger, name: "bob", privateKey: IMPORTED_KEY, promptPassword: prompt, scryptN: TEST_SCRYPT_N });
+      const bob = await walletImport({
+        config: promptConfig,
+        logger,
+        name: "bob",
+        privateKey: IMPORTED_KEY,
+        promptPassword: prompt,
+        scryptN: TEST_SCRYPT_N,
+      });
       logger.info({ wallets: await walletList({ config: envConfig, logger }) }, "wallets");
       await walletAddress({ config: envConfig, logger, name: "bob" });
 
       // 2. Unlock accounts: env password, prompt, and the throwaway GUILD_PRIVATE_KEY.
       const aliceAccount = (await loadAccount({ config: envConfig, logger, name: "alice" })).account;
-      const bobAccount = (await loadAccount({ config: promptConfig, logger, name: "bob", promptPassword: async () => PROMPT_PASSWORD })).account;
+      const bobAccount = (
+        await loadAccount({ config: promptConfig, logger, name: "bob", promptPassword: async () => PROMPT_PASSWORD })
+      ).account;
       const carol = await loadAccount({ config: throwawayConfig, logger, name: "carol" });
       expect(carol.source).toBe("GUILD_PRIVATE_KEY");
       expect(bobAccount.address).toBe(bob.address);
@@ -145,12 +163,20 @@ describe("secrets never leak", () => {
       const mistyped = [PROMPT_PASSWORD, MISTYPED_PASSWORD];
       await expectFailure(
         "new wallet with mistyped confirmation",
-        () => walletNew({ config: promptConfig, logger, name: "dave", promptPassword: async () => mistyped.shift() ?? "", scryptN: TEST_SCRYPT_N }),
+        () =>
+          walletNew({
+            config: promptConfig,
+            logger,
+            name: "dave",
+            promptPassword: async () => mistyped.shift() ?? "",
+            scryptN: TEST_SCRYPT_N,
+          }),
         PasswordMismatchError,
       );
       await expectFailure(
         "import of a mangled key",
-        () => walletImport({ config: envConfig, logger, name: "erin", privateKey: MANGLED_KEY, scryptN: TEST_SCRYPT_N }),
+        () =>
+          walletImport({ config: envConfig, logger, name: "erin", privateKey: MANGLED_KEY, scryptN: TEST_SCRYPT_N }),
         InvalidPrivateKeyError,
       );
       await expectFailure(
@@ -160,13 +186,15 @@ describe("secrets never leak", () => {
       );
       await expectFailure(
         "top-up beyond the dev account",
-        () => fundFromDevAccount({ rpcUrl: node.url, address: bob.address, nativeTarget: parseEther("100000000"), logger }),
+        () =>
+          fundFromDevAccount({ rpcUrl: node.url, address: bob.address, nativeTarget: parseEther("100000000"), logger }),
         FundingError,
       );
 
       // The test reads alice's generated key from her keystore, to know what to look for.
       const parsed = await readKeystoreFile(alice.file, "alice");
-      aliceKey = (await decryptKeystore({ keystore: parsed.keystore, password: ENV_PASSWORD, file: alice.file })).privateKey;
+      aliceKey = (await decryptKeystore({ keystore: parsed.keystore, password: ENV_PASSWORD, file: alice.file }))
+        .privateKey;
     } finally {
       process.stdout.write = originalOut;
       process.stderr.write = originalErr;

@@ -1,6 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { privateKeyToAccount } from "viem/accounts";
-import { InvalidPrivateKeyError, PasswordMismatchError, PasswordRequiredError, WalletExistsError } from "../../src/errors/wallet.js";
+import {
+  InvalidPrivateKeyError,
+  PasswordMismatchError,
+  PasswordRequiredError,
+  WalletExistsError,
+} from "../../src/errors/wallet.js";
 import { silentLogger } from "../../src/log/createLogger.js";
 import { walletAddress, walletFund, walletImport, walletList, walletNew } from "../../src/wallet/walletCommands.js";
 import { DEFAULT_NATIVE_TARGET } from "../../src/wallet/fundFromDevAccount.js";
@@ -41,7 +46,13 @@ describe("wallet commands", () => {
   it("new: asks for the password twice when none is configured, and the wallet then opens with it", async () => {
     fresh();
     const { prompt, asked } = scripted("typed password 1", "typed password 1");
-    const created = await walletNew({ config: config(), logger, name: "alice", promptPassword: prompt, scryptN: TEST_SCRYPT_N });
+    const created = await walletNew({
+      config: config(),
+      logger,
+      name: "alice",
+      promptPassword: prompt,
+      scryptN: TEST_SCRYPT_N,
+    });
     expect(asked).toEqual(['New password for wallet "alice": ', "Repeat the password: "]);
     const { account } = await loadAccount({ config: config({ keystorePassword: "typed password 1" }), name: "alice" });
     expect(account.address).toBe(created.address);
@@ -50,14 +61,25 @@ describe("wallet commands", () => {
   it("new: mismatched entries, no password source, or an existing name write nothing", async () => {
     fresh();
     await expect(
-      walletNew({ config: config(), logger, name: "alice", promptPassword: scripted("first one!", "second one").prompt, scryptN: TEST_SCRYPT_N }),
+      walletNew({
+        config: config(),
+        logger,
+        name: "alice",
+        promptPassword: scripted("first one!", "second one").prompt,
+        scryptN: TEST_SCRYPT_N,
+      }),
     ).rejects.toBeInstanceOf(PasswordMismatchError);
     await expect(walletNew({ config: config(), logger, name: "alice", scryptN: TEST_SCRYPT_N })).rejects.toBeInstanceOf(
       PasswordRequiredError,
     );
     expect(await walletList({ config: config(), logger })).toEqual([]);
 
-    await walletNew({ config: config({ keystorePassword: "env password" }), logger, name: "alice", scryptN: TEST_SCRYPT_N });
+    await walletNew({
+      config: config({ keystorePassword: "env password" }),
+      logger,
+      name: "alice",
+      scryptN: TEST_SCRYPT_N,
+    });
     // The existing wallet is noticed before anyone is asked for a password.
     const { prompt, asked } = scripted();
     await expect(
@@ -69,21 +91,49 @@ describe("wallet commands", () => {
   it("import: takes the key from the argument, GUILD_PRIVATE_KEY or the prompt", async () => {
     fresh();
     const expected = privateKeyToAccount(KEY).address;
-    const a = await walletImport({ config: config({ keystorePassword: "env password" }), logger, name: "a", privateKey: KEY, scryptN: TEST_SCRYPT_N });
-    const b = await walletImport({ config: config({ keystorePassword: "env password", privateKey: KEY }), logger, name: "b", scryptN: TEST_SCRYPT_N });
+    const a = await walletImport({
+      config: config({ keystorePassword: "env password" }),
+      logger,
+      name: "a",
+      privateKey: KEY,
+      scryptN: TEST_SCRYPT_N,
+    });
+    const b = await walletImport({
+      config: config({ keystorePassword: "env password", privateKey: KEY }),
+      logger,
+      name: "b",
+      scryptN: TEST_SCRYPT_N,
+    });
     const { prompt, asked } = scripted(KEY.slice(2), "pw for c!", "pw for c!");
-    const c = await walletImport({ config: config(), logger, name: "c", promptPassword: prompt, scryptN: TEST_SCRYPT_N });
+    const c = await walletImport({
+      config: config(),
+      logger,
+      name: "c",
+      promptPassword: prompt,
+      scryptN: TEST_SCRYPT_N,
+    });
     expect([a.address, b.address, c.address]).toEqual([expected, expected, expected]);
     expect(asked[0]).toBe('Private key for wallet "c" (0x..., not shown): ');
-    await expect(walletImport({ config: config({ keystorePassword: "env password" }), logger, name: "d", scryptN: TEST_SCRYPT_N })).rejects.toBeInstanceOf(
-      InvalidPrivateKeyError,
-    );
+    await expect(
+      walletImport({ config: config({ keystorePassword: "env password" }), logger, name: "d", scryptN: TEST_SCRYPT_N }),
+    ).rejects.toBeInstanceOf(InvalidPrivateKeyError);
   });
 
   it("list and address need no password", async () => {
     fresh();
-    const alice = await walletNew({ config: config({ keystorePassword: "env password" }), logger, name: "alice", scryptN: TEST_SCRYPT_N });
-    const bob = await walletImport({ config: config({ keystorePassword: "env password" }), logger, name: "bob", privateKey: KEY, scryptN: TEST_SCRYPT_N });
+    const alice = await walletNew({
+      config: config({ keystorePassword: "env password" }),
+      logger,
+      name: "alice",
+      scryptN: TEST_SCRYPT_N,
+    });
+    const bob = await walletImport({
+      config: config({ keystorePassword: "env password" }),
+      logger,
+      name: "bob",
+      privateKey: KEY,
+      scryptN: TEST_SCRYPT_N,
+    });
     expect(await walletList({ config: { home }, logger })).toEqual([alice, bob]);
     expect(await walletAddress({ config: { home }, logger, name: "bob" })).toEqual(bob);
   });
@@ -97,9 +147,19 @@ describe("wallet commands", () => {
 
     it("tops a named wallet up from a dev account", async () => {
       fresh();
-      const alice = await walletNew({ config: config({ keystorePassword: "env password" }), logger, name: "alice", scryptN: TEST_SCRYPT_N });
+      const alice = await walletNew({
+        config: config({ keystorePassword: "env password" }),
+        logger,
+        name: "alice",
+        scryptN: TEST_SCRYPT_N,
+      });
       const result = await walletFund({ config: { home }, logger, name: "alice", rpcUrl: node.url });
-      expect(result).toMatchObject({ name: "alice", address: alice.address, nativeSent: DEFAULT_NATIVE_TARGET, chainId: 31337 });
+      expect(result).toMatchObject({
+        name: "alice",
+        address: alice.address,
+        nativeSent: DEFAULT_NATIVE_TARGET,
+        chainId: 31337,
+      });
     });
   });
 });

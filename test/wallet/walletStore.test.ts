@@ -10,7 +10,7 @@ import {
   WalletExistsError,
   WalletNotFoundError,
 } from "../../src/errors/wallet.js";
-import { InvalidInputError } from "../../src/errors/input.js";
+import type { InvalidInputError } from "../../src/errors/input.js";
 import { createWallet } from "../../src/wallet/createWallet.js";
 import { decryptKeystore } from "../../src/wallet/decryptKeystore.js";
 import { getWalletAddress } from "../../src/wallet/getWalletAddress.js";
@@ -58,9 +58,9 @@ describe("wallet store", () => {
     fresh();
     const first = await createWallet({ home, name: "alice", password: PASSWORD, scryptN: TEST_SCRYPT_N });
     const before = readFileSync(first.file, "utf8");
-    await expect(createWallet({ home, name: "alice", password: PASSWORD, scryptN: TEST_SCRYPT_N })).rejects.toBeInstanceOf(
-      WalletExistsError,
-    );
+    await expect(
+      createWallet({ home, name: "alice", password: PASSWORD, scryptN: TEST_SCRYPT_N }),
+    ).rejects.toBeInstanceOf(WalletExistsError);
     await expect(
       importWallet({ home, name: "alice", privateKey: KEY, password: PASSWORD, scryptN: TEST_SCRYPT_N }),
     ).rejects.toBeInstanceOf(WalletExistsError);
@@ -82,19 +82,25 @@ describe("wallet store", () => {
   it("validates names: field `name`, the rule in the message", async () => {
     fresh();
     for (const name of ["", "Alice", "a b", "../evil", "a/b", "-flag", "_x", "x".repeat(33), "é", "a.json"]) {
-      const error = await createWallet({ home, name, password: PASSWORD, scryptN: TEST_SCRYPT_N }).catch((e: unknown) => e);
+      const error = await createWallet({ home, name, password: PASSWORD, scryptN: TEST_SCRYPT_N }).catch(
+        (e: unknown) => e,
+      );
       expect(error, name).toBeInstanceOf(InvalidWalletNameError);
       expect((error as InvalidInputError).field).toBe("name");
       expect((error as Error).message).toMatch(/lowercase letters, digits, - and _/);
     }
     for (const name of ["a", "agent-2", "bob_the_builder", "0", "x".repeat(32)]) {
-      await expect(createWallet({ home, name, password: PASSWORD, scryptN: TEST_SCRYPT_N })).resolves.toMatchObject({ name });
+      await expect(createWallet({ home, name, password: PASSWORD, scryptN: TEST_SCRYPT_N })).resolves.toMatchObject({
+        name,
+      });
     }
   });
 
   it("refuses passwords shorter than 8 characters without echoing them", async () => {
     fresh();
-    const error = await createWallet({ home, name: "alice", password: "short7!", scryptN: TEST_SCRYPT_N }).catch((e: unknown) => e);
+    const error = await createWallet({ home, name: "alice", password: "short7!", scryptN: TEST_SCRYPT_N }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(InvalidPasswordError);
     expect((error as InvalidInputError).field).toBe("password");
     expect((error as Error).message).not.toContain("short7!");
@@ -104,7 +110,13 @@ describe("wallet store", () => {
     fresh();
     const expected = privateKeyToAccount(KEY).address;
     const a = await importWallet({ home, name: "a", privateKey: KEY, password: PASSWORD, scryptN: TEST_SCRYPT_N });
-    const b = await importWallet({ home, name: "b", privateKey: ` ${KEY.slice(2).toUpperCase()}\n`, password: PASSWORD, scryptN: TEST_SCRYPT_N });
+    const b = await importWallet({
+      home,
+      name: "b",
+      privateKey: ` ${KEY.slice(2).toUpperCase()}\n`,
+      password: PASSWORD,
+      scryptN: TEST_SCRYPT_N,
+    });
     expect(a.address).toBe(expected);
     expect(b.address).toBe(expected);
     expect(statSync(b.file).mode & 0o777).toBe(0o600);
@@ -123,9 +135,13 @@ describe("wallet store", () => {
       "0x",
     ];
     for (const input of bad) {
-      const error = await importWallet({ home, name: "bad", privateKey: input, password: PASSWORD, scryptN: TEST_SCRYPT_N }).catch(
-        (e: unknown) => e,
-      );
+      const error = await importWallet({
+        home,
+        name: "bad",
+        privateKey: input,
+        password: PASSWORD,
+        scryptN: TEST_SCRYPT_N,
+      }).catch((e: unknown) => e);
       expect(error, input).toBeInstanceOf(InvalidPrivateKeyError);
       expect((error as InvalidInputError).field).toBe("privateKey");
       const text = `${(error as Error).message}\n${(error as Error).stack}`;

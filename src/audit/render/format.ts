@@ -21,7 +21,12 @@ export function tokenBook(report: AuditReport): TokenBook {
     const { symbol, decimals } = of(token);
     return `${formatUnits(value, decimals)} ${symbol}`;
   };
-  return { of, amount, signed: (value, token) => `${value > 0n ? "+" : value < 0n ? "-" : ""}${amount(value < 0n ? -value : value, token)}` };
+  return {
+    of,
+    amount,
+    signed: (value, token) =>
+      `${value > 0n ? "+" : value < 0n ? "-" : ""}${amount(value < 0n ? -value : value, token)}`,
+  };
 }
 
 export function shortAddress(address: string): string {

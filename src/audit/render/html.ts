@@ -70,7 +70,10 @@ export function renderHtml(report: AuditReport, options: RenderHtmlOptions = {})
     ? `<div class="verdict ok" id="verdict"><strong>Reconciled.</strong> For every token, opening + in − out − gas = closing, to the wei, checked against the node's balances.</div>`
     : `<div class="verdict bad" id="verdict"><strong>Not reconciled.</strong> ${report.tokens
         .filter((token) => token.reconciliation.status !== "reconciled")
-        .map((token) => `${esc(token.symbol)}: the node says ${esc(book.amount(token.closing, token.token))}, the flows explain ${esc(book.amount(token.reconciliation.expectedClosing, token.token))} (difference ${esc(book.signed(token.reconciliation.difference, token.token))}).`)
+        .map(
+          (token) =>
+            `${esc(token.symbol)}: the node says ${esc(book.amount(token.closing, token.token))}, the flows explain ${esc(book.amount(token.reconciliation.expectedClosing, token.token))} (difference ${esc(book.signed(token.reconciliation.difference, token.token))}).`,
+        )
         .join(" ")}</div>`;
 
   const totals = `<table><thead><tr><th>token</th><th>opening</th><th>in</th><th>out</th><th>gas</th><th>closing</th><th>check</th></tr></thead><tbody>${report.tokens
@@ -82,25 +85,39 @@ export function renderHtml(report: AuditReport, options: RenderHtmlOptions = {})
 
   const categories = report.tokens
     .map((token) => {
-      const rows = FLOW_CATEGORIES.filter((category) => token.byCategory[category].in !== 0n || token.byCategory[category].out !== 0n);
+      const rows = FLOW_CATEGORIES.filter(
+        (category) => token.byCategory[category].in !== 0n || token.byCategory[category].out !== 0n,
+      );
       if (rows.length === 0) return "";
       return `<table class="small"><caption>${esc(token.symbol)} by category</caption><thead><tr><th>category</th><th>in</th><th>out</th></tr></thead><tbody>${rows
-        .map((category) => `<tr><td><span class="dot" style="background:${COLORS[category]}"></span>${category}</td><td>${esc(book.amount(token.byCategory[category].in, token.token))}</td><td>${esc(book.amount(token.byCategory[category].out, token.token))}</td></tr>`)
+        .map(
+          (category) =>
+            `<tr><td><span class="dot" style="background:${COLORS[category]}"></span>${category}</td><td>${esc(book.amount(token.byCategory[category].in, token.token))}</td><td>${esc(book.amount(token.byCategory[category].out, token.token))}</td></tr>`,
+        )
         .join("")}</tbody></table>`;
     })
     .join("");
 
   const byId = new Map(report.jobs.map((job) => [job.jobId, job]));
   const roots = report.jobRoots.map((id) => byId.get(id)).filter((job): job is JobRow => job !== undefined);
-  const ordered = [...roots.filter((job) => job.children.length > 0), ...roots.filter((job) => job.children.length === 0)];
+  const ordered = [
+    ...roots.filter((job) => job.children.length > 0),
+    ...roots.filter((job) => job.children.length === 0),
+  ];
   const node = (job: JobRow, depth: number): string => {
-    const children = depth < 10 ? job.children.map((id) => byId.get(id)).filter((row): row is JobRow => row !== undefined) : [];
+    const children =
+      depth < 10 ? job.children.map((id) => byId.get(id)).filter((row): row is JobRow => row !== undefined) : [];
     const line = jobLine(job, book);
     if (children.length === 0) return `<li>${line}</li>`;
     return `<li><details open><summary>${line}</summary><ul>${children.map((child) => node(child, depth + 1)).join("")}</ul></details></li>`;
   };
-  const tree = `<ul class="tree" id="job-tree">${ordered.slice(0, trees).map((job) => node(job, 0)).join("")}</ul>${
-    ordered.length > trees ? `<p class="muted">… and ${ordered.length - trees} more jobs without sub-jobs (all are in <code>--json</code> and <code>--csv</code>).</p>` : ""
+  const tree = `<ul class="tree" id="job-tree">${ordered
+    .slice(0, trees)
+    .map((job) => node(job, 0))
+    .join("")}</ul>${
+    ordered.length > trees
+      ? `<p class="muted">… and ${ordered.length - trees} more jobs without sub-jobs (all are in <code>--json</code> and <code>--csv</code>).</p>`
+      : ""
   }`;
 
   const t = report.transactions;
@@ -140,7 +157,10 @@ export function renderHtml(report: AuditReport, options: RenderHtmlOptions = {})
       (change) =>
         `<li>Block ${change.block}: ${esc(book.signed(change.amount, token.token))} that no flow explains.<ul>${change.transactions
           .slice(0, 10)
-          .map((tx) => `<li><code>${esc(tx.hash)}</code> block ${tx.block}: ${esc(shortAddress(tx.from))} → ${tx.to ? esc(shortAddress(tx.to)) : "create"}, ${esc(book.amount(tx.value, zeroAddress))}</li>`)
+          .map(
+            (tx) =>
+              `<li><code>${esc(tx.hash)}</code> block ${tx.block}: ${esc(shortAddress(tx.from))} → ${tx.to ? esc(shortAddress(tx.to)) : "create"}, ${esc(book.amount(tx.value, zeroAddress))}</li>`,
+          )
           .join("")}</ul></li>`,
     ),
   );
@@ -194,7 +214,14 @@ ${tree}
 ${facts}
 ${transcriptTable}
 ${unexplained.length > 0 ? `<h2>Unexplained changes</h2><ul>${unexplained.join("")}</ul>` : ""}
-${report.warnings.length > 0 ? `<h2>Warnings</h2><ul>${report.warnings.slice(0, 50).map((warning) => `<li>${esc(warning)}</li>`).join("")}</ul>` : ""}
+${
+  report.warnings.length > 0
+    ? `<h2>Warnings</h2><ul>${report.warnings
+        .slice(0, 50)
+        .map((warning) => `<li>${esc(warning)}</li>`)
+        .join("")}</ul>`
+    : ""
+}
 <p class="muted">Generated ${esc(report.generatedAt)} by <code>guild audit</code> from the chain alone: ${report.stats.logs} logs read in ${(report.stats.durationMs / 1000).toFixed(1)} s.</p>
 </main>
 <script type="application/json" id="audit-data">${data}</script>
@@ -247,7 +274,10 @@ function chartsFor(report: AuditReport, token: Address, limit: number): TokenCha
   const span = report.range.toTimestamp - report.range.fromTimestamp;
   const period: "hour" | "day" = span <= 3 * 86_400 ? "hour" : "day";
   const buckets = report.periods[period];
-  const out = Object.fromEntries(FLOW_CATEGORIES.map((category) => [category, [] as number[]])) as Record<FlowCategory, number[]>;
+  const out = Object.fromEntries(FLOW_CATEGORIES.map((category) => [category, [] as number[]])) as Record<
+    FlowCategory,
+    number[]
+  >;
   const inflow: number[] = [];
   const labels: string[] = [];
   for (const bucket of buckets) {
@@ -273,7 +303,9 @@ function chartsFor(report: AuditReport, token: Address, limit: number): TokenCha
     time: { labels, out, in: inflow },
     counterparties: {
       labels: parties.map(({ party }) =>
-        party.counterparty === NETWORK ? "gas (network)" : `${party.label ? `${party.label} ` : ""}${shortAddress(party.counterparty)}`,
+        party.counterparty === NETWORK
+          ? "gas (network)"
+          : `${party.label ? `${party.label} ` : ""}${shortAddress(party.counterparty)}`,
       ),
       out: parties.map((row) => number(row.out)),
       in: parties.map((row) => number(row.in)),
@@ -305,7 +337,9 @@ function jobLine(job: JobRow, book: ReturnType<typeof tokenBook>): string {
   if (job.gas) parts.push(`gas ${book.amount(job.gas, zeroAddress)}`);
   const parties = `${job.client ? shortAddress(job.client) : "?"} → ${job.provider ? shortAddress(job.provider) : "?"}`;
   return `<span class="job">#${job.jobId}</span> ${esc(parties)}${job.budget === undefined ? "" : ` · ${esc(book.amount(job.budget, token))}`}<span class="pill ${esc(job.outcome)}">${esc(job.outcome)}</span>${
-    job.roles.length > 0 ? `<span class="pill">${esc(job.roles.join(", "))}</span>` : `<span class="pill">sub-job</span>`
+    job.roles.length > 0
+      ? `<span class="pill">${esc(job.roles.join(", "))}</span>`
+      : `<span class="pill">sub-job</span>`
   }${parts.length > 0 ? ` <span class="muted">${esc(parts.join(" · "))}</span>` : ""}${job.description ? ` <span class="muted">“${esc(job.description.slice(0, 60))}”</span>` : ""}`;
 }
 

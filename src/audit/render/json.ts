@@ -52,9 +52,26 @@ export type AuditJson = {
     };
   }[];
   /** Biggest first. `counterparty` is an address, or "network" for gas. */
-  counterparties: { counterparty: JsonAddress | "network"; label: string | null; flows: number; byToken: { token: JsonAddress; in: JsonAmount; out: JsonAmount }[] }[];
+  counterparties: {
+    counterparty: JsonAddress | "network";
+    label: string | null;
+    flows: number;
+    byToken: { token: JsonAddress; in: JsonAmount; out: JsonAmount }[];
+  }[];
   /** `start` in unix seconds (UTC), buckets with flows only. */
-  periods: Record<"hour" | "day", { start: number; byToken: { token: JsonAddress; in: JsonAmount; out: JsonAmount; gas: JsonAmount; byCategory: Record<FlowCategory, JsonInOut> }[] }[]>;
+  periods: Record<
+    "hour" | "day",
+    {
+      start: number;
+      byToken: {
+        token: JsonAddress;
+        in: JsonAmount;
+        out: JsonAmount;
+        gas: JsonAmount;
+        byCategory: Record<FlowCategory, JsonInOut>;
+      }[];
+    }[]
+  >;
   jobs: {
     jobId: JsonUint;
     /** "0" for a job with no parent. */
@@ -93,11 +110,34 @@ export type AuditJson = {
     lost: JsonAmount;
     outcome: "won" | "lost" | "returned" | "unclaimed-won" | "unclaimed-void" | "open";
   }[];
-  credits: { token: JsonAddress; credited: JsonAmount; withdrawn: JsonAmount; withdrawnToSelf: JsonAmount; outstanding: JsonAmount }[];
-  transactions: { sent: number; failed: number; gas: JsonAmount; foundByEvents: number; foundByNonce: number; incomingFound: number };
+  credits: {
+    token: JsonAddress;
+    credited: JsonAmount;
+    withdrawn: JsonAmount;
+    withdrawnToSelf: JsonAmount;
+    outstanding: JsonAmount;
+  }[];
+  transactions: {
+    sent: number;
+    failed: number;
+    gas: JsonAmount;
+    foundByEvents: number;
+    foundByNonce: number;
+    incomingFound: number;
+  };
   transcripts: {
     files: number;
-    attributed: { txHash: string; file: string; runId: string; task: string | null; step: number; tool: string; callId: string; modelTurn: string | null; claimedBy: number }[];
+    attributed: {
+      txHash: string;
+      file: string;
+      runId: string;
+      task: string | null;
+      step: number;
+      tool: string;
+      callId: string;
+      modelTurn: string | null;
+      claimedBy: number;
+    }[];
     unattributed: string[];
     notFound: string[];
   } | null;
@@ -135,7 +175,8 @@ type JsonOf<T> = T extends bigint
         : T;
 
 // The schema type above is the contract; this line fails to compile if the report drifts from it.
-const _schemaMatches: (report: JsonOf<AuditReport> & { schema: typeof AUDIT_JSON_SCHEMA }) => AuditJson = (report) => report;
+const _schemaMatches: (report: JsonOf<AuditReport> & { schema: typeof AUDIT_JSON_SCHEMA }) => AuditJson = (report) =>
+  report;
 void _schemaMatches;
 
 /**

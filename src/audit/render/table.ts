@@ -53,29 +53,46 @@ export function renderTable(report: AuditReport, options: RenderTableOptions = {
         book.amount(token.outflow, token.token),
         token.token === zeroAddress ? book.amount(token.gas, token.token) : "-",
         book.amount(token.closing, token.token),
-        token.reconciliation.status === "reconciled" ? "ok" : `off by ${book.signed(token.reconciliation.difference, token.token)}`,
+        token.reconciliation.status === "reconciled"
+          ? "ok"
+          : `off by ${book.signed(token.reconciliation.difference, token.token)}`,
       ]),
     ),
   );
 
   for (const token of report.tokens) {
-    const rows = FLOW_CATEGORIES.filter((category) => token.byCategory[category].in !== 0n || token.byCategory[category].out !== 0n).map(
-      (category) => [category, book.amount(token.byCategory[category].in, token.token), book.amount(token.byCategory[category].out, token.token)],
-    );
+    const rows = FLOW_CATEGORIES.filter(
+      (category) => token.byCategory[category].in !== 0n || token.byCategory[category].out !== 0n,
+    ).map((category) => [
+      category,
+      book.amount(token.byCategory[category].in, token.token),
+      book.amount(token.byCategory[category].out, token.token),
+    ]);
     if (rows.length === 0) continue;
     out.push("", `By category (${token.symbol})`, table(["category", "in", "out"], rows));
   }
 
   if (report.counterparties.length > 0) {
-    out.push("", `By counterparty (${Math.min(counterparties, report.counterparties.length)} of ${report.counterparties.length})`);
+    out.push(
+      "",
+      `By counterparty (${Math.min(counterparties, report.counterparties.length)} of ${report.counterparties.length})`,
+    );
     out.push(
       table(
         ["counterparty", "flows", "in", "out"],
         report.counterparties.slice(0, counterparties).map((party) => [
-          party.counterparty === NETWORK ? "gas (network)" : `${party.label ? `${party.label} ` : ""}${shortAddress(party.counterparty)}`,
+          party.counterparty === NETWORK
+            ? "gas (network)"
+            : `${party.label ? `${party.label} ` : ""}${shortAddress(party.counterparty)}`,
           String(party.flows),
-          party.byToken.filter((entry) => entry.in !== 0n).map((entry) => book.amount(entry.in, entry.token)).join(", ") || "0",
-          party.byToken.filter((entry) => entry.out !== 0n).map((entry) => book.amount(entry.out, entry.token)).join(", ") || "0",
+          party.byToken
+            .filter((entry) => entry.in !== 0n)
+            .map((entry) => book.amount(entry.in, entry.token))
+            .join(", ") || "0",
+          party.byToken
+            .filter((entry) => entry.out !== 0n)
+            .map((entry) => book.amount(entry.out, entry.token))
+            .join(", ") || "0",
         ]),
       ),
     );
@@ -83,14 +100,23 @@ export function renderTable(report: AuditReport, options: RenderTableOptions = {
 
   const days = report.periods.day.slice(-periods);
   if (days.length > 0) {
-    out.push("", `By day (UTC${report.periods.day.length > periods ? `, last ${periods} of ${report.periods.day.length}` : ""})`);
+    out.push(
+      "",
+      `By day (UTC${report.periods.day.length > periods ? `, last ${periods} of ${report.periods.day.length}` : ""})`,
+    );
     out.push(
       table(
         ["day", "in", "out", "gas"],
         days.map((bucket) => [
           new Date(bucket.start * 1000).toISOString().slice(0, 10),
-          bucket.byToken.filter((entry) => entry.in !== 0n).map((entry) => book.amount(entry.in, entry.token)).join(", ") || "0",
-          bucket.byToken.filter((entry) => entry.out !== 0n).map((entry) => book.amount(entry.out, entry.token)).join(", ") || "0",
+          bucket.byToken
+            .filter((entry) => entry.in !== 0n)
+            .map((entry) => book.amount(entry.in, entry.token))
+            .join(", ") || "0",
+          bucket.byToken
+            .filter((entry) => entry.out !== 0n)
+            .map((entry) => book.amount(entry.out, entry.token))
+            .join(", ") || "0",
           book.amount(bucket.byToken.find((entry) => entry.token === zeroAddress)?.gas ?? 0n, zeroAddress),
         ]),
       ),
@@ -106,10 +132,11 @@ export function renderTable(report: AuditReport, options: RenderTableOptions = {
     out.push(`Delegation trees (${withChildren.length} with sub-jobs; ${listed.length} shown):`);
     const walk = (job: JobRow, depth: number) => {
       out.push(`${"  ".repeat(depth + 1)}${jobLine(job, book, name)}`);
-      if (depth < 8) for (const child of job.children) {
-        const row = byId.get(child);
-        if (row) walk(row, depth + 1);
-      }
+      if (depth < 8)
+        for (const child of job.children) {
+          const row = byId.get(child);
+          if (row) walk(row, depth + 1);
+        }
     };
     for (const root of listed) walk(root, 0);
   }
@@ -122,7 +149,10 @@ export function renderTable(report: AuditReport, options: RenderTableOptions = {
       "",
       `Stakes: ${report.stakes.length} (${[...counts].map(([outcome, count]) => `${count} ${outcome}`).join(", ")}); bonds slashed: ${report.stakes.filter((stake) => stake.bond && stake.lost > 0n).length}`,
     );
-    for (const stake of lost.slice(0, 5)) out.push(`  lost ${book.amount(stake.lost, stake.token)} on job ${stake.jobId}${stake.bond ? " (provider bond)" : ""}`);
+    for (const stake of lost.slice(0, 5))
+      out.push(
+        `  lost ${book.amount(stake.lost, stake.token)} on job ${stake.jobId}${stake.bond ? " (provider bond)" : ""}`,
+      );
   }
   for (const credit of report.credits) {
     out.push(
@@ -148,17 +178,22 @@ export function renderTable(report: AuditReport, options: RenderTableOptions = {
     }
   }
 
-  const unexplained = report.tokens.flatMap((token) => token.reconciliation.unexplained.map((change) => ({ token, change })));
+  const unexplained = report.tokens.flatMap((token) =>
+    token.reconciliation.unexplained.map((change) => ({ token, change })),
+  );
   if (unexplained.length > 0) {
     out.push("", "Unexplained changes");
     for (const { token, change } of unexplained) {
       out.push(`  block ${change.block}: ${book.signed(change.amount, token.token)} that no flow explains`);
       for (const tx of change.transactions.slice(0, 8)) {
-        out.push(`    ${tx.hash} (block ${tx.block}) ${shortAddress(tx.from)} -> ${tx.to ? shortAddress(tx.to) : "create"} ${book.amount(tx.value, zeroAddress)}`);
+        out.push(
+          `    ${tx.hash} (block ${tx.block}) ${shortAddress(tx.from)} -> ${tx.to ? shortAddress(tx.to) : "create"} ${book.amount(tx.value, zeroAddress)}`,
+        );
       }
     }
   }
-  if (report.warnings.length > 0) out.push("", "Warnings", ...report.warnings.slice(0, 20).map((warning) => `  ${warning}`));
+  if (report.warnings.length > 0)
+    out.push("", "Warnings", ...report.warnings.slice(0, 20).map((warning) => `  ${warning}`));
   out.push("", `${report.stats.logs} logs read in ${(report.stats.durationMs / 1000).toFixed(1)} s.`);
   return `${out.join("\n")}\n`;
 }
@@ -197,7 +232,9 @@ function jobLine(job: JobRow, book: ReturnType<typeof tokenBook>, who: (address:
 
 /** Columns padded to their widest cell; the first column left-aligned, the others right-aligned. */
 function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, index) => Math.max(header.length, ...rows.map((row) => (row[index] ?? "").length)));
+  const widths = headers.map((header, index) =>
+    Math.max(header.length, ...rows.map((row) => (row[index] ?? "").length)),
+  );
   const line = (cells: string[]) =>
     `  ${cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] as number) : cell.padStart(widths[index] as number))).join("  ")}`.trimEnd();
   return [line(headers), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");

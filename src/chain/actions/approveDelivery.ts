@@ -38,7 +38,11 @@ export async function approveDelivery(client: GuildClient, { jobId }: { jobId: b
     });
     hash = receipt.transactionHash;
   } else {
-    throw new InvalidInputError("jobId", `job ${jobId} is judged by ${job.evaluator}`, "Only its evaluator can approve it.");
+    throw new InvalidInputError(
+      "jobId",
+      `job ${jobId} is judged by ${job.evaluator}`,
+      "Only its evaluator can approve it.",
+    );
   }
   client.logger.info({ jobId: jobId.toString(), txHash: hash }, "delivery approved");
   return { hash };

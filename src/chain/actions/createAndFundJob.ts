@@ -1,4 +1,12 @@
-import { encodeAbiParameters, isAddressEqual, parseEventLogs, zeroAddress, type Address, type Hash, type Hex } from "viem";
+import {
+  encodeAbiParameters,
+  isAddressEqual,
+  parseEventLogs,
+  zeroAddress,
+  type Address,
+  type Hash,
+  type Hex,
+} from "viem";
 import { jobEscrowAbi } from "../../contracts/JobEscrow.js";
 import { GuildError } from "../../errors/GuildError.js";
 import { InvalidInputError } from "../../errors/input.js";
@@ -65,7 +73,11 @@ export async function createAndFundJob(
   }
   const deadlineSeconds = params.deadlineSeconds ?? 3_600n;
   if (deadlineSeconds <= 0n) {
-    throw new InvalidInputError("deadlineSeconds", `${deadlineSeconds} is not positive`, "Give a deadline in the future.");
+    throw new InvalidInputError(
+      "deadlineSeconds",
+      `${deadlineSeconds} is not positive`,
+      "Give a deadline in the future.",
+    );
   }
   const block = await client.connection.publicClient.getBlock({ blockTag: "latest" });
   const expiredAt = block.timestamp + deadlineSeconds;
@@ -111,7 +123,13 @@ export async function createAndFundJob(
   const [created] = parseEventLogs({ abi: jobEscrowAbi, eventName: "JobCreated", logs: receipt.logs });
   if (!created) throw new GuildError(`Transaction ${receipt.transactionHash} created no job.`);
   client.logger.info(
-    { jobId: created.args.jobId.toString(), txHash: receipt.transactionHash, provider, token, budget: budget.toString() },
+    {
+      jobId: created.args.jobId.toString(),
+      txHash: receipt.transactionHash,
+      provider,
+      token,
+      budget: budget.toString(),
+    },
     "job created and funded",
   );
   return { jobId: created.args.jobId, hash: receipt.transactionHash, approveHash, expiredAt };

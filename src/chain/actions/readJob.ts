@@ -54,7 +54,12 @@ export async function readJob(reader: GuildReader, { jobId }: { jobId: bigint })
   try {
     job = await client.readContract({ address: escrow, abi: jobEscrowAbi, functionName: "getJob", args: [jobId] });
   } catch (error) {
-    throw toGuildError(error, { contract: "JobEscrow", functionName: "getJob", account: escrow, label: `Reading job ${jobId}` });
+    throw toGuildError(error, {
+      contract: "JobEscrow",
+      functionName: "getJob",
+      account: escrow,
+      label: `Reading job ${jobId}`,
+    });
   }
   const status = statusName(job.status) as JobStatusName;
   const refundableAt =
@@ -63,7 +68,12 @@ export async function readJob(reader: GuildReader, { jobId }: { jobId: bigint })
       : job.expiredAt;
   let check: CheckState | undefined;
   if (isAddressEqual(job.evaluator, evaluator)) {
-    const view = await client.readContract({ address: evaluator, abi: stakedEvaluatorAbi, functionName: "getCheck", args: [jobId] });
+    const view = await client.readContract({
+      address: evaluator,
+      abi: stakedEvaluatorAbi,
+      functionName: "getCheck",
+      args: [jobId],
+    });
     check = {
       windowSeconds: view.window,
       minStake: view.minStake,

@@ -27,16 +27,22 @@ export async function registerAgent(
   { name, skills, price, priceToken = zeroAddress, metadataURI = "" }: RegisterAgentParameters,
 ): Promise<{ hash: Hash | undefined; action: "registered" | "updated" | "unchanged" }> {
   if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(name)) {
-    throw new InvalidInputError("name", `"${name}" is not a valid agent name`, "Use up to 32 lowercase letters, digits, - or _.");
+    throw new InvalidInputError(
+      "name",
+      `"${name}" is not a valid agent name`,
+      "Use up to 32 lowercase letters, digits, - or _.",
+    );
   }
   const normalized = [...new Set(skills.map((skill) => skill.trim().toLowerCase()))].filter(Boolean);
-  if (normalized.length === 0) throw new InvalidInputError("skills", "none given", "List at least one skill, e.g. word-count.");
-  const [registered, active, currentToken, currentPrice, currentSkills] = await client.connection.publicClient.readContract({
-    address: client.addresses.registry,
-    abi: agentRegistryAbi,
-    functionName: "getAgent",
-    args: [client.account.address],
-  });
+  if (normalized.length === 0)
+    throw new InvalidInputError("skills", "none given", "List at least one skill, e.g. word-count.");
+  const [registered, active, currentToken, currentPrice, currentSkills] =
+    await client.connection.publicClient.readContract({
+      address: client.addresses.registry,
+      abi: agentRegistryAbi,
+      functionName: "getAgent",
+      args: [client.account.address],
+    });
   const wanted = normalized.map((skill) => keccak256(toBytes(skill)));
   const same =
     registered &&
@@ -55,6 +61,9 @@ export async function registerAgent(
     label: `${registered ? "update" : "register"} agent ${name}`,
   });
   const action = registered ? "updated" : "registered";
-  client.logger.info({ txHash: receipt.transactionHash, name, skills: normalized, price: price.toString() }, `agent ${action}`);
+  client.logger.info(
+    { txHash: receipt.transactionHash, name, skills: normalized, price: price.toString() },
+    `agent ${action}`,
+  );
   return { hash: receipt.transactionHash, action };
 }

@@ -23,7 +23,12 @@ export async function withdrawCredits(
   if (amount === 0n) return { amount, hash: undefined };
   const common = { address: client.addresses.escrow, abi: jobEscrowAbi, contract: "JobEscrow" } as const;
   const receipt = to
-    ? await writeContract(client, { ...common, functionName: "withdrawTo", args: [token, to], label: `withdraw credits to ${to}` })
+    ? await writeContract(client, {
+        ...common,
+        functionName: "withdrawTo",
+        args: [token, to],
+        label: `withdraw credits to ${to}`,
+      })
     : await writeContract(client, { ...common, functionName: "withdraw", args: [token], label: "withdraw credits" });
   client.logger.info({ txHash: receipt.transactionHash, token, amount: amount.toString() }, "credits withdrawn");
   return { amount, hash: receipt.transactionHash };

@@ -36,7 +36,13 @@ const RANGE_PATTERNS: RegExp[] = [
 ];
 
 /** Messages that mean "slow down", not "ask for less". */
-const RATE_PATTERNS: RegExp[] = [/rate limit/, /too many requests/, /request limit/, /requests? per second/, /capacity/];
+const RATE_PATTERNS: RegExp[] = [
+  /rate limit/,
+  /too many requests/,
+  /request limit/,
+  /requests? per second/,
+  /capacity/,
+];
 
 const TRANSIENT_PATTERNS: RegExp[] = [
   /timed? ?out/,

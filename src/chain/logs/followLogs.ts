@@ -116,7 +116,10 @@ type State = {
  * // ... on shutdown:
  * await follower.stop();
  */
-export function followLogs<const abi extends Abi>(client: PublicClient, parameters: FollowLogsParameters<abi>): LogFollower {
+export function followLogs<const abi extends Abi>(
+  client: PublicClient,
+  parameters: FollowLogsParameters<abi>,
+): LogFollower {
   const {
     address,
     events,
@@ -180,7 +183,8 @@ export function followLogs<const abi extends Abi>(client: PublicClient, paramete
     if (!state) throw new Error("followLogs: commit before start");
     const floor = end.number - keep;
     const byNumber = new Map<bigint, BlockRef>();
-    for (const ref of state.recent) if (ref.number > floor && ref.number < batch.fromBlock) byNumber.set(ref.number, ref);
+    for (const ref of state.recent)
+      if (ref.number > floor && ref.number < batch.fromBlock) byNumber.set(ref.number, ref);
     for (const ref of refs) if (ref.number > floor) byNumber.set(ref.number, ref);
     byNumber.set(end.number, end);
     const recent = [...byNumber.values()].sort((a, b) => (a.number < b.number ? -1 : 1));
@@ -212,7 +216,11 @@ export function followLogs<const abi extends Abi>(client: PublicClient, paramete
       }
     }
     if (!ancestor) {
-      throw new ReorgTooDeepError(current.last.number, current.last.hash, current.recent[0]?.number ?? current.last.number);
+      throw new ReorgTooDeepError(
+        current.last.number,
+        current.last.hash,
+        current.recent[0]?.number ?? current.last.number,
+      );
     }
     const base = ancestor;
     const removedBlocks = current.recent.filter((ref) => ref.number > base.number);
@@ -220,7 +228,11 @@ export function followLogs<const abi extends Abi>(client: PublicClient, paramete
     const cursor: LogCursor = { blockNumber: base.number, blockHash: base.hash, recentBlocks: recent };
     const reorg: LogReorg = { fromBlock: base.number + 1n, removedBlocks, cursor };
     logger.warn(
-      { fromBlock: reorg.fromBlock.toString(), removed: removedBlocks.length, previousCursor: current.last.number.toString() },
+      {
+        fromBlock: reorg.fromBlock.toString(),
+        removed: removedBlocks.length,
+        previousCursor: current.last.number.toString(),
+      },
       "chain reorganisation: rewinding",
     );
     try {
@@ -286,7 +298,11 @@ export function followLogs<const abi extends Abi>(client: PublicClient, paramete
     let parent = current.last?.hash;
     const refs: BlockRef[] = [];
     for (const [offset, header] of headers.entries()) {
-      if (!header || header.number !== next + BigInt(offset) || (parent !== undefined && header.parentHash !== parent)) {
+      if (
+        !header ||
+        header.number !== next + BigInt(offset) ||
+        (parent !== undefined && header.parentHash !== parent)
+      ) {
         logger.debug({ block: (next + BigInt(offset)).toString() }, "chain changed while reading; reading again");
         return true;
       }
@@ -324,7 +340,11 @@ export function followLogs<const abi extends Abi>(client: PublicClient, paramete
         if (!busy) await sleep(pollingIntervalMs, signal);
       } catch (error) {
         if (signal.aborted) break;
-        if (error instanceof LogConsumerError || error instanceof ReorgTooDeepError || error instanceof InvalidLogCursorError) {
+        if (
+          error instanceof LogConsumerError ||
+          error instanceof ReorgTooDeepError ||
+          error instanceof InvalidLogCursorError
+        ) {
           logger.error({ err: error }, "log follower stopped");
           throw error;
         }

@@ -162,7 +162,10 @@ export async function* streamLogs<const abi extends Abi>(
   try {
     controller.signal.throwIfAborted();
     const lastBlock =
-      toBlock ?? BigInt(await client.request({ method: "eth_blockNumber" }, { retryCount: maxRetries, signal: controller.signal }));
+      toBlock ??
+      BigInt(
+        await client.request({ method: "eth_blockNumber" }, { retryCount: maxRetries, signal: controller.signal }),
+      );
     if (fromBlock > lastBlock) return;
 
     const sizer = new PageSizer(BigInt(Math.max(1, Math.floor(pageSize))), targetLogsPerPage);
@@ -181,7 +184,11 @@ export async function* streamLogs<const abi extends Abi>(
     // concurrently like any page. Running and finished slots never exceed the window: that bounds memory.
     const slots: Slot<abi>[] = [];
     const replace = (slot: Slot<abi>, pieces: [bigint, bigint][]) => {
-      slots.splice(slots.indexOf(slot), 1, ...pieces.map(([start, end]): Slot<abi> => ({ start, end, state: "queued" })));
+      slots.splice(
+        slots.indexOf(slot),
+        1,
+        ...pieces.map(([start, end]): Slot<abi> => ({ start, end, state: "queued" })),
+      );
     };
     const launch = (slot: Slot<abi>) => {
       slot.state = "running";
@@ -300,7 +307,12 @@ async function fetchOnce(fetcher: RangeFetcher, start: bigint, end: bigint): Pro
         fetcher.sizer.refused(end - start + 1n, verdict.maxRange);
         const pieces = splitRange(start, end, verdict);
         logger.debug(
-          { fromBlock: start.toString(), toBlock: end.toString(), pieces: pieces.length, nextPageSize: fetcher.sizer.size.toString() },
+          {
+            fromBlock: start.toString(),
+            toBlock: end.toString(),
+            pieces: pieces.length,
+            nextPageSize: fetcher.sizer.size.toString(),
+          },
           "node refused the log range; splitting it",
         );
         return { kind: "split", pieces };
@@ -341,7 +353,11 @@ function splitRange(start: bigint, end: bigint, verdict: ClassifyLogsErrorReturn
     ];
   }
   const span = end - start + 1n;
-  return chunks(start, end, verdict.maxRange !== undefined && verdict.maxRange < span ? verdict.maxRange : (span + 1n) / 2n);
+  return chunks(
+    start,
+    end,
+    verdict.maxRange !== undefined && verdict.maxRange < span ? verdict.maxRange : (span + 1n) / 2n,
+  );
 }
 
 /** First range tried: small enough that a dense history does not make the node build a huge answer first. */
@@ -390,7 +406,8 @@ class PageSizer {
     }
     // Split pieces and the last, truncated page say nothing about the current size.
     if (span < this.size) return;
-    const limit = this.refusedAt !== undefined && this.refusedAt - 1n < this.ceiling ? this.refusedAt - 1n : this.ceiling;
+    const limit =
+      this.refusedAt !== undefined && this.refusedAt - 1n < this.ceiling ? this.refusedAt - 1n : this.ceiling;
     if (this.size >= limit) {
       // A refusal long ago (or a dense stretch) should not cap the rest of a long history.
       if (this.refusedAt !== undefined && ++this.successesAtCap >= 32) {

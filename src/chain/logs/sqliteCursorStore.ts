@@ -48,7 +48,8 @@ export function createSqliteCursorStore({
   name,
   table = "guild_log_cursors",
 }: SqliteCursorStoreParameters): SqliteCursorStore {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new TypeError(`createSqliteCursorStore: invalid table name "${table}".`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table))
+    throw new TypeError(`createSqliteCursorStore: invalid table name "${table}".`);
   const owned = typeof database === "string";
   const db = typeof database === "string" ? new DatabaseSync(database) : database;
   if (owned) {
@@ -82,7 +83,13 @@ export function createSqliteCursorStore({
     }
     if (!Array.isArray(entries)) throw new InvalidLogCursorError(name, "recent_blocks is not a list");
     const recentBlocks: BlockRef[] = entries.map((entry: unknown) => {
-      if (!Array.isArray(entry) || typeof entry[0] !== "string" || !DIGITS.test(entry[0]) || typeof entry[1] !== "string" || !HASH.test(entry[1])) {
+      if (
+        !Array.isArray(entry) ||
+        typeof entry[0] !== "string" ||
+        !DIGITS.test(entry[0]) ||
+        typeof entry[1] !== "string" ||
+        !HASH.test(entry[1])
+      ) {
         throw new InvalidLogCursorError(name, "recent_blocks holds an entry that is not [number, hash]");
       }
       return { number: BigInt(entry[0]), hash: entry[1] as Hash };

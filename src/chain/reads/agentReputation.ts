@@ -47,7 +47,8 @@ export async function agentReputation(
   const records = new Map<Address, Reputation>();
   const record = (address: Address) => {
     let entry = records.get(address);
-    if (!entry) records.set(address, (entry = { address, completed: 0, rejected: 0, declined: 0, expired: 0, score: 0 }));
+    if (!entry)
+      records.set(address, (entry = { address, completed: 0, rejected: 0, declined: 0, expired: 0, score: 0 }));
     return entry;
   };
   for (const log of logs) {

@@ -57,7 +57,12 @@ export async function listJobs(
         break;
       case "JobDetails": {
         const job = jobs.get(log.args.jobId);
-        if (job) Object.assign(job, { token: getAddress(log.args.token), parentJobId: log.args.parentJobId, description: log.args.description });
+        if (job)
+          Object.assign(job, {
+            token: getAddress(log.args.token),
+            parentJobId: log.args.parentJobId,
+            description: log.args.description,
+          });
         break;
       }
       case "ProviderSet": {

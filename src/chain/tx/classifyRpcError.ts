@@ -19,7 +19,11 @@ export function classifyRpcError(error: unknown): RpcErrorKind {
   if (/already known|known transaction|alreadyknown|already imported|transaction already exists/.test(text)) {
     return "already-known";
   }
-  if (/replacement transaction underpriced|underpriced|fee cap less than block base fee|max fee per gas less than block base fee/.test(text)) {
+  if (
+    /replacement transaction underpriced|underpriced|fee cap less than block base fee|max fee per gas less than block base fee/.test(
+      text,
+    )
+  ) {
     return "underpriced";
   }
   if (/insufficient funds|sender doesn't have enough funds|insufficient balance for transfer/.test(text)) {

@@ -1,11 +1,4 @@
-import {
-  keccak256,
-  type Address,
-  type Hash,
-  type Hex,
-  type LocalAccount,
-  type TransactionReceipt,
-} from "viem";
+import { keccak256, type Address, type Hash, type Hex, type LocalAccount, type TransactionReceipt } from "viem";
 import { GuildError } from "../../errors/GuildError.js";
 import {
   InsufficientFundsError,
@@ -119,7 +112,10 @@ export function createTxSender({
         return;
       } catch (error) {
         if (classifyRpcError(error) !== "transient" || attempt >= MAX_TRANSIENT_RETRIES) throw error;
-        log.warn({ label, attempt: attempt + 1, err: error }, "node did not answer; resending the same signed transaction");
+        log.warn(
+          { label, attempt: attempt + 1, err: error },
+          "node did not answer; resending the same signed transaction",
+        );
         await sleep(delay);
         delay = Math.min(delay * 2, 3_000);
       }

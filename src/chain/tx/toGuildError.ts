@@ -24,9 +24,9 @@ export function toGuildError(
 ): GuildError {
   if (error instanceof GuildError) return error;
   if (error instanceof BaseError) {
-    const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError) as
-      | ContractFunctionRevertedError
-      | null;
+    const reverted = error.walk(
+      (e) => e instanceof ContractFunctionRevertedError,
+    ) as ContractFunctionRevertedError | null;
     if (reverted) {
       let errorName = reverted.data?.errorName;
       let errorArgs: readonly unknown[] = reverted.data?.args ?? [];
@@ -45,16 +45,20 @@ export function toGuildError(
         {
           cause: error,
           metaMessages: errorName
-            ? [`${context.contract}.${context.functionName} reverts with ${errorName}(${errorArgs.map(String).join(", ")}).`]
+            ? [
+                `${context.contract}.${context.functionName} reverts with ${errorName}(${errorArgs.map(String).join(", ")}).`,
+              ]
             : [],
         },
       );
     }
   }
   const kind = classifyRpcError(error);
-  if (kind === "insufficient-funds") return new InsufficientFundsError(context.account, context.label, { cause: error });
+  if (kind === "insufficient-funds")
+    return new InsufficientFundsError(context.account, context.label, { cause: error });
   if (kind === "transient") return new RpcUnavailableError(`preparing "${context.label}"`, { cause: error });
-  const short = error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+  const short =
+    error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
   return new GuildError(`${context.label} failed: ${short}`, { cause: error });
 }
 

@@ -71,7 +71,9 @@ function createReceiptWatcher(connection: ChainConnection, logger: Logger): Rece
     // A safety net for blocks seen during a reorg or skipped by a flaky node: ask old waiters directly.
     if (Date.now() - lastSweep > sweepEveryMs) {
       lastSweep = Date.now();
-      const stale = [...waiters.entries()].filter(([, list]) => list.some((w) => Date.now() - w.addedAt > sweepEveryMs));
+      const stale = [...waiters.entries()].filter(([, list]) =>
+        list.some((w) => Date.now() - w.addedAt > sweepEveryMs),
+      );
       const found = await Promise.all(stale.map(([hash]) => fetchReceipt(hash)));
       stale.forEach(([hash], i) => {
         const receipt = found[i];

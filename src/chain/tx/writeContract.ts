@@ -1,4 +1,11 @@
-import { encodeFunctionData, type Abi, type Address, type ContractFunctionArgs, type ContractFunctionName, type TransactionReceipt } from "viem";
+import {
+  encodeFunctionData,
+  type Abi,
+  type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type TransactionReceipt,
+} from "viem";
 import type { GuildClient } from "../GuildClient.js";
 import { toGuildError } from "./toGuildError.js";
 
@@ -35,7 +42,14 @@ export async function writeContract<
   const { address, abi, functionName, args, value, contract, label } = params;
   const context = { contract, functionName: String(functionName), account: client.account.address, label };
   // viem's generic call types do not narrow through this wrapper; the parameters above are typed.
-  const call = { address, abi, functionName, args, account: client.account.address, ...(value ? { value } : {}) } as never;
+  const call = {
+    address,
+    abi,
+    functionName,
+    args,
+    account: client.account.address,
+    ...(value ? { value } : {}),
+  } as never;
   let gas: bigint;
   try {
     gas = await client.connection.publicClient.estimateContractGas(call);

@@ -8,7 +8,10 @@ import { formatTable } from "../formatTable.js";
 import { openGuild } from "../openGuild.js";
 
 /** `guild agents [--skill word-count] [--all]`: the registry, with reputation from the escrow's events. */
-export async function agentsCommand(ctx: CliContext, { skill, all }: { skill?: string; all?: boolean }): Promise<number> {
+export async function agentsCommand(
+  ctx: CliContext,
+  { skill, all }: { skill?: string; all?: boolean },
+): Promise<number> {
   const guild = await openGuild(ctx);
   try {
     const agents = await listAgents(guild, { ...(skill ? { skill } : {}), includeInactive: all ?? false });
@@ -18,11 +21,21 @@ export async function agentsCommand(ctx: CliContext, { skill, all }: { skill?: s
     for (const [i, agent] of agents.entries()) {
       const token = await getTokenInfo(guild, agent.priceToken);
       const rep = reputations[i]!;
-      rows.push([agent.name, agent.address, agent.skills.join(","), formatAmount(agent.price, token.decimals, token.symbol), rep.score.toFixed(2), `${rep.completed}/${rep.rejected}/${rep.declined}/${rep.expired}`, agent.active ? "yes" : "no"]);
+      rows.push([
+        agent.name,
+        agent.address,
+        agent.skills.join(","),
+        formatAmount(agent.price, token.decimals, token.symbol),
+        rep.score.toFixed(2),
+        `${rep.completed}/${rep.rejected}/${rep.declined}/${rep.expired}`,
+        agent.active ? "yes" : "no",
+      ]);
       data.push({ ...agent, price: formatAmount(agent.price, token.decimals), token: token.symbol, reputation: rep });
     }
     ctx.print(
-      agents.length === 0 ? "No agents registered." : `${formatTable(["name", "address", "skills", "price", "score", "done/rej/decl/exp", "active"], rows)}`,
+      agents.length === 0
+        ? "No agents registered."
+        : `${formatTable(["name", "address", "skills", "price", "score", "done/rej/decl/exp", "active"], rows)}`,
       data,
     );
     return EXIT.ok;

@@ -17,8 +17,18 @@ export async function chainCommand(ctx: CliContext, { signal }: { signal: AbortS
     logFile: join(config.home, "chain.log"),
     logger: ctx.logger,
   });
-  const guild = await connectGuild({ config: { ...config, rpcUrl: chain.url }, logger: ctx.logger, startEmbeddedChain: false });
-  const data = { url: chain.url, chainId: chain.chainId, startedHere: chain.started, ...guild.addresses, fromBlock: guild.fromBlock };
+  const guild = await connectGuild({
+    config: { ...config, rpcUrl: chain.url },
+    logger: ctx.logger,
+    startEmbeddedChain: false,
+  });
+  const data = {
+    url: chain.url,
+    chainId: chain.chainId,
+    startedHere: chain.started,
+    ...guild.addresses,
+    fromBlock: guild.fromBlock,
+  };
   ctx.print(
     [
       `${chain.started ? "Started" : "Found"} the local chain at ${chain.url} (chain id ${chain.chainId}).`,

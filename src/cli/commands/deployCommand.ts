@@ -20,12 +20,19 @@ export async function deployCommand(ctx: CliContext, { from }: { from?: string }
   const connection = await createConnection({ url });
   let deployer: LocalAccount | undefined;
   if (from) {
-    ({ account: deployer } = await loadAccount({ config, name: from, logger: ctx.logger, ...(process.stdin.isTTY ? { promptPassword } : {}) }));
+    ({ account: deployer } = await loadAccount({
+      config,
+      name: from,
+      logger: ctx.logger,
+      ...(process.stdin.isTTY ? { promptPassword } : {}),
+    }));
   } else if (config.privateKey) {
     deployer = privateKeyToAccount(config.privateKey);
   } else if (!isDevChain(connection.chainId)) {
     throw new GuildError(`Chain ${connection.chainId} is not a local dev chain: say who pays for the deployment.`, {
-      metaMessages: ["Pass --from <wallet> (a funded wallet from `guild wallet new|import`), or set GUILD_PRIVATE_KEY."],
+      metaMessages: [
+        "Pass --from <wallet> (a funded wallet from `guild wallet new|import`), or set GUILD_PRIVATE_KEY.",
+      ],
     });
   }
   ctx.progress(`deploying Guild's contracts to chain ${connection.chainId} at ${url}`);

@@ -93,10 +93,16 @@ export async function hireCommand(ctx: CliContext, options: HireOptions): Promis
     });
     if (!hired.ok) return done(EXIT.failed, "not hired");
     const jobId = String(hired.data?.jobId);
-    const delivered = await step(waitForDeliveryTool as unknown as GuildTool, { jobId, timeoutSeconds: checked.waitSeconds });
+    const delivered = await step(waitForDeliveryTool as unknown as GuildTool, {
+      jobId,
+      timeoutSeconds: checked.waitSeconds,
+    });
     if (!delivered.ok) return done(EXIT.failed, "no delivery in time");
     if (delivered.data?.status !== "Submitted") {
-      return done(delivered.data?.status === "Completed" ? EXIT.ok : EXIT.rejected, `job ended ${String(delivered.data?.status)}`);
+      return done(
+        delivered.data?.status === "Completed" ? EXIT.ok : EXIT.rejected,
+        `job ended ${String(delivered.data?.status)}`,
+      );
     }
     if (options.accept === "verified") {
       const verified = await step(verifyDeliveryTool as unknown as GuildTool, { jobId });
@@ -108,7 +114,12 @@ export async function hireCommand(ctx: CliContext, options: HireOptions): Promis
     const settled = await step(settleJobTool as unknown as GuildTool, { jobId, timeoutSeconds: 3_600 });
     if (!settled.ok) return done(EXIT.failed, "not settled");
     const outcome = String(settled.data?.outcome);
-    return done(outcome === "paid" ? EXIT.ok : EXIT.rejected, outcome === "paid" ? "the check passed; the provider was paid" : "the check rejected the work; the client was refunded");
+    return done(
+      outcome === "paid" ? EXIT.ok : EXIT.rejected,
+      outcome === "paid"
+        ? "the check passed; the provider was paid"
+        : "the check rejected the work; the client was refunded",
+    );
   } finally {
     await guild.close();
   }
@@ -122,16 +133,35 @@ function checkHireOptions(options: HireOptions) {
   const duration = (text: string | undefined, field: string) => {
     if (text === undefined) return undefined;
     const value = minutes(text);
-    if (!(value > 0)) throw new InvalidInputError(field, `"${text}" is not a duration`, "Give seconds, minutes or hours, e.g. 90s, 2m, 1h.");
+    if (!(value > 0))
+      throw new InvalidInputError(
+        field,
+        `"${text}" is not a duration`,
+        "Give seconds, minutes or hours, e.g. 90s, 2m, 1h.",
+      );
     return value;
   };
   const bondPercent = options.bond === undefined ? undefined : Number(options.bond);
   if (bondPercent !== undefined && !(options.bond!.trim() !== "" && bondPercent >= 0 && bondPercent <= 500)) {
-    throw new InvalidInputError("bond", `"${options.bond}" is not a percentage from 0 to 500`, "Give a number such as 50.");
+    throw new InvalidInputError(
+      "bond",
+      `"${options.bond}" is not a percentage from 0 to 500`,
+      "Give a number such as 50.",
+    );
   }
   const waitSeconds = Number(options.waitSeconds ?? 300);
-  if (!(waitSeconds > 0)) throw new InvalidInputError("wait-seconds", `"${options.waitSeconds}" is not a positive number of seconds`, "Give a number such as 300.");
-  return { bondPercent, windowMinutes: duration(options.window, "window"), deadlineMinutes: duration(options.deadline, "deadline"), waitSeconds };
+  if (!(waitSeconds > 0))
+    throw new InvalidInputError(
+      "wait-seconds",
+      `"${options.waitSeconds}" is not a positive number of seconds`,
+      "Give a number such as 300.",
+    );
+  return {
+    bondPercent,
+    windowMinutes: duration(options.window, "window"),
+    deadlineMinutes: duration(options.deadline, "deadline"),
+    waitSeconds,
+  };
 }
 
 /** "90s", "2m", "1h" or a bare number of minutes. */

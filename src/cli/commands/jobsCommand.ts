@@ -17,12 +17,21 @@ import { openGuild } from "../openGuild.js";
 import { agentNamer } from "../agentNames.js";
 
 /** `guild jobs [--agent <name|address>] [--limit N]`: recent jobs with state, parties and amounts. */
-export async function jobsCommand(ctx: CliContext, { agent, limit }: { agent?: string; limit?: string }): Promise<number> {
+export async function jobsCommand(
+  ctx: CliContext,
+  { agent, limit }: { agent?: string; limit?: string },
+): Promise<number> {
   const count = Number(limit ?? 20);
-  if (!Number.isInteger(count) || count < 1) throw new InvalidInputError("limit", `"${limit}" is not a positive whole number`, "Give a count such as 20.");
+  if (!Number.isInteger(count) || count < 1)
+    throw new InvalidInputError("limit", `"${limit}" is not a positive whole number`, "Give a count such as 20.");
   const guild = await openGuild(ctx);
   try {
-    const party = agent === undefined ? undefined : agent.startsWith("0x") ? parseAddress(agent, "agent") : await getWalletAddress({ home: ctx.config.home, name: agent });
+    const party =
+      agent === undefined
+        ? undefined
+        : agent.startsWith("0x")
+          ? parseAddress(agent, "agent")
+          : await getWalletAddress({ home: ctx.config.home, name: agent });
     const jobs = await listJobs(guild, { ...(party ? { party } : {}), limit: count });
     const name = await agentNamer(ctx.config.home);
     const rows: string[][] = [];
@@ -30,10 +39,23 @@ export async function jobsCommand(ctx: CliContext, { agent, limit }: { agent?: s
     for (const job of jobs) {
       const token = await getTokenInfo(guild, job.token);
       const spec = decodeJobSpec(job.description);
-      rows.push([job.jobId.toString(), job.status, spec?.skill ?? "-", formatAmount(job.budget, token.decimals, token.symbol), name(job.client), name(job.provider), job.parentJobId ? job.parentJobId.toString() : "-"]);
+      rows.push([
+        job.jobId.toString(),
+        job.status,
+        spec?.skill ?? "-",
+        formatAmount(job.budget, token.decimals, token.symbol),
+        name(job.client),
+        name(job.provider),
+        job.parentJobId ? job.parentJobId.toString() : "-",
+      ]);
       data.push({ ...job, budget: formatAmount(job.budget, token.decimals), token: token.symbol, skill: spec?.skill });
     }
-    ctx.print(jobs.length === 0 ? "No jobs yet." : formatTable(["job", "status", "skill", "budget", "client", "provider", "parent"], rows), data);
+    ctx.print(
+      jobs.length === 0
+        ? "No jobs yet."
+        : formatTable(["job", "status", "skill", "budget", "client", "provider", "parent"], rows),
+      data,
+    );
     return EXIT.ok;
   } finally {
     await guild.close();
@@ -42,7 +64,8 @@ export async function jobsCommand(ctx: CliContext, { agent, limit }: { agent?: s
 
 /** `guild job <id>`: one job in full: state, parties, amounts, its check and every stake, the deliverable. */
 export async function jobCommand(ctx: CliContext, id: string): Promise<number> {
-  if (!/^[1-9]\d*$/.test(id)) throw new InvalidInputError("id", `"${id}" is not a job id`, "Give a positive whole number, e.g. `guild job 3`.");
+  if (!/^[1-9]\d*$/.test(id))
+    throw new InvalidInputError("id", `"${id}" is not a job id`, "Give a positive whole number, e.g. `guild job 3`.");
   const jobId = BigInt(id);
   const guild = await openGuild(ctx);
   try {
@@ -55,7 +78,9 @@ export async function jobCommand(ctx: CliContext, id: string): Promise<number> {
     const stakes = job.check
       ? await readLogs(guild.connection.publicClient, {
           address: guild.addresses.evaluator,
-          events: stakedEvaluatorAbi.filter((item) => item.type === "event" && (item.name === "Staked" || item.name === "StakeClaimed")),
+          events: stakedEvaluatorAbi.filter(
+            (item) => item.type === "event" && (item.name === "Staked" || item.name === "StakeClaimed"),
+          ),
           topics: [pad(numberToHex(jobId))],
           fromBlock: guild.fromBlock,
         })
@@ -81,7 +106,12 @@ export async function jobCommand(ctx: CliContext, id: string): Promise<number> {
           ]
         : []),
     ];
-    ctx.print(lines.join("\n"), { ...job, ...texts, token: token.symbol, stakes: stakes.map((log) => ({ event: log.eventName, ...log.args, txHash: log.transactionHash })) });
+    ctx.print(lines.join("\n"), {
+      ...job,
+      ...texts,
+      token: token.symbol,
+      stakes: stakes.map((log) => ({ event: log.eventName, ...log.args, txHash: log.transactionHash })),
+    });
     return EXIT.ok;
   } finally {
     await guild.close();

@@ -23,28 +23,57 @@ export type StartOptions = {
  * `guild start --name bob --skills word-count,sort --roles worker,checker [--price 0.001]`: runs an agent
  * daemon until SIGINT or SIGTERM, then drains and exits 0. Logs go to stderr as JSON lines.
  */
-export async function startCommand(ctx: CliContext, options: StartOptions, { signal }: { signal: AbortSignal }): Promise<number> {
-  const roles = (options.roles ?? "worker,checker,client").split(",").map((role) => role.trim()).filter(Boolean);
+export async function startCommand(
+  ctx: CliContext,
+  options: StartOptions,
+  { signal }: { signal: AbortSignal },
+): Promise<number> {
+  const roles = (options.roles ?? "worker,checker,client")
+    .split(",")
+    .map((role) => role.trim())
+    .filter(Boolean);
   for (const role of roles) {
     if (!ROLES.includes(role as DaemonRole)) {
       throw new InvalidInputError("roles", `"${role}" is not a role`, `Use some of ${ROLES.join(", ")}.`);
     }
   }
-  const skills = (options.skills ?? "").split(",").map((skill) => skill.trim()).filter(Boolean);
+  const skills = (options.skills ?? "")
+    .split(",")
+    .map((skill) => skill.trim())
+    .filter(Boolean);
   if (roles.includes("worker") && skills.length === 0) {
-    throw new InvalidInputError("skills", "a worker needs at least one skill", "Pass --skills word-count,sort (see `guild start --help`).");
+    throw new InvalidInputError(
+      "skills",
+      "a worker needs at least one skill",
+      "Pass --skills word-count,sort (see `guild start --help`).",
+    );
   }
   const apiPort = Number(options.apiPort ?? "0");
   if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65_535) {
-    throw new InvalidInputError("api-port", `"${options.apiPort}" is not a port`, "Give a number from 0 (any free port) to 65535.");
+    throw new InvalidInputError(
+      "api-port",
+      `"${options.apiPort}" is not a port`,
+      "Give a number from 0 (any free port) to 65535.",
+    );
   }
   const stakePercent = options.stakePercent === undefined ? undefined : Number(options.stakePercent);
   const maxStakePercent = options.maxStakePercent === undefined ? undefined : Number(options.maxStakePercent);
-  if (maxStakePercent !== undefined && !(options.maxStakePercent!.trim() !== "" && maxStakePercent > 0 && maxStakePercent <= 500)) {
-    throw new InvalidInputError("max-stake-percent", `"${options.maxStakePercent}" is not a percentage above 0 and at most 500`, "Give a number such as 100.");
+  if (
+    maxStakePercent !== undefined &&
+    !(options.maxStakePercent!.trim() !== "" && maxStakePercent > 0 && maxStakePercent <= 500)
+  ) {
+    throw new InvalidInputError(
+      "max-stake-percent",
+      `"${options.maxStakePercent}" is not a percentage above 0 and at most 500`,
+      "Give a number such as 100.",
+    );
   }
   if (stakePercent !== undefined && !(options.stakePercent!.trim() !== "" && stakePercent > 0 && stakePercent <= 100)) {
-    throw new InvalidInputError("stake-percent", `"${options.stakePercent}" is not a percentage above 0 and at most 100`, "Give a number such as 20.");
+    throw new InvalidInputError(
+      "stake-percent",
+      `"${options.stakePercent}" is not a percentage above 0 and at most 100`,
+      "Give a number such as 20.",
+    );
   }
   const daemonOptions: DaemonOptions = {
     name: options.name,
@@ -63,7 +92,9 @@ export async function startCommand(ctx: CliContext, options: StartOptions, { sig
     options: daemonOptions,
     ...(process.stdin.isTTY ? { promptPassword } : {}),
   });
-  ctx.progress(`${daemon.name} (${daemon.address}) is running; control API at ${daemon.api.url} (token in ${ctx.config.home}/agents/${daemon.name}/daemon.json). Ctrl-C stops it.`);
+  ctx.progress(
+    `${daemon.name} (${daemon.address}) is running; control API at ${daemon.api.url} (token in ${ctx.config.home}/agents/${daemon.name}/daemon.json). Ctrl-C stops it.`,
+  );
   signal.addEventListener("abort", () => void daemon.stop(), { once: true });
   await daemon.done;
   return EXIT.ok;

@@ -7,20 +7,40 @@ import { formatTable } from "../formatTable.js";
 const prompt = () => (process.stdin.isTTY ? { promptPassword } : {});
 
 export async function walletNewCommand(ctx: CliContext, name: string): Promise<number> {
-  const wallet = await walletNew({ config: ctx.config, logger: ctx.logger, name, scryptN: ctx.config.keystoreScryptN, ...prompt() });
+  const wallet = await walletNew({
+    config: ctx.config,
+    logger: ctx.logger,
+    name,
+    scryptN: ctx.config.keystoreScryptN,
+    ...prompt(),
+  });
   ctx.print(`Created wallet ${wallet.name}: ${wallet.address} (${wallet.file}).`, wallet);
   return EXIT.ok;
 }
 
 export async function walletImportCommand(ctx: CliContext, name: string): Promise<number> {
-  const wallet = await walletImport({ config: ctx.config, logger: ctx.logger, name, scryptN: ctx.config.keystoreScryptN, ...prompt() });
+  const wallet = await walletImport({
+    config: ctx.config,
+    logger: ctx.logger,
+    name,
+    scryptN: ctx.config.keystoreScryptN,
+    ...prompt(),
+  });
   ctx.print(`Imported wallet ${wallet.name}: ${wallet.address} (${wallet.file}).`, wallet);
   return EXIT.ok;
 }
 
 export async function walletListCommand(ctx: CliContext): Promise<number> {
   const wallets = await walletList({ config: ctx.config, logger: ctx.logger });
-  ctx.print(wallets.length === 0 ? "No wallets yet: `guild wallet new <name>` creates one." : formatTable(["name", "address"], wallets.map((w) => [w.name, w.address])), wallets);
+  ctx.print(
+    wallets.length === 0
+      ? "No wallets yet: `guild wallet new <name>` creates one."
+      : formatTable(
+          ["name", "address"],
+          wallets.map((w) => [w.name, w.address]),
+        ),
+    wallets,
+  );
   return EXIT.ok;
 }
 

@@ -13,9 +13,14 @@ export const extractiveSummary: Skill = {
   description: "Summarises a text by picking its two most representative sentences (extractive, deterministic).",
   deterministic: true,
   run: async (input) => {
-    const sentences = input.match(/[^.!?]+[.!?]*/gu)?.map((s) => s.trim()).filter(Boolean) ?? [];
+    const sentences =
+      input
+        .match(/[^.!?]+[.!?]*/gu)
+        ?.map((s) => s.trim())
+        .filter(Boolean) ?? [];
     if (sentences.length <= 2) return sentences.join(" ");
-    const words = (text: string) => (text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []).filter((w) => !STOP_WORDS.has(w));
+    const words = (text: string) =>
+      (text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []).filter((w) => !STOP_WORDS.has(w));
     const frequency = new Map<string, number>();
     for (const word of words(input)) frequency.set(word, (frequency.get(word) ?? 0) + 1);
     const scored = sentences.map((sentence, index) => {

@@ -36,7 +36,12 @@ export function describeAuditScenario(kind: NodeKind, extra?: (context: () => Sc
       guild = await setupGuildOnNode(node.url);
       history = await buildAuditHistory(guild, kind);
       full = await auditAgent({ reader: guild.reader, agent: history.alice.account.address, includeFlows: true });
-      clean = await auditAgent({ reader: guild.reader, agent: history.alice.account.address, toBlock: history.beforeCheat, includeFlows: true });
+      clean = await auditAgent({
+        reader: guild.reader,
+        agent: history.alice.account.address,
+        toBlock: history.beforeCheat,
+        includeFlows: true,
+      });
     });
     afterAll(async () => node?.stop());
 
@@ -74,7 +79,11 @@ export function describeAuditScenario(kind: NodeKind, extra?: (context: () => Sc
       const flows = full.flows ?? [];
       const reverted = flows.filter((flow) => flow.txHash === history.revertedHash);
       expect(reverted.map((flow) => flow.category)).toEqual(["gas"]);
-      expect(flows.find((flow) => flow.txHash === history.directIn)).toMatchObject({ source: "block", direction: "in", amount: parseEther("0.0009") });
+      expect(flows.find((flow) => flow.txHash === history.directIn)).toMatchObject({
+        source: "block",
+        direction: "in",
+        amount: parseEther("0.0009"),
+      });
       expect(flows.find((flow) => flow.txHash === history.internalIn)).toMatchObject({
         source: "trace",
         direction: "in",
@@ -97,7 +106,10 @@ export function describeAuditScenario(kind: NodeKind, extra?: (context: () => Sc
       expect(native.reconciliation.status).toBe("unexplained");
       expect(native.reconciliation.difference).toBe(history.cheatAmount);
       expect(native.reconciliation.unexplained).toHaveLength(1);
-      expect(native.reconciliation.unexplained[0]).toMatchObject({ block: history.cheatBlock, amount: history.cheatAmount });
+      expect(native.reconciliation.unexplained[0]).toMatchObject({
+        block: history.cheatBlock,
+        amount: history.cheatAmount,
+      });
       // Everything else still adds up: the difference is exactly the change.
       expect(native.closing - native.reconciliation.expectedClosing).toBe(history.cheatAmount);
     });
@@ -107,12 +119,19 @@ export function describeAuditScenario(kind: NodeKind, extra?: (context: () => Sc
       expect(token.reconciliation.status).toBe("unexplained");
       expect(token.reconciliation.difference).toBe(history.tokenCheat);
       expect(token.reconciliation.unexplained).toHaveLength(1);
-      expect(token.reconciliation.unexplained[0]).toMatchObject({ block: history.tokenCheatBlock, amount: history.tokenCheat });
+      expect(token.reconciliation.unexplained[0]).toMatchObject({
+        block: history.tokenCheatBlock,
+        amount: history.tokenCheat,
+      });
     });
 
     it("reconciles a range that starts after the changes", async () => {
       const last = history.cheatBlock > history.tokenCheatBlock ? history.cheatBlock : history.tokenCheatBlock;
-      const after = await auditAgent({ reader: guild.reader, agent: history.alice.account.address, fromBlock: last + 1n });
+      const after = await auditAgent({
+        reader: guild.reader,
+        agent: history.alice.account.address,
+        fromBlock: last + 1n,
+      });
       expect(after.reconciled).toBe(true);
       expect(after.transactions.sent).toBe(1);
       expect(tokenOf(after, zeroAddress).byCategory.transfer.out).toBe(parseEther("0.0001"));
@@ -125,18 +144,41 @@ export function describeAuditScenario(kind: NodeKind, extra?: (context: () => Sc
         return row;
       };
       const j = history.jobs;
-      expect(job(j.paid)).toMatchObject({ roles: ["client"], outcome: "paid", funded: parseEther("0.01"), budget: parseEther("0.01") });
+      expect(job(j.paid)).toMatchObject({
+        roles: ["client"],
+        outcome: "paid",
+        funded: parseEther("0.01"),
+        budget: parseEther("0.01"),
+      });
       expect(job(j.paid).gas).toBeGreaterThan(0n);
       expect(job(j.failedCheck)).toMatchObject({ outcome: "refunded", refunded: parseEther("0.002") });
       expect(job(j.declined)).toMatchObject({ outcome: "refunded", refunded: parseEther("0.003") });
       expect(job(j.expired)).toMatchObject({ outcome: "refunded", refunded: parseEther("0.004") });
       expect(job(j.asProvider)).toMatchObject({ roles: ["provider"], outcome: "paid", received: parseEther("0.005") });
-      expect(job(j.slashed)).toMatchObject({ outcome: "refunded", staked: parseEther("0.003"), lost: parseEther("0.003"), received: 0n });
-      expect(job(j.stakeWon)).toMatchObject({ roles: ["staker"], staked: parseEther("0.002"), stakeReturned: parseEther("0.002"), reward: parseEther("0.001") });
-      expect(job(j.stakeLost)).toMatchObject({ roles: ["staker"], staked: parseEther("0.001"), lost: parseEther("0.001") });
+      expect(job(j.slashed)).toMatchObject({
+        outcome: "refunded",
+        staked: parseEther("0.003"),
+        lost: parseEther("0.003"),
+        received: 0n,
+      });
+      expect(job(j.stakeWon)).toMatchObject({
+        roles: ["staker"],
+        staked: parseEther("0.002"),
+        stakeReturned: parseEther("0.002"),
+        reward: parseEther("0.001"),
+      });
+      expect(job(j.stakeLost)).toMatchObject({
+        roles: ["staker"],
+        staked: parseEther("0.001"),
+        lost: parseEther("0.001"),
+      });
       expect(job(j.erc20)).toMatchObject({ token: history.token, outcome: "paid", funded: 12_500_000n });
       expect(job(j.erc20AsProvider)).toMatchObject({ token: history.token, received: 3_000_000n });
-      expect(job(j.toReceiver)).toMatchObject({ provider: getAddress(history.receiver), outcome: "paid", funded: history.receiverPayout });
+      expect(job(j.toReceiver)).toMatchObject({
+        provider: getAddress(history.receiver),
+        outcome: "paid",
+        funded: history.receiverPayout,
+      });
 
       const stakes = new Map(full.stakes.map((stake) => [stake.jobId, stake]));
       expect(stakes.get(j.slashed)).toMatchObject({ bond: true, outcome: "lost", lost: parseEther("0.003") });
@@ -148,8 +190,19 @@ export function describeAuditScenario(kind: NodeKind, extra?: (context: () => Sc
       const [top, middle, bottom] = history.jobs.chain;
       const job = (id: bigint) => full.jobs.find((entry) => entry.jobId === id);
       expect(job(top)?.children).toEqual([middle]);
-      expect(job(middle)).toMatchObject({ parentJobId: top, roles: [], outcome: "paid", budget: parseEther("0.006"), children: [bottom] });
-      expect(job(bottom)).toMatchObject({ parentJobId: middle, roles: [], outcome: "paid", budget: parseEther("0.002") });
+      expect(job(middle)).toMatchObject({
+        parentJobId: top,
+        roles: [],
+        outcome: "paid",
+        budget: parseEther("0.006"),
+        children: [bottom],
+      });
+      expect(job(bottom)).toMatchObject({
+        parentJobId: middle,
+        roles: [],
+        outcome: "paid",
+        budget: parseEther("0.002"),
+      });
       expect(full.jobRoots).toContain(top);
       expect(full.jobRoots).not.toContain(middle);
       expect(job(history.jobs.hiredFor)?.children).toEqual([history.jobs.subHire]);
@@ -164,7 +217,13 @@ export function describeAuditScenario(kind: NodeKind, extra?: (context: () => Sc
       expect(native.byCategory.withdrawal.in).toBe(history.receiverPayout);
       expect(native.byCategory.hire.in).toBe(0n);
       expect(report.credits).toEqual([
-        { token: zeroAddress, credited: history.receiverPayout, withdrawn: history.receiverPayout, withdrawnToSelf: history.receiverPayout, outstanding: 0n },
+        {
+          token: zeroAddress,
+          credited: history.receiverPayout,
+          withdrawn: history.receiverPayout,
+          withdrawnToSelf: history.receiverPayout,
+          outstanding: 0n,
+        },
       ]);
       const job = report.jobs.find((row) => row.jobId === history.jobs.toReceiver);
       expect(job).toMatchObject({ roles: ["provider"], credited: history.receiverPayout, received: 0n });
@@ -177,15 +236,74 @@ export function describeAuditScenario(kind: NodeKind, extra?: (context: () => Sc
       const dir = mkdtempSync(join(tmpdir(), "guild-transcripts-"));
       const runId = "run-1";
       const lines = [
-        { type: "run", runId, at: "t", task: "pay dave", provider: "offline", agent: "alice", address: history.alice.account.address, chainId: 31337 },
-        { type: "model", runId, at: "t", step: 1, content: "I will deliver the job.", toolCalls: [{ id: "call-1", name: "deliver", args: {} }], invalidToolCalls: [] },
-        { type: "tool", runId, at: "t", step: 1, callId: "call-1", name: "deliver", args: {}, ok: false, message: "reverted", txHashes: [history.revertedHash], data: {} },
-        { type: "tool", runId, at: "t", step: 2, callId: "call-2", name: "pay", args: {}, ok: true, message: "", txHashes: [`0x${"ab".repeat(32)}`], data: {} },
+        {
+          type: "run",
+          runId,
+          at: "t",
+          task: "pay dave",
+          provider: "offline",
+          agent: "alice",
+          address: history.alice.account.address,
+          chainId: 31337,
+        },
+        {
+          type: "model",
+          runId,
+          at: "t",
+          step: 1,
+          content: "I will deliver the job.",
+          toolCalls: [{ id: "call-1", name: "deliver", args: {} }],
+          invalidToolCalls: [],
+        },
+        {
+          type: "tool",
+          runId,
+          at: "t",
+          step: 1,
+          callId: "call-1",
+          name: "deliver",
+          args: {},
+          ok: false,
+          message: "reverted",
+          txHashes: [history.revertedHash],
+          data: {},
+        },
+        {
+          type: "tool",
+          runId,
+          at: "t",
+          step: 2,
+          callId: "call-2",
+          name: "pay",
+          args: {},
+          ok: true,
+          message: "",
+          txHashes: [`0x${"ab".repeat(32)}`],
+          data: {},
+        },
       ];
-      writeFileSync(join(dir, "2025-01-01-run.jsonl"), `${lines.map((line) => JSON.stringify(line)).join("\n")}\nnot json\n`);
-      const report = await auditAgent({ reader: guild.reader, agent: history.alice.account.address, toBlock: history.beforeCheat, transcriptsDir: dir });
+      writeFileSync(
+        join(dir, "2025-01-01-run.jsonl"),
+        `${lines.map((line) => JSON.stringify(line)).join("\n")}\nnot json\n`,
+      );
+      const report = await auditAgent({
+        reader: guild.reader,
+        agent: history.alice.account.address,
+        toBlock: history.beforeCheat,
+        transcriptsDir: dir,
+      });
       expect(report.transcripts?.attributed).toEqual([
-        { txHash: history.revertedHash, file: "2025-01-01-run.jsonl", runId, task: "pay dave", step: 1, tool: "deliver", callId: "call-1", modelTurn: "I will deliver the job.", claimedBy: 1 },
+        {
+          txHash: history.revertedHash,
+          file: "2025-01-01-run.jsonl",
+          runId,
+          task: "pay dave",
+          step: 1,
+          tool: "deliver",
+          callId: "call-1",
+          modelTurn: "I will deliver the job.",
+          claimedBy: 1,
+        },
       ]);
       expect(report.transcripts?.notFound).toEqual([`0x${"ab".repeat(32)}`]);
       expect(report.transcripts?.unattributed.length).toBe(report.transactions.sent - 1);

@@ -1,4 +1,18 @@
-import { createWalletClient, encodeAbiParameters, encodeFunctionData, http, keccak256, pad, parseEther, parseUnits, toHex, zeroAddress, type Address, type Hash, type Hex } from "viem";
+import {
+  createWalletClient,
+  encodeAbiParameters,
+  encodeFunctionData,
+  http,
+  keccak256,
+  pad,
+  parseEther,
+  parseUnits,
+  toHex,
+  zeroAddress,
+  type Address,
+  type Hash,
+  type Hex,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { approveDelivery } from "../../../src/chain/actions/approveDelivery.js";
 import { claimRefund } from "../../../src/chain/actions/claimRefund.js";
@@ -20,7 +34,17 @@ import { DEV_KEYS, type NodeKind } from "../../support/nodes.js";
 
 /** What the history put in and took out of the audited agent's wallet, computed from the actions themselves. */
 export type ExpectedFigures = {
-  native: { hireOut: bigint; hireIn: bigint; refundIn: bigint; stakeOut: bigint; stakeIn: bigint; rewardIn: bigint; transferOut: bigint; transferIn: bigint; gas: bigint };
+  native: {
+    hireOut: bigint;
+    hireIn: bigint;
+    refundIn: bigint;
+    stakeOut: bigint;
+    stakeIn: bigint;
+    rewardIn: bigint;
+    transferOut: bigint;
+    transferIn: bigint;
+    gas: bigint;
+  };
   token: { hireOut: bigint; hireIn: bigint; transferOut: bigint; transferIn: bigint };
 };
 
@@ -84,14 +108,9 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
     account: privateKeyToAccount(DEV_KEYS[1]!),
     onSubmitted: (submitted) => aliceHashes.push(submitted.hash),
   });
-  const [deployer, bob, carol, dave, erin, frank] = [0, 2, 3, 4, 5, 6].map((index) => guild.clientFor(DEV_KEYS[index]!)) as [
-    GuildClient,
-    GuildClient,
-    GuildClient,
-    GuildClient,
-    GuildClient,
-    GuildClient,
-  ];
+  const [deployer, bob, carol, dave, erin, frank] = [0, 2, 3, 4, 5, 6].map((index) =>
+    guild.clientFor(DEV_KEYS[index]!),
+  ) as [GuildClient, GuildClient, GuildClient, GuildClient, GuildClient, GuildClient];
   const token = guild.reader.addresses.testToken as Address;
   const publicClient = alice.connection.publicClient;
   const e = parseEther;
@@ -99,19 +118,28 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
 
   // The receiver: a contract account that refuses payouts, operated by the deployer. Deployed first, before
   // the deployer's sender caches a nonce.
-  const deployerWallet = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[0]!), chain: alice.connection.chain, transport: http(alice.connection.url) });
+  const deployerWallet = createWalletClient({
+    account: privateKeyToAccount(DEV_KEYS[0]!),
+    chain: alice.connection.chain,
+    transport: http(alice.connection.url),
+  });
   const deployHash = await deployerWallet.deployContract({ abi: receiverMockAbi, bytecode: receiverMockBytecode });
   const receiver = (await publicClient.waitForTransactionReceipt({ hash: deployHash })).contractAddress as Address;
 
   await registerAgent(alice, { name: "alice", skills: ["word-count"], price: e("0.001") });
   const mint = (to: Address, amount: bigint) =>
-    deployer.sender.send({ to: token, data: encodeFunctionData({ abi: guildTestTokenAbi, functionName: "mint", args: [to, amount] }), label: "mint" });
+    deployer.sender.send({
+      to: token,
+      data: encodeFunctionData({ abi: guildTestTokenAbi, functionName: "mint", args: [to, amount] }),
+      label: "mint",
+    });
   const mintAmount = parseUnits("100", 6);
   await mint(alice.account.address, mintAmount);
   await mint(frank.account.address, parseUnits("100", 6));
   await mint(carol.account.address, parseUnits("10", 6));
 
-  const operate = (data: Hex, value = 0n) => deployer.sender.send({ to: receiver, data, value, label: "operate receiver" });
+  const operate = (data: Hex, value = 0n) =>
+    deployer.sender.send({ to: receiver, data, value, label: "operate receiver" });
   const execute = (to: Address, value: bigint, data: Hex) =>
     operate(encodeFunctionData({ abi: receiverMockAbi, functionName: "execute", args: [to, value, data] }), value);
   const escrow = guild.reader.addresses.escrow;
@@ -121,45 +149,98 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
   await later(2);
 
   // As client: paid.
-  const paid = (await createAndFundJob(alice, { provider: bob.account.address, budget: e("0.01"), description: "word-count: a b c", check })).jobId;
+  const paid = (
+    await createAndFundJob(alice, {
+      provider: bob.account.address,
+      budget: e("0.01"),
+      description: "word-count: a b c",
+      check,
+    })
+  ).jobId;
   await deliverJob(bob, { jobId: paid, content: '{"words":3}' });
   await approveDelivery(alice, { jobId: paid });
 
   await later(3);
 
   // As client: refunded by a failed check (dave stakes fail, nobody pass).
-  const failedCheck = (await createAndFundJob(alice, { provider: carol.account.address, budget: e("0.002"), description: "sort: 3 1 2", check })).jobId;
+  const failedCheck = (
+    await createAndFundJob(alice, {
+      provider: carol.account.address,
+      budget: e("0.002"),
+      description: "sort: 3 1 2",
+      check,
+    })
+  ).jobId;
   await deliverJob(carol, { jobId: failedCheck, content: "3 1 2" });
   await stakeOnCheck(dave, { jobId: failedCheck, pass: false, amount: e("0.0005") });
 
   // As client: declined.
-  const declined = (await createAndFundJob(alice, { provider: bob.account.address, budget: e("0.003"), description: "translate: hi", check })).jobId;
+  const declined = (
+    await createAndFundJob(alice, {
+      provider: bob.account.address,
+      budget: e("0.003"),
+      description: "translate: hi",
+      check,
+    })
+  ).jobId;
   await declineJob(bob, { jobId: declined });
 
   // As client: expired, refunded on alice's claim after the deadline.
   const expired = (
-    await createAndFundJob(alice, { provider: erin.account.address, budget: e("0.004"), description: "hash: abc", deadlineSeconds: 60n, check })
+    await createAndFundJob(alice, {
+      provider: erin.account.address,
+      budget: e("0.004"),
+      description: "hash: abc",
+      deadlineSeconds: 60n,
+      check,
+    })
   ).jobId;
 
   // As provider: paid.
-  const asProvider = (await createAndFundJob(bob, { provider: alice.account.address, budget: e("0.005"), description: "word-count: x y", check })).jobId;
+  const asProvider = (
+    await createAndFundJob(bob, {
+      provider: alice.account.address,
+      budget: e("0.005"),
+      description: "word-count: x y",
+      check,
+    })
+  ).jobId;
   await deliverJob(alice, { jobId: asProvider, content: '{"words":2}' });
   await approveDelivery(bob, { jobId: asProvider });
 
   // As provider: bond posted and slashed (the fail side outweighs it).
   const slashed = (
-    await createAndFundJob(carol, { provider: alice.account.address, budget: e("0.006"), description: "sort: b a", check: { ...check, bondBps: 5_000n } })
+    await createAndFundJob(carol, {
+      provider: alice.account.address,
+      budget: e("0.006"),
+      description: "sort: b a",
+      check: { ...check, bondBps: 5_000n },
+    })
   ).jobId;
   await deliverJob(alice, { jobId: slashed, content: "b a" });
   await stakeOnCheck(alice, { jobId: slashed, pass: true, amount: e("0.003") });
   await stakeOnCheck(dave, { jobId: slashed, pass: false, amount: e("0.004") });
 
   // As checker: a winning stake (frank is on the other side) and a losing one.
-  const stakeWon = (await createAndFundJob(bob, { provider: carol.account.address, budget: e("0.01"), description: "word-count: q", check })).jobId;
+  const stakeWon = (
+    await createAndFundJob(bob, {
+      provider: carol.account.address,
+      budget: e("0.01"),
+      description: "word-count: q",
+      check,
+    })
+  ).jobId;
   await deliverJob(carol, { jobId: stakeWon, content: '{"words":1}' });
   await stakeOnCheck(alice, { jobId: stakeWon, pass: true, amount: e("0.002") });
   await stakeOnCheck(frank, { jobId: stakeWon, pass: false, amount: e("0.001") });
-  const stakeLost = (await createAndFundJob(bob, { provider: dave.account.address, budget: e("0.01"), description: "word-count: r", check })).jobId;
+  const stakeLost = (
+    await createAndFundJob(bob, {
+      provider: dave.account.address,
+      budget: e("0.01"),
+      description: "word-count: r",
+      check,
+    })
+  ).jobId;
   await deliverJob(dave, { jobId: stakeLost, content: '{"words":1}' });
   await stakeOnCheck(alice, { jobId: stakeLost, pass: false, amount: e("0.001") });
   await stakeOnCheck(carol, { jobId: stakeLost, pass: true, amount: e("0.002") });
@@ -177,10 +258,26 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
   await later(4);
 
   // ERC-20 jobs, both ways.
-  const erc20 = (await createAndFundJob(alice, { provider: bob.account.address, budget: parseUnits("12.5", 6), token, description: "sort: z y", check })).jobId;
+  const erc20 = (
+    await createAndFundJob(alice, {
+      provider: bob.account.address,
+      budget: parseUnits("12.5", 6),
+      token,
+      description: "sort: z y",
+      check,
+    })
+  ).jobId;
   await deliverJob(bob, { jobId: erc20, content: "y z" });
   await approveDelivery(alice, { jobId: erc20 });
-  const erc20AsProvider = (await createAndFundJob(frank, { provider: alice.account.address, budget: parseUnits("3", 6), token, description: "hash: q", check })).jobId;
+  const erc20AsProvider = (
+    await createAndFundJob(frank, {
+      provider: alice.account.address,
+      budget: parseUnits("3", 6),
+      token,
+      description: "hash: q",
+      check,
+    })
+  ).jobId;
   await deliverJob(alice, { jobId: erc20AsProvider, content: "0x1" });
   await approveDelivery(frank, { jobId: erc20AsProvider });
 
@@ -218,16 +315,45 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
   // A payout the receiver refuses: credited, withdrawn later.
   const receiverPayout = e("0.0011");
   await operate(encodeFunctionData({ abi: receiverMockAbi, functionName: "setMode", args: [1] }));
-  const toReceiver = (await createAndFundJob(alice, { provider: receiver, budget: receiverPayout, description: "word-count: m", check })).jobId;
-  await execute(escrow, 0n, encodeFunctionData({ abi: jobEscrowAbi, functionName: "deliver", args: [toReceiver, '{"words":1}'] }));
+  const toReceiver = (
+    await createAndFundJob(alice, { provider: receiver, budget: receiverPayout, description: "word-count: m", check })
+  ).jobId;
+  await execute(
+    escrow,
+    0n,
+    encodeFunctionData({ abi: jobEscrowAbi, functionName: "deliver", args: [toReceiver, '{"words":1}'] }),
+  );
   await approveDelivery(alice, { jobId: toReceiver });
 
   await later(5);
 
   // A three-level delegation chain: alice hires bob, bob hires carol for it, carol hires dave for that.
-  const top = (await createAndFundJob(alice, { provider: bob.account.address, budget: e("0.009"), description: "summarize: long text", check })).jobId;
-  const middle = (await createAndFundJob(bob, { provider: carol.account.address, budget: e("0.006"), description: "summarize: part", parentJobId: top, check })).jobId;
-  const bottom = (await createAndFundJob(carol, { provider: dave.account.address, budget: e("0.002"), description: "word-count: part", parentJobId: middle, check })).jobId;
+  const top = (
+    await createAndFundJob(alice, {
+      provider: bob.account.address,
+      budget: e("0.009"),
+      description: "summarize: long text",
+      check,
+    })
+  ).jobId;
+  const middle = (
+    await createAndFundJob(bob, {
+      provider: carol.account.address,
+      budget: e("0.006"),
+      description: "summarize: part",
+      parentJobId: top,
+      check,
+    })
+  ).jobId;
+  const bottom = (
+    await createAndFundJob(carol, {
+      provider: dave.account.address,
+      budget: e("0.002"),
+      description: "word-count: part",
+      parentJobId: middle,
+      check,
+    })
+  ).jobId;
   await deliverJob(dave, { jobId: bottom, content: '{"words":2}' });
   await approveDelivery(carol, { jobId: bottom });
   await deliverJob(carol, { jobId: middle, content: "summary" });
@@ -236,8 +362,23 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
   await approveDelivery(alice, { jobId: top });
 
   // alice, hired by frank, hires erin for that job.
-  const hiredFor = (await createAndFundJob(frank, { provider: alice.account.address, budget: e("0.008"), description: "sort: big", check })).jobId;
-  const subHire = (await createAndFundJob(alice, { provider: erin.account.address, budget: e("0.003"), description: "sort: half", parentJobId: hiredFor, check })).jobId;
+  const hiredFor = (
+    await createAndFundJob(frank, {
+      provider: alice.account.address,
+      budget: e("0.008"),
+      description: "sort: big",
+      check,
+    })
+  ).jobId;
+  const subHire = (
+    await createAndFundJob(alice, {
+      provider: erin.account.address,
+      budget: e("0.003"),
+      description: "sort: half",
+      parentJobId: hiredFor,
+      check,
+    })
+  ).jobId;
   await deliverJob(erin, { jobId: subHire, content: "half" });
   await approveDelivery(alice, { jobId: subHire });
   await deliverJob(alice, { jobId: hiredFor, content: "big" });
@@ -260,7 +401,13 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
   // And a token balance changed without a Transfer: OpenZeppelin's ERC20 keeps balances in a mapping at slot 0.
   const tokenCheat = 7_000_000n;
   const balanceOf = (blockNumber: bigint) =>
-    publicClient.readContract({ address: token, abi: guildTestTokenAbi, functionName: "balanceOf", args: [alice.account.address], blockNumber });
+    publicClient.readContract({
+      address: token,
+      abi: guildTestTokenAbi,
+      functionName: "balanceOf",
+      args: [alice.account.address],
+      blockNumber,
+    });
   const tokenBalance = await balanceOf(head);
   await publicClient.request({
     method: (kind === "anvil" ? "anvil_setStorageAt" : "hardhat_setStorageAt") as never,
@@ -271,7 +418,10 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
     ] as never,
   });
   await publicClient.request({ method: "evm_mine" as never, params: [] as never });
-  const cheatBlock = (await publicClient.getBalance({ address: alice.account.address, blockNumber: head })) === balance ? head + 1n : head;
+  const cheatBlock =
+    (await publicClient.getBalance({ address: alice.account.address, blockNumber: head })) === balance
+      ? head + 1n
+      : head;
   const tokenCheatBlock = (await balanceOf(head)) === tokenBalance ? head + 1n : head;
   if ((await balanceOf(head + 1n)) !== tokenBalance + tokenCheat) throw new Error("the token balance did not change");
   const beforeCheat = (cheatBlock < tokenCheatBlock ? cheatBlock : tokenCheatBlock) - 1n;

@@ -69,7 +69,14 @@ export function renderChecks(context: () => ScenarioContext): void {
     const base = { config: guild.config, logger: silentLogger(), reader: guild.reader };
     let stdout = sink();
     let stderr = sink();
-    const ok = await auditCommand({ ...base, agent: "alice", toBlock: history.beforeCheat.toString(), format: "table", stdout, stderr });
+    const ok = await auditCommand({
+      ...base,
+      agent: "alice",
+      toBlock: history.beforeCheat.toString(),
+      format: "table",
+      stdout,
+      stderr,
+    });
     expect(ok).toBe(AUDIT_EXIT.reconciled);
     expect(stdout.text()).toContain("Audit of alice");
     expect(stdout.text()).toContain("RECONCILED");
@@ -77,22 +84,37 @@ export function renderChecks(context: () => ScenarioContext): void {
     stdout = sink();
     stderr = sink();
     const file = join(mkdtempSync(join(tmpdir(), "guild-audit-")), "alice.json");
-    const unexplained = await auditCommand({ ...base, agent: history.alice.account.address, format: "json", out: file, stdout, stderr });
+    const unexplained = await auditCommand({
+      ...base,
+      agent: history.alice.account.address,
+      format: "json",
+      out: file,
+      stdout,
+      stderr,
+    });
     expect(unexplained).toBe(AUDIT_EXIT.unexplained);
     const data = JSON.parse(readFileSync(file, "utf8")) as AuditJson;
     expect(data.tokens[0]?.reconciliation.unexplained[0]?.block).toBe(history.cheatBlock.toString());
     expect(stderr.text()).toContain("NOT reconciled");
 
-    expect(await auditCommand({ ...base, agent: "alice", format: "html", stdout: sink(), stderr: sink() })).toBe(AUDIT_EXIT.usage);
+    expect(await auditCommand({ ...base, agent: "alice", format: "html", stdout: sink(), stderr: sink() })).toBe(
+      AUDIT_EXIT.usage,
+    );
     const unknown = sink();
-    expect(await auditCommand({ ...base, agent: "nobody", format: "table", stdout: sink(), stderr: unknown })).toBe(AUDIT_EXIT.usage);
+    expect(await auditCommand({ ...base, agent: "nobody", format: "table", stdout: sink(), stderr: unknown })).toBe(
+      AUDIT_EXIT.usage,
+    );
     expect(unknown.text()).toMatch(/^error: /);
-    expect(await auditCommand({ ...base, agent: "alice", fromBlock: "x", format: "table", stdout: sink(), stderr: sink() })).toBe(AUDIT_EXIT.usage);
+    expect(
+      await auditCommand({ ...base, agent: "alice", fromBlock: "x", format: "table", stdout: sink(), stderr: sink() }),
+    ).toBe(AUDIT_EXIT.usage);
   });
 
   it("renders a self-contained HTML report that Chromium draws offline", async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium); .ci/run does it.`);
+      throw new Error(
+        `Chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium); .ci/run does it.`,
+      );
     }
     const { clean } = context();
     const html = renderHtml(clean);
@@ -106,7 +128,15 @@ export function renderChecks(context: () => ScenarioContext): void {
     // A fresh profile per run: nothing cached, nothing synced.
     const browser = await chromium.launchPersistentContext(join(dir, "profile"), {
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+      ],
       viewport: { width: 1280, height: 1500 },
     });
     try {
@@ -119,13 +149,26 @@ export function renderChecks(context: () => ScenarioContext): void {
       page.on("pageerror", (error) => errors.push(error.message));
       page.on("request", (request) => requests.push(request.url()));
       await page.goto(url, { waitUntil: "load" });
-      await page.waitForFunction(() => (globalThis as unknown as { __auditChartsReady?: number }).__auditChartsReady === 3, undefined, { timeout: 10_000 });
+      await page.waitForFunction(
+        () => (globalThis as unknown as { __auditChartsReady?: number }).__auditChartsReady === 3,
+        undefined,
+        { timeout: 10_000 },
+      );
       expect(errors).toEqual([]);
       expect(requests).toEqual([url]);
       // Runs in the page: typed by hand (the project compiles without the DOM library).
-      type Canvas = { width: number; height: number; getContext: (kind: "2d") => { getImageData: (x: number, y: number, w: number, h: number) => { data: ArrayLike<number> } } | null };
+      type Canvas = {
+        width: number;
+        height: number;
+        getContext: (
+          kind: "2d",
+        ) => { getImageData: (x: number, y: number, w: number, h: number) => { data: ArrayLike<number> } } | null;
+      };
       const drawn = await page.evaluate(() => {
-        const page = globalThis as unknown as { Chart: { instances: Record<string, unknown> }; document: { querySelectorAll: (selector: string) => Iterable<Canvas> } };
+        const page = globalThis as unknown as {
+          Chart: { instances: Record<string, unknown> };
+          document: { querySelectorAll: (selector: string) => Iterable<Canvas> };
+        };
         const chart = page.Chart;
         const canvases = [...page.document.querySelectorAll("canvas")].map((canvas) => {
           const context2d = canvas.getContext("2d");

@@ -31,7 +31,11 @@ function query<T>(dbPath: string, sql: string): T[] {
   }
 }
 
-type Consumer = { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; output: () => string };
+type Consumer = {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: () => string;
+};
 
 /** Starts the fixture follower (Node + tsx) and waits until it says it is following. */
 async function startConsumer(chain: LogsTestChain, dbPath: string): Promise<Consumer> {
@@ -53,10 +57,14 @@ async function startConsumer(chain: LogsTestChain, dbPath: string): Promise<Cons
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
-  await waitUntil(() => {
-    if (child.exitCode !== null) throw new Error(`the consumer exited early:\n${output}`);
-    return output.includes("ready");
-  }, "the consumer to start", 30_000);
+  await waitUntil(
+    () => {
+      if (child.exitCode !== null) throw new Error(`the consumer exited early:\n${output}`);
+      return output.includes("ready");
+    },
+    "the consumer to start",
+    30_000,
+  );
   return { child, exited, output: () => output };
 }
 
@@ -102,7 +110,10 @@ describe.each(NODE_KINDS)("a follower killed with SIGKILL and restarted, on %s",
 
     const first = await startConsumer(chain, dbPath);
     running.push(first.child);
-    await waitUntil(() => query<{ n: number }>(dbPath, "SELECT COUNT(*) AS n FROM seen")[0]!.n >= 30, "the first consumer to record logs");
+    await waitUntil(
+      () => query<{ n: number }>(dbPath, "SELECT COUNT(*) AS n FROM seen")[0]!.n >= 30,
+      "the first consumer to record logs",
+    );
     first.child.kill("SIGKILL");
     expect((await first.exited).signal).toBe("SIGKILL");
     const rowsAtKill = query<{ n: number }>(dbPath, "SELECT COUNT(*) AS n FROM seen")[0]!.n;
@@ -117,7 +128,10 @@ describe.each(NODE_KINDS)("a follower killed with SIGKILL and restarted, on %s",
     await sender;
     const head = await chain.publicClient.getBlockNumber();
     await waitUntil(
-      () => BigInt(query<{ block_number: string }>(dbPath, "SELECT block_number FROM guild_log_cursors")[0]?.block_number ?? "0") >= head,
+      () =>
+        BigInt(
+          query<{ block_number: string }>(dbPath, "SELECT block_number FROM guild_log_cursors")[0]?.block_number ?? "0",
+        ) >= head,
       "the second consumer to reach the head",
     );
     second.child.kill("SIGTERM");
@@ -127,7 +141,9 @@ describe.each(NODE_KINDS)("a follower killed with SIGKILL and restarted, on %s",
     const rows = query<Row>(dbPath, "SELECT block_number, log_index, tx_hash, pid FROM seen");
     const recorded = rows
       .map((row) => ({ blockNumber: BigInt(row.block_number), logIndex: row.log_index, transactionHash: row.tx_hash }))
-      .sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+      .sort((a, b) =>
+        a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+      );
     const expected = (await logsOfTransactions(chain, hashes)).map(({ blockNumber, logIndex, transactionHash }) => ({
       blockNumber,
       logIndex,

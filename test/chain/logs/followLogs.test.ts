@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import { createPublicClient, custom, encodeFunctionData, type Hash, type PublicClient } from "viem";
-import { followLogs, type FollowLogsParameters, type LogBatch, type LogFollower, type LogReorg } from "../../../src/chain/logs/followLogs.js";
+import {
+  followLogs,
+  type FollowLogsParameters,
+  type LogBatch,
+  type LogFollower,
+  type LogReorg,
+} from "../../../src/chain/logs/followLogs.js";
 import { createMemoryCursorStore } from "../../../src/chain/logs/memoryCursorStore.js";
 import { readLogs, type DecodedLog } from "../../../src/chain/logs/readLogs.js";
 import { agentRegistryAbi } from "../../../src/contracts/AgentRegistry.js";
@@ -80,7 +86,9 @@ function createHarness(kind: NodeKind) {
   };
 
   const start = (
-    parameters: Partial<FollowLogsParameters<typeof guildEvents>> & { onLogs: FollowLogsParameters<typeof guildEvents>["onLogs"] },
+    parameters: Partial<FollowLogsParameters<typeof guildEvents>> & {
+      onLogs: FollowLogsParameters<typeof guildEvents>["onLogs"];
+    },
   ) => {
     const follower = followLogs(chain.publicClient, {
       address: guildAddresses(chain),
@@ -154,7 +162,11 @@ describe.each(NODE_KINDS)("followLogs on %s", (kind) => {
 
   it("holds back the logs of the last `confirmations` blocks", async () => {
     const consumer = recordingConsumer();
-    const follower = start({ fromBlock: (await chain.publicClient.getBlockNumber()) + 1n, confirmations: 2, onLogs: consumer.onLogs });
+    const follower = start({
+      fromBlock: (await chain.publicClient.getBlockNumber()) + 1n,
+      confirmations: 2,
+      onLogs: consumer.onLogs,
+    });
     await activity();
     await activity();
     // Both blocks are less than 2 deep: several polls go by without a delivery.
@@ -182,9 +194,9 @@ describe.each(NODE_KINDS)("followLogs on %s", (kind) => {
     // The branch that will disappear.
     const doomed = [await activity(), await activity(), await activity()];
     await caughtUp(follower);
-    const doomedBlocks = (await Promise.all(doomed.map((hash) => chain.publicClient.getTransactionReceipt({ hash })))).map(
-      (receipt) => ({ number: receipt.blockNumber, hash: receipt.blockHash }),
-    );
+    const doomedBlocks = (
+      await Promise.all(doomed.map((hash) => chain.publicClient.getTransactionReceipt({ hash })))
+    ).map((receipt) => ({ number: receipt.blockNumber, hash: receipt.blockHash }));
     expect(consumer.applied.some((log) => log.transactionHash === doomed[0])).toBe(true);
 
     expect(await rpc<boolean>(chain, "evm_revert", [snapshot])).toBe(true);
@@ -226,12 +238,18 @@ describe.each(NODE_KINDS)("followLogs on %s", (kind) => {
     let down = false;
     const client = createPublicClient({
       chain: chain.chain,
-      transport: custom({
-        request: async ({ method, params }) => {
-          if (down) throw Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1"), { code: "ECONNREFUSED" }) });
-          return chain.publicClient.request({ method, params } as never);
+      transport: custom(
+        {
+          request: async ({ method, params }) => {
+            if (down)
+              throw Object.assign(new TypeError("fetch failed"), {
+                cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1"), { code: "ECONNREFUSED" }),
+              });
+            return chain.publicClient.request({ method, params } as never);
+          },
         },
-      }, { retryCount: 0 }),
+        { retryCount: 0 },
+      ),
     }) as PublicClient;
     const lines: string[] = [];
     const logger = createLogger({
@@ -260,14 +278,19 @@ describe.each(NODE_KINDS)("followLogs on %s", (kind) => {
     await caughtUp(follower);
     down = true;
     const sent = [await activity(), await activity()];
-    await waitUntil(() => lines.filter((line) => line.includes('"level":40')).length >= 3, "warnings while the node is down");
+    await waitUntil(
+      () => lines.filter((line) => line.includes('"level":40')).length >= 3,
+      "warnings while the node is down",
+    );
     down = false;
     await caughtUp(follower);
     await follower.stop();
     await expect(follower.done).resolves.toBeUndefined();
     const hashes = consumer.applied.map((log) => log.transactionHash);
     for (const hash of sent) expect(hashes).toContain(hash);
-    const expected = (await readLogs(chain.publicClient, { address: guildAddresses(chain), events: guildEvents, fromBlock: from })).map(keyOf);
+    const expected = (
+      await readLogs(chain.publicClient, { address: guildAddresses(chain), events: guildEvents, fromBlock: from })
+    ).map(keyOf);
     expect(consumer.applied.map(keyOf)).toEqual(expected);
   });
 
@@ -323,7 +346,6 @@ describe.each(NODE_KINDS)("followLogs on %s", (kind) => {
     expect((error as LogConsumerError).fromBlock).toBe(from);
     expect(store.saved).toBeUndefined();
   });
-
 });
 
 describe("followLogs on anvil: anvil_reorg", () => {
@@ -361,6 +383,8 @@ describe("followLogs on anvil: anvil_reorg", () => {
     expect(consumer.reorgs.length).toBe(1);
     expect(consumer.reorgs[0]?.fromBlock).toBe(before.number - 1n);
     expect(consumer.applied.map(keyOf)).toEqual(await canonical());
-    expect(consumer.applied.some((log) => log.eventName === "SkillListed" && log.blockNumber === before.number - 1n)).toBe(true);
+    expect(
+      consumer.applied.some((log) => log.eventName === "SkillListed" && log.blockNumber === before.number - 1n),
+    ).toBe(true);
   });
 });

@@ -43,7 +43,12 @@ export async function deployLogEmitter(chain: LogsTestChain): Promise<Address> {
 export async function emitLogs(
   chain: LogsTestChain,
   emitter: Address,
-  { total, perTransaction, walletIndex = 0, firstJobId = 1n }: { total: number; perTransaction: number; walletIndex?: number; firstJobId?: bigint },
+  {
+    total,
+    perTransaction,
+    walletIndex = 0,
+    firstJobId = 1n,
+  }: { total: number; perTransaction: number; walletIndex?: number; firstJobId?: bigint },
 ): Promise<Hash[]> {
   const wallet = chain.wallets[walletIndex];
   if (!wallet) throw new Error("no wallet");

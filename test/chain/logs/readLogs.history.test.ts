@@ -46,7 +46,9 @@ describe.each(NODE_KINDS)("streamLogs over a long history on %s", (kind) => {
       }
     }
     const seconds = (performance.now() - started) / 1000;
-    console.log(`${kind}: ${TOTAL} logs in ${pageLogCounts.length} pages, ${seconds.toFixed(2)} s, ${Math.round(TOTAL / seconds)} logs/s`);
+    console.log(
+      `${kind}: ${TOTAL} logs in ${pageLogCounts.length} pages, ${seconds.toFixed(2)} s, ${Math.round(TOTAL / seconds)} logs/s`,
+    );
     expect(outOfOrder).toBe(0);
     expect(nextJobId - 1n).toBe(BigInt(TOTAL));
     // The first page probes the density (200 blocks = 4,000 logs); later pages keep near the target (a soft

@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublicClient, custom, HttpRequestError, pad, toHex, type Abi, type Hash, type Hex, type PublicClient } from "viem";
+import {
+  createPublicClient,
+  custom,
+  HttpRequestError,
+  pad,
+  toHex,
+  type Abi,
+  type Hash,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import { readLogs, streamLogs, type DecodedLog } from "../../../src/chain/logs/readLogs.js";
 import { LogRangeRefusedError, LogReadFailedError } from "../../../src/errors/chain.js";
 import { NODE_KINDS } from "../../support/nodes.js";
@@ -236,7 +246,9 @@ describe.each(NODE_KINDS)("readLogs on %s", (kind) => {
       failures.set(key, seen + 1);
       return seen === 0
         ? new HttpRequestError({ url: "http://node.invalid", status: 503, body: {}, details: "Service Unavailable" })
-        : Object.assign(new Error("read ECONNRESET"), { cause: Object.assign(new Error("socket"), { code: "ECONNRESET" }) });
+        : Object.assign(new Error("read ECONNRESET"), {
+            cause: Object.assign(new Error("socket"), { code: "ECONNRESET" }),
+          });
     });
     const logs = await readLogs(client, {
       address: guildAddresses(chain),
@@ -271,10 +283,15 @@ describe.each(NODE_KINDS)("readLogs on %s", (kind) => {
   });
 
   it("does not retry errors that are not transient", async () => {
-    const { client, calls } = interceptingClient(chain.publicClient, () => rpcError(-32602, "invalid argument 0: hex string without 0x prefix"));
-    const error = await readLogs(client, { address: guildAddresses(chain), events: guildEvents, fromBlock, toBlock }).catch(
-      (caught: unknown) => caught,
+    const { client, calls } = interceptingClient(chain.publicClient, () =>
+      rpcError(-32602, "invalid argument 0: hex string without 0x prefix"),
     );
+    const error = await readLogs(client, {
+      address: guildAddresses(chain),
+      events: guildEvents,
+      fromBlock,
+      toBlock,
+    }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LogReadFailedError);
     expect(calls.length).toBe(1);
   });
@@ -282,7 +299,9 @@ describe.each(NODE_KINDS)("readLogs on %s", (kind) => {
   it("throws LogRangeRefusedError when the node refuses a single block", async () => {
     const dense = expected[expected.length - 1]?.blockNumber ?? 0n;
     const { client } = interceptingClient(chain.publicClient, (range) =>
-      range.fromBlock <= dense && dense <= range.toBlock ? rpcError(-32005, "query returned more than 10000 results") : undefined,
+      range.fromBlock <= dense && dense <= range.toBlock
+        ? rpcError(-32005, "query returned more than 10000 results")
+        : undefined,
     );
     const error = await readLogs(client, {
       address: guildAddresses(chain),

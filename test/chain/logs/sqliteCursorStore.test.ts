@@ -37,7 +37,12 @@ describe("createSqliteCursorStore", () => {
 
       const reopened = createSqliteCursorStore({ database: path, name: "test" });
       expect(await reopened.load()).toEqual(cursor(10n, "11"));
-      expect(reopened.database.prepare("SELECT value FROM effects").all().map((row) => row.value)).toEqual(["a", "b"]);
+      expect(
+        reopened.database
+          .prepare("SELECT value FROM effects")
+          .all()
+          .map((row) => row.value),
+      ).toEqual(["a", "b"]);
       // Another name in the same table is another cursor.
       expect(await createSqliteCursorStore({ database: reopened.database, name: "other" }).load()).toBeUndefined();
       reopened.close();

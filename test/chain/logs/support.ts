@@ -35,7 +35,12 @@ export type LogsTestChain = {
 
 /** A public client over plain HTTP with no viem retries: the code under test does its own. */
 export function httpPublicClient(url: string, chain: Chain): PublicClient {
-  return createPublicClient({ chain, transport: http(url, { retryCount: 0 }), pollingInterval: 50, cacheTime: 0 }) as PublicClient;
+  return createPublicClient({
+    chain,
+    transport: http(url, { retryCount: 0 }),
+    pollingInterval: 50,
+    cacheTime: 0,
+  }) as PublicClient;
 }
 
 /** Starts a fresh node of `kind` and deploys Guild's contracts on it. */
@@ -137,14 +142,31 @@ export async function logsOfTransactions(chain: LogsTestChain, hashes: Hash[]): 
     const receipt = await chain.publicClient.getTransactionReceipt({ hash });
     for (const log of receipt.logs) {
       if (!addresses.has(log.address.toLowerCase())) continue;
-      keys.push({ blockNumber: log.blockNumber, logIndex: log.logIndex, transactionHash: log.transactionHash, topic0: log.topics[0] });
+      keys.push({
+        blockNumber: log.blockNumber,
+        logIndex: log.logIndex,
+        transactionHash: log.transactionHash,
+        topic0: log.topics[0],
+      });
     }
   }
-  return keys.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+  return keys.sort((a, b) =>
+    a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+  );
 }
 
-export function keyOf(log: { blockNumber: bigint; logIndex: number; transactionHash: Hash; topics: readonly Hex[] }): LogKey {
-  return { blockNumber: log.blockNumber, logIndex: log.logIndex, transactionHash: log.transactionHash, topic0: log.topics[0] };
+export function keyOf(log: {
+  blockNumber: bigint;
+  logIndex: number;
+  transactionHash: Hash;
+  topics: readonly Hex[];
+}): LogKey {
+  return {
+    blockNumber: log.blockNumber,
+    logIndex: log.logIndex,
+    transactionHash: log.transactionHash,
+    topic0: log.topics[0],
+  };
 }
 
 /** Both Guild contracts, the address filter of the tests. */
@@ -153,7 +175,12 @@ export function guildAddresses(chain: LogsTestChain): Address[] {
 }
 
 /** Waits until `check` holds, polling every `intervalMs`; throws with `what` after `timeoutMs`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000, intervalMs = 25): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+  intervalMs = 25,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

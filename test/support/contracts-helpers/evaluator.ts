@@ -26,7 +26,13 @@ export async function createCheckedJob(
     providerWallet?: TestWallet;
     client?: TestWallet;
   } = {},
-): Promise<{ jobId: bigint; budget: bigint; submittedAt: bigint; closesAt: bigint; createReceipt: TransactionReceipt }> {
+): Promise<{
+  jobId: bigint;
+  budget: bigint;
+  submittedAt: bigint;
+  closesAt: bigint;
+  createReceipt: TransactionReceipt;
+}> {
   const { jobId, receipt } = await createFundedJob(f, {
     client,
     token,
@@ -56,7 +62,13 @@ export async function stakeOn(
 }
 
 /** The reason the evaluator passes to the escrow: `keccak256(abi.encode(jobId, passed, passTotal, failTotal, bondPosted))`. */
-export function checkReason(jobId: bigint, passed: boolean, passTotal: bigint, failTotal: bigint, bondPosted: bigint): Hash {
+export function checkReason(
+  jobId: bigint,
+  passed: boolean,
+  passTotal: bigint,
+  failTotal: bigint,
+  bondPosted: bigint,
+): Hash {
   return keccak256(
     encodeAbiParameters(
       [{ type: "uint256" }, { type: "bool" }, { type: "uint256" }, { type: "uint256" }, { type: "uint256" }],

@@ -152,9 +152,18 @@ export async function createGuildFixture(params: DeployContractsParameters = {})
     },
     /** Mints `amount` of a mintable test token to `wallet` and lets the escrow and the evaluator pull it. */
     async mintAndApprove(token: Address, w: TestWallet, amount: bigint): Promise<void> {
-      await tx(wallet(0).writeContract({ address: token, abi: mintAbi, functionName: "mint", args: [w.account.address, amount] }));
+      await tx(
+        wallet(0).writeContract({
+          address: token,
+          abi: mintAbi,
+          functionName: "mint",
+          args: [w.account.address, amount],
+        }),
+      );
       for (const spender of [addresses.escrow, addresses.evaluator]) {
-        await tx(w.writeContract({ address: token, abi: mintAbi, functionName: "approve", args: [spender, maxUint256] }));
+        await tx(
+          w.writeContract({ address: token, abi: mintAbi, functionName: "approve", args: [spender, maxUint256] }),
+        );
       }
     },
   };

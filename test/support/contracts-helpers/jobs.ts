@@ -1,10 +1,4 @@
-import {
-  encodeAbiParameters,
-  parseEventLogs,
-  type Address,
-  type Hex,
-  type TransactionReceipt,
-} from "viem";
+import { encodeAbiParameters, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
 import { jobEscrowAbi } from "../../../src/contracts/JobEscrow.js";
 import type { TestWallet } from "../inProcessChain.js";
 import { NATIVE, type GuildFixture } from "./fixture.js";
@@ -27,11 +21,10 @@ export type JobTerms = {
 
 /** `abi.encode(uint256 window, uint256 minStakeBps, uint256 bondBps)`, the staked evaluator's job settings. */
 export function encodeCheckConfig(window: bigint, minStakeBps: bigint, bondBps: bigint): Hex {
-  return encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }], [
-    window,
-    minStakeBps,
-    bondBps,
-  ]);
+  return encodeAbiParameters(
+    [{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
+    [window, minStakeBps, bondBps],
+  );
 }
 
 /** Job terms with the fixture's provider and EOA evaluator, native ETH, expiring in a day. */
