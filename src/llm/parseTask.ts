@@ -28,6 +28,7 @@
  *   `last hour|day|week`, `today`.
  * - **balance** — mentions `balance`; optional `in|of|for TOKEN` or `my TOKEN balance`.
  */
+import { DURATION_PATTERN, durationSeconds } from "../chain/parseDuration.js";
 
 /** Example sentences of every form, for `--help` text and the planner's "I do not understand" answer. */
 export const SUPPORTED_TASKS = [
@@ -84,7 +85,7 @@ export type TaskForm = "hire" | "check" | "settle" | "claim" | "pay" | "register
 
 const AMOUNT = String.raw`(\d+(?:\.\d+)?)`;
 const TOKEN = String.raw`(0x[0-9a-fA-F]{40}|[A-Za-z][A-Za-z0-9]{0,11})`;
-const DURATION = String.raw`(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)?\b`;
+const DURATION = DURATION_PATTERN;
 const SKILL = String.raw`([a-z0-9][a-z0-9._-]*)`;
 const JOB_ID = /(?:\bjob\s*(?:id\s*)?(?:#|no\.?\s*|number\s*)?:?\s*|#)(\d+)\b/i;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -182,12 +183,7 @@ function normalizeToken(word: string | undefined): string | undefined {
 }
 
 function toMinutes(value: string, unit: string | undefined): number {
-  const n = Number(value);
-  const u = (unit ?? "m").toLowerCase();
-  if (u.startsWith("s")) return n / 60;
-  if (u.startsWith("h")) return n * 60;
-  if (u.startsWith("d")) return n * 60 * 24;
-  return n;
+  return durationSeconds(value, unit, "m") / 60;
 }
 
 function findJobId(text: string): string | undefined {

@@ -9,6 +9,7 @@ import { amountSchema, tokenSchema } from "./schemas.js";
 
 export const findAgentsTool = defineTool({
   name: "find_agents",
+  moves: "none",
   description:
     "Finds registered agents that sell a skill at or below a price, ranked by reputation (jobs completed versus rejected or expired, from the chain) and then by price.",
   schema: z.object({

@@ -320,6 +320,10 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
       const jobId = await hireBob();
       await deliverJob(bob.client, { jobId, content: "3" });
       const [bobBefore] = await chainState(h, [bob.address]);
+      // The verdict of verify_delivery in the same task is what allows the approval.
+      expect((await run(aliceTools, "verify_delivery", { jobId: jobId.toString() })).data).toMatchObject({
+        verdict: "pass",
+      });
       const result = await run(aliceTools, "approve_delivery", { jobId: jobId.toString() });
       expect(result.ok).toBe(true);
       expect(result.message).toBe(
@@ -343,6 +347,7 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
       );
       expect(notClient.message).toMatch(/is not the client of job/);
       await stake(carol.client, jobId, false, parseEther("0.0001"));
+      await run(aliceTools, "verify_delivery", { jobId: jobId.toString() });
       const blocked = await expectNothingSent(h, [alice.address], () =>
         run(aliceTools, "approve_delivery", { jobId: jobId.toString() }),
       );
@@ -358,6 +363,7 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
     it("stakes ETH on a delivered job: the hash and the position on chain", async () => {
       const jobId = await hireBob();
       await deliverJob(bob.client, { jobId, content: "4" });
+      await run(carolTools, "verify_delivery", { jobId: jobId.toString() }); // fail: it backs a stake on fail
       const result = await run(carolTools, "stake_on_check", {
         jobId: jobId.toString(),
         pass: false,
@@ -384,8 +390,9 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
         budget: "2",
         token: "gUSD",
       });
-      const jobId = BigInt(String(hired.data?.jobId));
+      const jobId = hired.ok ? BigInt(hired.data.jobId as string) : 0n;
       await deliverJob(dave.client, { jobId, content: "3" });
+      await run(carolTools, "verify_delivery", { jobId: jobId.toString() });
       const [carolBefore] = await chainState(h, [carol.address]);
       const result = await run(carolTools, "stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.5" });
       expect(result.ok).toBe(true);
