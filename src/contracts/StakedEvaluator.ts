@@ -9,18 +9,60 @@ export const stakedEvaluatorAbi = [
         "type": "address"
       },
       {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "window",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "responsePeriod",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFlips",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minStakeBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "bondBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "arbiter",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "escalationBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "arbitrationPeriod",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StakedEvaluator.CheckTerms",
+        "name": "defaults",
+        "type": "tuple"
+      },
+      {
         "internalType": "uint256",
-        "name": "defaultWindow_",
+        "name": "minResponsePeriod_",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "defaultMinStakeBps_",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "defaultBondBps_",
+        "name": "minSettleMargin_",
         "type": "uint256"
       }
     ],
@@ -36,6 +78,43 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorAlreadySettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorAwaitingRuling",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "staked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "threshold",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorBelowEscalationThreshold",
     "type": "error"
   },
   {
@@ -74,6 +153,22 @@ export const stakedEvaluatorAbi = [
       },
       {
         "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorEscalated",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
         "name": "failTotal",
         "type": "uint256"
       }
@@ -84,8 +179,55 @@ export const stakedEvaluatorAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "arbiter",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "escalationBps",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "arbitrationPeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorInvalidArbitration",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "minResponsePeriod",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minSettleMargin",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorInvalidLimits",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "window",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "responsePeriod",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxFlips",
         "type": "uint256"
       },
       {
@@ -99,7 +241,7 @@ export const stakedEvaluatorAbi = [
         "type": "uint256"
       }
     ],
-    "name": "EvaluatorInvalidConfig",
+    "name": "EvaluatorInvalidTerms",
     "type": "error"
   },
   {
@@ -116,6 +258,87 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorJobNotSubmitted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "frozenFrom",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorLeadFrozen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "flips",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorLeadLocked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorMalformedTerms",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorNoArbiter",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "EvaluatorNotArbiter",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorNotEscalated",
     "type": "error"
   },
   {
@@ -165,6 +388,22 @@ export const stakedEvaluatorAbi = [
       },
       {
         "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "EvaluatorNotStaker",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
         "name": "staker",
         "type": "address"
       }
@@ -192,6 +431,22 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorProviderMustStakePass",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorRulingClosed",
     "type": "error"
   },
   {
@@ -245,6 +500,22 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorStakeTooSmall",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "latestEnd",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "evaluationPeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorTermsOutlastRefund",
     "type": "error"
   },
   {
@@ -320,22 +591,6 @@ export const stakedEvaluatorAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "window",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "evaluationPeriod",
-        "type": "uint256"
-      }
-    ],
-    "name": "EvaluatorWindowTooLong",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
         "name": "expected",
         "type": "uint256"
       },
@@ -363,6 +618,37 @@ export const stakedEvaluatorAbi = [
     ],
     "name": "SafeERC20FailedOperation",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "arbiter",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "escalationBps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "arbitrationPeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "ArbiterNamed",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -405,6 +691,56 @@ export const stakedEvaluatorAbi = [
         "type": "uint256"
       },
       {
+        "indexed": true,
+        "internalType": "address",
+        "name": "by",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "CheckEscalated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "arbiter",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "pass",
+        "type": "bool"
+      }
+    ],
+    "name": "CheckRuled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
         "indexed": false,
         "internalType": "bool",
         "name": "passed",
@@ -427,12 +763,6 @@ export const stakedEvaluatorAbi = [
         "internalType": "uint256",
         "name": "bondPosted",
         "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32",
-        "name": "reason",
-        "type": "bytes32"
       }
     ],
     "name": "CheckSettled",
@@ -446,9 +776,71 @@ export const stakedEvaluatorAbi = [
         "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "responsePeriod",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "maxFlips",
+        "type": "uint256"
+      }
+    ],
+    "name": "CheckTimingSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
       }
     ],
     "name": "CheckVoided",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "pass",
+        "type": "bool"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "total",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "closesAt",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "flips",
+        "type": "uint256"
+      }
+    ],
+    "name": "LeadChanged",
     "type": "event"
   },
   {
@@ -533,7 +925,7 @@ export const stakedEvaluatorAbi = [
   },
   {
     "inputs": [],
-    "name": "MAX_BOND_BPS",
+    "name": "MAX_ARBITRATION_PERIOD",
     "outputs": [
       {
         "internalType": "uint256",
@@ -546,7 +938,46 @@ export const stakedEvaluatorAbi = [
   },
   {
     "inputs": [],
-    "name": "MAX_MIN_STAKE_BPS",
+    "name": "MAX_BPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_ESCALATION_BPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_FLIPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_RESPONSE_PERIOD",
     "outputs": [
       {
         "internalType": "uint256",
@@ -560,6 +991,32 @@ export const stakedEvaluatorAbi = [
   {
     "inputs": [],
     "name": "MAX_WINDOW",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_FLIPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "OUTBID_FACTOR",
     "outputs": [
       {
         "internalType": "uint256",
@@ -659,8 +1116,18 @@ export const stakedEvaluatorAbi = [
       },
       {
         "internalType": "address",
-        "name": "",
+        "name": "client",
         "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "evaluationPeriod",
+        "type": "uint256"
       },
       {
         "internalType": "bytes",
@@ -688,7 +1155,33 @@ export const stakedEvaluatorAbi = [
   },
   {
     "inputs": [],
+    "name": "defaultMaxFlips",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "defaultMinStakeBps",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "defaultResponsePeriod",
     "outputs": [
       {
         "internalType": "uint256",
@@ -710,6 +1203,19 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "escalate",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -739,8 +1245,33 @@ export const stakedEvaluatorAbi = [
         "components": [
           {
             "internalType": "uint256",
-            "name": "window",
+            "name": "closesAt",
             "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "latestClose",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "responsePeriod",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFlips",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "flips",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bool",
+            "name": "passLeads",
+            "type": "bool"
           },
           {
             "internalType": "uint256",
@@ -763,17 +1294,86 @@ export const stakedEvaluatorAbi = [
             "type": "uint256"
           },
           {
+            "internalType": "address",
+            "name": "arbiter",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "escalationThreshold",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "arbitrationPeriod",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bool",
+            "name": "escalated",
+            "type": "bool"
+          },
+          {
+            "internalType": "uint256",
+            "name": "rulingDeadline",
+            "type": "uint256"
+          },
+          {
             "internalType": "enum StakedEvaluator.Verdict",
             "name": "verdict",
             "type": "uint8"
           }
         ],
         "internalType": "struct StakedEvaluator.CheckView",
-        "name": "",
+        "name": "view_",
         "type": "tuple"
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "minResponsePeriod",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "minSettleMargin",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bool",
+        "name": "pass",
+        "type": "bool"
+      }
+    ],
+    "name": "rule",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -843,4 +1443,4 @@ export const stakedEvaluatorAbi = [
   }
 ] as const;
 
-export const stakedEvaluatorBytecode = "0x6101003461014357601f6125e338819003918201601f19168301916001600160401b0383118484101761014757808492608094604052833981010312610143578051906001600160a01b0382168203610143576020810151606060408301519201519281158015610137575b801561012c575b8015610121575b6101085760805260a05260c05260e052604051612487908161015c8239608051818181610138015281816101e90152818161072701528181610885015281816109b201528181610cc4015281816116c60152611ffd015260a051818181610bc301528181610c2c015261210d015260c05181818160e501526121a1015260e05181818161017401526121e50152f35b5063aacc7e4f60e01b5f5260045260245260445260645ffd5b5061c3508411610079565b506127108311610072565b5062278d00821161006b565b5f80fd5b634e487b7160e01b5f52604160045260245ffdfe6080806040526004361015610012575f80fd5b5f905f3560e01c90816306ff35291461156f5750806330e1198b1461154157806331c8598614611477578063379607f514611425578063447da8a614610c4f57806378ee44fd14610c155780638af4a7db146109415780638df82800146108f85780639db797f014610682578063a0c7f71c14610654578063a46daa2214610638578063b759f954146101b5578063deb9663414610197578063e0967ec51461015c578063e2fdcc171461010b5763fa138d6c146100ce575f80fd5b3461010857806003193601126101085760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b80fd5b5034610108578060031936011261010857602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b503461010857806003193601126101085760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b5034610108578060031936011261010857602060405162278d008152f35b5034610475576020600319360112610475576004356101d2611c5e565b73ffffffffffffffffffffffffffffffffffffffff7f000000000000000000000000000000000000000000000000000000000000000016906040517f2923e2df00000000000000000000000000000000000000000000000000000000815281600482015260c081602481865afa90811561046a575f5f915f93610600575b5073ffffffffffffffffffffffffffffffffffffffff61026f85611f93565b921633036105d057600681101561057357600281036105a05750610292816120ab565b600481101561057357610547576bffffffffffffffffffffffff8160601c1691826105175760a084927fd2bb7a1472880e768ce666fa47c78736a9fe0b9039d68011fd6c1f4afbb493dd92845f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f526020526affffffffffffffffffffff60405f2054166bffffffffffffffffffffffff8216918215908161050f575b878483156104a35750507effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f0300000000000000000000000000000000000000000000000000000000000000175b865f525f60205260405f2055610479575b60405160208101908682526001604082015283606082015287608082015282858201528481526103c060c0826115c8565b519020956040519260018452602084015260408301526060820152846080820152a2823b156104755760445f928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af1801561046a57610457575b50807f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d80f35b61046391505f906115c8565b5f5f610430565b6040513d5f823e3d90fd5b5f80fd5b847f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a261038f565b6001916105059161050a9490916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b6120d7565b61037e565b5f9150610330565b82847f14a1d236000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b827fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b6105cd90847ff22faf54000000000000000000000000000000000000000000000000000000005f52611676565b5ffd5b837f1839989f000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b915050610625915060c03d60c011610631575b61061d81836115c8565b81019061162a565b5050915090915f610250565b503d610613565b34610475575f60031936011261047557602060405161c3508152f35b3461047557604060031936011261047557602061067a610672611589565b600435611bd4565b604051908152f35b34610475576020600319360112610475576004355f60a06040516106a5816115ac565b8281528260208201528260408201528260608201528260808201520152805f525f60205260405f20549062ffffff8260c01c161561083a575b604051907f2923e2df000000000000000000000000000000000000000000000000000000008252600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa90811561046a575f91610815575b5062ffffff8260c01c169161271061076f83836120ba565b9261ffff8360e81c160204906bffffffffffffffffffffffff8160601c1691610797826120ab565b93604051956107a5876115ac565b865260208601908152604086019182526bffffffffffffffffffffffff60608701931683526080860193845260a0860194600481101561057357855260405195518652516020860152516040850152516060840152516080830152519060048210156105735760c09160a0820152f35b61082e915060c03d60c0116106315761061d81836115c8565b94505050505082610757565b90604051907f2c14c62e00000000000000000000000000000000000000000000000000000000825282600483015260408260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa90811561046a576108bf925f926108c5575b5061210b565b906106de565b6108e891925060403d6040116108f1575b6108e081836115c8565b810190611698565b905090846108b9565b503d6108d6565b3461047557602060031936011261047557610911611c5e565b61091c6004356116af565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b346104755760606003193601126104755760043561095d611589565b5060443567ffffffffffffffff8111610475573660238201121561047557806004013567ffffffffffffffff81116104755781013660248201116104755773ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001690813303610be957606090839003126104755760248201359160646044820135910135918315610bc1575b83158015610bb5575b8015610baa575b8015610b9f575b610b6c5760406024918151928380927f2c14c62e0000000000000000000000000000000000000000000000000000000082528960048301525afa90811561046a575f91610b4b575b5080841015610b1c5750916060917f3c605874c9bbd14d89d2ed4919827cff3fcff09ce875a2d3446ccfb960f461f7937effff0000000000000000000000000000000000000000000000000000000000808360e81b16167cffff000000000000000000000000000000000000000000000000000000808360d81b16167affffff000000000000000000000000000000000000000000000000808660c01b16161717865f525f60205260405f205560405192835260208301526040820152a2005b837ff7307041000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b610b64915060403d6040116108f1576108e081836115c8565b905085610a5c565b50827faacc7e4f000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b5061c3508311610a14565b506127108211610a0d565b5062278d008411610a06565b7f000000000000000000000000000000000000000000000000000000000000000093506109fd565b7f20741459000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b34610475575f6003193601126104755760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b6060600319360112610475576004356024359081159182158082036104755760443592610c7a611c5e565b604051947f2923e2df00000000000000000000000000000000000000000000000000000000865281600487015260c08660248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa93841561046a575f915f5f5f915f9a5f996113f5575b50610d0687611f93565b95600681101561057357600281036113c85750610d22866120ab565b60048110156105735761139c5762ffffff8660c01c16018042101561136d575073ffffffffffffffffffffffffffffffffffffffff1633146113415773ffffffffffffffffffffffffffffffffffffffff1633149081611339575b5061130d57825f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2091825460ff6affffffffffffffffffffff82169160581c1681151580611301575b6112d05750610de188610de89261168b565b96826120ba565b871580156112c7575b61129457506bffffffffffffffffffffffff81166bffffffffffffffffffffffff8260601c1692805f1461127d57610e38896bffffffffffffffffffffffff845b1661168b565b946affffffffffffffffffffff89118015611268575b611238578a7fffffffffffffffffffffffffffffffffffffffff00000000000000000000000073ffffffffffffffffffffffffffffffffffffffff6affffffffffffffffffffff9d169c8d9b169160601b166bff00000000000000000000008a60581b16171790555f146111d857506bffffffffffffffffffffffff610f259316916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b815f525f60205260405f20556040519182528360208301527f52015ab4795d9cc42a7feea1aa6519960846cec1079ea2a9990312ddf756b96e60403393a4811580156111d257815b8034036111a3575015610f9f575f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b604051917f70a08231000000000000000000000000000000000000000000000000000000008352306004840152602083602481845afa92831561046a575f9361116f575b50604051927f23b872dd000000000000000000000000000000000000000000000000000000005f5233600452306024528260445260205f60648180865af160015f5114811615611150575b846040525f60605215611124577f70a08231000000000000000000000000000000000000000000000000000000008452306004850152602084602481855afa93841561046a575f946110f0575b5083039283116110c357818303611092575061091c565b7f778c3947000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b9093506020813d60201161111c575b8161110c602093836115c8565b810103126104755751928461107b565b3d91506110ff565b507f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b600181151661116657823b15153d15161661102e565b843d5f823e3d90fd5b9092506020813d60201161119b575b8161118b602093836115c8565b8101031261047557519183610fe3565b3d915061117e565b7f8c6d625c000000000000000000000000000000000000000000000000000000005f526004523460245260445ffd5b5f610f6d565b7fffffffffffffffff0000000000000000000000000000000000000000000000009091166bffffffffffffffffffffffff9091161760609290921b77ffffffffffffffffffffffff00000000000000000000000016919091179050610f25565b88877f920c03dd000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b506bffffffffffffffffffffffff8611610e4e565b610e38896bffffffffffffffffffffffff86610e32565b86857f96adf9a2000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b50808710610df1565b857fa4ddf323000000000000000000000000000000000000000000000000000000005f52600452151560245260445ffd5b50868115151415610dcf565b827f5b1c6075000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b905088610d7d565b847f2fa7cf54000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b867fc349feea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b867fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b6105cd90887ff22faf54000000000000000000000000000000000000000000000000000000005f52611676565b949a505050509450611416915060c03d60c0116106315761061d81836115c8565b9099909790939092908b610cfc565b346104755760206003193601126104755761143e611c5e565b602061144c33600435611cd2565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d604051908152f35b3461047557604060031936011261047557611490611589565b6004355f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f20604051606081019181831067ffffffffffffffff841117611514576040928352546affffffffffffffffffffff8116918281528360ff8360581c1615159283602084015260601c91015282519182526020820152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b3461047557604060031936011261047557602061144c61155f611589565b611567611c5e565b600435611cd2565b34610475575f600319360112610475578061271060209252f35b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361047557565b60c0810190811067ffffffffffffffff82111761151457604052565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761151457604052565b519073ffffffffffffffffffffffffffffffffffffffff8216820361047557565b91908260c09103126104755781516006811015610475579160208101519161165460408301611609565b9161166160608201611609565b9160a061167060808401611609565b92015190565b60045260449190600681101561057357602452565b919082018092116110c357565b919082604091031261047557602061167083611609565b73ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000166040517f2923e2df0000000000000000000000000000000000000000000000000000000081525f9280600483015260c082602481865afa91821561046a575f905f5f915f95611ba8575b5061173a84611f93565b92611744846120ab565b600481101561057357611b7c5760068110156105735760058114611afd5760028103611ad0575062ffffff8360c01c1601804210611aa15750825f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052816127106affffffffffffffffffffff60405f2054169461ffff8460e81c1602048410159182611a7e575b60a0816bffffffffffffffffffffffff7fd2bb7a1472880e768ce666fa47c78736a9fe0b9039d68011fd6c1f4afbb493dd9316966bffffffffffffffffffffffff8260601c1691865f14611a76578890835b6bffffffffffffffffffffffff8316159283611a5e575b83156119eb5750507effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f0300000000000000000000000000000000000000000000000000000000000000175b865f525f60205260405f20556119c1575b6040519160208301868152871515938460408201528a606082015282608082015283868201528581526118ca60c0826115c8565b51902098604051938452602084015260408301526060820152866080820152a21561196257823b1561195e5790604484928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af1801561195357611941575050565b61194c8280926115c8565b6101085750565b6040513d84823e3d90fd5b8380fd5b918093503b156104755760445f928360405195869485937f6be1320b000000000000000000000000000000000000000000000000000000008552600485015260248401525af1801561046a576119b55750565b5f6119bf916115c8565b565b847f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a2611896565b611a51927fffffffffffffffff000000000000000000000000000000000000000000000000166bffffffffffffffffffffffff9091161760609190911b77ffffffffffffffffffffffff00000000000000000000000016178815611a56576001906120d7565b611885565b6002906120d7565b6bffffffffffffffffffffffff821615159350611839565b829089611822565b6bffffffffffffffffffffffff606082901c8116908216101592508391506117d0565b837f6ec4311f000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b6105cd90857f50e33f0e000000000000000000000000000000000000000000000000000000005f52611676565b5050509093507f030000000000000000000000000000000000000000000000000000000000000092507effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff91501617815f525f60205260405f20557f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a2565b847fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b92505050611bc691925060c03d60c0116106315761061d81836115c8565b9594939192505f9050611730565b90815f525f60205260405f2054915f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f2054906affffffffffffffffffffff8216611c26826120ab565b600481101561057357158015611c56575b611c4f5760ff611c4b9360581c169161227c565b5090565b5050505f90565b508015611c37565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c611caa5760017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d565b7f3ee5aeb5000000000000000000000000000000000000000000000000000000005f5260045ffd5b9190825f525f60205260405f205490611cea826120ab565b60048110156105735715611f6757835f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2054916affffffffffffffffffffff8316928060601c918415611f37578460ff611d519360581c169161227c565b909586815f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f526020525f60408120558360405173ffffffffffffffffffffffffffffffffffffffff8716978882526020820152826040820152837fe320cad5159679c33c3e2bb536df3771c467aa9512a14ccb157e53fff30caaa160603393a415611f2d5790869392915f525f60205260405f205580155f14611e8c57505f80809381935af13d15611e87573d67ffffffffffffffff81116115145760405190611e4560207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f84011601836115c8565b81525f60203d92013e5b15611e575750565b90507f22fa2475000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b611e4f565b92915050604051907fa9059cbb000000000000000000000000000000000000000000000000000000005f526004528360245260205f60448180865af19060015f5114821615611f0c575b60405215611ee15750565b7f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b906001811516611f2457823b15153d15161690611ed6565b503d5f823e3d90fd5b505f955050505050565b867f9a82ab27000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b837feb182235000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90815f525f60205260405f20549162ffffff8360c01c1615611fb25750565b91604051907f2c14c62e00000000000000000000000000000000000000000000000000000000825283600483015260408260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa91821561046a575f905f93612087575b5073ffffffffffffffffffffffffffffffffffffffff3091160361205b5761205892935061210b565b90565b837f376497fe000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90506120a391925060403d6040116108f1576108e081836115c8565b91905f61202f565b60f81c60048110156105735790565b9061ffff6127109260d81c1602049081156120d157565b60019150565b906004811015610573577effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff9060f81b91161790565b7f00000000000000000000000000000000000000000000000000000000000000009180831015612233575b50612140816120ab565b6004811015610573576bffffffffffffffffffffffff821677ffffffffffffffffffffffff0000000000000000000000009092169190911760c09290921b7affffff00000000000000000000000000000000000000000000000016919091177f000000000000000000000000000000000000000000000000000000000000000060d81b7cffff00000000000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060e81b7effff0000000000000000000000000000000000000000000000000000000000161760f89190911b1790565b909150600181111561224a5760011c5b905f612136565b506001612243565b906bffffffffffffffffffffffff809116911603906bffffffffffffffffffffffff82116110c357565b9291926bffffffffffffffffffffffff8116936bffffffffffffffffffffffff8260601c16906122ab836120ab565b600481101561057357600381146123c057600114901515036123b75780926bffffffffffffffffffffffff8116868103612368575b9361230a61231092612304612058976bffffffffffffffffffffffff85169061168b565b98612252565b92612252565b9190916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b9350851561238a578184028690046bffffffffffffffffffffffff16936122e0565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601260045260245ffd5b509250505f9190565b509183956bffffffffffffffffffffffff94935f146124425761243c936123e691612252565b916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b92169190565b909161243c936123109161225256fea26469706673582212202be040965d365ce2de9b95b0e5ba7ec8f3fba0fbbf48e37f6b129b1db6d1dde864736f6c63430008250033" as const;
+export const stakedEvaluatorBytecode = "0x61018080604052346103755780613d55803803809161001e828561047f565b8339810103906101608212610375578051916001600160a01b038316908184036103755761010090601f1901126103755760405161010081016001600160401b0381118282101761046b576040526020830151815260408301519060208101918252606084015192604082019384526080850151946060830195865260a0810151966080840197885260c08201519060018060a01b03821682036103755760a0850191825260e083015160c0860190815261010084015160e08701908152610140610120860151950151938515801561045f575b8015610457575b61044057516001600160a01b0316918215801590610436575b801561042c575b61041057505050608052816101405261016052825190845186518851918a51938515908115610403575b81156103f9575b5080156103ed575b80156103e3575b80156103d9575b80156103cf575b80156103c4575b80156103b9575b61038c5750505050506004908251845191602087519160405195868092638e2bce4d60e01b82525afa938415610381575f94610349575b50828102928184041490151715610335576101d4916101ca916104a2565b61016051906104a2565b8181116103205750505160a0525160c0525160e052516101005251610120526040516138a590816104b082396080518181816101cd0152818161043a01528181610a85015281816116760152818161191301528181611eb2015281816121c30152818161261501528181612eca01528181612f3f01526133ea015260a0518181816107db0152818161092a01528181612b9401528181612c4b015261345d015260c0518181816109f5015281816110d00152818161272501528181612b6c01528181612c0401526135f7015260e0518181816115e6015281816128b701528181612b4401528181612c2501526136190152610100518181816101790152818161081d015261349f0152610120518181816102080152818161086101526134e30152610140518181816109bb01528181612a090152612b1001526101605181818161096401526126f00152f35b631cdb322760e01b5f5260045260245260445ffd5b634e487b7160e01b5f52601160045260245ffd5b9093506020813d602011610379575b816103656020938361047f565b810103126103755751925f6101ac565b5f80fd5b3d9150610358565b6040513d5f823e3d90fd5b60a4955060405194632bc60bc160e01b865260048601526024850152604484015260648301526084820152fd5b506127108411610175565b50612710831161016e565b50600f8211610167565b5060028210610160565b5084811015610159565b5062093a808111610152565b905081105f61014a565b62278d0087119150610143565b519051916331f4a6db60e11b5f5260045260245260445260645ffd5b5081511515610119565b5080511515610112565b8486638d1ba67f60e01b5f5260045260245260445ffd5b5084156100f9565b5062093a8086116100f2565b634e487b7160e01b5f52604160045260245ffd5b601f909101601f19168101906001600160401b0382119082101761046b57604052565b919082018092116103355756fe60806040526004361015610011575f80fd5b5f3560e01c8063038dcf14146118ad5780631e93260d1461160957806329fdcc24146115cf57806330e1198b146115a157806331c85986146114d7578063379607f5146114855780633a13b2a41461019c578063447da8a614610a1857806361aa1c81146109de57806369ff25b7146109a45780637500ba6914610987578063765e79951461094d57806378ee44fd146109135780638df82800146108ef5780639db797f01461036e578063a0c7f71c14610340578063a8239f7014610325578063ab55c61314610308578063b759f954146102bf578063c6bfa53214610230578063d399b6751461022b578063deb966341461022b578063e0967ec5146101f1578063e2fdcc17146101a1578063e5f17d8c1461019c578063fa138d6c146101625763fd967f4714610142575f80fd5b3461015e575f60031936011261015e5760206040516127108152f35b5f80fd5b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b611d02565b3461015e575f60031936011261015e57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b611d1d565b3461015e5760a060031936011261015e57610249611cdf565b6044359073ffffffffffffffffffffffffffffffffffffffff8216820361015e576084359167ffffffffffffffff831161015e573660238401121561015e5782600401359167ffffffffffffffff831161015e57366024848601011161015e5760246102bd940191606435916004356125fb565b005b3461015e57602060031936011261015e576102d8612cd4565b6102e36004356121ac565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b3461015e575f60031936011261015e576020604051629896808152f35b3461015e575f60031936011261015e576020604051600f8152f35b3461015e57604060031936011261015e57602061036661035e611cdf565b600435612122565b604051908152f35b3461015e57602060031936011261015e575f6101e060405161038f81611d3a565b8281528260208201528260408201528260608201528260808201528260a08201528260c08201528260e08201528261010082015282610120820152826101408201528261016082015282610180820152826101a0820152826101c082015201526040517f2923e2df000000000000000000000000000000000000000000000000000000008152600435600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa80156108e4575f5f925f926108aa575b506004355f525f60205260405f205462ffffff8160c01c16156107b7575b610496816004356135af565b61049f83612d48565b9360048510156106bf57841590816107a3575b5061079a575b6104c28584613592565b95612710613fff8560e61c168702046bffffffffffffffffffffffff8560601c1690604051986104f18a611d3a565b5f8a525f60208b01528560408b01528460608b0152600f8760f41c1660808b01527f010000000000000000000000000000000000000000000000000000000000000087161560a08b015260c08a015260e08901526bffffffffffffffffffffffff85166101008901526101208801525f6101408801525f6101608801525f6101808801527f0200000000000000000000000000000000000000000000000000000000000000841615156101a08801525f6101c088015260048510156106bf577f0800000000000000000000000000000000000000000000000000000000000000946101e088015280610754575b505050166106ec575b506101e060405191805183526020810151602084015260408101516040840152606081015160608401526080810151608084015260a0810151151560a084015260c081015160c084015260e081015160e084015261010081015161010084015261012081015161012084015273ffffffffffffffffffffffffffffffffffffffff610140820151166101408401526101608101516101608401526101808101516101808401526101a081015115156101a08401526101c08101516101c084015201519060048210156106bf57610200916101e0820152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b6004355f52600260205261271061072f60405f20549273ffffffffffffffffffffffffffffffffffffffff841661014086015263ffffffff8460a01c1690611e54565b0461016083015262ffffff8160c01c1661018083015260d81c6101c0820152816105e7565b61078d926107826107716107879362ffffff8860c01c1690611e1a565b93848a52600f8760f41c1690612115565b611e54565b90611e1a565b60208501528480806105de565b600193506104b8565b905060068110156106bf57600314876104b2565b7ffff0000000000000ffffffffffffffffffffffffffffffffffffffffffffffff167f000000000000000000000000000000000000000000000000000000000000000060c01b7affffff00000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060d81b7cffff00000000000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060e61b7e3fffc000000000000000000000000000000000000000000000000000000000161761048a565b9150506108cf915060c03d60c0116108dd575b6108c78183611d57565b810190611db9565b94925050509091908361046c565b503d6108bd565b6040513d5f823e3d90fd5b3461015e57602060031936011261015e57610908612cd4565b6102e3600435611e67565b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e575f60031936011261015e57602060405162093a808152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b606060031936011261015e57600435610a2f611cd0565b9060443590610a3c612cd4565b6040517f2923e2df00000000000000000000000000000000000000000000000000000000815281600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9384156108e4575f915f915f925f5f935f99611459575b50610ac887613382565b9560068110156106bf57600281036114295750610ae486612d48565b60048110156106bf576113fd577f020000000000000000000000000000000000000000000000000000000000000086166113bd5762ffffff8660c01c168201948542101561138d5773ffffffffffffffffffffffffffffffffffffffff1633146113615773ffffffffffffffffffffffffffffffffffffffff16331480611359575b61132d57855f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2091825460ff6affffffffffffffffffffff82169160581c168115158061131f575b6112ee5750610bc989610bd092611e1a565b9987613592565b881580156112e5575b6112b257506bffffffffffffffffffffffff86166bffffffffffffffffffffffff8760601c1691805f146112a057610c118a83611e1a565b9483965b6affffffffffffffffffffff8d11801561128b575b61125b5782158015985f97907f01000000000000000000000000000000000000000000000000000000000000008d16158b036110f4575050507f04000000000000000000000000000000000000000000000000000000000000008a16156110ce578a5f52600160205262ffffff60405f2054165b89038042101561109f57505b7fffffffffffffffffffffffffffffffffffffffff0000000000000000000000006affffffffffffffffffffff73ffffffffffffffffffffffffffffffffffffffff83169e169160601b166bff00000000000000000000008960581b16171790555f1461104357507fffffffffffffffff00000000000000000000000000000000000000000000000086166bffffffffffffffffffffffff84161760609190911b77ffffffffffffffffffffffff00000000000000000000000016175b865f525f60205260405f205587604051848152886020820152877f52015ab4795d9cc42a7feea1aa6519960846cec1079ea2a9990312ddf756b96e60403393a4610ff7575b50505050508115805f14610ff157815b803403610fc2575015610dee575f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b6040517f70a08231000000000000000000000000000000000000000000000000000000008152306004820152602081602481865afa9081156108e4575f91610f90575b50604051907f23b872dd000000000000000000000000000000000000000000000000000000005f5233600452306024528260445260205f60648180885af160015f5114811615610f71575b826040525f60605215610f45577f70a08231000000000000000000000000000000000000000000000000000000008252306004830152602082602481875afa80156108e4575f90610f11575b610ed29250612115565b91818303610ee057506102e3565b7f778c3947000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b506020823d602011610f3d575b81610f2b60209383611d57565b8101031261015e57610ed29151610ec8565b3d9150610f1e565b837f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b6001811516610f8757843b15153d151616610e7c565b823d5f823e3d90fd5b90506020813d602011610fba575b81610fab60209383611d57565b8101031261015e575183610e31565b3d9150610f9e565b7f8c6d625c000000000000000000000000000000000000000000000000000000005f526004523460245260445ffd5b5f610dbc565b7f27f29ed299c88a71cfcdd34731895b52401ab0db609e49ca4d92fd86b2af59b993608093600f926040519485526020850152604084015260f41c166060820152a28280808080610dac565b7fffffffffffffffff00000000000000000000000000000000000000000000000087166bffffffffffffffffffffffff9190911617606084901b77ffffffffffffffffffffffff00000000000000000000000016179050610d67565b8b7fc7698bfa000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b7f0000000000000000000000000000000000000000000000000000000000000000610c9e565b60011b891015611106575b5050610caa565b9196509199611115818d6135af565b9290600f8360f41c169384101561122b574201908b82116111b8575b505060017ffe0fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f0ff00000000000000000000000000000000000000000000000000000000000009216920160f41b161790611191575b976001948d806110ff565b7f010000000000000000000000000000000000000000000000000000000000000017611186565b909a507fffffffffff000000ffffffffffffffffffffffffffffffffffffffffffffffff909116908a0360c01b7affffff000000000000000000000000000000000000000000000000161760017ffe0fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff611131565b838e7f5319450a000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b8c8b7f920c03dd000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b506bffffffffffffffffffffffff8711610c2a565b6112aa8a84611e1a565b948296610c15565b89887f96adf9a2000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b50808a10610bd9565b887fa4ddf323000000000000000000000000000000000000000000000000000000005f52600452151560245260445ffd5b508215158115151415610bb7565b857f5b1c6075000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b508115610b66565b867f2fa7cf54000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b85887fc349feea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b86805f52600260205260405f205460d81c907f6dcd56c5000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b867fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b61145690887ff22faf54000000000000000000000000000000000000000000000000000000005f52611e05565b5ffd5b94505050955050611479915060c03d60c0116108dd576108c78183611d57565b97929390929189610abe565b3461015e57602060031936011261015e5761149e612cd4565b60206114ac336004356130c1565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d604051908152f35b3461015e57604060031936011261015e576114f0611cdf565b6004355f52600360205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f20604051606081019181831067ffffffffffffffff841117611574576040928352546affffffffffffffffffffff8116918281528360ff8360581c1615159283602084015260601c91015282519182526020820152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b3461015e57604060031936011261015e5760206114ac6115bf611cdf565b6115c7612cd4565b6004356130c1565b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e57604060031936011261015e57600435611625611cd0565b61162d612cd4565b6040517f2923e2df00000000000000000000000000000000000000000000000000000000815282600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9081156108e4575f5f5f925f94611882575b50855f525f60205260405f2054917f020000000000000000000000000000000000000000000000000000000000000083161561185657865f52600260205260405f20549173ffffffffffffffffffffffffffffffffffffffff8316331490811591611836575b8115611816575b506117e65761172583612d48565b60048110156106bf576113fd5760068110156106bf57600281036117b9575060d81c9485421015611789576102e395506040518515158152817f752a5178ee27a37454834f6a5f1c4db3089b25ce63f231a84f3285b72333720f60203393a3612d57565b85907f3245808c000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b61145690877ff22faf54000000000000000000000000000000000000000000000000000000005f52611e05565b867f68947d57000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b73ffffffffffffffffffffffffffffffffffffffff915016331488611717565b3373ffffffffffffffffffffffffffffffffffffffff8716149150611710565b867f64f5f907000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b9250505061189f915060c03d60c0116108dd576108c78183611d57565b9350509290929192866116aa565b3461015e57602060031936011261015e576004356118c9612cd4565b604051907f2923e2df00000000000000000000000000000000000000000000000000000000825280600483015260c08260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9182156108e4575f925f915f91611ca4575b50825f525f60205260405f2054937f0800000000000000000000000000000000000000000000000000000000000000851615611c785760068110156106bf5760028103611c4b575061199884612d48565b60048110156106bf57611c1f57825f52600260205260405f2054917f02000000000000000000000000000000000000000000000000000000000000008516611bec5762ffffff8560c01c160180421015611bbd5750825f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f526020526affffffffffffffffffffff60405f20541615611b8d57612710611a6c611a5b6bffffffffffffffffffffffff8760601c166bffffffffffffffffffffffff8816611e1a565b9263ffffffff8560a01c1690611e54565b0490818110611b5b5750507f0200000000000000000000000000000000000000000000000000000000000000611aaa62ffffff8360c01c1642611e1a565b93835f525f6020521760405f2055815f5260026020527affffffffffffffffffffffffffffffffffffffffffffffffffffff7fffffffffff0000000000000000000000000000000000000000000000000000008460d81b1691161760405f20556040519182527f485b8bf824ccecdeaafb5e820da6c5e9a8478de70580a33cae50d5f393b5d8e460203393a35f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b837fc24d12ff000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b827fcc6d03fb000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b837fc349feea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b82847f6dcd56c5000000000000000000000000000000000000000000000000000000005f5260045260d81c60245260445ffd5b827fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b61145690847ff22faf54000000000000000000000000000000000000000000000000000000005f52611e05565b837f364a5f8e000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b915050611cc191925060c03d60c0116108dd576108c78183611d57565b93959492505050929084611947565b60243590811515820361015e57565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361015e57565b3461015e575f60031936011261015e57602060405160028152f35b3461015e575f60031936011261015e57602060405162278d008152f35b610200810190811067ffffffffffffffff82111761157457604052565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761157457604052565b519073ffffffffffffffffffffffffffffffffffffffff8216820361015e57565b91908260c091031261015e578151600681101561015e5791602081015191611de360408301611d98565b91611df060608201611d98565b9160a0611dff60808401611d98565b92015190565b6004526044919060068110156106bf57602452565b91908201809211611e2757565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b81810292918115918404141715611e2757565b90604051917f2923e2df00000000000000000000000000000000000000000000000000000000835280600484015260c08360248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa80156108e4575f935f5f915f936120e8575b50611ef084613382565b95611efa87612d48565b60048110156106bf576120bc5760068110156106bf576005811461203f576002810361201257507f0200000000000000000000000000000000000000000000000000000000000000861615611fc55750825f52600260205260405f205460d81c94854210611f9557611f939495505b7f010000000000000000000000000000000000000000000000000000000000000081161593612d57565b565b85847f37b0a2ea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b62ffffff8660c01c160194854210611fe257611f93949550611f69565b85847f6ec4311f000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b61145690857f50e33f0e000000000000000000000000000000000000000000000000000000005f52611e05565b5050505090917fcfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f3000000000000000000000000000000000000000000000000000000000000000911617815f525f60205260405f20557f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a2565b847fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b9250505061210691935060c03d60c0116108dd576108c78183611d57565b949694939192505f9050611ee6565b91908203918211611e2757565b90815f525f60205260405f2054915f52600360205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f2054906affffffffffffffffffffff821661217482612d48565b60048110156106bf571580156121a4575b61219d5760ff6121999360581c169161369a565b5090565b5050505f90565b508015612185565b73ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000166040517f2923e2df0000000000000000000000000000000000000000000000000000000081525f9280600483015260c082602481865afa80156108e4575f5f935f926125cf575b5073ffffffffffffffffffffffffffffffffffffffff61224984613382565b9416330361259f5760068110156106bf5760028103612572575061226c83612d48565b60048110156106bf57612546576bffffffffffffffffffffffff8360601c169283612516576bffffffffffffffffffffffff8116918215612441578287612371600161236c8989987f50e79cff7c21f3dd6ef27869f98fd08b808532033f2749fae98019ee8cca613d986080988b8852600360205273ffffffffffffffffffffffffffffffffffffffff6040892091165f526020526affffffffffffffffffffff60405f205416965090916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b61363b565b858a528960205260408a205560405160208101908682526001604082015283606082015288858201528260a082015260a081526123af60c082611d57565b519020966040519260018452602084015260408301526060820152a2823b1561243d5790604484928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af180156124325761241d575050565b612428828092611d57565b61242f5750565b80fd5b6040513d84823e3d90fd5b8380fd5b505050919250506040516020810190828252600160408201525f60608201525f60808201525f60a082015260a0815261247b60c082611d57565b519020817f50e79cff7c21f3dd6ef27869f98fd08b808532033f2749fae98019ee8cca613d6080604051600181525f60208201525f60408201525f6060820152a2823b1561015e5760445f928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af180156108e45761250c5750565b5f611f9391611d57565b50507f14a1d236000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b507fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b61145690837ff22faf54000000000000000000000000000000000000000000000000000000005f52611e05565b827f1839989f000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b9150506125ec91925060c03d60c0116108dd576108c78183611d57565b5091949390925090505f61222a565b94929373ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000163303612ca8575f918415612bf25760a085141580612be6575b612bba5781356020830135966040840135966060850135936080860135958415612b92575b8a15612b6a575b8915612b42575b84158015612b36575b8015612b0d575b8015612b01575b8015612af7575b8015612aed575b8015612ae3575b8015612ad8575b8015612acd575b612a8457610100889314988961290e575b5050506126ee612715916126e96126e38c8c611e54565b86611e1a565b611e1a565b7f000000000000000000000000000000000000000000000000000000000000000090611e1a565b8181116128e057505090879392917f00000000000000000000000000000000000000000000000000000000000000008814958615966128b5575b9160609391877f3c605874c9bbd14d89d2ed4919827cff3fcff09ce875a2d3446ccfb960f461f796948161289d575b7e3fffc0000000000000000000000000000000000000000000000000000000008560e61b167cffff0000000000000000000000000000000000000000000000000000008560d81b167affffff0000000000000000000000000000000000000000000000008560c01b16171791612874575b61284d575b8785528460205260408520556040519350835260208301526040820152a261281b57505050565b7f04ce359c13f9a3ae30325c7dac1df566577c9bdd1b8a1b17bff8fd5fd58606969160409182519182526020820152a2565b7f0800000000000000000000000000000000000000000000000000000000000000176127f4565b907f040000000000000000000000000000000000000000000000000000000000000017906127ef565b88865260016020528a60181b8c17604087205561277e565b7f0000000000000000000000000000000000000000000000000000000000000000881415965061274f565b7f1cdb3227000000000000000000000000000000000000000000000000000000008652600452602452604484fd5b9091925060e08201359260c060a08401359301359173ffffffffffffffffffffffffffffffffffffffff8085169411918215612a7b575b8215612a5b575b508115612a3b575b508015612a2f575b8015612a06575b80156129fa575b6129c657916126ee918c7ff9c73d0d796a1a406f573f56088ec01170ff2dd7c914a7fb4fa6168a7e840657604061271596838d5260026020528c828760c01b8360a01b8817179120558151908152856020820152a3915f6126cc565b9160649288927f63e94db6000000000000000000000000000000000000000000000000000000008452600452602452604452fd5b5062278d00831161296a565b507f00000000000000000000000000000000000000000000000000000000000000008310612963565b5062989680811161295c565b73ffffffffffffffffffffffffffffffffffffffff91501682145f612954565b73ffffffffffffffffffffffffffffffffffffffff16841491505f61294c565b84159250612945565b60a48588888d8f604051947f2bc60bc100000000000000000000000000000000000000000000000000000000865260048601526024850152604484015260648301526084820152fd5b5061271087116126bb565b5061271086116126b4565b50600f8a116126ad565b5060028a106126a6565b50848b101561269f565b5062093a808b11612698565b507f00000000000000000000000000000000000000000000000000000000000000008b10612691565b5062278d00851161268a565b7f00000000000000000000000000000000000000000000000000000000000000009950612681565b7f00000000000000000000000000000000000000000000000000000000000000009a5061267a565b7f00000000000000000000000000000000000000000000000000000000000000009450612673565b602483867fb84ebcd4000000000000000000000000000000000000000000000000000000008252600452fd5b5061010085141561264e565b50505050509050612c6f6126ee612c497f00000000000000000000000000000000000000000000000000000000000000007f0000000000000000000000000000000000000000000000000000000000000000611e54565b7f0000000000000000000000000000000000000000000000000000000000000000611e1a565b818111612c7a575050565b7f1cdb3227000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b7f20741459000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c612d205760017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d565b7f3ee5aeb5000000000000000000000000000000000000000000000000000000005f5260045ffd5b60fc1c60048110156106bf5790565b8492949181945f96835f52600360205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f526020526affffffffffffffffffffff60405f2054169084956130a8575b508361309f575b816080916bffffffffffffffffffffffff7f50e79cff7c21f3dd6ef27869f98fd08b808532033f2749fae98019ee8cca613d9416966bffffffffffffffffffffffff8360601c1692875f146130985783895b8315613063575b8315612ff05750507fcfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f3000000000000000000000000000000000000000000000000000000000000000175b865f525f60205260405f2055612fc6575b60405191602083018681528715159384604082015289606082015282868201528360a082015260a08152612e9460c082611d57565b51902097604051938452602084015260408301526060820152a215612f3d5773ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001691823b1561243d5790604484928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af180156124325761241d575050565b7f000000000000000000000000000000000000000000000000000000000000000073ffffffffffffffffffffffffffffffffffffffff169250823b1561015e5760445f928360405195869485937f6be1320b000000000000000000000000000000000000000000000000000000008552600485015260248401525af180156108e45761250c5750565b847f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a2612e5f565b613056927fffffffffffffffff000000000000000000000000000000000000000000000000166bffffffffffffffffffffffff9091161760609190911b77ffffffffffffffffffffffff0000000000000000000000001617881561305b5760019061363b565b612e4e565b60029061363b565b92506bffffffffffffffffffffffff83161580613081575b92612e01565b506bffffffffffffffffffffffff8116151561307b565b8884612dfa565b84159350612da8565b612710919550613fff8360e61c1602048410935f612da1565b9190825f525f60205260405f2054906130d982612d48565b60048110156106bf571561335657835f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2054916affffffffffffffffffffff8316928060601c918415613326578460ff6131409360581c169161369a565b909586815f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f526020525f60408120558360405173ffffffffffffffffffffffffffffffffffffffff8716978882526020820152826040820152837fe320cad5159679c33c3e2bb536df3771c467aa9512a14ccb157e53fff30caaa160603393a41561331c5790869392915f525f60205260405f205580155f1461327b57505f80809381935af13d15613276573d67ffffffffffffffff8111611574576040519061323460207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f8401160183611d57565b81525f60203d92013e5b156132465750565b90507f22fa2475000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b61323e565b92915050604051907fa9059cbb000000000000000000000000000000000000000000000000000000005f526004528360245260205f60448180865af19060015f51148216156132fb575b604052156132d05750565b7f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90600181151661331357823b15153d151616906132c5565b503d5f823e3d90fd5b505f955050505050565b867f9a82ab27000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b837feb182235000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b805f525f60205260405f20549062ffffff8260c01c16156133a1575090565b6040517f2c14c62e00000000000000000000000000000000000000000000000000000000815281600482015260408160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9081156108e4575f91613558575b5073ffffffffffffffffffffffffffffffffffffffff3091160361352d57507ffff0000000000000ffffffffffffffffffffffffffffffffffffffffffffffff167f000000000000000000000000000000000000000000000000000000000000000060c01b7affffff00000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060d81b7cffff00000000000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060e61b7e3fffc000000000000000000000000000000000000000000000000000000000161790565b90565b7f376497fe000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90506040813d60401161358a575b8161357360409383611d57565b8101031261015e5761358490611d98565b5f61341a565b3d9150613566565b90613fff6127109260d81c1602049081156135a957565b60019150565b907f040000000000000000000000000000000000000000000000000000000000000016156135f4575f52600160205260405f20549060ff62ffffff83169260181c1690565b507f0000000000000000000000000000000000000000000000000000000000000000907f000000000000000000000000000000000000000000000000000000000000000090565b9060048110156106bf577fcfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff9060fc1b91161790565b906bffffffffffffffffffffffff809116911603906bffffffffffffffffffffffff8211611e2757565b9291926bffffffffffffffffffffffff8116936bffffffffffffffffffffffff8260601c16906136c983612d48565b60048110156106bf57600381146137de57600114901515036137d55780926bffffffffffffffffffffffff8116868103613786575b9361372861372e9261372261352a976bffffffffffffffffffffffff851690611e1a565b98613670565b92613670565b9190916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b935085156137a8578184028690046bffffffffffffffffffffffff16936136fe565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601260045260245ffd5b509250505f9190565b509183956bffffffffffffffffffffffff94935f146138605761385a9361380491613670565b916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b92169190565b909161385a9361372e9161367056fea26469706673582212204e90d61d73d3c96e421973c26eac383652c1873a1d3168e5d8dddc93109a646664736f6c63430008250033" as const;

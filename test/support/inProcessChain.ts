@@ -29,7 +29,7 @@ export async function createInProcessChain(params: DeployContractsParameters = {
   const wallets = (await connection.viem.getWalletClients()) as unknown as TestWallet[];
   const deployer = wallets[0];
   if (!deployer) throw new Error("The in-process network has no accounts.");
-  const deployed = await deployContracts(deployer, publicClient, { withTestToken: true, ...params });
+  const deployed = await deployContracts(deployer, publicClient, { withTestToken: true, checkLimits: DEV_CHECK_LIMITS, ...params });
   return {
     publicClient,
     testClient,
