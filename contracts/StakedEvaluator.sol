@@ -171,8 +171,10 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     }
 
     /// @notice A job's check as the outside sees it, with defaults applied and amounts resolved against the
-    /// budget. `closesAt` and `latestClose` are 0 until the job is submitted.
+    /// budget. `closeOffset` is the seconds from submission to the close: the window until a flip moves it.
+    /// `closesAt` and `latestClose` are 0 until the job is submitted.
     struct CheckView {
+        uint256 closeOffset;
         uint256 closesAt;
         uint256 latestClose;
         uint256 responsePeriod;
@@ -493,6 +495,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         Verdict verdict = check.verdict();
         if (verdict == Verdict.None && status == IJobEscrow.Status.Completed) verdict = Verdict.Pass;
         view_ = CheckView({
+            closeOffset: check.closeOffset(),
             closesAt: 0,
             latestClose: 0,
             responsePeriod: responsePeriod,

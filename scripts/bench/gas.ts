@@ -209,9 +209,7 @@ for (const path of [PATH_C, PATH_C_DEFAULTS]) {
   const bond = parseEther("0.005"); // 50% of the budget
   const stake = parseEther("0.002");
   const evaluatorData =
-    path === PATH_C
-      ? encodeCheckTerms({ windowSeconds: window, minStakeBps: 1_000n, bondBps: 5_000n })
-      : "0x";
+    path === PATH_C ? encodeCheckTerms({ windowSeconds: window, minStakeBps: 1_000n, bondBps: 5_000n }) : "0x";
   await measure(
     path,
     "createAndFund",

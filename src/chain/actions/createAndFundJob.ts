@@ -1,11 +1,4 @@
-import {
-  isAddressEqual,
-  parseEventLogs,
-  zeroAddress,
-  type Address,
-  type Hash,
-  type Hex,
-} from "viem";
+import { isAddressEqual, parseEventLogs, zeroAddress, type Address, type Hash, type Hex } from "viem";
 import { jobEscrowAbi } from "../../contracts/JobEscrow.js";
 import { GuildError } from "../../errors/GuildError.js";
 import { InvalidInputError } from "../../errors/input.js";
