@@ -90,6 +90,8 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     /// @notice The receiver refused a payout of the job; it is kept for {withdraw}. Emitted right after
     /// the {PaymentReleased} or {Refunded} it concerns, so `amount` did not leave the escrow yet.
     event PayoutCredited(uint256 indexed jobId, address indexed account, address indexed token, uint256 amount);
+    /// @notice The provider's reason for declining the job, emitted after its {JobRejected}.
+    event DeclineExplained(uint256 indexed jobId, string why);
     /// @notice Credited payouts left the escrow.
     event Withdrawn(address indexed account, address indexed to, address indexed token, uint256 amount);
 
@@ -367,13 +369,21 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
 
     /// @notice The provider turns down a Funded job; the client is refunded at once.
     /// Emits {JobRejected} with reason {DECLINED}, and {Refunded}.
-    function decline(uint256 jobId) external nonReentrant {
+    function decline(uint256 jobId) public nonReentrant {
         JobRecord storage job = _existing(jobId);
         if (msg.sender != job.provider) revert EscrowUnauthorized(jobId, msg.sender);
         if (job.status != Status.Funded) revert EscrowWrongStatus(jobId, job.status);
         job.status = Status.Rejected;
         emit JobRejected(jobId, msg.sender, DECLINED);
         _refund(jobId, job);
+    }
+
+    /// @notice {decline} with the provider's reason published, so the client reads why from the chain
+    /// (e.g. "check window 5 s is under this provider's minimum of 60 s").
+    /// Emits {JobRejected} with reason {DECLINED}, {Refunded} and {DeclineExplained}.
+    function decline(uint256 jobId, string calldata why) external {
+        decline(jobId);
+        emit DeclineExplained(jobId, why);
     }
 
     /// @notice Sends the caller's credited payouts in `token` to the caller.

@@ -83,11 +83,17 @@ export function decodeCheckTerms(data: Hex): EncodedCheckTerms {
   return terms;
 }
 
-/** The settings with every field filled as the contract reads them (0: the default). */
+/**
+ * The settings with every field filled as the contract reads them (0: the default). A window given without
+ * a response period gets a third of it (at least a second): the contract needs the window to be longer
+ * than the response period, and the deployment's default response period suits only its default window.
+ */
 export function toEncodedCheckTerms(settings: CheckSettings): EncodedCheckTerms {
+  const window = settings.windowSeconds ?? 0n;
+  const derivedResponsePeriod = window === 0n ? 0n : window / 3n > 0n ? window / 3n : 1n;
   return {
-    window: settings.windowSeconds ?? 0n,
-    responsePeriod: settings.responsePeriodSeconds ?? 0n,
+    window,
+    responsePeriod: settings.responsePeriodSeconds ?? derivedResponsePeriod,
     maxFlips: settings.maxFlips ?? 0n,
     minStakeBps: settings.minStakeBps ?? 100n,
     bondBps: settings.bondBps ?? 0n,
