@@ -76,6 +76,5 @@ describe("guild ask against a hostile model (the command line, on anvil)", () =>
     const [aliceState, attackerState] = await chainState(h, [alice!, attacker]);
     expect(aliceState!.nonce).toBe(0);
     expect(attackerState).toEqual({ nonce: 0, eth: 0n, gusd: 0n });
-  }, // Each `guild` is a Node process that compiles TypeScript; a loaded machine needs the room.
-  180_000);
+  }, 180_000); // each `guild` is a Node process that compiles TypeScript: a loaded machine needs the room
 });
