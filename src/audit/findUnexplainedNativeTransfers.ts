@@ -125,8 +125,10 @@ export async function findUnexplainedNativeTransfers({
       (await readBlock()).transactions.filter((tx) => tx.to?.toLowerCase() === me && hexToBigInt(tx.value) > 0n);
     const receipts = new Map<Hash, RpcReceipt>();
     const receiptOf = async (hash: Hash) => {
-      let receipt = receipts.get(hash);
-      if (!receipt) receipts.set(hash, (receipt = await rpc.request<RpcReceipt>("eth_getTransactionReceipt", [hash])));
+      const known = receipts.get(hash);
+      if (known) return known;
+      const receipt = await rpc.request<RpcReceipt>("eth_getTransactionReceipt", [hash]);
+      receipts.set(hash, receipt);
       return receipt;
     };
     for (const tx of toMe) {

@@ -83,9 +83,9 @@ export type Task =
 export type TaskForm = "hire" | "check" | "settle" | "claim" | "pay" | "register" | "spending" | "balance";
 
 const AMOUNT = String.raw`(\d+(?:\.\d+)?)`;
-const TOKEN = String.raw`(0x[0-9a-fA-F]{40}|[A-Za-z][A-Za-z0-9]{0,11})`;
+const TOKEN = "(0x[0-9a-fA-F]{40}|[A-Za-z][A-Za-z0-9]{0,11})";
 const DURATION = String.raw`(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)?\b`;
-const SKILL = String.raw`([a-z0-9][a-z0-9._-]*)`;
+const SKILL = "([a-z0-9][a-z0-9._-]*)";
 const JOB_ID = /(?:\bjob\s*(?:id\s*)?(?:#|no\.?\s*|number\s*)?:?\s*|#)(\d+)\b/i;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -292,7 +292,7 @@ function unquote(text: string): string {
 function findQuoted(text: string, from: number): { index: number; value: string } | undefined {
   let best: { index: number; value: string } | undefined;
   for (const [open, close] of QUOTES) {
-    const pattern = new RegExp(`${escape(open)}([^]*?)${escape(close)}(?=[\\s.,;:!?)]|$)`, "g");
+    const pattern = new RegExp(`${escapeRegExp(open)}([^]*?)${escapeRegExp(close)}(?=[\\s.,;:!?)]|$)`, "g");
     pattern.lastIndex = from;
     const match = pattern.exec(text);
     if (match && match[1] !== undefined && (!best || match.index < best.index))
@@ -301,7 +301,7 @@ function findQuoted(text: string, from: number): { index: number; value: string 
   return best;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
