@@ -1,3 +1,4 @@
+import pRetry from "p-retry";
 import {
   numberToHex,
   parseEventLogs,
@@ -12,7 +13,6 @@ import {
 import { LogRangeRefusedError, LogReadFailedError } from "../../errors/chain.js";
 import { silentLogger, type Logger } from "../../log/createLogger.js";
 import { classifyLogsError, type ClassifyLogsErrorReturnType } from "./classifyLogsError.js";
-import { sleep } from "./sleep.js";
 
 /** A decoded log of one of the events of `abi`: viem's `Log` with `eventName` and typed `args`. */
 export type DecodedLog<abi extends Abi = Abi> = Log<bigint, number, false, undefined, true, abi>;
@@ -270,54 +270,67 @@ type FetchResult = { kind: "logs"; logs: RpcLog[] } | { kind: "split"; pieces: [
  */
 async function fetchOnce(fetcher: RangeFetcher, start: bigint, end: bigint): Promise<FetchResult> {
   const { client, filter, stats, maxRetries, retryDelayMs, signal, logger } = fetcher;
-  for (let attempt = 0; ; attempt++) {
-    signal.throwIfAborted();
-    stats.requests++;
-    try {
-      const logs = (await client.request(
-        {
-          method: "eth_getLogs",
-          params: [{ ...filter, fromBlock: numberToHex(start), toBlock: numberToHex(end) }],
-        },
-        // Retries are ours: a refusal must shrink the range, not repeat it.
-        { retryCount: 0, signal },
-      )) as unknown as RpcLog[];
-      fetcher.sizer.succeeded(end - start + 1n, logs.length);
-      return { kind: "logs", logs };
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      const verdict = classifyLogsError(error);
-      if (verdict.kind === "range") {
-        stats.refusals++;
-        if (start === end) throw new LogRangeRefusedError(start, end, { cause: error });
-        fetcher.sizer.refused(end - start + 1n, verdict.maxRange);
-        const pieces = splitRange(start, end, verdict);
-        logger.debug(
+  let attempts = 0;
+  try {
+    const logs = await pRetry(
+      async () => {
+        attempts++;
+        stats.requests++;
+        return (await client.request(
           {
-            fromBlock: start.toString(),
-            toBlock: end.toString(),
-            pieces: pieces.length,
-            nextPageSize: fetcher.sizer.size.toString(),
+            method: "eth_getLogs",
+            params: [{ ...filter, fromBlock: numberToHex(start), toBlock: numberToHex(end) }],
           },
-          "node refused the log range; splitting it",
-        );
-        return { kind: "split", pieces };
-      }
-      if (verdict.kind === "transient" && attempt < maxRetries) {
-        stats.retries++;
-        const delay = retryDelayMs * 2 ** attempt;
-        logger.debug(
-          { fromBlock: start.toString(), toBlock: end.toString(), attempt: attempt + 1, delayMs: delay, err: error },
-          "transient eth_getLogs failure; retrying",
-        );
-        await sleep(delay, signal);
-        continue;
-      }
-      throw new LogReadFailedError(start, end, attempt + 1, {
+          // Retries are ours: a refusal must shrink the range, not repeat it.
+          { retryCount: 0, signal },
+        )) as unknown as RpcLog[];
+      },
+      {
+        retries: maxRetries,
+        minTimeout: retryDelayMs,
+        signal,
+        shouldRetry: ({ error, attemptNumber, retryDelay }) => {
+          if (classifyLogsError(error).kind !== "transient") return false;
+          stats.retries++;
+          logger.debug(
+            {
+              fromBlock: start.toString(),
+              toBlock: end.toString(),
+              attempt: attemptNumber,
+              delayMs: retryDelay,
+              err: error,
+            },
+            "transient eth_getLogs failure; retrying",
+          );
+          return true;
+        },
+      },
+    );
+    fetcher.sizer.succeeded(end - start + 1n, logs.length);
+    return { kind: "logs", logs };
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    const verdict = classifyLogsError(error);
+    if (verdict.kind !== "range") {
+      throw new LogReadFailedError(start, end, attempts, {
         cause: error,
         details: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "",
       });
     }
+    stats.refusals++;
+    if (start === end) throw new LogRangeRefusedError(start, end, { cause: error });
+    fetcher.sizer.refused(end - start + 1n, verdict.maxRange);
+    const pieces = splitRange(start, end, verdict);
+    logger.debug(
+      {
+        fromBlock: start.toString(),
+        toBlock: end.toString(),
+        pieces: pieces.length,
+        nextPageSize: fetcher.sizer.size.toString(),
+      },
+      "node refused the log range; splitting it",
+    );
+    return { kind: "split", pieces };
   }
 }
 
