@@ -83,17 +83,11 @@ export function decodeCheckTerms(data: Hex): EncodedCheckTerms {
   return terms;
 }
 
-/**
- * The settings with every field filled as the contract reads them (0: the default). A window given without
- * a response period gets a third of it (at least a second): the contract needs the window to be longer
- * than the response period, and the deployment's default response period suits only its default window.
- */
+/** The settings with every field filled as the contract reads them (0: the default). */
 export function toEncodedCheckTerms(settings: CheckSettings): EncodedCheckTerms {
-  const window = settings.windowSeconds ?? 0n;
-  const derivedResponsePeriod = window === 0n ? 0n : window / 3n > 0n ? window / 3n : 1n;
   return {
-    window,
-    responsePeriod: settings.responsePeriodSeconds ?? derivedResponsePeriod,
+    window: settings.windowSeconds ?? 0n,
+    responsePeriod: settings.responsePeriodSeconds ?? 0n,
     maxFlips: settings.maxFlips ?? 0n,
     minStakeBps: settings.minStakeBps ?? 100n,
     bondBps: settings.bondBps ?? 0n,
@@ -101,4 +95,21 @@ export function toEncodedCheckTerms(settings: CheckSettings): EncodedCheckTerms 
     escalationBps: settings.escalationBps ?? 0n,
     arbitrationPeriod: settings.arbitrationPeriodSeconds ?? 0n,
   };
+}
+
+/**
+ * A response period for a window given without one: the evaluator's default when it is shorter than the
+ * window (the contract wants the window longer than the response period), else a third of the window, but
+ * never under the deployment's floor.
+ *
+ * @example
+ * responsePeriodFor(12n, { defaultResponsePeriod: 300n, minResponsePeriod: 1n }); // 4n
+ */
+export function responsePeriodFor(
+  windowSeconds: bigint,
+  { defaultResponsePeriod, minResponsePeriod }: { defaultResponsePeriod: bigint; minResponsePeriod: bigint },
+): bigint {
+  if (defaultResponsePeriod < windowSeconds) return defaultResponsePeriod;
+  const third = windowSeconds / 3n;
+  return third > minResponsePeriod ? third : minResponsePeriod;
 }
