@@ -77,6 +77,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     error EvaluatorClaimFailed(address to, uint256 amount);
     error EvaluatorNoArbiter(uint256 jobId);
     error EvaluatorNotStaker(uint256 jobId, address caller);
+    error EvaluatorLeaderCannotEscalate(uint256 jobId);
     error EvaluatorBelowEscalationThreshold(uint256 jobId, uint256 staked, uint256 threshold);
     error EvaluatorEscalated(uint256 jobId, uint256 rulingDeadline);
     error EvaluatorNotEscalated(uint256 jobId);
@@ -381,8 +382,8 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         _collect(token, amount);
     }
 
-    /// @notice Escalates the check to the job's arbiter: any staker, before the close, once both sides'
-    /// stakes reach the job's escalation threshold. Staking closes at once (the close moves to now); the
+    /// @notice Escalates the check to the job's arbiter: a staker on the side that does not lead, before the
+    /// close, once both sides' stakes reach the job's escalation threshold. Staking closes at once (the close moves to now); the
     /// arbiter may {rule} until the ruling deadline, after which the leader at escalation wins.
     /// Emits {CheckEscalated}.
     function escalate(uint256 jobId) external nonReentrant {
@@ -395,7 +396,11 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         if (check.escalated()) revert EvaluatorEscalated(jobId, arbitration.rulingDeadline());
         uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp >= closesAt) revert EvaluatorWindowClosed(jobId, closesAt);
-        if (_stakes[jobId][msg.sender].amount == 0) revert EvaluatorNotStaker(jobId, msg.sender);
+        Stake storage position = _stakes[jobId][msg.sender];
+        if (position.amount == 0) revert EvaluatorNotStaker(jobId, msg.sender);
+        // Only the side that was outbid may ask the arbiter, instead of answering with stakes: a side that
+        // just took the lead could otherwise freeze it, and win by the arbiter's silence.
+        if (position.pass == check.passLeads()) revert EvaluatorLeaderCannotEscalate(jobId);
         uint256 staked = uint256(check.passTotal()) + check.failTotal();
         // Budgets are at most a uint88 and the threshold's basis points fit 32 bits: no overflow.
         uint256 threshold = budget * arbitration.escalationBps() / 10_000;
