@@ -18,6 +18,7 @@ import { CheckGame, type CheckState, type GameResult, type Reviewer } from "./ch
 import {
   allCells,
   DEFAULT_MODEL,
+  HEADLINE_MULTIPLE,
   honestCapitalPerJob,
   type Cell,
   type HonestRule,
@@ -322,14 +323,12 @@ console.log(
     `addresses whose balance change differs from the ledger: ${mismatches} of ${chain.accounts.length}.`,
 );
 console.log("");
-if (report.goal.met) {
-  console.log(
-    "Goal met: every attack strategy loses money on average at the headline capital, and honest checkers earn.",
-  );
-} else {
-  console.log("Goal NOT met at the headline capital:");
-  for (const line of report.goal.lines) console.log(`- ${line}`);
-}
+console.log(
+  report.goal.met
+    ? `Goal met at the headline capital (${HEADLINE_MULTIPLE}x): every attack loses on average and honest checkers earn, with every arbiter mode.`
+    : `Goal NOT met at the headline capital (${HEADLINE_MULTIPLE}x) for every arbiter mode:`,
+);
+for (const line of report.goal.lines) console.log(`- ${line}`);
 await chain.close();
 if (evaluatorBalance !== 0n || escrowBalance !== 0n || mismatches !== 0) {
   console.error("[sim] the chain's balances disagree with the simulation's ledger: see above");

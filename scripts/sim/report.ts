@@ -80,28 +80,51 @@ export function renderReport(results: readonly GameResult[]): { lines: string[];
     "| attack | work | arbiter | jobs | attacker's profit per job (ETH, 95% CI) | verdict | attacker wins | honest checkers' profit per job (ETH) | honest return on stake |",
   );
   lines.push("| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: |");
-  const goalLines: string[] = [];
-  let met = true;
   for (const attack of ATTACKS) {
     for (const arbiter of ARBITER_MODES) {
       const rs = select(results, { attack, arbiter, capitalMultiple: HEADLINE_MULTIPLE });
       const profit = estimate(rs.map((r) => eth(r.attackerProfit)));
       const honest = honestReturn(rs);
-      const verdict = sign(profit);
-      if (verdict !== "loses") {
-        met = false;
-        goalLines.push(`${attack} with arbiter ${arbiter}: ${verdict} (${fmtEstimate(profit)} ETH per job)`);
-      }
       lines.push(
-        `| ${attack} | ${rs[0]?.cell.work ?? "?"} | ${arbiter} | ${rs.length} | ${fmtEstimate(profit)} | ${verdict} | ` +
+        `| ${attack} | ${rs[0]?.cell.work ?? "?"} | ${arbiter} | ${rs.length} | ${fmtEstimate(profit)} | ${sign(profit)} | ` +
           `${pct(rs.filter((r) => r.attackerWon).length / rs.length)} | ${fmtEstimate(honest.perJob)} | ${pct(honest.roi)} |`,
       );
     }
   }
   const all = honestReturn(results);
-  if (!(all.perJob.mean - all.perJob.half > 0)) {
-    met = false;
-    goalLines.push(`honest checkers over all jobs: ${fmtEstimate(all.perJob)} ETH per job, not above 0`);
+
+  // The goal, per arbiter mode, at the headline capital: every attack loses with 95% confidence, and the honest
+  // checkers earn (their profit per job above 0 with 95% confidence) on the jobs without an attacker and on the
+  // attacked jobs.
+  const goalLines: string[] = [];
+  let met = true;
+  for (const arbiter of ARBITER_MODES) {
+    const failures: string[] = [];
+    for (const attack of ATTACKS) {
+      const profit = estimate(
+        select(results, { attack, arbiter, capitalMultiple: HEADLINE_MULTIPLE }).map((r) => eth(r.attackerProfit)),
+      );
+      const verdict = sign(profit);
+      if (verdict !== "loses") failures.push(`${attack} ${verdict} (${fmtEstimate(profit)} ETH per job)`);
+    }
+    const calm = honestReturn(select(results, { attack: "none", arbiter }));
+    if (!(calm.perJob.mean - calm.perJob.half > 0)) {
+      failures.push(`honest checkers on jobs without an attacker: ${fmtEstimate(calm.perJob)} ETH per job`);
+    }
+    const attacked = honestReturn(
+      results.filter(
+        (r) => r.cell.attack !== "none" && r.cell.arbiter === arbiter && r.cell.capitalMultiple === HEADLINE_MULTIPLE,
+      ),
+    );
+    if (!(attacked.perJob.mean - attacked.perJob.half > 0)) {
+      failures.push(`honest checkers on attacked jobs: ${fmtEstimate(attacked.perJob)} ETH per job`);
+    }
+    if (failures.length > 0) met = false;
+    goalLines.push(
+      failures.length === 0
+        ? `arbiter ${arbiter}: met (every attack loses, honest checkers earn)`
+        : `arbiter ${arbiter}: NOT met: ${failures.join("; ")}`,
+    );
   }
 
   lines.push("", "#### Where the assumptions break: attacker's mean profit per job (ETH) by capital", "");
@@ -139,7 +162,21 @@ export function renderReport(results: readonly GameResult[]): { lines: string[];
       `| attacked, every capital swept | ${arbiter} | ${fmtEstimate(attacked.perJob)} | ${pct(attacked.roi)} |`,
     );
   }
-  lines.push(`| all ${results.length} jobs | all | ${fmtEstimate(all.perJob)} | ${pct(all.roi)} |`);
+  lines.push(
+    `| all ${results.length} jobs, every capital swept | all | ${fmtEstimate(all.perJob)} | ${pct(all.roi)} |`,
+  );
+
+  // Without attackers, honest checkers lose a little on good work (the checkers who got it wrong pay the pass
+  // side, the provider's bond among it) and win the bond on wrong work: they earn only if enough work is wrong.
+  lines.push("", "Share of wrong work above which the honest checkers earn, with no attacker about:", "");
+  lines.push("| arbiter | profit per good job (ETH) | profit per wrong job (ETH) | break-even share of wrong work |");
+  lines.push("| --- | ---: | ---: | ---: |");
+  for (const arbiter of ARBITER_MODES) {
+    const good = honestReturn(select(results, { attack: "none", arbiter, work: "good" })).perJob.mean;
+    const bad = honestReturn(select(results, { attack: "none", arbiter, work: "bad" })).perJob.mean;
+    const share = good >= 0 ? (bad > 0 ? 0 : Number.NaN) : bad > 0 ? -good / (bad - good) : Number.NaN;
+    lines.push(`| ${arbiter} | ${fmt(good)} | ${fmt(bad)} | ${Number.isNaN(share) ? "never" : pct(share)} |`);
+  }
 
   return { lines, goal: { met, lines: goalLines } };
 }
