@@ -497,7 +497,7 @@ const extra = { noFlip: 0n, flip: 0n };
 }
 
 // (f) an escalation settled by the arbiter's ruling: the terms name an arbiter (escalation once both sides hold
-// 100% of the budget); bond, a pass stake, a fail stake that flips the lead, the fail staker escalates, the
+// 100% of the budget); bond, a pass stake, a fail stake that flips the lead, the outbid pass staker escalates, the
 // arbiter rules pass, and the three stakers claim.
 const PATH_F = "(f) native, escalated, arbiter rules";
 {
@@ -544,8 +544,8 @@ const PATH_F = "(f) native, escalated, arbiter rules";
   await measure(PATH_F, "stake (fail, flips the lead)", stakeCall(checker2, false, parseEther("0.014")));
   await measure(
     PATH_F,
-    "escalate",
-    checker2.writeContract({
+    "escalate (by the outbid pass staker)",
+    checker1.writeContract({
       address: guild.evaluator,
       abi: stakedEvaluatorAbi,
       functionName: "escalate",

@@ -13,6 +13,8 @@ export type CheckState = {
   passTotal: bigint;
   failTotal: bigint;
   minStake: bigint;
+  /** The provider's required bond. With the minimum stake it sets the flip floor: 2 * max(bond, minStake) * 2^flips. */
+  bond: bigint;
   escalationThreshold: bigint;
   escalated: boolean;
   rulingDeadline: bigint;
@@ -372,33 +374,17 @@ export class CheckGame {
       }
     }
     const txs: SimTx[] = [];
-    let escalating = false;
-    for (const pass of [state.passLeads, !state.passLeads]) {
-      const camp = [...this.positions.values()].filter((p) => p.role === "honest" && p.pass === pass);
-      if (camp.length === 0) continue;
-      const leading = pass === state.passLeads;
-      if (leading) {
-        // Lock the lead in: an arbiter confirms it or, silent, leaves it standing.
-        if (this.canEscalate(state) && !escalating) {
-          const escalator = camp.find((p) => p.staked > 0n);
-          if (escalator) {
-            escalating = true;
-            txs.push(this.escalateTx(escalator.address));
-          }
-        }
-        continue;
-      }
-      if (escalating) continue; // staking stops once the check is escalated
-      const plan = this.flipPlan(state, camp, this.model.honestRule === "all-in");
-      if (plan) {
-        for (const [position, amount] of plan) txs.push(this.stakeTx(position, amount, "stake: honest answer"));
-      } else if (this.canEscalate(state) && !escalating) {
-        const escalator = camp.find((p) => p.staked > 0n);
-        if (escalator) {
-          escalating = true;
-          txs.push(this.escalateTx(escalator.address));
-        }
-      }
+    // Only the outbid side answers: with stakes while its members can afford the flip, else (when the terms name
+    // an arbiter and the stakes reached the threshold) by escalating. The leading side may not escalate.
+    const pass = !state.passLeads;
+    const camp = [...this.positions.values()].filter((p) => p.role === "honest" && p.pass === pass);
+    if (camp.length === 0) return txs;
+    const plan = this.flipPlan(state, camp, this.model.honestRule === "all-in");
+    if (plan) {
+      for (const [position, amount] of plan) txs.push(this.stakeTx(position, amount, "stake: honest answer"));
+    } else if (this.canEscalate(state)) {
+      const escalator = camp.find((p) => p.staked > 0n);
+      if (escalator) txs.push(this.escalateTx(escalator.address));
     }
     return txs;
   }
@@ -408,25 +394,17 @@ export class CheckGame {
     if (!address) return [];
     if (this.attackerSide === undefined) this.attackerSide = !state.passLeads; // the sniper backs the trailer
     const position = this.position(address, "attacker", this.attackerSide, this.attackerCeiling);
-    const silent = this.cell.arbiter === "silent";
-    if (position.pass === state.passLeads) {
-      // Already ahead: with an arbiter known to stay silent, escalation freezes the lead for good.
-      return silent && this.canEscalate(state) && position.staked > 0n ? [this.escalateTx(address)] : [];
-    }
-    if (this.escalateSent) return []; // escalated in this block already: staking has stopped
+    // The attacker never escalates: only the outbid side may, and an honest arbiter would rule against it while a
+    // silent one leaves the leader (the honest side) standing.
+    if (position.pass === state.passLeads) return [];
     const plan = this.flipPlan(state, [position], false);
     if (!plan) return [];
-    const txs = plan.map(([p, amount]) => this.stakeTx(p, amount, "stake: attacker"));
-    const added = plan.reduce((sum, [, amount]) => sum + amount, 0n);
-    if (silent && this.addr.arbiter && state.passTotal + state.failTotal + added >= state.escalationThreshold) {
-      txs.push(this.escalateTx(address));
-    }
-    return txs;
+    return plan.map(([p, amount]) => this.stakeTx(p, amount, "stake: attacker"));
   }
 
   /**
    * The stakes with which `camp` takes the lead, or undefined when it cannot. The minimum flip brings the side to
-   * exactly twice the leader; a side goes all in (everything its members have left) on the last flip it will get
+   * exactly the bar (twice the leader, and at least the flip floor); a side goes all in (everything its members have left) on the last flip it will get
    * before the other side's final answer, or always under the all-in rule. Every stake but the last stays under
    * the bar, so that the flip is the last transaction: once a side leads in its last response period it cannot add.
    */
@@ -435,7 +413,11 @@ export class CheckGame {
     const pass = camp[0]?.pass;
     if (pass === undefined) return undefined;
     const [side, leader] = pass ? [state.passTotal, state.failTotal] : [state.failTotal, state.passTotal];
-    const need = 2n * leader - side;
+    // A flip brings the side to twice the leader and to the floor, 2 * max(bond, minimum stake) * 2^flips.
+    const base = state.bond > state.minStake ? state.bond : state.minStake;
+    const floor = (2n * base) << BigInt(state.flips);
+    const bar = 2n * leader > floor ? 2n * leader : floor;
+    const need = bar - side;
     if (need <= 0n) return undefined;
     const allIn = allInRule || state.maxFlips - state.flips - 1 === 1;
     const withRoom = camp

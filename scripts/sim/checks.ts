@@ -151,6 +151,7 @@ async function readCheck(jobId: bigint): Promise<CheckState> {
     passTotal: view.passTotal,
     failTotal: view.failTotal,
     minStake: view.minStake,
+    bond: view.bond,
     escalationThreshold: view.escalationThreshold,
     escalated: view.escalated,
     rulingDeadline: view.rulingDeadline,
