@@ -3,6 +3,7 @@ import { z } from "zod";
 import { formatAmount, parseAmount } from "../chain/amounts.js";
 import { agentReputation } from "../chain/reads/agentReputation.js";
 import { listAgents } from "../chain/reads/listAgents.js";
+import { rankProviders } from "../chain/reads/rankProviders.js";
 import { resolveToken } from "../chain/resolveToken.js";
 import { defineTool } from "./GuildTool.js";
 import { amountSchema, tokenSchema } from "./schemas.js";
@@ -10,7 +11,7 @@ import { amountSchema, tokenSchema } from "./schemas.js";
 export const findAgentsTool = defineTool({
   name: "find_agents",
   description:
-    "Finds registered agents that sell a skill at or below a price, ranked by reputation (jobs completed versus rejected or expired, from the chain) and then by price.",
+    "Finds registered agents that sell a skill at or below a price, ranked by reputation (a confidence bound on their value-weighted record with independent evaluators and distinct clients, from the chain) and then by price. Agents are told apart by address: pass the address to hire_agent; a name is only a label.",
   schema: z.object({
     skill: z.string().min(1).describe('The skill to hire for, e.g. "word-count", "sort", "sha256", "summarize".'),
     maxPrice: amountSchema.optional().describe('Highest price per job in token units, e.g. "0.002"; omit for any.'),
@@ -31,14 +32,9 @@ export const findAgentsTool = defineTool({
       };
     }
     const reputations = await agentReputation(client, { providers: agents.map((agent) => agent.address) });
-    const ranked = agents
-      .map((agent, i) => ({ agent, reputation: reputations[i]! }))
-      .sort(
-        (a, b) =>
-          b.reputation.score - a.reputation.score ||
-          (a.agent.price < b.agent.price ? -1 : a.agent.price > b.agent.price ? 1 : 0),
-      )
-      .slice(0, limit);
+    const ranked = rankProviders(agents, reputations, (agent) => agent.price)
+      .slice(0, limit)
+      .map(({ candidate, reputation }) => ({ agent: candidate, reputation }));
     const best = ranked[0]!;
     return {
       ok: true,
@@ -50,6 +46,8 @@ export const findAgentsTool = defineTool({
           price: formatAmount(agent.price, info.decimals),
           token: info.symbol,
           reputation: Number(reputation.score.toFixed(3)),
+          sampleSize: Number(reputation.sampleSize.toFixed(2)),
+          clients: reputation.clients,
           completed: reputation.completed,
           rejected: reputation.rejected,
         })),

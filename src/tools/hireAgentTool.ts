@@ -5,6 +5,7 @@ import { createAndFundJob } from "../chain/actions/createAndFundJob.js";
 import { parseAddress } from "../chain/parseAddress.js";
 import { agentReputation } from "../chain/reads/agentReputation.js";
 import { listAgents } from "../chain/reads/listAgents.js";
+import { rankProviders } from "../chain/reads/rankProviders.js";
 import { resolveToken } from "../chain/resolveToken.js";
 import { encodeJobSpec } from "../skills/jobSpec.js";
 import { defineTool } from "./GuildTool.js";
@@ -66,11 +67,9 @@ export const hireAgentTool = defineTool({
         };
       }
       const reputations = await agentReputation(client, { providers: others.map((agent) => agent.address) });
-      const best = others
-        .map((agent, i) => ({ agent, score: reputations[i]!.score }))
-        .sort((a, b) => b.score - a.score || (a.agent.price < b.agent.price ? -1 : 1))[0]!;
-      provider = best.agent.address;
-      name = best.agent.name;
+      const best = rankProviders(others, reputations, (agent) => agent.price)[0]!.candidate;
+      provider = best.address;
+      name = best.name;
     }
     const description = encodeJobSpec({ skill: args.skill, input: args.input });
     const shown = formatAmount(budget, info.decimals, info.symbol);
