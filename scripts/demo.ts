@@ -23,6 +23,7 @@ import { createLogger } from "../src/log/createLogger.js";
 import { createWallet } from "../src/wallet/createWallet.js";
 import { fundFromDevAccount } from "../src/wallet/fundFromDevAccount.js";
 import { getWalletAddress } from "../src/wallet/getWalletAddress.js";
+import { describeError } from "../src/errors/describeError.js";
 
 loadDotenv({ quiet: true });
 // The demo's wallets are throwaway keys on a local chain: a fixed password and a cheap scrypt cost.
@@ -430,7 +431,7 @@ try {
   await main();
 } catch (error) {
   code = 1;
-  process.stderr.write(`${t()} demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${t()} demo failed: ${describeError(error)}\n`);
 } finally {
   await shutdown();
   say(`Stopped ${children.size} daemons${chain?.started ? " and the chain" : ""}; exiting ${code}.`);
