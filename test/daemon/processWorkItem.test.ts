@@ -104,9 +104,8 @@ describe("processWorkItem: actions with a recorded transaction", () => {
       state,
       roles: new Set(["checker"]),
       skills: BUILTIN_SKILLS,
-      offering: { skills: [], price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
+      offering: { skills: new Map(), price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
       checker: { stakeBps: 2_000n, maxStakeBps: 10_000n, minConfidence: 0.8 },
-      deliverWrong: false,
       judge: undefined,
       logger: silentLogger(),
     };
@@ -186,9 +185,8 @@ describe("processWorkItem: actions with a recorded transaction", () => {
       state,
       roles: new Set(["checker"]),
       skills: BUILTIN_SKILLS,
-      offering: { skills: [], price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
+      offering: { skills: new Map(), price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
       checker: { stakeBps: 2_000n, maxStakeBps: 20_000n, minConfidence: 0.8 },
-      deliverWrong: false,
       judge: undefined,
       logger: silentLogger(),
     };
