@@ -6,7 +6,7 @@ import { ContractsNotDeployedError } from "../errors/transaction.js";
 import type { Logger } from "../log/createLogger.js";
 import { DEV_ACCOUNT_KEYS } from "../wallet/devAccounts.js";
 import { createConnection, type ChainConnection } from "./createConnection.js";
-import { deployContracts } from "./deployContracts.js";
+import { DEV_CHECK_LIMITS, deployContracts, PUBLIC_CHECK_LIMITS } from "./deployContracts.js";
 import { missingContracts, readDeployment, writeDeployment, type DeploymentRecord } from "./deployments.js";
 import { ensureEmbeddedChain, type EmbeddedChain } from "./embeddedChain.js";
 import type { GuildReader } from "./GuildClient.js";
@@ -153,6 +153,7 @@ export async function deployGuild(
   log.info({ chainId: connection.chainId, deployer: account.address }, "deploying Guild's contracts");
   const deployed = await deployContracts(wallet, connection.publicClient, {
     withTestToken: connection.isDevChain,
+    checkLimits: connection.isDevChain ? DEV_CHECK_LIMITS : PUBLIC_CHECK_LIMITS,
   }).catch((error: unknown) => {
     // viem's own message carries the whole bytecode of the contract being deployed: keep the short cause only.
     throw toGuildError(error, {

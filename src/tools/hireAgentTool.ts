@@ -3,7 +3,6 @@ import { z } from "zod";
 import { formatAmount, parseAmount } from "../chain/amounts.js";
 import { createAndFundJob } from "../chain/actions/createAndFundJob.js";
 import { parseAddress } from "../chain/parseAddress.js";
-import { agentReputation } from "../chain/reads/agentReputation.js";
 import { listAgents } from "../chain/reads/listAgents.js";
 import { rankProviders } from "../chain/reads/rankProviders.js";
 import { resolveToken } from "../chain/resolveToken.js";
@@ -60,16 +59,15 @@ export const hireAgentTool = defineTool({
       name = listing.name;
     } else {
       const others = candidates.filter((agent) => !isAddressEqual(agent.address, client.account.address));
-      if (others.length === 0) {
+      const [best] = await rankProviders(client, { agents: others });
+      if (!best) {
         return {
           ok: false,
           message: `No agent sells ${args.skill} in ${info.symbol} within the budget. Nothing was sent.`,
         };
       }
-      const reputations = await agentReputation(client, { providers: others.map((agent) => agent.address) });
-      const best = rankProviders(others, reputations, (agent) => agent.price)[0]!.candidate;
-      provider = best.address;
-      name = best.name;
+      provider = best.agent.address;
+      name = best.agent.name;
     }
     const description = encodeJobSpec({ skill: args.skill, input: args.input });
     const shown = formatAmount(budget, info.decimals, info.symbol);

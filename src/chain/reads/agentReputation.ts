@@ -13,9 +13,9 @@ import {
 
 export type { Reputation } from "./scoreReputation.js";
 
-export type AgentReputationParameters = {
-  /** Only these providers, in this order; default every provider that ever had a job. */
-  providers?: Address[];
+export type AgentReputationParameters<A extends { address: Address }> = {
+  /** The agents to rate, in the order wanted back. */
+  agents: readonly A[];
   /** Evaluators trusted besides the deployment's staked evaluator. */
   trustedEvaluators?: Address[];
   /**
@@ -46,18 +46,19 @@ const REPUTATION_EVENTS = jobEscrowAbi.filter(
 );
 
 /**
- * Providers' reputation from the escrow's events: each finished job becomes a {@link ReputationJob} and is scored by
- * {@link scoreReputation} (value at risk, distinct clients, independent evaluators only, a lower confidence bound).
- * The formula is explained in docs/reputation.md.
+ * Each agent with its reputation as a provider, in the order given, from the escrow's events: each finished job
+ * becomes a {@link ReputationJob} and is scored by {@link scoreReputation} (value at risk, distinct clients,
+ * independent evaluators only, a lower confidence bound). The formula is explained in docs/reputation.md.
  *
  * @example
- * const [bob] = await agentReputation(reader, { providers: [bobAddress] });
- * console.log(bob.score, bob.sampleSize);
+ * const [{ reputation }] = await agentReputation(reader, { agents: [{ address: bobAddress }] });
+ * console.log(reputation.score, reputation.sampleSize);
  */
-export async function agentReputation(
+export async function agentReputation<A extends { address: Address }>(
   reader: GuildReader,
-  { providers, trustedEvaluators = [], floors, minDeliverySeconds }: AgentReputationParameters = {},
-): Promise<Reputation[]> {
+  { agents, trustedEvaluators = [], floors, minDeliverySeconds }: AgentReputationParameters<A>,
+): Promise<Array<{ agent: A; reputation: Reputation }>> {
+  if (agents.length === 0) return [];
   const logs = await readLogs(reader.connection.publicClient, {
     address: reader.addresses.escrow,
     events: REPUTATION_EVENTS,
@@ -159,6 +160,8 @@ export async function agentReputation(
     floors: floorOf,
     ...(minDeliverySeconds === undefined ? {} : { minDeliverySeconds }),
   });
-  const wanted = providers?.map((address) => getAddress(address)) ?? [...scores.keys()];
-  return wanted.map((address) => scores.get(address) ?? emptyReputation(address));
+  return agents.map((agent) => ({
+    agent,
+    reputation: scores.get(getAddress(agent.address)) ?? emptyReputation(getAddress(agent.address)),
+  }));
 }

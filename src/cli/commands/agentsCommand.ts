@@ -1,6 +1,5 @@
 import { formatAmount } from "../../chain/amounts.js";
 import { getTokenInfo } from "../../chain/actions/getTokenInfo.js";
-import { agentReputation } from "../../chain/reads/agentReputation.js";
 import { listAgents } from "../../chain/reads/listAgents.js";
 import { rankProviders } from "../../chain/reads/rankProviders.js";
 import type { CliContext } from "../cliContext.js";
@@ -9,9 +8,9 @@ import { formatTable } from "../formatTable.js";
 import { openGuild } from "../openGuild.js";
 
 /**
- * `guild agents [--skill word-count] [--all]`: the registry, with reputation from the escrow's events (score: the
- * lower confidence bound the agents are ranked by; n: its sample size; ignored: self-judged jobs), best first. Agents
- * are told apart by address; names are unique in the registry.
+ * `guild agents [--skill word-count] [--all]`: the registry, best first, with reputation from the escrow's events
+ * (score: the lower confidence bound agents are ranked by; n: its sample size; ignored: self-judged jobs; see
+ * docs/reputation.md). Agents are told apart by address; names are unique in the registry.
  */
 export async function agentsCommand(
   ctx: CliContext,
@@ -20,10 +19,10 @@ export async function agentsCommand(
   const guild = await openGuild(ctx);
   try {
     const agents = await listAgents(guild, { ...(skill ? { skill } : {}), includeInactive: all ?? false });
-    const reputations = await agentReputation(guild, { providers: agents.map((agent) => agent.address) });
+    const rated = await rankProviders(guild, { agents });
     const rows: string[][] = [];
     const data = [];
-    for (const { candidate: agent, reputation: rep } of rankProviders(agents, reputations, (agent) => agent.price)) {
+    for (const { agent, reputation: rep } of rated) {
       const token = await getTokenInfo(guild, agent.priceToken);
       rows.push([
         agent.name,

@@ -64,7 +64,10 @@ async function judge(who: GuildClient, jobId: bigint, verdict: "complete" | "rej
 }
 
 async function ranking() {
-  const reputations = await agentReputation(h.guild.reader, { providers: [bob.address, farmer.address] });
+  const rated = await agentReputation(h.guild.reader, {
+    agents: [{ address: bob.address }, { address: farmer.address }],
+  });
+  const reputations = rated.map((entry) => entry.reputation);
   const context = await contextFor(h, alice.client);
   const found = await runTool(
     ALL_TOOLS.find((tool) => tool.name === "find_agents")!,
