@@ -154,21 +154,21 @@ async function work(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
 
   const { description } = await jobTexts(ctx, jobId, "description");
   const spec = description === undefined ? undefined : decodeJobSpec(description);
+  const skill = spec && ctx.offering.skills.get(spec.skill);
   const refusal = !spec
     ? "its description is not a Guild job spec"
-    : !ctx.offering.skills.has(spec.skill)
+    : !skill
       ? `this agent does not sell ${spec.skill}`
       : !isAddressEqual(job.token, ctx.offering.priceToken)
         ? "it pays in a token this agent does not take"
         : job.budget < ctx.offering.price
           ? "its budget is below this agent's price"
           : undefined;
-  if (refusal || !spec) {
+  if (refusal || !spec || !skill) {
     await once(`decline:${jobId}`, ctx, () => declineJob(ctx.client, { jobId }));
     log.info({ reason: refusal }, "declined the job; the client is refunded");
     return { status: "done", detail: `declined: ${refusal}` };
   }
-  const skill = ctx.offering.skills.get(spec.skill)!;
   const content = await skill.run(spec.input);
   const sent = await once(`deliver:${jobId}`, ctx, () => deliverJob(ctx.client, { jobId, content }));
   log.info({ skill: spec.skill, sent }, "delivered the job");

@@ -201,11 +201,11 @@ export async function startDaemon({
     roles,
     skills,
     offering: {
+      // Every name was checked against `skills` above.
       skills: new Map(
-        options.skills.map((name) => {
-          const skill = skills.get(name)!;
-          return [name, options.deliverWrong ? wrongResults(skill) : skill];
-        }),
+        [...skills]
+          .filter(([name]) => options.skills.includes(name))
+          .map(([name, skill]) => [name, options.deliverWrong ? wrongResults(skill) : skill]),
       ),
       price,
       priceToken: priceToken.address,
