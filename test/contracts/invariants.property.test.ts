@@ -60,7 +60,7 @@ const createAction = fc.record({
   budget: fc.integer({ min: 1, max: 5_000 }),
   expiresIn: fc.constantFrom(2_000n, 20_000n, 200_000n),
   evaluationPeriod: fc.constantFrom(0n, 1_000n, 5_000n),
-  window: fc.constantFrom(0n, 300n),
+  window: fc.constantFrom(0n, 400n),
   bondBps: fc.constantFrom(0n, 2_000n),
 });
 
@@ -399,7 +399,7 @@ class Run {
         budget: a.percent * 50,
         expiresIn: 20_000n,
         evaluationPeriod: 5_000n,
-        window: a.offset === 0n ? 0n : 300n,
+        window: a.offset === 0n ? 0n : 400n,
         bondBps: a.offset === 1n ? 2_000n : 0n,
       });
     }
@@ -422,8 +422,7 @@ class Run {
       case "jump": {
         if (!live(onChain.status)) return;
         if (a.to === "windowEnd" && !(job.staked && onChain.status === Status.Submitted)) return;
-        const moment =
-          a.to === "refundable" ? refundableAt : onChain.submittedAt + (await f.staked.read.getCheck([job.id])).window;
+        const moment = a.to === "refundable" ? refundableAt : (await f.staked.read.getCheck([job.id])).closesAt;
         // The next transaction runs at t + 1.
         const target = moment + a.offset - 1n;
         if (target > this.t) {
@@ -493,7 +492,7 @@ class Run {
 
     if (!job.staked) return;
     const check = await f.staked.read.getCheck([job.id]);
-    const closesAt = onChain.submittedAt + check.window;
+    const closesAt = check.closesAt;
     switch (a.kind) {
       case "stake": {
         // Staker 3 is the job's provider (its bond), staker 4 the client (always refused).
@@ -501,7 +500,14 @@ class Run {
         if (staker.mock) return;
         const amount = (onChain.budget * BigInt(a.percent)) / 100n;
         const [previous, previousPass] = await f.staked.read.stakeOf([job.id, staker.address]);
+        const [sideTotal, otherTotal] = a.pass
+          ? [check.passTotal + amount, check.failTotal]
+          : [check.failTotal + amount, check.passTotal];
+        const leads = a.pass === check.passLeads;
+        const flips = !leads && sideTotal >= 2n * otherTotal;
         const ok =
+          !(leads && next >= closesAt - check.responsePeriod) &&
+          !(flips && check.flips >= check.maxFlips) &&
           onChain.status === Status.Submitted &&
           check.verdict === Verdict.None &&
           next < closesAt &&
@@ -565,6 +571,9 @@ class Run {
     const token = tokens[a.token]!;
     const budget = BigInt(a.budget) * 1_000n;
     const evaluationPeriod = a.staked && a.evaluationPeriod === 0n ? 5_000n : a.evaluationPeriod;
+    // The check's latest end (window, every flip's response period, the settle margin) must come before the
+    // refund: the default timing is 4 flips of 300 s and a margin of 1 s on the test deployment.
+    const fits = !a.staked || (a.window === 0n ? 600n : a.window) + 4n * 300n + 1n <= evaluationPeriod;
     const terms: JobTerms = {
       provider: provider.address,
       evaluator: a.staked ? f.addresses.evaluator : f.evaluator.account.address,
@@ -580,7 +589,7 @@ class Run {
     if (a.fundNow) {
       const receipt = await this.attempt(
         "createAndFund",
-        fundable,
+        fundable && fits,
         client,
         f.addresses.escrow,
         encodeFunctionData({ abi: jobEscrowAbi, functionName: "createAndFund", args: [terms, budget] }),
@@ -590,7 +599,7 @@ class Run {
       jobId = await f.escrow.read.jobCount();
       this.jobs.push(newJob(jobId, token, a.staked, client, provider, true));
     } else {
-      const created = await this.escrow("create", true, client, {
+      const created = await this.escrow("create", fits, client, {
         abi: jobEscrowAbi,
         functionName: "createJobWithTerms",
         args: [terms],
