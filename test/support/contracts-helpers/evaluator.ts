@@ -134,3 +134,15 @@ export function checkView(overrides: Partial<CheckView> = {}): CheckView {
     ...overrides,
   };
 }
+
+/**
+ * How many SSTOREs the transaction's own target executed (call depth 1), from the node's
+ * `debug_traceTransaction`: a contract that claims to leave its storage alone on some path is held to it.
+ */
+export async function storageWritesOfTarget(f: GuildFixture, hash: Hash): Promise<number> {
+  const trace = (await f.publicClient.request({
+    method: "debug_traceTransaction" as never,
+    params: [hash, { disableStorage: true, disableMemory: true, disableStack: true }] as never,
+  })) as { structLogs: { op: string; depth: number }[] };
+  return trace.structLogs.filter((log) => log.op === "SSTORE" && log.depth === 1).length;
+}
