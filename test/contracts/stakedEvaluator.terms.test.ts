@@ -386,7 +386,7 @@ describe("StakedEvaluator constructor", () => {
     maxFlips: 4n,
     minStakeBps: 100n,
     bondBps: 0n,
-    arbiter: zeroAddress,
+    arbiter: zeroAddress as Address,
     escalationBps: 0n,
     arbitrationPeriod: 0n,
   };
