@@ -90,6 +90,8 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     /// @notice The receiver refused a payout of the job; it is kept for {withdraw}. Emitted right after
     /// the {PaymentReleased} or {Refunded} it concerns, so `amount` did not leave the escrow yet.
     event PayoutCredited(uint256 indexed jobId, address indexed account, address indexed token, uint256 amount);
+    /// @notice The provider's reason for declining the job, emitted after its {JobRejected}.
+    event DeclineExplained(uint256 indexed jobId, string why);
     /// @notice Credited payouts left the escrow.
     event Withdrawn(address indexed account, address indexed to, address indexed token, uint256 amount);
 
@@ -129,6 +131,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     mapping(uint256 jobId => JobRecord) private _jobs;
     mapping(address account => mapping(address token => uint256)) private _credits;
 
+    /// @notice Deploys the escrow with the evaluation period of jobs that set none.
     /// @param defaultEvaluationPeriod_ Seconds an evaluator has after submission, for jobs that set none.
     constructor(uint256 defaultEvaluationPeriod_) {
         if (defaultEvaluationPeriod_ > MAX_EVALUATION_PERIOD) {
@@ -367,13 +370,21 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
 
     /// @notice The provider turns down a Funded job; the client is refunded at once.
     /// Emits {JobRejected} with reason {DECLINED}, and {Refunded}.
-    function decline(uint256 jobId) external nonReentrant {
+    function decline(uint256 jobId) public nonReentrant {
         JobRecord storage job = _existing(jobId);
         if (msg.sender != job.provider) revert EscrowUnauthorized(jobId, msg.sender);
         if (job.status != Status.Funded) revert EscrowWrongStatus(jobId, job.status);
         job.status = Status.Rejected;
         emit JobRejected(jobId, msg.sender, DECLINED);
         _refund(jobId, job);
+    }
+
+    /// @notice {decline} with the provider's reason published, so the client reads why from the chain
+    /// (e.g. "check window 5 s is under this provider's minimum of 60 s").
+    /// Emits {JobRejected} with reason {DECLINED}, {Refunded} and {DeclineExplained}.
+    function decline(uint256 jobId, string calldata why) external {
+        decline(jobId);
+        emit DeclineExplained(jobId, why);
     }
 
     /// @notice Sends the caller's credited payouts in `token` to the caller.
@@ -516,6 +527,8 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         bool ok;
         if (token == address(0)) {
             uint256 gasLimit = PAYOUT_GAS;
+            // A call that copies no return data: a receiver cannot make the payout pay for a large one.
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 ok := call(gasLimit, to, amount, 0, 0, 0, 0)
             }

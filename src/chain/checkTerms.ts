@@ -96,3 +96,20 @@ export function toEncodedCheckTerms(settings: CheckSettings): EncodedCheckTerms 
     arbitrationPeriod: settings.arbitrationPeriodSeconds ?? 0n,
   };
 }
+
+/**
+ * A response period for a window given without one: the evaluator's default when it is shorter than the
+ * window (the contract wants the window longer than the response period), else a third of the window, but
+ * never under the deployment's floor.
+ *
+ * @example
+ * responsePeriodFor(12n, { defaultResponsePeriod: 300n, minResponsePeriod: 1n }); // 4n
+ */
+export function responsePeriodFor(
+  windowSeconds: bigint,
+  { defaultResponsePeriod, minResponsePeriod }: { defaultResponsePeriod: bigint; minResponsePeriod: bigint },
+): bigint {
+  if (defaultResponsePeriod < windowSeconds) return defaultResponsePeriod;
+  const third = windowSeconds / 3n;
+  return third > minResponsePeriod ? third : minResponsePeriod;
+}

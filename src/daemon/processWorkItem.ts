@@ -276,11 +276,15 @@ async function recheck(
   // Taking the lead takes twice the leader's total.
   const [mine, theirs] = pass ? [check.passTotal, check.failTotal] : [check.failTotal, check.passTotal];
   const gap = 2n * theirs - mine;
-  let amount = ((gap + check.minStake - 1n) / check.minStake) * check.minStake;
+  const amount = ((gap + check.minStake - 1n) / check.minStake) * check.minStake;
   const room = (job.budget * ctx.checker.maxStakeBps) / 10_000n - staked;
-  if (amount > room) amount = room;
-  if (amount <= 0n)
-    return { status: "done", detail: `behind, and at the stake ceiling of ${ctx.checker.maxStakeBps} bps` };
+  // A stake that cannot take the lead is lost if nobody adds to it: answer in full or not at all.
+  if (amount > room) {
+    return {
+      status: "done",
+      detail: `behind; taking the lead back needs ${amount}, above the stake ceiling of ${ctx.checker.maxStakeBps} bps`,
+    };
+  }
   const token = await getTokenInfo(ctx.client, job.token);
   await ctx.guard.run(
     {
