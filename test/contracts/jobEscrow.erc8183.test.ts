@@ -3,7 +3,7 @@
  * trailing `bytes optParams`, drives a job from creation to completion or rejection with an EOA evaluator.
  * Guild has no hooks, so non-empty optParams are refused (EscrowOptParamsNotSupported) and move nothing.
  */
-import { getContract, parseAbi, stringToHex, zeroAddress, type Address, type Hex } from "viem";
+import { encodeFunctionData, getContract, parseAbi, stringToHex, zeroAddress, type Address, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
 import { eventNamesOf, eventsOf } from "../support/contracts-helpers/events.js";
@@ -137,5 +137,26 @@ describe("JobEscrow through the ERC-8183 optParams ABI, EOA evaluator", () => {
     await expectRevert(ercAs(f.evaluator).write.reject([open, reason, params]), "EscrowOptParamsNotSupported", []);
     expect(await statusOf(f, open)).toBe(Status.Submitted);
     expect(await f.balanceOf(NATIVE, f.addresses.escrow)).toBe(budget);
+  });
+});
+
+describe("JobEscrow with a contract evaluator that takes no terms", () => {
+  it("a multisig-like contract evaluator without configureJob works with a custom evaluation period", async () => {
+    const evaluator = await f.deployReceiver(f.evaluator);
+    const budget = 5_000n;
+    const terms = await jobTerms(f, { evaluator: evaluator.address, evaluationPeriod: 3_600n });
+    const created = await f.tx(f.escrowAs(f.client).write.createAndFund([terms, budget], { value: budget }));
+    const jobId = createdJobId(created);
+    expect((await f.escrow.read.getJob([jobId])).evaluationPeriod).toBe(3_600n);
+    await f.tx(f.escrowAs(f.provider).write.submit([jobId, deliverable]));
+    const providerBefore = await f.balanceOf(NATIVE, addressOf(f.provider));
+    await f.tx(
+      evaluator.write.execute([
+        f.addresses.escrow,
+        0n,
+        encodeFunctionData({ abi: jobEscrowAbi, functionName: "complete", args: [jobId, reason] }),
+      ]),
+    );
+    expect(await f.balanceOf(NATIVE, addressOf(f.provider))).toBe(providerBefore + budget);
   });
 });
