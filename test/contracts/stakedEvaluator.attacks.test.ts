@@ -420,6 +420,34 @@ describe.each(["native", "erc20"] as const)("issue 9's attack table, %s", (kind)
   });
 });
 
+describe.each(["native", "erc20"] as const)("where the mechanism's assumptions break, %s", (kind) => {
+  it("flip then escalate at once against a silent arbiter: the outbid side gets no answer, and the flipper wins (a responsive arbiter is the assumption)", async () => {
+    const a = await Attack.begin(f[kind]);
+    await a.createAndDeliver({
+      ...ISSUE_TERMS,
+      arbiter: addressOf(arbiter()),
+      escalationBps: 10_000n,
+      arbitrationPeriodSeconds: 600n,
+    });
+    await a.stake(provider(), true, a.u(1n, 2n));
+    await a.stake(honestA(), true, a.u(1n, 2n));
+    // The client's second address doubles the pass side and escalates in the next block, long before the close.
+    const [flip] = await a.stake(clientSecond(), false, a.u(2n));
+    expect(flip).toMatchObject({ pass: false, flips: 1n });
+    await a.ledger.tx(f.stakedAs(clientSecond()).write.escalate([a.jobId]));
+    // The honest checker has the capital and the time to answer, but staking has stopped.
+    await expectRevert(a.stakeCall(honestA(), true, a.u(4n)), "EvaluatorEscalated");
+    const { rulingDeadline } = await f.staked.read.getCheck([a.jobId]);
+    await a.settle(rulingDeadline);
+    expect(await statusOf(f, a.jobId)).toBe(Status.Rejected);
+    await a.claimAll([clientSecond(), provider(), honestA()]);
+    // The attacker keeps the budget and takes the pass side; the provider of correct work is not paid.
+    expect((await a.delta(client())) + (await a.delta(clientSecond()))).toBe(a.unit);
+    expect(await a.delta(provider())).toBe(-a.u(1n, 2n));
+    expect(await a.delta(honestA())).toBe(-a.u(1n, 2n));
+  });
+});
+
 describe("issue 9's attack table, the per-staker cap", () => {
   it("a budget over 2^88 - 1 is refused; at 2^88 - 1 with a 100% bond and a 100% minimum stake the provider can bond and is paid", async () => {
     const a = await Attack.begin(f.erc20);
