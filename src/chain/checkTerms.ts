@@ -35,10 +35,10 @@ export type CheckSettings = {
 /** The terms as the contract stores them: every field present, 0 where the default applies. */
 export type EncodedCheckTerms = {
   window: bigint;
-  responsePeriod: bigint;
-  maxFlips: bigint;
   minStakeBps: bigint;
   bondBps: bigint;
+  responsePeriod: bigint;
+  maxFlips: bigint;
   arbiter: Address;
   escalationBps: bigint;
   arbitrationPeriod: bigint;
@@ -49,10 +49,10 @@ const CHECK_TERMS_PARAMETERS = [
     type: "tuple",
     components: [
       { name: "window", type: "uint256" },
-      { name: "responsePeriod", type: "uint256" },
-      { name: "maxFlips", type: "uint256" },
       { name: "minStakeBps", type: "uint256" },
       { name: "bondBps", type: "uint256" },
+      { name: "responsePeriod", type: "uint256" },
+      { name: "maxFlips", type: "uint256" },
       { name: "arbiter", type: "address" },
       { name: "escalationBps", type: "uint256" },
       { name: "arbitrationPeriod", type: "uint256" },
@@ -61,24 +61,23 @@ const CHECK_TERMS_PARAMETERS = [
 ] as const;
 
 /**
- * `abi.encode(StakedEvaluator.CheckTerms)`, or its first five words for a job without an arbiter: the job's
- * `evaluatorData`.
+ * `abi.encode(StakedEvaluator.CheckTerms)` without the trailing fields left at their defaults (3, 5 or 8
+ * words): the job's `evaluatorData`.
  *
  * @example
- * encodeCheckTerms({ windowSeconds: 600n, bondBps: 5_000n }); // 256 bytes, 0 where the default applies
+ * encodeCheckTerms({ windowSeconds: 600n, bondBps: 5_000n }); // 96 bytes: window, minimum stake, bond
  */
 export function encodeCheckTerms(settings: CheckSettings): Hex {
   const terms = toEncodedCheckTerms(settings);
   const full = encodeAbiParameters(CHECK_TERMS_PARAMETERS, [terms]);
-  // Without an arbiter the contract takes the first five words alone: 96 bytes less calldata.
-  return terms.arbiter === zeroAddress && terms.escalationBps === 0n && terms.arbitrationPeriod === 0n
-    ? sliceHex(full, 0, 160)
-    : full;
+  // Trailing fields left at 0 are left out (the contract reads them as defaults): less calldata.
+  if (terms.arbiter !== zeroAddress || terms.escalationBps !== 0n || terms.arbitrationPeriod !== 0n) return full;
+  return terms.responsePeriod === 0n && terms.maxFlips === 0n ? sliceHex(full, 0, 96) : sliceHex(full, 0, 160);
 }
 
-/** Reads `evaluatorData` written by {@link encodeCheckTerms} (160 or 256 bytes). Throws on anything else. */
+/** Reads `evaluatorData` written by {@link encodeCheckTerms} (96, 160 or 256 bytes). Throws on anything else. */
 export function decodeCheckTerms(data: Hex): EncodedCheckTerms {
-  const full = size(data) === 160 ? concatHex([data, `0x${"00".repeat(96)}`]) : data;
+  const full = size(data) < 256 ? concatHex([data, `0x${"00".repeat(256 - size(data))}`]) : data;
   const [terms] = decodeAbiParameters(CHECK_TERMS_PARAMETERS, full);
   return terms;
 }
