@@ -24,7 +24,14 @@ import {
   useChainSnapshot,
   type GuildFixture,
 } from "../support/contracts-helpers/fixture.js";
-import { createdJobId, jobTerms, Status, statusOf, Verdict } from "../support/contracts-helpers/jobs.js";
+import {
+  createdJobId,
+  createFundedJob,
+  jobTerms,
+  Status,
+  statusOf,
+  Verdict,
+} from "../support/contracts-helpers/jobs.js";
 import type { TestWallet } from "../support/inProcessChain.js";
 import { encodeCheckTerms } from "../../src/chain/checkTerms.js";
 
@@ -442,6 +449,68 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     expect(await statusOf(f, jobId)).toBe(Status.Rejected);
     expect(await claimOf(bob(), jobId)).toBe(600_000n);
     expect(await claimOf(alice(), jobId)).toBe(0n);
+  });
+
+  it("no escalation in the delivery's own second (EvaluatorEscalationTooEarly): a close at offset 0 would bring back the defaults", async () => {
+    // Before the fix, deliver + a fail stake + escalate in one block closed the check at offset 0, which
+    // reads as "never configured": the default terms (no bond, a 600 s window) replaced the job's, staking
+    // reopened, and a silent arbiter let the provider be paid without its 50% bond.
+    const config = withArbiter({ bondBps: 5_000n, escalationBps: 0n });
+    const { jobId } = await createFundedJob(f, {
+      evaluator: f.addresses.evaluator,
+      budget: BUDGET,
+      evaluatorData: encodeCheckTerms(config),
+    });
+    const deliveredAt = (await f.now()) + 10n;
+    const gas = 500_000n;
+    await f.testClient.setAutomine(false);
+    let hashes: `0x${string}`[];
+    try {
+      await f.setNextTimestamp(deliveredAt);
+      hashes = [
+        await f.escrowAs(f.provider).write.deliver([jobId, "the work"], { gas }),
+        await f.stakedAs(bob()).write.stake([jobId, false, MIN_STAKE], { value: MIN_STAKE, gas }),
+      ];
+      await expectRevert(
+        f.publicClient.simulateContract({
+          address: f.addresses.evaluator,
+          abi: stakedEvaluatorAbi,
+          functionName: "escalate",
+          args: [jobId],
+          account: bob().account,
+          blockTag: "pending",
+        }),
+        "EvaluatorEscalationTooEarly",
+        [jobId, deliveredAt + 1n],
+      );
+      hashes.push(await f.stakedAs(bob()).write.escalate([jobId], { gas }));
+      await f.mine();
+    } finally {
+      await f.testClient.setAutomine(true);
+    }
+    const receipts = await Promise.all(hashes.map((hash) => f.publicClient.getTransactionReceipt({ hash })));
+    expect(receipts.map((r) => [r.status, r.blockNumber])).toEqual([
+      ["success", receipts[0]!.blockNumber],
+      ["success", receipts[0]!.blockNumber],
+      ["reverted", receipts[0]!.blockNumber],
+    ]);
+    const check = await f.staked.read.getCheck([jobId]);
+    expect([check.closeOffset, check.bond, check.escalated]).toEqual([WINDOW, BUDGET / 2n, false]);
+    // From the next second the outbid side may escalate; staking then stops, and a silent arbiter cannot
+    // pay a provider that never bonded.
+    await f.setNextTimestamp(deliveredAt + 1n);
+    await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
+    await expectRevert(
+      f.stakedAs(alice()).write.stake([jobId, true, MIN_STAKE], { value: MIN_STAKE }),
+      "EvaluatorWindowClosed",
+      [jobId, deliveredAt + 1n],
+    );
+    const { rulingDeadline, bond } = await f.staked.read.getCheck([jobId]);
+    expect(bond).toBe(BUDGET / 2n);
+    await f.setNextTimestamp(rulingDeadline);
+    await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
+    expect(await statusOf(f, jobId)).toBe(Status.Rejected);
+    expect((await f.staked.read.getCheck([jobId])).verdict).toBe(Verdict.Void);
   });
 
   it("an arbiter that became the job's provider cannot rule; its silence leaves the leader", async () => {
