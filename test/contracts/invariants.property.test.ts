@@ -526,7 +526,7 @@ class Run {
           ? [check.passTotal + amount, check.failTotal]
           : [check.failTotal + amount, check.passTotal];
         const leads = a.pass === check.passLeads;
-        const flips = !leads && sideTotal >= 2n * otherTotal;
+        const flips = !leads && sideTotal >= 2n * otherTotal && sideTotal >= flipFloor(check);
         const ok =
           !(leads && next >= closesAt - check.responsePeriod) &&
           !(flips && check.flips >= check.maxFlips) &&
@@ -817,6 +817,11 @@ function maxOf(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
 
+/** The least total that takes the lead after `flips` flips: 2 · max(bond, minimum stake) · 2^flips. */
+function flipFloor(check: { bond: bigint; minStake: bigint; flips: bigint }): bigint {
+  return 2n * (maxOf(check.bond, check.minStake) << check.flips);
+}
+
 describe("escrow and evaluator invariants under random action sequences", () => {
   it("hold after every step (native, gUSD and a refusing token; reverting receivers; time jumps)", async () => {
     await fc.assert(
@@ -964,6 +969,18 @@ const gameActionArbitrary = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("claim" as const), who: gameWho }) },
 );
 type GameAction = typeof gameActionArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+/** A third of the runs open with a dispute that reaches the arbiter: a pass stake, a fail stake just under
+ * the flip, and an escalation by the outbid fail staker; the random actions then play on from there. */
+const escalationOpening: GameAction[] = [
+  { kind: "stake", who: 0, side: "pass", size: "percent", percent: 100, when: "now" },
+  { kind: "stake", who: 1, side: "fail", size: "flipUnder", percent: 1, when: "now" },
+  { kind: "escalate", who: 1, staker: true },
+];
+const gameOpeningArbitrary = fc.oneof(
+  { weight: 2, arbitrary: fc.constant<GameAction[]>([]) },
+  { weight: 1, arbitrary: fc.constant(escalationOpening) },
+);
 type CheckView = Awaited<ReturnType<GuildFixture["staked"]["read"]["getCheck"]>>;
 type Position = { actor: Actor; amount: bigint; pass: boolean };
 
@@ -1082,11 +1099,15 @@ class GameRun extends Run {
         if (!check.escalated) this.jumpTo(check.closesAt - 1n);
         const [side, other] = pass ? [check.passTotal, check.failTotal] : [check.failTotal, check.passTotal];
         const previous = this.positions.get(actor.address)?.amount ?? 0n;
-        return this.stake(actor, pass, maxOf(2n * other - side + a.delta, maxOf(check.minStake - previous, 1n)));
+        const toFlip = maxOf(2n * other, flipFloor(check)) - side;
+        return this.stake(actor, pass, maxOf(toFlip + a.delta, maxOf(check.minStake - previous, 1n)));
       }
       case "escalate": {
+        // Mostly a staker on the side that does not lead (who may escalate), sometimes any staker or anyone.
         const staking = [...this.positions.values()];
-        const actor = a.staker && staking.length > 0 ? staking[a.who % staking.length]!.actor : this.actor(a.who);
+        const outbid = staking.filter((position) => position.pass !== check.passLeads);
+        const pool = a.staker && outbid.length > 0 ? outbid : staking;
+        const actor = pool.length > 0 && a.who % 4 !== 3 ? pool[a.who % pool.length]!.actor : this.actor(a.who);
         return this.escalate(actor);
       }
       case "rule":
@@ -1117,7 +1138,7 @@ class GameRun extends Run {
   sized(check: CheckView, actor: Actor, pass: boolean, size: string, percent: number): bigint {
     const [side, other] = pass ? [check.passTotal, check.failTotal] : [check.failTotal, check.passTotal];
     const previous = this.positions.get(actor.address)?.amount ?? 0n;
-    const toFlip = 2n * other - side;
+    const toFlip = maxOf(2n * other, flipFloor(check)) - side;
     const amount = {
       flip: toFlip,
       flipUnder: toFlip - 1n,
@@ -1141,7 +1162,7 @@ class GameRun extends Run {
       ? [check.passTotal + amount, check.failTotal]
       : [check.failTotal + amount, check.passTotal];
     const leads = pass === check.passLeads;
-    const flips = !leads && sideTotal >= 2n * otherTotal;
+    const flips = !leads && sideTotal >= 2n * otherTotal && sideTotal >= flipFloor(check);
     const ok =
       onChain.status === Status.Submitted &&
       check.verdict === Verdict.None &&
@@ -1195,7 +1216,9 @@ class GameRun extends Run {
       check.verdict === Verdict.None &&
       !check.escalated &&
       next < check.closesAt &&
+      next > onChain.submittedAt &&
       (this.positions.get(actor.address)?.amount ?? 0n) > 0n &&
+      this.positions.get(actor.address)?.pass !== check.passLeads &&
       check.passTotal + check.failTotal >= check.escalationThreshold;
     const call = { abi: stakedEvaluatorAbi, functionName: "escalate", args: [this.job.id] } as const;
     const receipt = await this.evaluator(`escalate by ${actor.label}`, ok, actor, call);
@@ -1203,6 +1226,9 @@ class GameRun extends Run {
     outcomes.set("game escalated", (outcomes.get("game escalated") ?? 0) + 1);
     const [escalated] = eventsOf(receipt, stakedEvaluatorAbi, "CheckEscalated", f.addresses.evaluator);
     expect(escalated?.rulingDeadline).toBe(next + check.arbitrationPeriod);
+    // Staking closes at once: the close moves to the escalation's second, the terms stay the job's.
+    const after = await this.check();
+    expect([after.closesAt, after.bond, after.minStake]).toEqual([next, check.bond, check.minStake]);
   }
 
   async rule(actor: Actor, pass: boolean): Promise<void> {
@@ -1338,16 +1364,16 @@ class GameRun extends Run {
    */
   async finish(ending: { refundFirst: boolean; rule: boolean; pass: boolean }): Promise<void> {
     const open = await this.check();
-    const staking = [...this.positions.values()];
+    const outbid = [...this.positions.values()].filter((position) => position.pass !== open.passLeads);
     if (
       open.arbiter !== zeroAddress &&
       !open.escalated &&
       open.verdict === Verdict.None &&
       this.t + 1n < open.closesAt &&
-      staking.length > 0 &&
+      outbid.length > 0 &&
       open.passTotal + open.failTotal >= open.escalationThreshold
     ) {
-      await this.escalate(staking[0]!.actor);
+      await this.escalate(outbid[0]!.actor);
     }
     for (let round = 0; round < 3; round++) {
       const check = await this.check();
@@ -1384,9 +1410,11 @@ describe("the staked check under adversarial sequences", () => {
     await fc.assert(
       fc.asyncProperty(
         gameTermsArbitrary,
+        gameOpeningArbitrary,
         fc.array(gameActionArbitrary, { minLength: GAME_STEPS - 8, maxLength: GAME_STEPS }),
         fc.record({ refundFirst: fc.boolean(), rule: fc.boolean(), pass: fc.boolean() }),
-        async (terms, actions, ending) => {
+        async (terms, opening, rest, ending) => {
+          const actions = [...opening, ...rest];
           await f.testClient.revert({ id: baseSnapshot });
           baseSnapshot = await f.testClient.snapshot();
           const run = new GameRun([]);

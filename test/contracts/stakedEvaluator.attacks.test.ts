@@ -368,7 +368,7 @@ describe.each(["native", "erc20"] as const)("issue 9's attack table, %s", (kind)
     await a.stake(rich(), true, a.u(6n));
     // Instead of doubling again (it could not: the lead is locked), the honest checker escalates.
     await a.ledger.tx(f.stakedAs(honestB()).write.escalate([a.jobId]));
-    await expectRevert(a.stakeCall(rich(), true, a.u(1n)), "EvaluatorEscalated");
+    await expectRevert(a.stakeCall(rich(), true, a.u(1n)), "EvaluatorWindowClosed");
     await a.ledger.tx(f.stakedAs(arbiter()).write.rule([a.jobId, false]));
     expect(await statusOf(f, a.jobId)).toBe(Status.Rejected);
     await a.claimAll([honestB(), rich(), provider()]);
@@ -420,8 +420,8 @@ describe.each(["native", "erc20"] as const)("issue 9's attack table, %s", (kind)
   });
 });
 
-describe.each(["native", "erc20"] as const)("where the mechanism's assumptions break, %s", (kind) => {
-  it("flip then escalate at once against a silent arbiter: the outbid side gets no answer, and the flipper wins (a responsive arbiter is the assumption)", async () => {
+describe.each(["native", "erc20"] as const)("escalation attacks, %s", (kind) => {
+  it("flip then escalate at once, hoping the arbiter stays silent: the leader may not escalate, the outbid side answers, and the flipper loses its stake", async () => {
     const a = await Attack.begin(f[kind]);
     await a.createAndDeliver({
       ...ISSUE_TERMS,
@@ -431,20 +431,67 @@ describe.each(["native", "erc20"] as const)("where the mechanism's assumptions b
     });
     await a.stake(provider(), true, a.u(1n, 2n));
     await a.stake(honestA(), true, a.u(1n, 2n));
-    // The client's second address doubles the pass side and escalates in the next block, long before the close.
+    // The client's second address doubles the pass side and tries to freeze its new lead at once.
     const [flip] = await a.stake(clientSecond(), false, a.u(2n));
     expect(flip).toMatchObject({ pass: false, flips: 1n });
-    await a.ledger.tx(f.stakedAs(clientSecond()).write.escalate([a.jobId]));
-    // The honest checker has the capital and the time to answer, but staking has stopped.
-    await expectRevert(a.stakeCall(honestA(), true, a.u(4n)), "EvaluatorEscalated");
+    await expectRevert(f.stakedAs(clientSecond()).write.escalate([a.jobId]), "EvaluatorLeaderCannotEscalate", [
+      a.jobId,
+    ]);
+    // The honest checker answers within its response period.
+    const [answer] = await a.stake(honestA(), true, a.u(3n));
+    expect(answer).toMatchObject({ pass: true, flips: 2n });
+    await a.settle(answer!.closesAt);
+    expect(await statusOf(f, a.jobId)).toBe(Status.Completed);
+    await a.claimAll([clientSecond(), provider(), honestA()]);
+    expect(await a.delta(client())).toBe(-a.unit);
+    expect(await a.delta(clientSecond())).toBe(-a.u(2n));
+    await a.expectHonestWhole([provider(), honestA()]);
+  });
+
+  it("a provider bundles delivery, a second address's fail stake and an escalation in one block, hoping to lay the default terms (no bond) over the job's: the escalation waits a second, and a silent arbiter cannot pay the unbonded provider", async () => {
+    const a = await Attack.begin(f[kind]);
+    const terms = await jobTerms(f, {
+      token: a.token,
+      evaluator: f.addresses.evaluator,
+      evaluatorData: encodeCheckTerms({
+        ...ISSUE_TERMS,
+        arbiter: addressOf(arbiter()),
+        escalationBps: 0n,
+        arbitrationPeriodSeconds: 600n,
+      }),
+    });
+    const value = a.token === NATIVE ? a.unit : 0n;
+    a.jobId = createdJobId(await a.ledger.tx(f.escrowAs(client()).write.createAndFund([terms, a.unit], { value })));
+    const minimum = a.u(1n, 100n);
+    const gas = 500_000n;
+    const sent: `0x${string}`[] = [];
+    await f.testClient.setAutomine(false);
+    try {
+      sent.push(await f.escrowAs(provider()).write.deliver([a.jobId, "wrong work"], { gas }));
+      sent.push(
+        await f.stakedAs(providerSecond()).write.stake([a.jobId, false, minimum], {
+          value: a.token === NATIVE ? minimum : 0n,
+          gas,
+        }),
+      );
+      sent.push(await f.stakedAs(providerSecond()).write.escalate([a.jobId], { gas }));
+      await f.mine();
+    } finally {
+      await f.testClient.setAutomine(true);
+    }
+    const receipts = [];
+    for (const hash of sent) receipts.push(a.ledger.book(await f.publicClient.waitForTransactionReceipt({ hash })));
+    expect(receipts.map((r) => r.status)).toEqual(["success", "success", "reverted"]);
+    expect(new Set(receipts.map((r) => r.blockNumber)).size).toBe(1);
+    expect((await f.staked.read.getCheck([a.jobId])).bond).toBe(a.u(1n, 2n));
+    // A second later the escalation goes through; the arbiter never rules.
+    await a.ledger.tx(f.stakedAs(providerSecond()).write.escalate([a.jobId]));
     const { rulingDeadline } = await f.staked.read.getCheck([a.jobId]);
     await a.settle(rulingDeadline);
     expect(await statusOf(f, a.jobId)).toBe(Status.Rejected);
-    await a.claimAll([clientSecond(), provider(), honestA()]);
-    // The attacker keeps the budget and takes the pass side; the provider of correct work is not paid.
-    expect((await a.delta(client())) + (await a.delta(clientSecond()))).toBe(a.unit);
-    expect(await a.delta(provider())).toBe(-a.u(1n, 2n));
-    expect(await a.delta(honestA())).toBe(-a.u(1n, 2n));
+    await a.claimAll([providerSecond()]);
+    expect((await a.delta(provider())) + (await a.delta(providerSecond()))).toBe(0n);
+    expect(await a.delta(client())).toBe(0n);
   });
 });
 

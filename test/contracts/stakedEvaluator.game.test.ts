@@ -125,11 +125,22 @@ describe("StakedEvaluator flips: a side takes the lead only by doubling the lead
     ]);
   });
 
-  it("the first stake against an unbacked pass side takes the lead at once", async () => {
+  it("every flip also needs 2·base·2^k (base: the bond or the minimum stake), even against an unbacked side", async () => {
     const { jobId, closesAt } = await createCheckedJob(f, { config: GAME });
-    expect(leadChanges(await stakeOn(f, bob(), jobId, false, MIN_STAKE))).toEqual([
-      { jobId, pass: false, total: MIN_STAKE, closesAt, flips: 1n },
+    // Nobody backs pass: twice nothing is nothing, but the floor of the first flip is twice the minimum stake.
+    expect(leadChanges(await stakeOn(f, bob(), jobId, false, MIN_STAKE))).toEqual([]);
+    expect(leadChanges(await stakeOn(f, bob(), jobId, false, MIN_STAKE - 1n))).toEqual([]);
+    expect(leadChanges(await stakeOn(f, carol(), jobId, false, MIN_STAKE))).toEqual([
+      { jobId, pass: false, total: 3n * MIN_STAKE - 1n, closesAt, flips: 1n },
     ]);
+    // The second flip needs twice the fail side and at least 4 minimum stakes; the third at least 8.
+    expect(leadChanges(await stakeOn(f, alice(), jobId, true, 6n * MIN_STAKE - 3n))).toEqual([]);
+    expect(leadChanges(await stakeOn(f, alice(), jobId, true, 1n))).toEqual([
+      { jobId, pass: true, total: 6n * MIN_STAKE - 2n, closesAt, flips: 2n },
+    ]);
+    // The third needs twice the pass side (12 minimum stakes less 4 wei), above its floor of 8.
+    expect(leadChanges(await stakeOn(f, carol(), jobId, false, 9n * MIN_STAKE - 4n))).toEqual([]);
+    expect(leadChanges(await stakeOn(f, carol(), jobId, false, 1n))).toMatchObject([{ pass: false, flips: 3n }]);
     await f.setNextTimestamp(closesAt);
     await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
     expect(await statusOf(f, jobId)).toBe(Status.Rejected);
@@ -289,15 +300,18 @@ describe("StakedEvaluator escalation to an arbiter", () => {
       500_000n,
     ]);
     await stakeOn(f, bob(), jobId, false, 1n);
+    // The leading side may not: it could freeze its lead and win by the arbiter's silence.
+    await expectRevert(f.stakedAs(alice()).write.escalate([jobId]), "EvaluatorLeaderCannotEscalate", [jobId]);
     const t = (await f.now()) + 10n;
     await f.setNextTimestamp(t);
-    // Either side may escalate: here the leading one.
-    const escalated = await f.tx(f.stakedAs(alice()).write.escalate([jobId]));
+    const escalated = await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
     expect(eventsOf(escalated, stakedEvaluatorAbi, "CheckEscalated", f.addresses.evaluator)).toEqual([
-      { jobId, by: addressOf(alice()), rulingDeadline: t + ARBITRATION },
+      { jobId, by: addressOf(bob()), rulingDeadline: t + ARBITRATION },
     ]);
     const check = await f.staked.read.getCheck([jobId]);
     expect([check.escalated, check.rulingDeadline, check.verdict]).toEqual([true, t + ARBITRATION, Verdict.None]);
+    // Escalation closes staking now: the close moves to the escalation's second.
+    expect(check.closesAt).toBe(t);
   });
 
   it("escalate only before the close (EvaluatorWindowClosed)", async () => {
@@ -319,8 +333,8 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     const deadline = closesAt - 10n + ARBITRATION;
     await expectRevert(
       f.stakedAs(carol()).write.stake([jobId, false, 500_000n], { value: 500_000n }),
-      "EvaluatorEscalated",
-      [jobId, deadline],
+      "EvaluatorWindowClosed",
+      [jobId, closesAt - 10n],
     );
     await expectRevert(f.stakedAs(alice()).write.escalate([jobId]), "EvaluatorEscalated", [jobId, deadline]);
     await expectRevert(f.stakedAs(f.client).write.approve([jobId]), "EvaluatorFailStakePresent", [jobId, 300_000n]);
@@ -361,7 +375,8 @@ describe("StakedEvaluator escalation to an arbiter", () => {
       const failTotal = leader === "pass" ? 300_000n : 400_000n;
       await stakeOn(f, bob(), jobId, false, failTotal);
       expect((await f.staked.read.getCheck([jobId])).passLeads).toBe(leader === "pass");
-      await f.tx(f.stakedAs(alice()).write.escalate([jobId]));
+      // The outbid side escalates.
+      await f.tx(f.stakedAs(leader === "pass" ? bob() : alice()).write.escalate([jobId]));
       const [clientBefore, providerBefore] = await Promise.all([
         f.balanceOf(NATIVE, addressOf(f.client)),
         f.balanceOf(NATIVE, addressOf(f.provider)),
@@ -396,22 +411,14 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     });
   });
 
-  it("a ruling for the side nobody backed voids the check: every stake is returned", async () => {
+  it("a check backed on one side only cannot be escalated: nobody is outbid, and the leader may not", async () => {
     const { jobId } = await createCheckedJob(f, { config: withArbiter() });
     await stakeOn(f, f.provider, jobId, true, 200_000n);
     await stakeOn(f, alice(), jobId, true, 300_000n);
-    await f.tx(f.stakedAs(alice()).write.escalate([jobId]));
-    const ruled = await f.tx(f.stakedAs(arbiter()).write.rule([jobId, false]));
-    expect(eventNamesOf(ruled, stakedEvaluatorAbi, f.addresses.evaluator)).toEqual([
-      "CheckRuled",
-      "CheckVoided",
-      "CheckSettled",
-    ]);
-    expect(await statusOf(f, jobId)).toBe(Status.Rejected);
-    expect((await f.staked.read.getCheck([jobId])).verdict).toBe(Verdict.Void);
-    expect(await claimOf(alice(), jobId)).toBe(300_000n);
-    expect(await claimOf(f.provider, jobId)).toBe(200_000n);
-    expect(await f.balanceOf(NATIVE, f.addresses.evaluator)).toBe(0n);
+    for (const w of [alice(), f.provider]) {
+      await expectRevert(f.stakedAs(w).write.escalate([jobId]), "EvaluatorLeaderCannotEscalate", [jobId]);
+    }
+    await expectRevert(f.stakedAs(bob()).write.escalate([jobId]), "EvaluatorNotStaker", [jobId, addressOf(bob())]);
   });
 
   it("a ruling for pass while the provider's bond is missing rejects the job and voids the check", async () => {
@@ -437,7 +444,8 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     await stakeOn(f, bob(), jobId, false, 400_000n);
     const t = (await f.now()) + 5n;
     await f.setNextTimestamp(t);
-    await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
+    // Alice, outbid, asks the arbiter instead of doubling; the arbiter never answers.
+    await f.tx(f.stakedAs(alice()).write.escalate([jobId]));
     const deadline = t + ARBITRATION;
     expect(await f.escrow.read.refundableAt([jobId])).toBeGreaterThan(deadline);
     await f.setNextTimestamp(deadline);

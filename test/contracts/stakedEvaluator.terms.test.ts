@@ -73,10 +73,13 @@ async function create(terms: JobTerms): Promise<bigint> {
 type Resolved = [window: bigint, responsePeriod: bigint, maxFlips: bigint, minStakeBps: bigint, bondBps: bigint];
 
 describe("StakedEvaluator evaluatorData encodings", () => {
-  it("encodeCheckTerms writes 160 bytes without an arbiter and 256 with one; both decode back", () => {
+  it("encodeCheckTerms writes 96 bytes with the default timing, 160 with its own, 256 with an arbiter; all decode back", () => {
     const short = encodeCheckTerms({ windowSeconds: 900n, bondBps: 2_500n });
-    expect(size(short)).toBe(160);
-    expect(decodeCheckTerms(short)).toMatchObject({ window: 900n, minStakeBps: 100n, bondBps: 2_500n });
+    expect(size(short)).toBe(96);
+    expect(decodeCheckTerms(short)).toMatchObject({ window: 900n, minStakeBps: 100n, bondBps: 2_500n, maxFlips: 0n });
+    const timed = encodeCheckTerms({ windowSeconds: 900n, maxFlips: 6n });
+    expect(size(timed)).toBe(160);
+    expect(decodeCheckTerms(timed)).toMatchObject({ window: 900n, responsePeriod: 0n, maxFlips: 6n });
     const long = encodeCheckTerms({
       arbiter: addressOf(f.stranger),
       escalationBps: 20_000n,
@@ -91,8 +94,21 @@ describe("StakedEvaluator evaluatorData encodings", () => {
     });
   });
 
-  it("160 bytes configure a check without an arbiter; 256 bytes name one", async () => {
-    const short = await create(await checkedTerms(encodeCheckTerms({ windowSeconds: 900n })));
+  it("96 bytes (window, minimum stake, bond) and 160 bytes (and the timing) configure a check without an arbiter; 256 bytes name one", async () => {
+    const short = await create(await checkedTerms(encodeCheckTerms({ windowSeconds: 900n, bondBps: 700n })));
+    expect(await f.staked.read.getCheck([short])).toMatchObject({
+      closeOffset: 900n,
+      responsePeriod: 300n,
+      maxFlips: 4n,
+    });
+    const timed = await create(
+      await checkedTerms(encodeCheckTerms({ windowSeconds: 900n, responsePeriodSeconds: 120n, maxFlips: 6n })),
+    );
+    expect(await f.staked.read.getCheck([timed])).toMatchObject({
+      closeOffset: 900n,
+      responsePeriod: 120n,
+      maxFlips: 6n,
+    });
     const long = await f.tx(
       f.escrowAs(f.client).write.createJobWithTerms([
         await checkedTerms(
@@ -121,7 +137,7 @@ describe("StakedEvaluator evaluatorData encodings", () => {
       arbiter: addressOf(arbiter()),
       arbitrationPeriodSeconds: 60n,
     });
-    const lengths = [1, 32, 96, 128, 159, 161, 192, 224, 255, 257, 288, 320];
+    const lengths = [1, 32, 64, 95, 97, 128, 159, 161, 192, 224, 255, 257, 288, 320];
     for (const length of lengths) {
       const data = length <= 256 ? sliceHex(full, 0, length) : concatHex([full, padHex("0x", { size: length - 256 })]);
       await expectRevert(

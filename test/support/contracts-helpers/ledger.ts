@@ -31,7 +31,11 @@ export class BalanceLedger {
 
   /** Waits for a transaction (asserting success) and books its gas to its sender. */
   async tx(hash: Promise<Hash> | Hash): Promise<TransactionReceipt> {
-    const receipt = await this.f.tx(hash);
+    return this.book(await this.f.tx(hash));
+  }
+
+  /** Books the gas of a mined transaction, successful or not, to its sender. */
+  book(receipt: TransactionReceipt): TransactionReceipt {
     if (this.token === NATIVE) {
       const from = getAddress(receipt.from);
       this.#gas.set(from, (this.#gas.get(from) ?? 0n) + gasCost(receipt));
