@@ -448,6 +448,36 @@ describe.each(["native", "erc20"] as const)("escalation attacks, %s", (kind) => 
     await a.expectHonestWhole([provider(), honestA()]);
   });
 
+  it("GAP (open, see the report): the flipper's second address, staked on the outbid side, escalates at once; a silent arbiter then hands the flipper the pass side's stakes", async () => {
+    // The rule "only the outbid side may escalate" is met by a sybil: the attacker keeps a minimum stake on
+    // pass from a second address, flips to fail from the first, and escalates from the second in the next
+    // block. Staking stops before the honest pass side can answer, and silence leaves the leader (fail).
+    const a = await Attack.begin(f[kind]);
+    await a.createAndDeliver({
+      ...ISSUE_TERMS,
+      arbiter: addressOf(arbiter()),
+      escalationBps: 10_000n,
+      arbitrationPeriodSeconds: 600n,
+    });
+    await a.stake(provider(), true, a.u(1n, 2n));
+    await a.stake(honestA(), true, a.u(1n, 2n));
+    const minimum = a.u(1n, 100n);
+    await a.stake(rich(), true, minimum);
+    const [flip] = await a.stake(clientSecond(), false, a.u(2n) + 2n * minimum);
+    expect(flip).toMatchObject({ pass: false, flips: 1n });
+    await a.ledger.tx(f.stakedAs(rich()).write.escalate([a.jobId]));
+    await expectRevert(a.stakeCall(honestA(), true, a.u(5n)), "EvaluatorWindowClosed");
+    const { rulingDeadline } = await f.staked.read.getCheck([a.jobId]);
+    await a.settle(rulingDeadline);
+    expect(await statusOf(f, a.jobId)).toBe(Status.Rejected);
+    await a.claimAll([clientSecond(), rich(), provider(), honestA()]);
+    // The attacker (client, its second address, the sybil) keeps the budget and takes the honest pass stakes.
+    const attacker = (await a.delta(client())) + (await a.delta(clientSecond())) + (await a.delta(rich()));
+    expect(attacker).toBe(a.unit);
+    expect(await a.delta(provider())).toBe(-a.u(1n, 2n));
+    expect(await a.delta(honestA())).toBe(-a.u(1n, 2n));
+  });
+
   it("a provider bundles delivery, a second address's fail stake and an escalation in one block, hoping to lay the default terms (no bond) over the job's: the escalation waits a second, and a silent arbiter cannot pay the unbonded provider", async () => {
     const a = await Attack.begin(f[kind]);
     const terms = await jobTerms(f, {
