@@ -522,13 +522,17 @@ class Run {
         if (staker.mock) return;
         const amount = (onChain.budget * BigInt(a.percent)) / 100n;
         const [previous, previousPass] = await f.staked.read.stakeOf([job.id, staker.address]);
-        const [sideTotal, otherTotal] = a.pass
-          ? [check.passTotal + amount, check.failTotal]
-          : [check.failTotal + amount, check.passTotal];
-        const leads = a.pass === check.passLeads;
-        const flips = !leads && sideTotal >= 2n * otherTotal && sideTotal >= flipFloor(check);
+        const [bondPosted] = await f.staked.read.stakeOf([job.id, job.provider.address]);
+        const { flips, frozen } = stakeRules(check, {
+          pass: a.pass,
+          amount,
+          total: previous + amount,
+          byProvider: staker.address === job.provider.address,
+          bondPosted,
+          next,
+        });
         const ok =
-          !(leads && next >= closesAt - check.responsePeriod) &&
+          !frozen &&
           !(flips && check.flips >= check.maxFlips) &&
           onChain.status === Status.Submitted &&
           check.verdict === Verdict.None &&
@@ -820,6 +824,31 @@ function maxOf(a: bigint, b: bigint): bigint {
 /** The least total that takes the lead after `flips` flips: 2 · max(bond, minimum stake) · 2^flips. */
 function flipFloor(check: { bond: bigint; minStake: bigint; flips: bigint }): bigint {
   return 2n * (maxOf(check.bond, check.minStake) << check.flips);
+}
+
+/**
+ * What docs/staked-check.md says of a stake of `amount` on `pass` (bringing its staker to `total`), at `next`:
+ * whether its side leads, whether it takes the lead (twice the leader, the floor, and against pass the
+ * bond not yet posted counted), and whether the leader's last response period refuses it (the provider's
+ * bond, up to the required amount, excepted).
+ */
+function stakeRules(
+  check: CheckView,
+  stake: { pass: boolean; amount: bigint; total: bigint; byProvider: boolean; bondPosted: bigint; next: bigint },
+): { leads: boolean; flips: boolean; frozen: boolean; sideTotal: bigint } {
+  const [sideTotal, otherTotal] = stake.pass
+    ? [check.passTotal + stake.amount, check.failTotal]
+    : [check.failTotal + stake.amount, check.passTotal];
+  const leads = stake.pass === check.passLeads;
+  const bondMissing = check.bond > stake.bondPosted ? check.bond - stake.bondPosted : 0n;
+  const flips =
+    !leads &&
+    sideTotal >= 2n * otherTotal &&
+    sideTotal >= flipFloor(check) &&
+    (stake.pass || sideTotal >= 2n * (otherTotal + bondMissing));
+  const frozen =
+    leads && stake.next >= check.closesAt - check.responsePeriod && !(stake.byProvider && stake.total <= check.bond);
+  return { leads, flips, frozen, sideTotal };
 }
 
 describe("escrow and evaluator invariants under random action sequences", () => {
@@ -1158,11 +1187,14 @@ class GameRun extends Run {
     const next = this.t + 1n;
     const previous = this.positions.get(actor.address);
     const total = (previous?.amount ?? 0n) + amount;
-    const [sideTotal, otherTotal] = pass
-      ? [check.passTotal + amount, check.failTotal]
-      : [check.failTotal + amount, check.passTotal];
-    const leads = pass === check.passLeads;
-    const flips = !leads && sideTotal >= 2n * otherTotal && sideTotal >= flipFloor(check);
+    const { leads, flips, frozen, sideTotal } = stakeRules(check, {
+      pass,
+      amount,
+      total,
+      byProvider: actor.address === this.provider().address,
+      bondPosted: this.positions.get(this.provider().address)?.amount ?? 0n,
+      next,
+    });
     const ok =
       onChain.status === Status.Submitted &&
       check.verdict === Verdict.None &&
@@ -1174,7 +1206,7 @@ class GameRun extends Run {
       amount !== 0n &&
       total >= check.minStake &&
       total <= MAX_STAKE &&
-      !(leads && next >= check.closesAt - check.responsePeriod) &&
+      !frozen &&
       !(flips && check.flips >= check.maxFlips);
     const label = `stake ${pass ? "pass" : "fail"} ${amount} by ${actor.label} (${leads ? "leader" : "challenger"}${flips ? ", flips" : ""})`;
     const call = { abi: stakedEvaluatorAbi, functionName: "stake", args: [this.job.id, pass, amount] } as const;

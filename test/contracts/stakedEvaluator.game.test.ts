@@ -203,6 +203,47 @@ describe("StakedEvaluator flips: a side takes the lead only by doubling the lead
     expect([check.passTotal, check.failTotal, check.passLeads]).toEqual([20_001n, 20_002n, false]);
   });
 
+  it("the provider's bond, up to the required amount, may come until the close; anything above it is frozen like any lead", async () => {
+    const bond = 200_000n;
+    const { jobId, closesAt } = await createCheckedJob(f, { config: { ...GAME, bondBps: 2_000n } });
+    await stakeOn(f, alice(), jobId, true, MIN_STAKE);
+    await stakeAt(closesAt - RESPONSE, f.provider, jobId, true, bond - 1n);
+    // One wei over the bond is a leader raising the bar: frozen, as is any other pass stake.
+    await f.setNextTimestamp(closesAt - 50n);
+    await expectRevert(f.stakedAs(f.provider).write.stake([jobId, true, 2n], { value: 2n }), "EvaluatorLeadFrozen", [
+      jobId,
+      closesAt - RESPONSE,
+    ]);
+    await expectRevert(f.stakedAs(alice()).write.stake([jobId, true, 1n], { value: 1n }), "EvaluatorLeadFrozen", [
+      jobId,
+      closesAt - RESPONSE,
+    ]);
+    await stakeAt(closesAt - 1n, f.provider, jobId, true, 1n);
+    expect(await f.staked.read.stakeOf([jobId, addressOf(f.provider)])).toEqual([bond, true]);
+    await f.setNextTimestamp(closesAt);
+    await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
+    expect(await statusOf(f, jobId)).toBe(Status.Completed);
+  });
+
+  it("a flip against pass counts the bond not yet posted, so a late bond raises no bar", async () => {
+    // Bond 200_000, so the floor of the first flip is 400_000; pass holds 100_000 plus the bond, posted or not.
+    for (const bondedFirst of [true, false]) {
+      const { jobId } = await createCheckedJob(f, { config: { ...GAME, bondBps: 2_000n } });
+      if (bondedFirst) await stakeOn(f, f.provider, jobId, true, 200_000n);
+      await stakeOn(f, alice(), jobId, true, 100_000n);
+      expect(leadChanges(await stakeOn(f, bob(), jobId, false, 599_999n)), `bonded first: ${bondedFirst}`).toEqual([]);
+      expect(leadChanges(await stakeOn(f, bob(), jobId, false, 1n))).toMatchObject([
+        { pass: false, total: 600_000n, flips: 1n },
+      ]);
+      if (!bondedFirst) {
+        // The bond arriving now is a stake on the trailing side: it does not take the lead back.
+        expect(leadChanges(await stakeOn(f, f.provider, jobId, true, 200_000n))).toEqual([]);
+      }
+      const check = await f.staked.read.getCheck([jobId]);
+      expect([check.passTotal, check.failTotal, check.passLeads]).toEqual([300_000n, 600_000n, false]);
+    }
+  });
+
   it("after maxFlips the lead is locked (EvaluatorLeadLocked); stakes that do not flip still count", async () => {
     const { jobId, closesAt } = await createCheckedJob(f, { config: { ...GAME, maxFlips: 2n } });
     await stakeOn(f, alice(), jobId, true, 10_000n);
