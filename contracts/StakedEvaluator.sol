@@ -20,9 +20,10 @@ import {IJobEscrow, IJobEvaluator} from "./interfaces/IJobEscrow.sol";
 /// the bar with no time left to answer). After the close the leader wins; nothing else decides.
 ///
 /// Escalation. A job may name an arbiter (never its client or provider). Once the stakes on both sides
-/// reach the job's escalation threshold, any staker may {escalate} before the close: staking stops, and
-/// the arbiter may {rule} within the arbitration period. An arbiter that does not rule leaves the leader
-/// at escalation as the outcome, so no funds wait on anyone.
+/// reach the job's escalation threshold, any staker may {escalate} before the close, and the arbiter may
+/// then {rule} within the arbitration period: its ruling overrides the game. Escalating stops nothing, so
+/// it cannot freeze a lead just taken; an arbiter that does not rule leaves the game's result, settled
+/// after both the close and the ruling deadline, so no funds wait on anyone.
 ///
 /// The bond. A provider that did not post the bond its job requires cannot be paid: if pass leads at
 /// settlement without the bond, the job fails and every stake is returned, so pass stakers never lose by
@@ -77,8 +78,6 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     error EvaluatorClaimFailed(address to, uint256 amount);
     error EvaluatorNoArbiter(uint256 jobId);
     error EvaluatorNotStaker(uint256 jobId, address caller);
-    error EvaluatorLeaderCannotEscalate(uint256 jobId);
-    error EvaluatorEscalationTooEarly(uint256 jobId, uint256 from);
     error EvaluatorBelowEscalationThreshold(uint256 jobId, uint256 staked, uint256 threshold);
     error EvaluatorEscalated(uint256 jobId, uint256 rulingDeadline);
     error EvaluatorNotEscalated(uint256 jobId);
@@ -334,7 +333,6 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         Check check = _knownCheck(jobId);
         if (status != IJobEscrow.Status.Submitted) revert EvaluatorJobNotSubmitted(jobId, status);
         if (check.verdict() != Verdict.None) revert EvaluatorAlreadySettled(jobId);
-        // Escalation moved the close to its own time, so this also stops stakes on an escalated check.
         uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp >= closesAt) revert EvaluatorWindowClosed(jobId, closesAt);
         if (msg.sender == client) revert EvaluatorClientCannotStake(jobId);
@@ -384,10 +382,9 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         _collect(token, amount);
     }
 
-    /// @notice Escalates the check to the job's arbiter: a staker on the side that does not lead, before the
-    /// close (from the second after the delivery), once both sides' stakes reach the job's escalation
-    /// threshold. Staking closes at once (the close moves to now); the
-    /// arbiter may {rule} until the ruling deadline, after which the leader at escalation wins.
+    /// @notice Escalates the check to the job's arbiter: any staker, before the close, once both sides' stakes
+    /// reach the job's escalation threshold. The arbiter may {rule} until the ruling deadline; the game goes
+    /// on meanwhile, and decides if the arbiter stays silent.
     /// Emits {CheckEscalated}.
     function escalate(uint256 jobId) external nonReentrant {
         (IJobEscrow.Status status, uint256 submittedAt,,,, uint256 budget) = escrow.jobForEvaluator(jobId);
@@ -399,23 +396,16 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         if (check.escalated()) revert EvaluatorEscalated(jobId, arbitration.rulingDeadline());
         uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp >= closesAt) revert EvaluatorWindowClosed(jobId, closesAt);
-        // A close moved to the delivery's own second would be offset 0, which reads as a check never
-        // configured: the defaults (bond, minimum stake, window) would replace the job's terms and reopen
-        // staking. So escalation waits for the next second.
-        if (block.timestamp == submittedAt) revert EvaluatorEscalationTooEarly(jobId, submittedAt + 1);
-        Stake storage position = _stakes[jobId][msg.sender];
-        if (position.amount == 0) revert EvaluatorNotStaker(jobId, msg.sender);
-        // Only the side that was outbid may ask the arbiter, instead of answering with stakes: a side that
-        // just took the lead could otherwise freeze it, and win by the arbiter's silence.
-        if (position.pass == check.passLeads()) revert EvaluatorLeaderCannotEscalate(jobId);
+        if (_stakes[jobId][msg.sender].amount == 0) revert EvaluatorNotStaker(jobId, msg.sender);
         uint256 staked = uint256(check.passTotal()) + check.failTotal();
         // Budgets are at most a uint88 and the threshold's basis points fit 32 bits: no overflow.
         uint256 threshold = budget * arbitration.escalationBps() / 10_000;
         if (staked < threshold) revert EvaluatorBelowEscalationThreshold(jobId, staked, threshold);
 
         uint256 rulingDeadline = block.timestamp + arbitration.arbitrationPeriod();
-        // Staking closes now. Fits: before the close, so under the close's offset.
-        _checks[jobId] = check.withEscalated().withCloseOffset(uint24(block.timestamp - submittedAt));
+        // The game goes on: escalating stops nothing, so it cannot freeze a lead just taken (by one address
+        // or by two of one attacker's); the arbiter's ruling, when it comes, overrides the game.
+        _checks[jobId] = check.withEscalated();
         _arbitrations[jobId] = arbitration.withRulingDeadline(uint40(rulingDeadline));
         emit CheckEscalated(jobId, msg.sender, rulingDeadline);
     }
@@ -441,8 +431,8 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         _settleAs(jobId, check, provider, budget, pass);
     }
 
-    /// @notice Decides a Submitted job after its close (or, once escalated, after the ruling deadline) for
-    /// the side that leads, and completes or rejects it on the escrow; or, for a job that expired
+    /// @notice Decides a Submitted job after its close (and, once escalated, after the ruling deadline too)
+    /// for the side that leads, and completes or rejects it on the escrow; or, for a job that expired
     /// meanwhile, voids the check so every stake is returned. Anyone may call.
     /// Emits {CheckSettled} or {CheckVoided}, or both.
     function settle(uint256 jobId) external nonReentrant {
@@ -456,12 +446,12 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
             return;
         }
         if (status != IJobEscrow.Status.Submitted) revert EvaluatorNotSettleable(jobId, status);
+        uint256 closesAt = _closesAt(submittedAt, check);
+        if (block.timestamp < closesAt) revert EvaluatorWindowOpen(jobId, closesAt);
         if (check.escalated()) {
+            // A silent arbiter leaves the game's result; it has until its deadline to speak.
             uint256 rulingDeadline = _arbitrations[jobId].rulingDeadline();
             if (block.timestamp < rulingDeadline) revert EvaluatorAwaitingRuling(jobId, rulingDeadline);
-        } else {
-            uint256 closesAt = _closesAt(submittedAt, check);
-            if (block.timestamp < closesAt) revert EvaluatorWindowOpen(jobId, closesAt);
         }
         // Pass cannot win without the provider's bond: the job fails and every stake goes back.
         uint256 bondPosted = _stakes[jobId][provider].amount;
