@@ -47,7 +47,10 @@ describe("the sandbox runs tests against a delivery", () => {
   });
 
   it("tells a delivery that does not parse from test code that does not", async () => {
-    expect((await run("function (", "test('x', () => {})")).stop).toMatchObject({ phase: "delivery", reason: "syntax" });
+    expect((await run("function (", "test('x', () => {})")).stop).toMatchObject({
+      phase: "delivery",
+      reason: "syntax",
+    });
     expect((await run("1", "test('x', () => {")).stop).toMatchObject({ phase: "test-code", reason: "syntax" });
     expect(await findSyntaxError("test('x', () => {")).toMatch(/SyntaxError/);
     expect(await findSyntaxError("test('x', () => assert(true));")).toBeUndefined();
@@ -75,7 +78,10 @@ describe("the sandbox is a security boundary: hostile code is contained and repo
   it("stops a promise that never settles and a job queue that never drains", async () => {
     const never = await run("", "test('never settles', () => new Promise(() => {}));");
     expect(never.tests).toEqual([{ name: "never settles", passed: false, message: "its promise never settled" }]);
-    const drain = await run("", "test('spins the queue', () => { const loop = () => Promise.resolve().then(loop); return loop(); });");
+    const drain = await run(
+      "",
+      "test('spins the queue', () => { const loop = () => Promise.resolve().then(loop); return loop(); });",
+    );
     expect(drain.stop).toMatchObject({ reason: "time" });
   });
 
