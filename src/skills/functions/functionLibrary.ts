@@ -68,7 +68,8 @@ test("empty", () => assert.equal(median([]), undefined));`,
     tests: `test("inside", () => assert.equal(clamp(5, 0, 10), 5));
 test("below", () => assert.equal(clamp(-5, 0, 10), 0));
 test("above", () => assert.equal(clamp(50, 0, 10), 10));
-test("at the bounds", () => { assert.equal(clamp(0, 0, 10), 0); assert.equal(clamp(10, 0, 10), 10); });`,
+test("at the bounds", () => { assert.equal(clamp(0, 0, 10), 0); assert.equal(clamp(10, 0, 10), 10); });
+test("fractions", () => { assert.equal(clamp(2.5, 0, 10), 2.5); assert.equal(clamp(-0.5, -1, 1), -0.5); });`,
   },
   {
     name: "slugify",
