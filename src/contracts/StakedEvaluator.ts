@@ -9,18 +9,60 @@ export const stakedEvaluatorAbi = [
         "type": "address"
       },
       {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "window",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "responsePeriod",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFlips",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minStakeBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "bondBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "arbiter",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "escalationBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "arbitrationPeriod",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StakedEvaluator.CheckTerms",
+        "name": "defaults",
+        "type": "tuple"
+      },
+      {
         "internalType": "uint256",
-        "name": "defaultWindow_",
+        "name": "minResponsePeriod_",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "defaultMinStakeBps_",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "defaultBondBps_",
+        "name": "minSettleMargin_",
         "type": "uint256"
       }
     ],
@@ -36,6 +78,43 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorAlreadySettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorAwaitingRuling",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "staked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "threshold",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorBelowEscalationThreshold",
     "type": "error"
   },
   {
@@ -74,6 +153,22 @@ export const stakedEvaluatorAbi = [
       },
       {
         "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorEscalated",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
         "name": "failTotal",
         "type": "uint256"
       }
@@ -84,8 +179,55 @@ export const stakedEvaluatorAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "arbiter",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "escalationBps",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "arbitrationPeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorInvalidArbitration",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "minResponsePeriod",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minSettleMargin",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorInvalidLimits",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "window",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "responsePeriod",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxFlips",
         "type": "uint256"
       },
       {
@@ -99,7 +241,7 @@ export const stakedEvaluatorAbi = [
         "type": "uint256"
       }
     ],
-    "name": "EvaluatorInvalidConfig",
+    "name": "EvaluatorInvalidTerms",
     "type": "error"
   },
   {
@@ -116,6 +258,87 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorJobNotSubmitted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "frozenFrom",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorLeadFrozen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "flips",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorLeadLocked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorMalformedTerms",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorNoArbiter",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "EvaluatorNotArbiter",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorNotEscalated",
     "type": "error"
   },
   {
@@ -165,6 +388,22 @@ export const stakedEvaluatorAbi = [
       },
       {
         "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "EvaluatorNotStaker",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
         "name": "staker",
         "type": "address"
       }
@@ -192,6 +431,22 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorProviderMustStakePass",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorRulingClosed",
     "type": "error"
   },
   {
@@ -245,6 +500,22 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorStakeTooSmall",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "latestEnd",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "evaluationPeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorTermsOutlastRefund",
     "type": "error"
   },
   {
@@ -320,22 +591,6 @@ export const stakedEvaluatorAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "window",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "evaluationPeriod",
-        "type": "uint256"
-      }
-    ],
-    "name": "EvaluatorWindowTooLong",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
         "name": "expected",
         "type": "uint256"
       },
@@ -363,6 +618,37 @@ export const stakedEvaluatorAbi = [
     ],
     "name": "SafeERC20FailedOperation",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "arbiter",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "escalationBps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "arbitrationPeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "ArbiterNamed",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -405,6 +691,56 @@ export const stakedEvaluatorAbi = [
         "type": "uint256"
       },
       {
+        "indexed": true,
+        "internalType": "address",
+        "name": "by",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "CheckEscalated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "arbiter",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "pass",
+        "type": "bool"
+      }
+    ],
+    "name": "CheckRuled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
         "indexed": false,
         "internalType": "bool",
         "name": "passed",
@@ -427,12 +763,6 @@ export const stakedEvaluatorAbi = [
         "internalType": "uint256",
         "name": "bondPosted",
         "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32",
-        "name": "reason",
-        "type": "bytes32"
       }
     ],
     "name": "CheckSettled",
@@ -446,9 +776,71 @@ export const stakedEvaluatorAbi = [
         "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "responsePeriod",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "maxFlips",
+        "type": "uint256"
+      }
+    ],
+    "name": "CheckTimingSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
       }
     ],
     "name": "CheckVoided",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "pass",
+        "type": "bool"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "total",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "closesAt",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "flips",
+        "type": "uint256"
+      }
+    ],
+    "name": "LeadChanged",
     "type": "event"
   },
   {
@@ -533,7 +925,7 @@ export const stakedEvaluatorAbi = [
   },
   {
     "inputs": [],
-    "name": "MAX_BOND_BPS",
+    "name": "MAX_ARBITRATION_PERIOD",
     "outputs": [
       {
         "internalType": "uint256",
@@ -546,7 +938,46 @@ export const stakedEvaluatorAbi = [
   },
   {
     "inputs": [],
-    "name": "MAX_MIN_STAKE_BPS",
+    "name": "MAX_BPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_ESCALATION_BPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_FLIPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_RESPONSE_PERIOD",
     "outputs": [
       {
         "internalType": "uint256",
@@ -560,6 +991,32 @@ export const stakedEvaluatorAbi = [
   {
     "inputs": [],
     "name": "MAX_WINDOW",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_FLIPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "OUTBID_FACTOR",
     "outputs": [
       {
         "internalType": "uint256",
@@ -659,8 +1116,18 @@ export const stakedEvaluatorAbi = [
       },
       {
         "internalType": "address",
-        "name": "",
+        "name": "client",
         "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "evaluationPeriod",
+        "type": "uint256"
       },
       {
         "internalType": "bytes",
@@ -688,7 +1155,33 @@ export const stakedEvaluatorAbi = [
   },
   {
     "inputs": [],
+    "name": "defaultMaxFlips",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "defaultMinStakeBps",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "defaultResponsePeriod",
     "outputs": [
       {
         "internalType": "uint256",
@@ -710,6 +1203,19 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "escalate",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -739,8 +1245,38 @@ export const stakedEvaluatorAbi = [
         "components": [
           {
             "internalType": "uint256",
-            "name": "window",
+            "name": "closeOffset",
             "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "closesAt",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "latestClose",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "responsePeriod",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFlips",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "flips",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bool",
+            "name": "passLeads",
+            "type": "bool"
           },
           {
             "internalType": "uint256",
@@ -763,17 +1299,86 @@ export const stakedEvaluatorAbi = [
             "type": "uint256"
           },
           {
+            "internalType": "address",
+            "name": "arbiter",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "escalationThreshold",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "arbitrationPeriod",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bool",
+            "name": "escalated",
+            "type": "bool"
+          },
+          {
+            "internalType": "uint256",
+            "name": "rulingDeadline",
+            "type": "uint256"
+          },
+          {
             "internalType": "enum StakedEvaluator.Verdict",
             "name": "verdict",
             "type": "uint8"
           }
         ],
         "internalType": "struct StakedEvaluator.CheckView",
-        "name": "",
+        "name": "view_",
         "type": "tuple"
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "minResponsePeriod",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "minSettleMargin",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bool",
+        "name": "pass",
+        "type": "bool"
+      }
+    ],
+    "name": "rule",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -843,4 +1448,4 @@ export const stakedEvaluatorAbi = [
   }
 ] as const;
 
-export const stakedEvaluatorBytecode = "0x6101003461014357601f6125e338819003918201601f19168301916001600160401b0383118484101761014757808492608094604052833981010312610143578051906001600160a01b0382168203610143576020810151606060408301519201519281158015610137575b801561012c575b8015610121575b6101085760805260a05260c05260e052604051612487908161015c8239608051818181610138015281816101e90152818161072701528181610885015281816109b201528181610cc4015281816116c60152611ffd015260a051818181610bc301528181610c2c015261210d015260c05181818160e501526121a1015260e05181818161017401526121e50152f35b5063aacc7e4f60e01b5f5260045260245260445260645ffd5b5061c3508411610079565b506127108311610072565b5062278d00821161006b565b5f80fd5b634e487b7160e01b5f52604160045260245ffdfe6080806040526004361015610012575f80fd5b5f905f3560e01c90816306ff35291461156f5750806330e1198b1461154157806331c8598614611477578063379607f514611425578063447da8a614610c4f57806378ee44fd14610c155780638af4a7db146109415780638df82800146108f85780639db797f014610682578063a0c7f71c14610654578063a46daa2214610638578063b759f954146101b5578063deb9663414610197578063e0967ec51461015c578063e2fdcc171461010b5763fa138d6c146100ce575f80fd5b3461010857806003193601126101085760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b80fd5b5034610108578060031936011261010857602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b503461010857806003193601126101085760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b5034610108578060031936011261010857602060405162278d008152f35b5034610475576020600319360112610475576004356101d2611c5e565b73ffffffffffffffffffffffffffffffffffffffff7f000000000000000000000000000000000000000000000000000000000000000016906040517f2923e2df00000000000000000000000000000000000000000000000000000000815281600482015260c081602481865afa90811561046a575f5f915f93610600575b5073ffffffffffffffffffffffffffffffffffffffff61026f85611f93565b921633036105d057600681101561057357600281036105a05750610292816120ab565b600481101561057357610547576bffffffffffffffffffffffff8160601c1691826105175760a084927fd2bb7a1472880e768ce666fa47c78736a9fe0b9039d68011fd6c1f4afbb493dd92845f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f526020526affffffffffffffffffffff60405f2054166bffffffffffffffffffffffff8216918215908161050f575b878483156104a35750507effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f0300000000000000000000000000000000000000000000000000000000000000175b865f525f60205260405f2055610479575b60405160208101908682526001604082015283606082015287608082015282858201528481526103c060c0826115c8565b519020956040519260018452602084015260408301526060820152846080820152a2823b156104755760445f928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af1801561046a57610457575b50807f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d80f35b61046391505f906115c8565b5f5f610430565b6040513d5f823e3d90fd5b5f80fd5b847f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a261038f565b6001916105059161050a9490916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b6120d7565b61037e565b5f9150610330565b82847f14a1d236000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b827fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b6105cd90847ff22faf54000000000000000000000000000000000000000000000000000000005f52611676565b5ffd5b837f1839989f000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b915050610625915060c03d60c011610631575b61061d81836115c8565b81019061162a565b5050915090915f610250565b503d610613565b34610475575f60031936011261047557602060405161c3508152f35b3461047557604060031936011261047557602061067a610672611589565b600435611bd4565b604051908152f35b34610475576020600319360112610475576004355f60a06040516106a5816115ac565b8281528260208201528260408201528260608201528260808201520152805f525f60205260405f20549062ffffff8260c01c161561083a575b604051907f2923e2df000000000000000000000000000000000000000000000000000000008252600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa90811561046a575f91610815575b5062ffffff8260c01c169161271061076f83836120ba565b9261ffff8360e81c160204906bffffffffffffffffffffffff8160601c1691610797826120ab565b93604051956107a5876115ac565b865260208601908152604086019182526bffffffffffffffffffffffff60608701931683526080860193845260a0860194600481101561057357855260405195518652516020860152516040850152516060840152516080830152519060048210156105735760c09160a0820152f35b61082e915060c03d60c0116106315761061d81836115c8565b94505050505082610757565b90604051907f2c14c62e00000000000000000000000000000000000000000000000000000000825282600483015260408260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa90811561046a576108bf925f926108c5575b5061210b565b906106de565b6108e891925060403d6040116108f1575b6108e081836115c8565b810190611698565b905090846108b9565b503d6108d6565b3461047557602060031936011261047557610911611c5e565b61091c6004356116af565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b346104755760606003193601126104755760043561095d611589565b5060443567ffffffffffffffff8111610475573660238201121561047557806004013567ffffffffffffffff81116104755781013660248201116104755773ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001690813303610be957606090839003126104755760248201359160646044820135910135918315610bc1575b83158015610bb5575b8015610baa575b8015610b9f575b610b6c5760406024918151928380927f2c14c62e0000000000000000000000000000000000000000000000000000000082528960048301525afa90811561046a575f91610b4b575b5080841015610b1c5750916060917f3c605874c9bbd14d89d2ed4919827cff3fcff09ce875a2d3446ccfb960f461f7937effff0000000000000000000000000000000000000000000000000000000000808360e81b16167cffff000000000000000000000000000000000000000000000000000000808360d81b16167affffff000000000000000000000000000000000000000000000000808660c01b16161717865f525f60205260405f205560405192835260208301526040820152a2005b837ff7307041000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b610b64915060403d6040116108f1576108e081836115c8565b905085610a5c565b50827faacc7e4f000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b5061c3508311610a14565b506127108211610a0d565b5062278d008411610a06565b7f000000000000000000000000000000000000000000000000000000000000000093506109fd565b7f20741459000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b34610475575f6003193601126104755760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b6060600319360112610475576004356024359081159182158082036104755760443592610c7a611c5e565b604051947f2923e2df00000000000000000000000000000000000000000000000000000000865281600487015260c08660248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa93841561046a575f915f5f5f915f9a5f996113f5575b50610d0687611f93565b95600681101561057357600281036113c85750610d22866120ab565b60048110156105735761139c5762ffffff8660c01c16018042101561136d575073ffffffffffffffffffffffffffffffffffffffff1633146113415773ffffffffffffffffffffffffffffffffffffffff1633149081611339575b5061130d57825f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2091825460ff6affffffffffffffffffffff82169160581c1681151580611301575b6112d05750610de188610de89261168b565b96826120ba565b871580156112c7575b61129457506bffffffffffffffffffffffff81166bffffffffffffffffffffffff8260601c1692805f1461127d57610e38896bffffffffffffffffffffffff845b1661168b565b946affffffffffffffffffffff89118015611268575b611238578a7fffffffffffffffffffffffffffffffffffffffff00000000000000000000000073ffffffffffffffffffffffffffffffffffffffff6affffffffffffffffffffff9d169c8d9b169160601b166bff00000000000000000000008a60581b16171790555f146111d857506bffffffffffffffffffffffff610f259316916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b815f525f60205260405f20556040519182528360208301527f52015ab4795d9cc42a7feea1aa6519960846cec1079ea2a9990312ddf756b96e60403393a4811580156111d257815b8034036111a3575015610f9f575f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b604051917f70a08231000000000000000000000000000000000000000000000000000000008352306004840152602083602481845afa92831561046a575f9361116f575b50604051927f23b872dd000000000000000000000000000000000000000000000000000000005f5233600452306024528260445260205f60648180865af160015f5114811615611150575b846040525f60605215611124577f70a08231000000000000000000000000000000000000000000000000000000008452306004850152602084602481855afa93841561046a575f946110f0575b5083039283116110c357818303611092575061091c565b7f778c3947000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b9093506020813d60201161111c575b8161110c602093836115c8565b810103126104755751928461107b565b3d91506110ff565b507f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b600181151661116657823b15153d15161661102e565b843d5f823e3d90fd5b9092506020813d60201161119b575b8161118b602093836115c8565b8101031261047557519183610fe3565b3d915061117e565b7f8c6d625c000000000000000000000000000000000000000000000000000000005f526004523460245260445ffd5b5f610f6d565b7fffffffffffffffff0000000000000000000000000000000000000000000000009091166bffffffffffffffffffffffff9091161760609290921b77ffffffffffffffffffffffff00000000000000000000000016919091179050610f25565b88877f920c03dd000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b506bffffffffffffffffffffffff8611610e4e565b610e38896bffffffffffffffffffffffff86610e32565b86857f96adf9a2000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b50808710610df1565b857fa4ddf323000000000000000000000000000000000000000000000000000000005f52600452151560245260445ffd5b50868115151415610dcf565b827f5b1c6075000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b905088610d7d565b847f2fa7cf54000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b867fc349feea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b867fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b6105cd90887ff22faf54000000000000000000000000000000000000000000000000000000005f52611676565b949a505050509450611416915060c03d60c0116106315761061d81836115c8565b9099909790939092908b610cfc565b346104755760206003193601126104755761143e611c5e565b602061144c33600435611cd2565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d604051908152f35b3461047557604060031936011261047557611490611589565b6004355f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f20604051606081019181831067ffffffffffffffff841117611514576040928352546affffffffffffffffffffff8116918281528360ff8360581c1615159283602084015260601c91015282519182526020820152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b3461047557604060031936011261047557602061144c61155f611589565b611567611c5e565b600435611cd2565b34610475575f600319360112610475578061271060209252f35b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361047557565b60c0810190811067ffffffffffffffff82111761151457604052565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761151457604052565b519073ffffffffffffffffffffffffffffffffffffffff8216820361047557565b91908260c09103126104755781516006811015610475579160208101519161165460408301611609565b9161166160608201611609565b9160a061167060808401611609565b92015190565b60045260449190600681101561057357602452565b919082018092116110c357565b919082604091031261047557602061167083611609565b73ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000166040517f2923e2df0000000000000000000000000000000000000000000000000000000081525f9280600483015260c082602481865afa91821561046a575f905f5f915f95611ba8575b5061173a84611f93565b92611744846120ab565b600481101561057357611b7c5760068110156105735760058114611afd5760028103611ad0575062ffffff8360c01c1601804210611aa15750825f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052816127106affffffffffffffffffffff60405f2054169461ffff8460e81c1602048410159182611a7e575b60a0816bffffffffffffffffffffffff7fd2bb7a1472880e768ce666fa47c78736a9fe0b9039d68011fd6c1f4afbb493dd9316966bffffffffffffffffffffffff8260601c1691865f14611a76578890835b6bffffffffffffffffffffffff8316159283611a5e575b83156119eb5750507effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f0300000000000000000000000000000000000000000000000000000000000000175b865f525f60205260405f20556119c1575b6040519160208301868152871515938460408201528a606082015282608082015283868201528581526118ca60c0826115c8565b51902098604051938452602084015260408301526060820152866080820152a21561196257823b1561195e5790604484928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af1801561195357611941575050565b61194c8280926115c8565b6101085750565b6040513d84823e3d90fd5b8380fd5b918093503b156104755760445f928360405195869485937f6be1320b000000000000000000000000000000000000000000000000000000008552600485015260248401525af1801561046a576119b55750565b5f6119bf916115c8565b565b847f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a2611896565b611a51927fffffffffffffffff000000000000000000000000000000000000000000000000166bffffffffffffffffffffffff9091161760609190911b77ffffffffffffffffffffffff00000000000000000000000016178815611a56576001906120d7565b611885565b6002906120d7565b6bffffffffffffffffffffffff821615159350611839565b829089611822565b6bffffffffffffffffffffffff606082901c8116908216101592508391506117d0565b837f6ec4311f000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b6105cd90857f50e33f0e000000000000000000000000000000000000000000000000000000005f52611676565b5050509093507f030000000000000000000000000000000000000000000000000000000000000092507effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff91501617815f525f60205260405f20557f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a2565b847fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b92505050611bc691925060c03d60c0116106315761061d81836115c8565b9594939192505f9050611730565b90815f525f60205260405f2054915f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f2054906affffffffffffffffffffff8216611c26826120ab565b600481101561057357158015611c56575b611c4f5760ff611c4b9360581c169161227c565b5090565b5050505f90565b508015611c37565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c611caa5760017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d565b7f3ee5aeb5000000000000000000000000000000000000000000000000000000005f5260045ffd5b9190825f525f60205260405f205490611cea826120ab565b60048110156105735715611f6757835f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2054916affffffffffffffffffffff8316928060601c918415611f37578460ff611d519360581c169161227c565b909586815f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f526020525f60408120558360405173ffffffffffffffffffffffffffffffffffffffff8716978882526020820152826040820152837fe320cad5159679c33c3e2bb536df3771c467aa9512a14ccb157e53fff30caaa160603393a415611f2d5790869392915f525f60205260405f205580155f14611e8c57505f80809381935af13d15611e87573d67ffffffffffffffff81116115145760405190611e4560207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f84011601836115c8565b81525f60203d92013e5b15611e575750565b90507f22fa2475000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b611e4f565b92915050604051907fa9059cbb000000000000000000000000000000000000000000000000000000005f526004528360245260205f60448180865af19060015f5114821615611f0c575b60405215611ee15750565b7f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b906001811516611f2457823b15153d15161690611ed6565b503d5f823e3d90fd5b505f955050505050565b867f9a82ab27000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b837feb182235000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90815f525f60205260405f20549162ffffff8360c01c1615611fb25750565b91604051907f2c14c62e00000000000000000000000000000000000000000000000000000000825283600483015260408260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa91821561046a575f905f93612087575b5073ffffffffffffffffffffffffffffffffffffffff3091160361205b5761205892935061210b565b90565b837f376497fe000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90506120a391925060403d6040116108f1576108e081836115c8565b91905f61202f565b60f81c60048110156105735790565b9061ffff6127109260d81c1602049081156120d157565b60019150565b906004811015610573577effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff9060f81b91161790565b7f00000000000000000000000000000000000000000000000000000000000000009180831015612233575b50612140816120ab565b6004811015610573576bffffffffffffffffffffffff821677ffffffffffffffffffffffff0000000000000000000000009092169190911760c09290921b7affffff00000000000000000000000000000000000000000000000016919091177f000000000000000000000000000000000000000000000000000000000000000060d81b7cffff00000000000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060e81b7effff0000000000000000000000000000000000000000000000000000000000161760f89190911b1790565b909150600181111561224a5760011c5b905f612136565b506001612243565b906bffffffffffffffffffffffff809116911603906bffffffffffffffffffffffff82116110c357565b9291926bffffffffffffffffffffffff8116936bffffffffffffffffffffffff8260601c16906122ab836120ab565b600481101561057357600381146123c057600114901515036123b75780926bffffffffffffffffffffffff8116868103612368575b9361230a61231092612304612058976bffffffffffffffffffffffff85169061168b565b98612252565b92612252565b9190916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b9350851561238a578184028690046bffffffffffffffffffffffff16936122e0565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601260045260245ffd5b509250505f9190565b509183956bffffffffffffffffffffffff94935f146124425761243c936123e691612252565b916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b92169190565b909161243c936123109161225256fea26469706673582212202be040965d365ce2de9b95b0e5ba7ec8f3fba0fbbf48e37f6b129b1db6d1dde864736f6c63430008250033" as const;
+export const stakedEvaluatorBytecode = "0x61018080604052346103755780613d7a803803809161001e828561047f565b8339810103906101608212610375578051916001600160a01b038316908184036103755761010090601f1901126103755760405161010081016001600160401b0381118282101761046b576040526020830151815260408301519060208101918252606084015192604082019384526080850151946060830195865260a0810151966080840197885260c08201519060018060a01b03821682036103755760a0850191825260e083015160c0860190815261010084015160e08701908152610140610120860151950151938515801561045f575b8015610457575b61044057516001600160a01b0316918215801590610436575b801561042c575b61041057505050608052816101405261016052825190845186518851918a51938515908115610403575b81156103f9575b5080156103ed575b80156103e3575b80156103d9575b80156103cf575b80156103c4575b80156103b9575b61038c5750505050506004908251845191602087519160405195868092638e2bce4d60e01b82525afa938415610381575f94610349575b50828102928184041490151715610335576101d4916101ca916104a2565b61016051906104a2565b8181116103205750505160a0525160c0525160e052516101005251610120526040516138ca90816104b082396080518181816101cd0152818161044101528181610aaa0152818161169b0152818161193801528181611ed7015281816121e80152818161263a01528181612eef01528181612f64015261340f015260a0518181816108000152818161094f01528181612bb901528181612c700152613482015260c051818181610a1a015281816110f50152818161274a01528181612b9101528181612c29015261361c015260e05181818161160b015281816128dc01528181612b6901528181612c4a015261363e0152610100518181816101790152818161084201526134c40152610120518181816102080152818161088601526135080152610140518181816109e001528181612a2e0152612b3501526101605181818161098901526127150152f35b631cdb322760e01b5f5260045260245260445ffd5b634e487b7160e01b5f52601160045260245ffd5b9093506020813d602011610379575b816103656020938361047f565b810103126103755751925f6101ac565b5f80fd5b3d9150610358565b6040513d5f823e3d90fd5b60a4955060405194632bc60bc160e01b865260048601526024850152604484015260648301526084820152fd5b506127108411610175565b50612710831161016e565b50600f8211610167565b5060028210610160565b5084811015610159565b5062093a808111610152565b905081105f61014a565b62278d0087119150610143565b519051916331f4a6db60e11b5f5260045260245260445260645ffd5b5081511515610119565b5080511515610112565b8486638d1ba67f60e01b5f5260045260245260445ffd5b5084156100f9565b5062093a8086116100f2565b634e487b7160e01b5f52604160045260245ffd5b601f909101601f19168101906001600160401b0382119082101761046b57604052565b919082018092116103355756fe60806040526004361015610011575f80fd5b5f3560e01c8063038dcf14146118d25780631e93260d1461162e57806329fdcc24146115f457806330e1198b146115c657806331c85986146114fc578063379607f5146114aa5780633a13b2a41461019c578063447da8a614610a3d57806361aa1c8114610a0357806369ff25b7146109c95780637500ba69146109ac578063765e79951461097257806378ee44fd146109385780638df82800146109145780639db797f01461036e578063a0c7f71c14610340578063a8239f7014610325578063ab55c61314610308578063b759f954146102bf578063c6bfa53214610230578063d399b6751461022b578063deb966341461022b578063e0967ec5146101f1578063e2fdcc17146101a1578063e5f17d8c1461019c578063fa138d6c146101625763fd967f4714610142575f80fd5b3461015e575f60031936011261015e5760206040516127108152f35b5f80fd5b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b611d27565b3461015e575f60031936011261015e57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b611d42565b3461015e5760a060031936011261015e57610249611d04565b6044359073ffffffffffffffffffffffffffffffffffffffff8216820361015e576084359167ffffffffffffffff831161015e573660238401121561015e5782600401359167ffffffffffffffff831161015e57366024848601011161015e5760246102bd94019160643591600435612620565b005b3461015e57602060031936011261015e576102d8612cf9565b6102e36004356121d1565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b3461015e575f60031936011261015e576020604051629896808152f35b3461015e575f60031936011261015e576020604051600f8152f35b3461015e57604060031936011261015e57602061036661035e611d04565b600435612147565b604051908152f35b3461015e57602060031936011261015e575f61020060405161038f81611d5f565b8281528260208201528260408201528260608201528260808201528260a08201528260c08201528260e08201528261010082015282610120820152826101408201528261016082015282610180820152826101a0820152826101c0820152826101e082015201526040517f2923e2df000000000000000000000000000000000000000000000000000000008152600435600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa8015610909575f5f925f926108cf575b506004355f525f60205260405f205462ffffff8160c01c16156107dc575b61049d816004356135d4565b6104a683612d6d565b9360048510156106e157841590816107c8575b506107bf575b6104c985846135b7565b95612710613fff8560e61c168702046bffffffffffffffffffffffff8560601c1690604051986104f88a611d5f565b62ffffff8760c01c168a525f60208b01525f60408b01528560608b01528460808b0152600f8760f41c1660a08b01527f010000000000000000000000000000000000000000000000000000000000000087161560c08b015260e08a01526101008901526bffffffffffffffffffffffff85166101208901526101408801525f6101608801525f6101808801525f6101a08801527f0200000000000000000000000000000000000000000000000000000000000000841615156101c08801525f6101e088015260048510156106e1577f08000000000000000000000000000000000000000000000000000000000000009461020088015280610776575b5050501661070e575b5061020060405191805183526020810151602084015260408101516040840152606081015160608401526080810151608084015260a081015160a084015260c0810151151560c084015260e081015160e084015261010081015161010084015261012081015161012084015261014081015161014084015273ffffffffffffffffffffffffffffffffffffffff610160820151166101608401526101808101516101808401526101a08101516101a08401526101c081015115156101c08401526101e08101516101e084015201519060048210156106e15761022091610200820152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b6004355f52600260205261271061075160405f20549273ffffffffffffffffffffffffffffffffffffffff841661016086015263ffffffff8460a01c1690611e79565b0461018083015262ffffff8160c01c166101a083015260d81c6101e0820152816105fd565b6107b2926107a76107936107ac9362ffffff8860c01c1690611e3f565b938460208b0152600f8760f41c169061213a565b611e79565b90611e3f565b60408501528480806105f4565b600193506104bf565b905060068110156106e157600314876104b9565b7ffff0000000000000ffffffffffffffffffffffffffffffffffffffffffffffff167f000000000000000000000000000000000000000000000000000000000000000060c01b7affffff00000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060d81b7cffff00000000000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060e61b7e3fffc0000000000000000000000000000000000000000000000000000000001617610491565b9150506108f4915060c03d60c011610902575b6108ec8183611d7c565b810190611dde565b949250505090919083610473565b503d6108e2565b6040513d5f823e3d90fd5b3461015e57602060031936011261015e5761092d612cf9565b6102e3600435611e8c565b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e575f60031936011261015e57602060405162093a808152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b606060031936011261015e57600435610a54611cf5565b9060443590610a61612cf9565b6040517f2923e2df00000000000000000000000000000000000000000000000000000000815281600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa938415610909575f915f915f925f5f935f9961147e575b50610aed876133a7565b9560068110156106e1576002810361144e5750610b0986612d6d565b60048110156106e157611422577f020000000000000000000000000000000000000000000000000000000000000086166113e25762ffffff8660c01c16820194854210156113b25773ffffffffffffffffffffffffffffffffffffffff1633146113865773ffffffffffffffffffffffffffffffffffffffff1633148061137e575b61135257855f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2091825460ff6affffffffffffffffffffff82169160581c1681151580611344575b6113135750610bee89610bf592611e3f565b99876135b7565b8815801561130a575b6112d757506bffffffffffffffffffffffff86166bffffffffffffffffffffffff8760601c1691805f146112c557610c368a83611e3f565b9483965b6affffffffffffffffffffff8d1180156112b0575b6112805782158015985f97907f01000000000000000000000000000000000000000000000000000000000000008d16158b03611119575050507f04000000000000000000000000000000000000000000000000000000000000008a16156110f3578a5f52600160205262ffffff60405f2054165b8903804210156110c457505b7fffffffffffffffffffffffffffffffffffffffff0000000000000000000000006affffffffffffffffffffff73ffffffffffffffffffffffffffffffffffffffff83169e169160601b166bff00000000000000000000008960581b16171790555f1461106857507fffffffffffffffff00000000000000000000000000000000000000000000000086166bffffffffffffffffffffffff84161760609190911b77ffffffffffffffffffffffff00000000000000000000000016175b865f525f60205260405f205587604051848152886020820152877f52015ab4795d9cc42a7feea1aa6519960846cec1079ea2a9990312ddf756b96e60403393a461101c575b50505050508115805f1461101657815b803403610fe7575015610e13575f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b6040517f70a08231000000000000000000000000000000000000000000000000000000008152306004820152602081602481865afa908115610909575f91610fb5575b50604051907f23b872dd000000000000000000000000000000000000000000000000000000005f5233600452306024528260445260205f60648180885af160015f5114811615610f96575b826040525f60605215610f6a577f70a08231000000000000000000000000000000000000000000000000000000008252306004830152602082602481875afa8015610909575f90610f36575b610ef7925061213a565b91818303610f0557506102e3565b7f778c3947000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b506020823d602011610f62575b81610f5060209383611d7c565b8101031261015e57610ef79151610eed565b3d9150610f43565b837f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b6001811516610fac57843b15153d151616610ea1565b823d5f823e3d90fd5b90506020813d602011610fdf575b81610fd060209383611d7c565b8101031261015e575183610e56565b3d9150610fc3565b7f8c6d625c000000000000000000000000000000000000000000000000000000005f526004523460245260445ffd5b5f610de1565b7f27f29ed299c88a71cfcdd34731895b52401ab0db609e49ca4d92fd86b2af59b993608093600f926040519485526020850152604084015260f41c166060820152a28280808080610dd1565b7fffffffffffffffff00000000000000000000000000000000000000000000000087166bffffffffffffffffffffffff9190911617606084901b77ffffffffffffffffffffffff00000000000000000000000016179050610d8c565b8b7fc7698bfa000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b7f0000000000000000000000000000000000000000000000000000000000000000610cc3565b60011b89101561112b575b5050610ccf565b919650919961113a818d6135d4565b9290600f8360f41c1693841015611250574201908b82116111dd575b505060017ffe0fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f0ff00000000000000000000000000000000000000000000000000000000000009216920160f41b1617906111b6575b976001948d80611124565b7f0100000000000000000000000000000000000000000000000000000000000000176111ab565b909a507fffffffffff000000ffffffffffffffffffffffffffffffffffffffffffffffff909116908a0360c01b7affffff000000000000000000000000000000000000000000000000161760017ffe0fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff611156565b838e7f5319450a000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b8c8b7f920c03dd000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b506bffffffffffffffffffffffff8711610c4f565b6112cf8a84611e3f565b948296610c3a565b89887f96adf9a2000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b50808a10610bfe565b887fa4ddf323000000000000000000000000000000000000000000000000000000005f52600452151560245260445ffd5b508215158115151415610bdc565b857f5b1c6075000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b508115610b8b565b867f2fa7cf54000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b85887fc349feea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b86805f52600260205260405f205460d81c907f6dcd56c5000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b867fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b61147b90887ff22faf54000000000000000000000000000000000000000000000000000000005f52611e2a565b5ffd5b9450505095505061149e915060c03d60c011610902576108ec8183611d7c565b97929390929189610ae3565b3461015e57602060031936011261015e576114c3612cf9565b60206114d1336004356130e6565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d604051908152f35b3461015e57604060031936011261015e57611515611d04565b6004355f52600360205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f20604051606081019181831067ffffffffffffffff841117611599576040928352546affffffffffffffffffffff8116918281528360ff8360581c1615159283602084015260601c91015282519182526020820152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b3461015e57604060031936011261015e5760206114d16115e4611d04565b6115ec612cf9565b6004356130e6565b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e57604060031936011261015e5760043561164a611cf5565b611652612cf9565b6040517f2923e2df00000000000000000000000000000000000000000000000000000000815282600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115610909575f5f5f925f946118a7575b50855f525f60205260405f2054917f020000000000000000000000000000000000000000000000000000000000000083161561187b57865f52600260205260405f20549173ffffffffffffffffffffffffffffffffffffffff831633149081159161185b575b811561183b575b5061180b5761174a83612d6d565b60048110156106e1576114225760068110156106e157600281036117de575060d81c94854210156117ae576102e395506040518515158152817f752a5178ee27a37454834f6a5f1c4db3089b25ce63f231a84f3285b72333720f60203393a3612d7c565b85907f3245808c000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b61147b90877ff22faf54000000000000000000000000000000000000000000000000000000005f52611e2a565b867f68947d57000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b73ffffffffffffffffffffffffffffffffffffffff91501633148861173c565b3373ffffffffffffffffffffffffffffffffffffffff8716149150611735565b867f64f5f907000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b925050506118c4915060c03d60c011610902576108ec8183611d7c565b9350509290929192866116cf565b3461015e57602060031936011261015e576004356118ee612cf9565b604051907f2923e2df00000000000000000000000000000000000000000000000000000000825280600483015260c08260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa918215610909575f925f915f91611cc9575b50825f525f60205260405f2054937f0800000000000000000000000000000000000000000000000000000000000000851615611c9d5760068110156106e15760028103611c7057506119bd84612d6d565b60048110156106e157611c4457825f52600260205260405f2054917f02000000000000000000000000000000000000000000000000000000000000008516611c115762ffffff8560c01c160180421015611be25750825f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f526020526affffffffffffffffffffff60405f20541615611bb257612710611a91611a806bffffffffffffffffffffffff8760601c166bffffffffffffffffffffffff8816611e3f565b9263ffffffff8560a01c1690611e79565b0490818110611b805750507f0200000000000000000000000000000000000000000000000000000000000000611acf62ffffff8360c01c1642611e3f565b93835f525f6020521760405f2055815f5260026020527affffffffffffffffffffffffffffffffffffffffffffffffffffff7fffffffffff0000000000000000000000000000000000000000000000000000008460d81b1691161760405f20556040519182527f485b8bf824ccecdeaafb5e820da6c5e9a8478de70580a33cae50d5f393b5d8e460203393a35f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b837fc24d12ff000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b827fcc6d03fb000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b837fc349feea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b82847f6dcd56c5000000000000000000000000000000000000000000000000000000005f5260045260d81c60245260445ffd5b827fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b61147b90847ff22faf54000000000000000000000000000000000000000000000000000000005f52611e2a565b837f364a5f8e000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b915050611ce691925060c03d60c011610902576108ec8183611d7c565b9395949250505092908461196c565b60243590811515820361015e57565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361015e57565b3461015e575f60031936011261015e57602060405160028152f35b3461015e575f60031936011261015e57602060405162278d008152f35b610220810190811067ffffffffffffffff82111761159957604052565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761159957604052565b519073ffffffffffffffffffffffffffffffffffffffff8216820361015e57565b91908260c091031261015e578151600681101561015e5791602081015191611e0860408301611dbd565b91611e1560608201611dbd565b9160a0611e2460808401611dbd565b92015190565b6004526044919060068110156106e157602452565b91908201809211611e4c57565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b81810292918115918404141715611e4c57565b90604051917f2923e2df00000000000000000000000000000000000000000000000000000000835280600484015260c08360248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa8015610909575f935f5f915f9361210d575b50611f15846133a7565b95611f1f87612d6d565b60048110156106e1576120e15760068110156106e15760058114612064576002810361203757507f0200000000000000000000000000000000000000000000000000000000000000861615611fea5750825f52600260205260405f205460d81c94854210611fba57611fb89495505b7f010000000000000000000000000000000000000000000000000000000000000081161593612d7c565b565b85847f37b0a2ea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b62ffffff8660c01c16019485421061200757611fb8949550611f8e565b85847f6ec4311f000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b61147b90857f50e33f0e000000000000000000000000000000000000000000000000000000005f52611e2a565b5050505090917fcfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f3000000000000000000000000000000000000000000000000000000000000000911617815f525f60205260405f20557f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a2565b847fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b9250505061212b91935060c03d60c011610902576108ec8183611d7c565b949694939192505f9050611f0b565b91908203918211611e4c57565b90815f525f60205260405f2054915f52600360205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f2054906affffffffffffffffffffff821661219982612d6d565b60048110156106e1571580156121c9575b6121c25760ff6121be9360581c16916136bf565b5090565b5050505f90565b5080156121aa565b73ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000166040517f2923e2df0000000000000000000000000000000000000000000000000000000081525f9280600483015260c082602481865afa8015610909575f5f935f926125f4575b5073ffffffffffffffffffffffffffffffffffffffff61226e846133a7565b941633036125c45760068110156106e15760028103612597575061229183612d6d565b60048110156106e15761256b576bffffffffffffffffffffffff8360601c16928361253b576bffffffffffffffffffffffff811691821561246657828761239660016123918989987f50e79cff7c21f3dd6ef27869f98fd08b808532033f2749fae98019ee8cca613d986080988b8852600360205273ffffffffffffffffffffffffffffffffffffffff6040892091165f526020526affffffffffffffffffffff60405f205416965090916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b613660565b858a528960205260408a205560405160208101908682526001604082015283606082015288858201528260a082015260a081526123d460c082611d7c565b519020966040519260018452602084015260408301526060820152a2823b156124625790604484928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af1801561245757612442575050565b61244d828092611d7c565b6124545750565b80fd5b6040513d84823e3d90fd5b8380fd5b505050919250506040516020810190828252600160408201525f60608201525f60808201525f60a082015260a081526124a060c082611d7c565b519020817f50e79cff7c21f3dd6ef27869f98fd08b808532033f2749fae98019ee8cca613d6080604051600181525f60208201525f60408201525f6060820152a2823b1561015e5760445f928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af18015610909576125315750565b5f611fb891611d7c565b50507f14a1d236000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b507fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b61147b90837ff22faf54000000000000000000000000000000000000000000000000000000005f52611e2a565b827f1839989f000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b91505061261191925060c03d60c011610902576108ec8183611d7c565b5091949390925090505f61224f565b94929373ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000163303612ccd575f918415612c175760a085141580612c0b575b612bdf5781356020830135966040840135966060850135936080860135958415612bb7575b8a15612b8f575b8915612b67575b84158015612b5b575b8015612b32575b8015612b26575b8015612b1c575b8015612b12575b8015612b08575b8015612afd575b8015612af2575b612aa9576101008893149889612933575b50505061271361273a9161270e6127088c8c611e79565b86611e3f565b611e3f565b7f000000000000000000000000000000000000000000000000000000000000000090611e3f565b81811161290557505090879392917f00000000000000000000000000000000000000000000000000000000000000008814958615966128da575b9160609391877f3c605874c9bbd14d89d2ed4919827cff3fcff09ce875a2d3446ccfb960f461f79694816128c2575b7e3fffc0000000000000000000000000000000000000000000000000000000008560e61b167cffff0000000000000000000000000000000000000000000000000000008560d81b167affffff0000000000000000000000000000000000000000000000008560c01b16171791612899575b612872575b8785528460205260408520556040519350835260208301526040820152a261284057505050565b7f04ce359c13f9a3ae30325c7dac1df566577c9bdd1b8a1b17bff8fd5fd58606969160409182519182526020820152a2565b7f080000000000000000000000000000000000000000000000000000000000000017612819565b907f04000000000000000000000000000000000000000000000000000000000000001790612814565b88865260016020528a60181b8c1760408720556127a3565b7f00000000000000000000000000000000000000000000000000000000000000008814159650612774565b7f1cdb3227000000000000000000000000000000000000000000000000000000008652600452602452604484fd5b9091925060e08201359260c060a08401359301359173ffffffffffffffffffffffffffffffffffffffff8085169411918215612aa0575b8215612a80575b508115612a60575b508015612a54575b8015612a2b575b8015612a1f575b6129eb5791612713918c7ff9c73d0d796a1a406f573f56088ec01170ff2dd7c914a7fb4fa6168a7e840657604061273a96838d5260026020528c828760c01b8360a01b8817179120558151908152856020820152a3915f6126f1565b9160649288927f63e94db6000000000000000000000000000000000000000000000000000000008452600452602452604452fd5b5062278d00831161298f565b507f00000000000000000000000000000000000000000000000000000000000000008310612988565b50629896808111612981565b73ffffffffffffffffffffffffffffffffffffffff91501682145f612979565b73ffffffffffffffffffffffffffffffffffffffff16841491505f612971565b8415925061296a565b60a48588888d8f604051947f2bc60bc100000000000000000000000000000000000000000000000000000000865260048601526024850152604484015260648301526084820152fd5b5061271087116126e0565b5061271086116126d9565b50600f8a116126d2565b5060028a106126cb565b50848b10156126c4565b5062093a808b116126bd565b507f00000000000000000000000000000000000000000000000000000000000000008b106126b6565b5062278d0085116126af565b7f000000000000000000000000000000000000000000000000000000000000000099506126a6565b7f00000000000000000000000000000000000000000000000000000000000000009a5061269f565b7f00000000000000000000000000000000000000000000000000000000000000009450612698565b602483867fb84ebcd4000000000000000000000000000000000000000000000000000000008252600452fd5b50610100851415612673565b50505050509050612c94612713612c6e7f00000000000000000000000000000000000000000000000000000000000000007f0000000000000000000000000000000000000000000000000000000000000000611e79565b7f0000000000000000000000000000000000000000000000000000000000000000611e3f565b818111612c9f575050565b7f1cdb3227000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b7f20741459000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c612d455760017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d565b7f3ee5aeb5000000000000000000000000000000000000000000000000000000005f5260045ffd5b60fc1c60048110156106e15790565b8492949181945f96835f52600360205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f526020526affffffffffffffffffffff60405f2054169084956130cd575b50836130c4575b816080916bffffffffffffffffffffffff7f50e79cff7c21f3dd6ef27869f98fd08b808532033f2749fae98019ee8cca613d9416966bffffffffffffffffffffffff8360601c1692875f146130bd5783895b8315613088575b83156130155750507fcfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f3000000000000000000000000000000000000000000000000000000000000000175b865f525f60205260405f2055612feb575b60405191602083018681528715159384604082015289606082015282868201528360a082015260a08152612eb960c082611d7c565b51902097604051938452602084015260408301526060820152a215612f625773ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001691823b156124625790604484928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af1801561245757612442575050565b7f000000000000000000000000000000000000000000000000000000000000000073ffffffffffffffffffffffffffffffffffffffff169250823b1561015e5760445f928360405195869485937f6be1320b000000000000000000000000000000000000000000000000000000008552600485015260248401525af18015610909576125315750565b847f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a2612e84565b61307b927fffffffffffffffff000000000000000000000000000000000000000000000000166bffffffffffffffffffffffff9091161760609190911b77ffffffffffffffffffffffff0000000000000000000000001617881561308057600190613660565b612e73565b600290613660565b92506bffffffffffffffffffffffff831615806130a6575b92612e26565b506bffffffffffffffffffffffff811615156130a0565b8884612e1f565b84159350612dcd565b612710919550613fff8360e61c1602048410935f612dc6565b9190825f525f60205260405f2054906130fe82612d6d565b60048110156106e1571561337b57835f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2054916affffffffffffffffffffff8316928060601c91841561334b578460ff6131659360581c16916136bf565b909586815f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f526020525f60408120558360405173ffffffffffffffffffffffffffffffffffffffff8716978882526020820152826040820152837fe320cad5159679c33c3e2bb536df3771c467aa9512a14ccb157e53fff30caaa160603393a4156133415790869392915f525f60205260405f205580155f146132a057505f80809381935af13d1561329b573d67ffffffffffffffff8111611599576040519061325960207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f8401160183611d7c565b81525f60203d92013e5b1561326b5750565b90507f22fa2475000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b613263565b92915050604051907fa9059cbb000000000000000000000000000000000000000000000000000000005f526004528360245260205f60448180865af19060015f5114821615613320575b604052156132f55750565b7f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90600181151661333857823b15153d151616906132ea565b503d5f823e3d90fd5b505f955050505050565b867f9a82ab27000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b837feb182235000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b805f525f60205260405f20549062ffffff8260c01c16156133c6575090565b6040517f2c14c62e00000000000000000000000000000000000000000000000000000000815281600482015260408160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115610909575f9161357d575b5073ffffffffffffffffffffffffffffffffffffffff3091160361355257507ffff0000000000000ffffffffffffffffffffffffffffffffffffffffffffffff167f000000000000000000000000000000000000000000000000000000000000000060c01b7affffff00000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060d81b7cffff00000000000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060e61b7e3fffc000000000000000000000000000000000000000000000000000000000161790565b90565b7f376497fe000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90506040813d6040116135af575b8161359860409383611d7c565b8101031261015e576135a990611dbd565b5f61343f565b3d915061358b565b90613fff6127109260d81c1602049081156135ce57565b60019150565b907f04000000000000000000000000000000000000000000000000000000000000001615613619575f52600160205260405f20549060ff62ffffff83169260181c1690565b507f0000000000000000000000000000000000000000000000000000000000000000907f000000000000000000000000000000000000000000000000000000000000000090565b9060048110156106e1577fcfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff9060fc1b91161790565b906bffffffffffffffffffffffff809116911603906bffffffffffffffffffffffff8211611e4c57565b9291926bffffffffffffffffffffffff8116936bffffffffffffffffffffffff8260601c16906136ee83612d6d565b60048110156106e1576003811461380357600114901515036137fa5780926bffffffffffffffffffffffff81168681036137ab575b9361374d6137539261374761354f976bffffffffffffffffffffffff851690611e3f565b98613695565b92613695565b9190916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b935085156137cd578184028690046bffffffffffffffffffffffff1693613723565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601260045260245ffd5b509250505f9190565b509183956bffffffffffffffffffffffff94935f146138855761387f9361382991613695565b916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b92169190565b909161387f936137539161369556fea26469706673582212203b8b5ebcf967719e4c527e63d1ca8fc7f8942d59bb92fc14e39f68f25a8947d664736f6c63430008250033" as const;

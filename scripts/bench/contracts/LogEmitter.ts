@@ -2,86 +2,85 @@
 
 export const logEmitterAbi = [
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint256",
-        name: "jobId",
-        type: "uint256",
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "client",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "client",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "token",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "JobFunded",
-    type: "event",
+    "name": "JobFunded",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "uint256",
-        name: "jobId",
-        type: "uint256",
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "provider",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "token",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "PaymentReleased",
-    type: "event",
+    "name": "PaymentReleased",
+    "type": "event"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "firstJobId",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "firstJobId",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "count",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      }
     ],
-    name: "emitBatch",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
+    "name": "emitBatch",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  }
 ] as const;
 
-export const logEmitterBytecode =
-  "0x60808060405234601557610196908161001a8239f35b5f80fdfe60806040526004361015610011575f80fd5b5f3560e01c63ea3aac3f14610024575f80fd5b3461014f5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261014f576024356004355f5b82811061006457005b600181166100f5576100768183610153565b908066038d7ea4c6800001918266038d7ea4c68000116100c8576001925f916040519182527fbdb056de345bfeadca7c9fd7df6430bdb83c677c8eefbb601dff56f34d3dac5260203393a45b0161005b565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b6100ff8183610153565b908066038d7ea4c6800001918266038d7ea4c68000116100c8576001925f916040519182527f23a1f1d698899279655350f84344b87245426099e1c060807bd35275582d2d0e60203393a46100c2565b5f80fd5b919082018092116100c85756fea2646970667358221220538d08546b3d37fac6b4a73bc2e013ca624c90f01da6a51307c2fe8b67e9153a64736f6c63430008250033" as const;
+export const logEmitterBytecode = "0x60808060405234601557610196908161001a8239f35b5f80fdfe60806040526004361015610011575f80fd5b5f3560e01c63ea3aac3f14610024575f80fd5b3461014f5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261014f576024356004355f5b82811061006457005b600181166100f5576100768183610153565b908066038d7ea4c6800001918266038d7ea4c68000116100c8576001925f916040519182527fbdb056de345bfeadca7c9fd7df6430bdb83c677c8eefbb601dff56f34d3dac5260203393a45b0161005b565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b6100ff8183610153565b908066038d7ea4c6800001918266038d7ea4c68000116100c8576001925f916040519182527f23a1f1d698899279655350f84344b87245426099e1c060807bd35275582d2d0e60203393a46100c2565b5f80fd5b919082018092116100c85756fea2646970667358221220538d08546b3d37fac6b4a73bc2e013ca624c90f01da6a51307c2fe8b67e9153a64736f6c63430008250033" as const;

@@ -2,437 +2,436 @@
 
 export const configurableTokenAbi = [
   {
-    inputs: [],
-    stateMutability: "nonpayable",
-    type: "constructor",
+    "inputs": [],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "spender",
-        type: "address",
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "allowance",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "allowance",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "needed",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "needed",
+        "type": "uint256"
+      }
     ],
-    name: "ERC20InsufficientAllowance",
-    type: "error",
+    "name": "ERC20InsufficientAllowance",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "sender",
-        type: "address",
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "balance",
-        type: "uint256",
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
       },
       {
-        internalType: "uint256",
-        name: "needed",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "needed",
+        "type": "uint256"
+      }
     ],
-    name: "ERC20InsufficientBalance",
-    type: "error",
+    "name": "ERC20InsufficientBalance",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "approver",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "approver",
+        "type": "address"
+      }
     ],
-    name: "ERC20InvalidApprover",
-    type: "error",
+    "name": "ERC20InvalidApprover",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "receiver",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "receiver",
+        "type": "address"
+      }
     ],
-    name: "ERC20InvalidReceiver",
-    type: "error",
+    "name": "ERC20InvalidReceiver",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "sender",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
     ],
-    name: "ERC20InvalidSender",
-    type: "error",
+    "name": "ERC20InvalidSender",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "spender",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
+      }
     ],
-    name: "ERC20InvalidSpender",
-    type: "error",
+    "name": "ERC20InvalidSpender",
+    "type": "error"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "TokenAccountBlocked",
-    type: "error",
+    "name": "TokenAccountBlocked",
+    "type": "error"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "owner",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "spender",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "Approval",
-    type: "event",
+    "name": "Approval",
+    "type": "event"
   },
   {
-    anonymous: false,
-    inputs: [
+    "anonymous": false,
+    "inputs": [
       {
-        indexed: true,
-        internalType: "address",
-        name: "from",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "from",
+        "type": "address"
       },
       {
-        indexed: true,
-        internalType: "address",
-        name: "to",
-        type: "address",
+        "indexed": true,
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
       },
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "Transfer",
-    type: "event",
+    "name": "Transfer",
+    "type": "event"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "owner",
-        type: "address",
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
       },
       {
-        internalType: "address",
-        name: "spender",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
+      }
     ],
-    name: "allowance",
-    outputs: [
+    "name": "allowance",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "spender",
-        type: "address",
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "approve",
-    outputs: [
+    "name": "approve",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "nonpayable",
-    type: "function",
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "balanceOf",
-    outputs: [
+    "name": "balanceOf",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
-      },
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
     ],
-    name: "blocked",
-    outputs: [
+    "name": "blocked",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "decimals",
-    outputs: [
+    "inputs": [],
+    "name": "decimals",
+    "outputs": [
       {
-        internalType: "uint8",
-        name: "",
-        type: "uint8",
-      },
+        "internalType": "uint8",
+        "name": "",
+        "type": "uint8"
+      }
     ],
-    stateMutability: "pure",
-    type: "function",
+    "stateMutability": "pure",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "feeBps",
-    outputs: [
+    "inputs": [],
+    "name": "feeBps",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "to",
-        type: "address",
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
     ],
-    name: "mint",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "mint",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "name",
-    outputs: [
+    "inputs": [],
+    "name": "name",
+    "outputs": [
       {
-        internalType: "string",
-        name: "",
-        type: "string",
-      },
+        "internalType": "string",
+        "name": "",
+        "type": "string"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "quietRefusal",
-    outputs: [
+    "inputs": [],
+    "name": "quietRefusal",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "account",
-        type: "address",
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
-        internalType: "bool",
-        name: "isBlocked",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "isBlocked",
+        "type": "bool"
+      }
     ],
-    name: "setBlocked",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "setBlocked",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "uint256",
-        name: "bps",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "bps",
+        "type": "uint256"
+      }
     ],
-    name: "setFeeBps",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "setFeeBps",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "bool",
-        name: "quiet",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "quiet",
+        "type": "bool"
+      }
     ],
-    name: "setQuietRefusal",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
+    "name": "setQuietRefusal",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "symbol",
-    outputs: [
+    "inputs": [],
+    "name": "symbol",
+    "outputs": [
       {
-        internalType: "string",
-        name: "",
-        type: "string",
-      },
+        "internalType": "string",
+        "name": "",
+        "type": "string"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [],
-    name: "totalSupply",
-    outputs: [
+    "inputs": [],
+    "name": "totalSupply",
+    "outputs": [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
     ],
-    stateMutability: "view",
-    type: "function",
+    "stateMutability": "view",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "to",
-        type: "address",
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "transfer",
-    outputs: [
+    "name": "transfer",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "nonpayable",
-    type: "function",
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
-    inputs: [
+    "inputs": [
       {
-        internalType: "address",
-        name: "from",
-        type: "address",
+        "internalType": "address",
+        "name": "from",
+        "type": "address"
       },
       {
-        internalType: "address",
-        name: "to",
-        type: "address",
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
       },
       {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
     ],
-    name: "transferFrom",
-    outputs: [
+    "name": "transferFrom",
+    "outputs": [
       {
-        internalType: "bool",
-        name: "",
-        type: "bool",
-      },
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
     ],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
+    "stateMutability": "nonpayable",
+    "type": "function"
+  }
 ] as const;
 
-export const configurableTokenBytecode =
-  "0x60806040523461033157604080519081016001600160401b03811182821017610239576040908152601282527121b7b73334b3bab930b13632902a37b5b2b760711b602083015280519081016001600160401b0381118282101761023957604052600381526243464760e81b602082015281516001600160401b03811161023957600354600181811c91168015610327575b602082101461021b57601f81116102b9575b50602092601f821160011461025857928192935f9261024d575b50508160011b915f199060031b1c1916176003555b80516001600160401b03811161023957600454600181811c9116801561022f575b602082101461021b57601f81116101ad575b50602091601f821160011461014d579181925f92610142575b50508160011b915f199060031b1c1916176004555b604051610d6d90816103368239f35b015190505f8061011e565b601f1982169260045f52805f20915f5b8581106101955750836001951061017d575b505050811b01600455610133565b01515f1960f88460031b161c191690555f808061016f565b9192602060018192868501518155019401920161015d565b818111156101055760045f52601f820160051c7f8a35acfbc15ff81a39ae7d344fd709f28e8600b4aa8c65c6b64bfe7fe36bd19b60208410610213575b81601f9101920160051c03905f5b828110610206575050610105565b5f828201556001016101f8565b5f91506101ea565b634e487b7160e01b5f52602260045260245ffd5b90607f16906100f3565b634e487b7160e01b5f52604160045260245ffd5b015190505f806100bd565b601f1982169360035f52805f20915f5b8681106102a15750836001959610610289575b505050811b016003556100d2565b01515f1960f88460031b161c191690555f808061027b565b91926020600181928685015181550194019201610268565b818111156100a35760035f52601f820160051c7fc2575a0e9e593c00f959f8c92f12db2869c3395a3b0502d05e2516446f71f85b6020841061031f575b81601f9101920160051c03905f5b8281106103125750506100a3565b5f82820155600101610304565b5f91506102f6565b90607f1690610091565b5f80fdfe60806040526004361015610011575f80fd5b5f3560e01c80620af2a1146108da57806306fdde0314610800578063095ea7b31461077157806318160ddd1461075457806323b872dd146105d357806324a9d853146105b6578063313ce5671461059b57806340c10f19146103fe57806370a08231146103ba57806372c27b62146103a157806381629d0e1461037f57806395d89b41146102045780639bbc3743146101b5578063a9059cbb14610184578063dd62ed3e146101165763e5962195146100c8575f80fd5b346101125760206003193601126101125773ffffffffffffffffffffffffffffffffffffffff6100f6610952565b165f526005602052602060ff60405f2054166040519015158152f35b5f80fd5b346101125760406003193601126101125761012f610952565b73ffffffffffffffffffffffffffffffffffffffff61014c610975565b91165f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052602060405f2054604051908152f35b346101125760406003193601126101125760206101ab6101a2610952565b602435906109c2565b6040519015158152f35b34610112576020600319360112610112576004358015158091036101125760ff7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00600654169116176006555f80f35b34610112575f600319360112610112576040515f600454908160011c60018316928315610375575b60208210841461034857818552849390811561030657506001146102aa575b5003601f01601f191681019067ffffffffffffffff82118183101761027d5761027982918260405282610998565b0390f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b60045f90815291507f8a35acfbc15ff81a39ae7d344fd709f28e8600b4aa8c65c6b64bfe7fe36bd19b5b8183106102ea5750508101602001601f1961024b565b60209193508060019154838588010152019101909183926102d4565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff001660208581019190915291151560051b84019091019150601f19905061024b565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602260045260245ffd5b90607f169061022c565b34610112575f60031936011261011257602060ff600654166040519015158152f35b3461011257602060031936011261011257600435600755005b346101125760206003193601126101125773ffffffffffffffffffffffffffffffffffffffff6103e8610952565b165f525f602052602060405f2054604051908152f35b3461011257604060031936011261011257610417610952565b6024359073ffffffffffffffffffffffffffffffffffffffff811690811561056f575f805260056020527f05b8ccbb9d4d8fb16ea74ce3c29a41f1b461fbdaff4714a0d9a8eb05499746bc5483929060ff1661054357805f52600560205260ff60405f205416610518575060075480151580610511575b80610509575b6104a6575b6104a483835f610c0e565b005b8091925083029083820414831517156104dc5761271090046104c8815f610b28565b82039182116104dc576104a4919083610499565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b506001610494565b505f61048e565b7f5ef1afc4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b7f5ef1afc4000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b7fec442f05000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b34610112575f60031936011261011257602060405160068152f35b34610112575f600319360112610112576020600754604051908152f35b34610112576060600319360112610112576105ec610952565b6105f4610975565b6044359073ffffffffffffffffffffffffffffffffffffffff831692835f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f20547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff811061067b575b506106709350610a2a565b602060405160018152f35b8381106107205784156106f45733156106c857610670945f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f526020528360405f209103905584610665565b7f94280d62000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b7fe602df05000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b83907ffb8f41b2000000000000000000000000000000000000000000000000000000005f523360045260245260445260645ffd5b34610112575f600319360112610112576020600254604051908152f35b346101125760406003193601126101125761078a610952565b6024359033156106f45773ffffffffffffffffffffffffffffffffffffffff169081156106c857335f52600160205260405f20825f526020528060405f20556040519081527f8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b92560203392a3602060405160018152f35b34610112575f600319360112610112576040515f600354908160011c600183169283156108d0575b6020821084146103485781855284939081156103065750600114610874575003601f01601f191681019067ffffffffffffffff82118183101761027d5761027982918260405282610998565b60035f90815291507fc2575a0e9e593c00f959f8c92f12db2869c3395a3b0502d05e2516446f71f85b5b8183106108b45750508101602001601f1961024b565b602091935080600191548385880101520191019091839261089e565b90607f1690610828565b34610112576040600319360112610112576108f3610952565b602435908115158092036101125773ffffffffffffffffffffffffffffffffffffffff165f52600560205260405f209060ff7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0083541691161790555f80f35b6004359073ffffffffffffffffffffffffffffffffffffffff8216820361011257565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361011257565b601f19601f602060409481855280519182918282880152018686015e5f8582860101520116010190565b9060ff60065416806109e8575b6109e2576109dd9133610a2a565b600190565b50505f90565b50335f52600560205260ff60405f205416806109cf575073ffffffffffffffffffffffffffffffffffffffff82165f52600560205260ff60405f2054166109cf565b9073ffffffffffffffffffffffffffffffffffffffff8216918215610afc5773ffffffffffffffffffffffffffffffffffffffff8216801561056f578493805f52600560205260ff60405f2054166105185750805f52600560205260ff60405f205416610518575060075480151580610af4575b80610aec575b610ab6575b50610ab49350610c0e565b565b8091935084029084820414841517156104dc576127109004610ad88184610b28565b83039283116104dc57610ab492915f610aa9565b506001610aa4565b506001610a9e565b7f96c6fd1e000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff1680610b8c57600254918083018093116104dc5760207fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef915f946002555b8060025403600255604051908152a3565b805f939293525f60205260405f2054838110610bdb576020845f94957fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef93858752868452036040862055610b7b565b91507fe450d38c000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b73ffffffffffffffffffffffffffffffffffffffff169081610ca457600254908382018092116104dc5773ffffffffffffffffffffffffffffffffffffffff6020917fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef936002555b169384610c8f5780600254036002555b604051908152a3565b845f525f825260405f20818154019055610c86565b815f525f60205260405f2054838110610d035773ffffffffffffffffffffffffffffffffffffffff7fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef9285602093865f525f85520360405f2055610c76565b9190507fe450d38c000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffdfea26469706673582212207871a2678f2fc1b00ecab3f212a45d1452c706f6c4ba4f13eafa9367c35a19cc64736f6c63430008250033" as const;
+export const configurableTokenBytecode = "0x60806040523461033157604080519081016001600160401b03811182821017610239576040908152601282527121b7b73334b3bab930b13632902a37b5b2b760711b602083015280519081016001600160401b0381118282101761023957604052600381526243464760e81b602082015281516001600160401b03811161023957600354600181811c91168015610327575b602082101461021b57601f81116102b9575b50602092601f821160011461025857928192935f9261024d575b50508160011b915f199060031b1c1916176003555b80516001600160401b03811161023957600454600181811c9116801561022f575b602082101461021b57601f81116101ad575b50602091601f821160011461014d579181925f92610142575b50508160011b915f199060031b1c1916176004555b604051610d6d90816103368239f35b015190505f8061011e565b601f1982169260045f52805f20915f5b8581106101955750836001951061017d575b505050811b01600455610133565b01515f1960f88460031b161c191690555f808061016f565b9192602060018192868501518155019401920161015d565b818111156101055760045f52601f820160051c7f8a35acfbc15ff81a39ae7d344fd709f28e8600b4aa8c65c6b64bfe7fe36bd19b60208410610213575b81601f9101920160051c03905f5b828110610206575050610105565b5f828201556001016101f8565b5f91506101ea565b634e487b7160e01b5f52602260045260245ffd5b90607f16906100f3565b634e487b7160e01b5f52604160045260245ffd5b015190505f806100bd565b601f1982169360035f52805f20915f5b8681106102a15750836001959610610289575b505050811b016003556100d2565b01515f1960f88460031b161c191690555f808061027b565b91926020600181928685015181550194019201610268565b818111156100a35760035f52601f820160051c7fc2575a0e9e593c00f959f8c92f12db2869c3395a3b0502d05e2516446f71f85b6020841061031f575b81601f9101920160051c03905f5b8281106103125750506100a3565b5f82820155600101610304565b5f91506102f6565b90607f1690610091565b5f80fdfe60806040526004361015610011575f80fd5b5f3560e01c80620af2a1146108da57806306fdde0314610800578063095ea7b31461077157806318160ddd1461075457806323b872dd146105d357806324a9d853146105b6578063313ce5671461059b57806340c10f19146103fe57806370a08231146103ba57806372c27b62146103a157806381629d0e1461037f57806395d89b41146102045780639bbc3743146101b5578063a9059cbb14610184578063dd62ed3e146101165763e5962195146100c8575f80fd5b346101125760206003193601126101125773ffffffffffffffffffffffffffffffffffffffff6100f6610952565b165f526005602052602060ff60405f2054166040519015158152f35b5f80fd5b346101125760406003193601126101125761012f610952565b73ffffffffffffffffffffffffffffffffffffffff61014c610975565b91165f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052602060405f2054604051908152f35b346101125760406003193601126101125760206101ab6101a2610952565b602435906109c2565b6040519015158152f35b34610112576020600319360112610112576004358015158091036101125760ff7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00600654169116176006555f80f35b34610112575f600319360112610112576040515f600454908160011c60018316928315610375575b60208210841461034857818552849390811561030657506001146102aa575b5003601f01601f191681019067ffffffffffffffff82118183101761027d5761027982918260405282610998565b0390f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b60045f90815291507f8a35acfbc15ff81a39ae7d344fd709f28e8600b4aa8c65c6b64bfe7fe36bd19b5b8183106102ea5750508101602001601f1961024b565b60209193508060019154838588010152019101909183926102d4565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff001660208581019190915291151560051b84019091019150601f19905061024b565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602260045260245ffd5b90607f169061022c565b34610112575f60031936011261011257602060ff600654166040519015158152f35b3461011257602060031936011261011257600435600755005b346101125760206003193601126101125773ffffffffffffffffffffffffffffffffffffffff6103e8610952565b165f525f602052602060405f2054604051908152f35b3461011257604060031936011261011257610417610952565b6024359073ffffffffffffffffffffffffffffffffffffffff811690811561056f575f805260056020527f05b8ccbb9d4d8fb16ea74ce3c29a41f1b461fbdaff4714a0d9a8eb05499746bc5483929060ff1661054357805f52600560205260ff60405f205416610518575060075480151580610511575b80610509575b6104a6575b6104a483835f610c0e565b005b8091925083029083820414831517156104dc5761271090046104c8815f610b28565b82039182116104dc576104a4919083610499565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b506001610494565b505f61048e565b7f5ef1afc4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b7f5ef1afc4000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b7fec442f05000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b34610112575f60031936011261011257602060405160068152f35b34610112575f600319360112610112576020600754604051908152f35b34610112576060600319360112610112576105ec610952565b6105f4610975565b6044359073ffffffffffffffffffffffffffffffffffffffff831692835f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f20547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff811061067b575b506106709350610a2a565b602060405160018152f35b8381106107205784156106f45733156106c857610670945f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f526020528360405f209103905584610665565b7f94280d62000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b7fe602df05000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b83907ffb8f41b2000000000000000000000000000000000000000000000000000000005f523360045260245260445260645ffd5b34610112575f600319360112610112576020600254604051908152f35b346101125760406003193601126101125761078a610952565b6024359033156106f45773ffffffffffffffffffffffffffffffffffffffff169081156106c857335f52600160205260405f20825f526020528060405f20556040519081527f8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b92560203392a3602060405160018152f35b34610112575f600319360112610112576040515f600354908160011c600183169283156108d0575b6020821084146103485781855284939081156103065750600114610874575003601f01601f191681019067ffffffffffffffff82118183101761027d5761027982918260405282610998565b60035f90815291507fc2575a0e9e593c00f959f8c92f12db2869c3395a3b0502d05e2516446f71f85b5b8183106108b45750508101602001601f1961024b565b602091935080600191548385880101520191019091839261089e565b90607f1690610828565b34610112576040600319360112610112576108f3610952565b602435908115158092036101125773ffffffffffffffffffffffffffffffffffffffff165f52600560205260405f209060ff7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0083541691161790555f80f35b6004359073ffffffffffffffffffffffffffffffffffffffff8216820361011257565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361011257565b601f19601f602060409481855280519182918282880152018686015e5f8582860101520116010190565b9060ff60065416806109e8575b6109e2576109dd9133610a2a565b600190565b50505f90565b50335f52600560205260ff60405f205416806109cf575073ffffffffffffffffffffffffffffffffffffffff82165f52600560205260ff60405f2054166109cf565b9073ffffffffffffffffffffffffffffffffffffffff8216918215610afc5773ffffffffffffffffffffffffffffffffffffffff8216801561056f578493805f52600560205260ff60405f2054166105185750805f52600560205260ff60405f205416610518575060075480151580610af4575b80610aec575b610ab6575b50610ab49350610c0e565b565b8091935084029084820414841517156104dc576127109004610ad88184610b28565b83039283116104dc57610ab492915f610aa9565b506001610aa4565b506001610a9e565b7f96c6fd1e000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff1680610b8c57600254918083018093116104dc5760207fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef915f946002555b8060025403600255604051908152a3565b805f939293525f60205260405f2054838110610bdb576020845f94957fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef93858752868452036040862055610b7b565b91507fe450d38c000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b73ffffffffffffffffffffffffffffffffffffffff169081610ca457600254908382018092116104dc5773ffffffffffffffffffffffffffffffffffffffff6020917fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef936002555b169384610c8f5780600254036002555b604051908152a3565b845f525f825260405f20818154019055610c86565b815f525f60205260405f2054838110610d035773ffffffffffffffffffffffffffffffffffffffff7fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef9285602093865f525f85520360405f2055610c76565b9190507fe450d38c000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffdfea26469706673582212207871a2678f2fc1b00ecab3f212a45d1452c706f6c4ba4f13eafa9367c35a19cc64736f6c63430008250033" as const;
