@@ -24,6 +24,8 @@ import { ContractRevertedError } from "../errors/transaction.js";
 import type { SpendingGuard } from "../guard/createSpendingGuard.js";
 import type { Logger } from "../log/createLogger.js";
 import { decodeJobSpec, type JobSpec } from "../skills/jobSpec.js";
+import { cheatingSkills } from "../skills/demo/cheatingSkills.js";
+import { produceDelivery } from "../skills/produceDelivery.js";
 import type { Skill } from "../skills/Skill.js";
 import { verifyDelivery, type Verdict } from "../skills/verifyDelivery.js";
 import type { DaemonState, WorkItem } from "./daemonState.js";
@@ -155,14 +157,22 @@ async function work(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
         : job.budget < ctx.offering.price
           ? "its budget is below this agent's price"
           : undefined;
-  if (refusal || !spec) {
+  // Accept only criteria this agent can evaluate, and deliver only what passes its own run of them.
+  const produced =
+    refusal || !spec
+      ? undefined
+      : await produceDelivery(spec, {
+          skills: ctx.deliverWrong ? cheatingSkills(ctx.skills) : ctx.skills,
+          judge: ctx.judge,
+          selfCheck: !ctx.deliverWrong,
+        });
+  if (!spec || !produced || produced.status === "decline") {
+    const reason = refusal ?? (produced?.status === "decline" ? produced.reason : "no job spec");
     await once(`decline:${jobId}`, ctx, () => declineJob(ctx.client, { jobId }));
-    log.info({ reason: refusal }, "declined the job; the client is refunded");
-    return { status: "done", detail: `declined: ${refusal}` };
+    log.info({ reason }, "declined the job; the client is refunded");
+    return { status: "done", detail: `declined: ${reason}` };
   }
-  const skill = ctx.skills.get(spec.skill)!;
-  let content = await skill.run(spec.input);
-  if (ctx.deliverWrong) content = corrupt(content);
+  const content = produced.content;
   const sent = await once(`deliver:${jobId}`, ctx, () => deliverJob(ctx.client, { jobId, content }));
   log.info({ skill: spec.skill, sent, wrong: ctx.deliverWrong || undefined }, "delivered the job");
   return postBond(await readJob(ctx.client, { jobId }), ctx, log);
@@ -394,11 +404,4 @@ async function testPause(key: string, log: Logger): Promise<void> {
   if (!(ms > 0)) return;
   log.warn({ action: key, ms }, "test pause before an action (GUILD_TEST_PAUSE_BEFORE)");
   await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A plausible but wrong result (for the demo's cheating worker). */
-function corrupt(content: string): string {
-  if (/^\d+$/.test(content)) return String(Number(content) + 1);
-  const reversed = content.split(" ").reverse().join(" ");
-  return reversed !== content ? reversed : `${content} (unchecked)`;
 }

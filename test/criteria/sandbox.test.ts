@@ -98,6 +98,18 @@ describe("the sandbox is a security boundary: hostile code is contained and repo
     }
   });
 
+  it("terminates the sandbox's thread when native code holds it past the limit (a bomb of large strings)", async () => {
+    // Near the memory limit QuickJS can spend tens of seconds inside allocation without polling its interrupt.
+    const started = Date.now();
+    const result = await run("const hog = []; for (;;) hog.push('x'.repeat(1 << 20) + hog.length);", "", true, 300);
+    expect(result.stop?.reason).toMatch(/time|memory/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // A fresh thread serves the next run.
+    expect((await run("function one() { return 1; }", "test('one', () => assert.equal(one(), 1))")).tests).toEqual([
+      { name: "one", passed: true },
+    ]);
+  });
+
   it("stops runaway recursion, in interpreted code and inside native built-ins", async () => {
     expect((await run("function f() { return f() + 1; } f();", "")).stop).toMatchObject({ reason: "stack" });
     for (const deep of [
@@ -183,6 +195,13 @@ describe("the sandbox is a security boundary: hostile code is contained and repo
         served++;
       }
       expect(served).toBe(hostile.length);
+      // And while it runs: the sandbox has its own thread, so the server answers during an infinite loop.
+      const order: string[] = [];
+      const spinning = run("while (true) {}", "test('x', () => {})", true, 2_000).then(() => order.push("sandbox"));
+      expect(await (await fetch(url)).text()).toBe("ok");
+      order.push("server");
+      await spinning;
+      expect(order).toEqual(["server", "sandbox"]);
       const honest = await run("function id(x) { return x; }", "test('id', () => assert.equal(id(7), 7))");
       expect(honest.tests).toEqual([{ name: "id", passed: true }]);
     } finally {

@@ -1,7 +1,11 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
+import { callSandboxWorker, SandboxKilledError } from "./callSandboxWorker.js";
 import { HARNESS_SOURCE, wrapTestCode } from "./harnessSource.js";
 import { discardQuickJs, loadQuickJs } from "./loadQuickJs.js";
 import { SANDBOX_LIMITS, type SandboxRunLimits } from "./sandboxLimits.js";
+
+/** Extra time past a run's limit before its thread is terminated: setup, and QuickJS's slower polling. */
+export const HARD_DEADLINE_MARGIN_MS = 2_000;
 
 export type RunTestsInSandboxParameters = {
   /** The test code: calls `test(name, fn)` with `assert` helpers; the delivery's text is `delivery`. */
@@ -50,7 +54,9 @@ export type RunTestsInSandboxReturnType = {
  * a memory bomb, a stack overflow or a failure inside the host are reported in `stop`, and the module is
  * replaced when its state can no longer be trusted.
  *
- * Blocks the caller's thread for at most the time limit (plus the setup).
+ * Runs in the sandbox's worker thread, so the caller's event loop stays free; a run that holds the thread past
+ * the time limit plus {@link HARD_DEADLINE_MARGIN_MS} (QuickJS polls its interrupt only between bytecodes) has
+ * its thread terminated and is reported as out of time.
  *
  * @example
  * const run = await runTestsInSandbox({
@@ -62,12 +68,56 @@ export type RunTestsInSandboxReturnType = {
  * // run.tests: [{ name: "adds", passed: true }]
  */
 export async function runTestsInSandbox(parameters: RunTestsInSandboxParameters): Promise<RunTestsInSandboxReturnType> {
+  const started = performance.now();
+  try {
+    return await callSandboxWorker<RunTestsInSandboxReturnType>(
+      { op: "runTests", parameters },
+      parameters.limits.timeMs + HARD_DEADLINE_MARGIN_MS,
+    );
+  } catch (error) {
+    if (!(error instanceof SandboxKilledError)) throw error;
+    // Killed from outside: the code held the thread past the time limit without QuickJS noticing.
+    return {
+      tests: [],
+      stop: {
+        phase: "delivery",
+        reason: error.message.startsWith("no answer") ? "time" : "host",
+        message: error.message,
+      },
+      logs: "",
+      droppedLogChars: 0,
+      setupMs: 0,
+      runMs: performance.now() - started,
+    };
+  }
+}
+
+/**
+ * The same run in the calling thread (what the sandbox's worker thread does). Blocks the thread for at most the
+ * time limit as long as QuickJS polls its interrupt; {@link runTestsInSandbox} adds the hard deadline.
+ */
+export async function runTestsInThisThread(
+  parameters: RunTestsInSandboxParameters,
+): Promise<RunTestsInSandboxReturnType> {
   const module = await loadQuickJs();
   return runWithModule(module, parameters);
 }
 
-/** Checks that a script parses, without running it (compiled inside the sandbox). Undefined when it parses. */
+/** Checks that test code parses, without running it (compiled inside the sandbox). Undefined when it parses. */
 export async function findSyntaxError(code: string): Promise<string | undefined> {
+  try {
+    return await callSandboxWorker<string | undefined>(
+      { op: "findSyntaxError", code },
+      SANDBOX_LIMITS.patternTimeMs + HARD_DEADLINE_MARGIN_MS,
+    );
+  } catch (error) {
+    if (!(error instanceof SandboxKilledError)) throw error;
+    return `the sandbox failed while compiling: ${error.message}`;
+  }
+}
+
+/** {@link findSyntaxError} in the calling thread. */
+export async function findSyntaxErrorInThisThread(code: string): Promise<string | undefined> {
   const module = await loadQuickJs();
   const runtime = module.newRuntime();
   try {
