@@ -62,7 +62,7 @@ export async function joinTranscripts({ dir, transactions }: JoinTranscriptsPara
     }
     for (const tool of pendingTools) {
       const turn = turns.get(`${tool.runId}:${tool.step}`);
-      const text = turn && turn.callIds.has(tool.callId) ? turn.content : undefined;
+      const text = turn?.callIds.has(tool.callId) ? turn.content : undefined;
       for (const hash of tool.txHashes) {
         const key = hash.toLowerCase();
         const known = causes.get(key);
