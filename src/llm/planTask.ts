@@ -182,6 +182,7 @@ function* hirePlan(task: HireTask): Plan {
       ...(task.bondPercent === undefined ? {} : { bondPercent: task.bondPercent }),
       ...(task.checkWindowMinutes === undefined ? {} : { checkWindowMinutes: task.checkWindowMinutes }),
       ...(task.deadlineMinutes === undefined ? {} : { deadlineMinutes: task.deadlineMinutes }),
+      ...(task.criteria === undefined ? {} : { criteria: task.criteria }),
     },
   };
   const jobId = jobIdOf(hired);

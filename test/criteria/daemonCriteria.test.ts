@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEther, zeroAddress } from "viem";
 import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
+import { claimStake } from "../../src/chain/actions/claimStake.js";
 import { deliverJob } from "../../src/chain/actions/deliverJob.js";
+import { settleCheck } from "../../src/chain/actions/settleCheck.js";
 import { readJob } from "../../src/chain/actions/readJob.js";
 import { readJobTexts } from "../../src/chain/reads/readJobTexts.js";
 import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
@@ -15,7 +17,21 @@ import { BUILTIN_SKILLS } from "../../src/skills/builtinSkills.js";
 import { SUBTLY_WRONG_FUNCTIONS } from "../../src/skills/demo/subtlyWrongFunctions.js";
 import { FUNCTION_LIBRARY } from "../../src/skills/functions/functionLibrary.js";
 import { encodeJobSpec } from "../../src/skills/jobSpec.js";
-import { guardFor, type Harness, newAgent, startHarness, type TestAgent } from "../tools/harness.js";
+import { registerAgent } from "../../src/chain/actions/registerAgent.js";
+import { parseTask } from "../../src/llm/parseTask.js";
+import { decodeJobSpec } from "../../src/skills/jobSpec.js";
+import { hireAgentTool } from "../../src/tools/hireAgentTool.js";
+import { runTool } from "../../src/tools/runTool.js";
+import {
+  contextFor as toolContextFor,
+  expectNothingSent,
+  guardFor,
+  type Harness,
+  timeTravel,
+  newAgent,
+  startHarness,
+  type TestAgent,
+} from "../tools/harness.js";
 
 // Workers and checkers deciding by a job's criteria, through the daemon's work items against a Hardhat node:
 // a worker delivers only what passes its own run of the tests and declines what it cannot evaluate or meet (the
@@ -182,9 +198,16 @@ describe("a checker stakes by the criteria against a cheater", () => {
     expect(onPass).toBe(false);
     expect(staked).toBeGreaterThan(bond);
 
+    // The window closes; the check fails: the client is refunded, the cheater's bond is lost.
+    await timeTravel(h, 3_600);
+    const clientBefore = await balance(client);
+    await settleCheck(checker.client, { jobId });
+    expect((await readJob(h.guild.reader, { jobId })).status).toBe("Rejected");
+    expect((await balance(client)) - clientBefore).toBe(parseEther("0.002"));
+    const claimed = await claimStake(cheater.client, { jobId });
+    expect(claimed.amount).toBe(0n);
     // The attacker's balance: down by its bond (plus gas), nothing earned.
-    const cheaterAfter = await balance(cheater);
-    expect(cheaterBefore - cheaterAfter).toBeGreaterThanOrEqual(bond);
+    expect(cheaterBefore - (await balance(cheater))).toBeGreaterThanOrEqual(bond);
   });
 
   it("fails a hostile delivery (a memory bomb in place of the function) and keeps working", async () => {
@@ -199,5 +222,52 @@ describe("a checker stakes by the criteria against a cheater", () => {
       detail: expect.stringMatching(/staked on fail/),
     });
     expect((await position(jobId, checker))[1]).toBe(false);
+  });
+});
+
+describe("a client hires with criteria", () => {
+  it("the planner's code form and hire_agent put the tests in the job's description", async () => {
+    const worker = await newAgent(h);
+    await registerAgent(worker.client, { name: "coder", skills: ["js-function"], price: parseEther("0.001") });
+    const task = parseTask(
+      `Hire an agent to write isPrime(n): true when n is a prime number. Budget 0.002 ETH, bond 50%. That passes: ${isPrime.tests}`,
+    );
+    expect(task).toMatchObject({
+      kind: "hire",
+      skill: "js-function",
+      criteria: [{ kind: "tests", code: isPrime.tests }],
+    });
+    if (task.kind !== "hire") return;
+    const result = await runTool(
+      hireAgentTool as never,
+      { skill: task.skill, input: task.input, budget: task.budget, provider: worker.address, criteria: task.criteria },
+      await toolContextFor(h, client.client),
+    );
+    expect(result.ok).toBe(true);
+    const jobId = BigInt(String(result.data?.jobId));
+    const { description } = await readJobTexts(h.guild.reader, { jobId });
+    expect(decodeJobSpec(description ?? "")?.criteria).toEqual([
+      { kind: "tests", code: isPrime.tests, loadDelivery: true, timeMs: 1000, memoryMb: 16 },
+    ]);
+  });
+
+  it("hire_agent refuses malformed criteria with the field named, and sends nothing", async () => {
+    const worker = await newAgent(h);
+    await registerAgent(worker.client, { name: "coder2", skills: ["js-function"], price: parseEther("0.001") });
+    const context = await toolContextFor(h, client.client);
+    const result = await expectNothingSent(h, [client.address], () =>
+      runTool(
+        hireAgentTool as never,
+        {
+          skill: "js-function",
+          input: "isPrime(n)",
+          budget: "0.002",
+          provider: worker.address,
+          criteria: [{ kind: "tests", code: isPrime.tests, memoryMb: 4096 }],
+        },
+        context,
+      ),
+    );
+    expect(result).toMatchObject({ ok: false, message: expect.stringMatching(/criteria\[0\]\.memoryMb/) });
   });
 });
