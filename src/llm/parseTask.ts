@@ -17,7 +17,7 @@
  *     `bond [of] N%` or `N% bond`, `check window [of] DURATION`, `deadline [in|of] DURATION` or `within DURATION`.
  *   - or a JSON object: `{"skill", "input", "budget", "token"?, "bondPercent"?, "checkWindowMinutes"?,
  *     "deadlineMinutes"?, "criteria"?}` (`criteria`: acceptance criteria as in docs/criteria.md).
- *   - a function to a signature, checked by tests: `hire an agent to write [a [JavaScript] function] NAME(PARAMS)[:
+ *   - a function to a signature, checked by tests: `hire an agent|AGENT to write [a [JavaScript] function] NAME(PARAMS)[:
  *     DESCRIPTION]`, the options, then `that passes:` (or `tests:`, `tested by:`) and the test code, to the end. The
  *     skill is `js-function`, the input the signature and description, the criteria one `tests` criterion.
  * - **check** — starts with `check|verify|review|judge|evaluate|inspect|stake` and names `job N` (or `#N`); an optional
@@ -70,6 +70,8 @@ export type HireTask = {
   letCheckDecide?: boolean;
   /** Acceptance criteria (docs/criteria.md), checked when the job is hired. */
   criteria?: unknown[];
+  /** The registered name of the agent to hire ("hire bob to write ..."); default: the best-ranked one. */
+  providerName?: string;
 };
 export type CheckTask = { kind: "check"; jobId: string; stake?: string };
 export type SettleTask = { kind: "settle"; jobId: string };
@@ -393,7 +395,7 @@ function findInput(text: string, skillEnd: number, options: HireOptions): string
 /** Where the test code of a "write a function ... that passes: ..." task starts. */
 const TESTS_MARKER = /\b(?:that\s+passes|passing|tested\s+by|tests|checked\s+by\s+(?:the\s+)?tests)\s*:\s*/i;
 const WRITE_FUNCTION =
-  /^(?:hire|delegate|outsource)\b.*?\bwrite\s+(?:an?\s+)?(?:(?:javascript|js)\s+)?(?:function\s+)?([A-Za-z_$][\w$]*\([^)]*\))/i;
+  /^(?:hire|delegate|outsource)\s+(?:(?:an?|some)\s+agent|([a-z][\w.-]{0,39}))\b.*?\bwrite\s+(?:an?\s+)?(?:(?:javascript|js)\s+)?(?:function\s+)?([A-Za-z_$][\w$]*\([^)]*\))/i;
 
 function parseCodeHire(text: string): HireTask | IncompleteTask | undefined {
   const write = WRITE_FUNCTION.exec(text);
@@ -409,7 +411,7 @@ function parseCodeHire(text: string): HireTask | IncompleteTask | undefined {
   const code = text.slice(marker.index + marker[0].length).trim();
   if (code.length === 0) return incomplete("hire", "The test code after 'that passes:' is empty.");
   const options = findHireOptions(head);
-  const from = write.index + write[0].length - (write[1]?.length ?? 0);
+  const from = write.index + write[0].length - (write[2]?.length ?? 0);
   const input = trimInput(head.slice(from, optionStart(options, from, head.length)));
   if (!options.budget) return incomplete("hire", "Say the budget, e.g. 'Budget 0.002 ETH'.");
   const task = buildHire({
@@ -422,7 +424,8 @@ function parseCodeHire(text: string): HireTask | IncompleteTask | undefined {
     deadlineMinutes: options.deadline?.value,
     letCheckDecide: LET_CHECK_DECIDE.test(head),
   });
-  return task.kind === "hire" ? { ...task, criteria: [{ kind: "tests", code }] } : task;
+  if (task.kind !== "hire") return task;
+  return { ...task, criteria: [{ kind: "tests", code }], ...(write[1] ? { providerName: write[1] } : {}) };
 }
 
 function parseHire(text: string): HireTask | IncompleteTask {

@@ -133,7 +133,7 @@ export const HARNESS_SOURCE = `(function (hostReport, hostLog, deliveryText) {
   }
   assert.ok = assert;
   assert.equal = function equal(actual, expected, message) {
-    if (!deepEqual(actual, expected, new SetCtor())) throw new AssertionError(message === undefined ? "expected " + cut(show(expected)) + ", got " + cut(show(actual)) : cut(message));
+    if (!deepEqual(actual, expected, new SetCtor())) throw new AssertionError((message === undefined ? "" : cut(message) + ": ") + "expected " + cut(show(expected)) + ", got " + cut(show(actual)));
   };
   assert.notEqual = function notEqual(actual, expected, message) {
     if (deepEqual(actual, expected, new SetCtor())) throw new AssertionError(message === undefined ? "expected something other than " + cut(show(expected)) : cut(message));
