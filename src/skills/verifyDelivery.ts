@@ -1,5 +1,4 @@
 import type { CriterionResult, VerdictValue } from "../criteria/CriteriaVerdict.js";
-import { checkExact } from "../criteria/checks/checkExact.js";
 import { evaluateCriteria } from "../criteria/evaluateCriteria.js";
 import type { DecodedJobSpec, JobSpec } from "./jobSpec.js";
 import type { Skill } from "./Skill.js";
@@ -65,17 +64,15 @@ export async function verifyDelivery(
     return { ...verdict, ...(expected === undefined ? {} : { expected }) };
   }
   if (skill?.deterministic) {
-    const { verdict, confidence, reason, expected } = await checkExact(
-      { kind: "exact", normalize: "trim" },
-      content,
-      recompute,
-    );
-    return {
-      verdict,
-      confidence,
-      reason: reason.replace("re-computed the skill", `re-computed ${spec.skill}`),
-      ...(expected === undefined ? {} : { expected }),
-    };
+    const expected = await skill.run(spec.input);
+    return expected === content.trim()
+      ? { verdict: "pass", confidence: 1, expected, reason: `re-computed ${spec.skill} and got the same result` }
+      : {
+          verdict: "fail",
+          confidence: 1,
+          expected,
+          reason: `re-computed ${spec.skill}: expected ${truncate(expected)}, got ${truncate(content.trim())}`,
+        };
   }
   if (judge) {
     const judged = await judge(spec, content);
@@ -90,4 +87,8 @@ export async function verifyDelivery(
     confidence: 0,
     reason: `${spec.skill} is not deterministic and no model is configured to judge it`,
   };
+}
+
+function truncate(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
 }
