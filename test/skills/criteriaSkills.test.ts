@@ -131,13 +131,13 @@ describe("a worker accepts only what it can evaluate and delivers only what pass
   });
 
   it("checks its own work with half the time limit, leaving a checker headroom", async () => {
-    // About 150 ms of work: fits a 250 ms limit, not the worker's 125 ms.
+    // At least 600 ms of work: fits a 1,000 ms limit, never the worker's 500 ms.
     const slow = {
       ...BUILTIN_SKILLS.get("js-function")!,
-      run: async () => "function slow() { const end = Date.now() + 150; while (Date.now() < end) {} return 1; }",
+      run: async () => "function slow() { const end = Date.now() + 600; while (Date.now() < end) {} return 1; }",
     };
     const job = spec("js-function", "slow()", [
-      { kind: "tests", code: "test('returns', () => assert.equal(slow(), 1));", timeMs: 250 },
+      { kind: "tests", code: "test('returns', () => assert.equal(slow(), 1));", timeMs: 1_000 },
     ]);
     const outcome = await produceDelivery(job, { skills: new Map([["js-function", slow]]) });
     expect(outcome).toMatchObject({ status: "decline", reason: expect.stringMatching(/time limit/) });

@@ -5,7 +5,7 @@ import { discardQuickJs, loadQuickJs } from "./loadQuickJs.js";
 import { SANDBOX_LIMITS, type SandboxRunLimits } from "./sandboxLimits.js";
 
 /** Extra time past a run's limit before its thread is terminated: setup, and QuickJS's slower polling. */
-export const HARD_DEADLINE_MARGIN_MS = 2_000;
+export const HARD_DEADLINE_MARGIN_MS = 5_000;
 
 export type RunTestsInSandboxParameters = {
   /** The test code: calls `test(name, fn)` with `assert` helpers; the delivery's text is `delivery`. */
@@ -162,7 +162,7 @@ function runWithModule(
   let runtime: QuickJSRuntime | undefined;
   let context: QuickJSContext | undefined;
   const handles: QuickJSHandle[] = [];
-  // Setup (harness and lockdown) gets its own budget, so the code under test gets all of its time.
+  // Setup (harness and lockdown) gets its own budget (inside the hard margin), so the code under test gets all of its time.
   let deadline = Date.now() + SANDBOX_LIMITS.maxTimeMs;
 
   // Started tests without a result yet, by name (an async test's result comes when its promise settles).
