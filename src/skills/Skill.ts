@@ -15,6 +15,11 @@ export type Skill = {
    * the fields its JSON Schema asks for). Throws {@link SkillCannotDoTaskError} for a task it cannot do.
    */
   run: (input: string, signal?: AbortSignal, job?: JobSpec) => Promise<string>;
+  /**
+   * Demo only (src/skills/demo/): `false` for a cheating skill, whose worker delivers without running the job's
+   * criteria on its result (it would catch its own wrong work). Every real skill's worker checks.
+   */
+  checksOwnWork?: false;
 };
 
 /** A skill was given a task it cannot do (an unknown function, text without the fields asked for). */

@@ -5,14 +5,12 @@ import { SkillCannotDoTaskError, type Skill } from "./Skill.js";
 import { type DeliveryJudge, type Verdict, verifyDelivery } from "./verifyDelivery.js";
 
 export type ProduceDeliveryParameters = {
+  /** The real skills, to check with (re-computation of deterministic skills). */
   skills: ReadonlyMap<string, Skill>;
+  /** The implementation to deliver with; default the real one. A demo cheat (`checksOwnWork: false`) is not checked. */
+  skill?: Skill;
   judge?: DeliveryJudge | undefined;
   signal?: AbortSignal;
-  /**
-   * Run the criteria on the result before delivering (default). Only the demo's cheating worker skips it:
-   * it would catch its own wrong work.
-   */
-  selfCheck?: boolean;
 };
 
 export type ProduceDeliveryReturnType =
@@ -31,11 +29,10 @@ export type ProduceDeliveryReturnType =
  */
 export async function produceDelivery(
   spec: DecodedJobSpec,
-  { skills, judge, signal, selfCheck = true }: ProduceDeliveryParameters,
+  { skills, skill = skills.get(spec.skill), judge, signal }: ProduceDeliveryParameters,
 ): Promise<ProduceDeliveryReturnType> {
   if (spec.criteriaError)
     return { status: "decline", reason: `malformed criteria: ${spec.criteriaError.shortMessage}` };
-  const skill = skills.get(spec.skill);
   if (!skill) return { status: "decline", reason: `this agent does not do ${spec.skill}` };
   if (spec.criteria) {
     try {
@@ -55,7 +52,7 @@ export async function produceDelivery(
     if (error instanceof SkillCannotDoTaskError) return { status: "decline", reason: error.shortMessage };
     throw error;
   }
-  if (!selfCheck) return { status: "deliver", content };
+  if (skill.checksOwnWork === false) return { status: "deliver", content };
   const verdict = await verifyDelivery(spec, content, skills, judge, { timeScale: 0.5 });
   if (verdict.verdict === "fail") {
     return { status: "decline", reason: `its own result does not meet the criteria (${verdict.reason})` };

@@ -15,6 +15,7 @@ import { processWorkItem, type WorkContext } from "../../src/daemon/processWorkI
 import { silentLogger } from "../../src/log/createLogger.js";
 import { BUILTIN_SKILLS } from "../../src/skills/builtinSkills.js";
 import { SUBTLY_WRONG_FUNCTIONS } from "../../src/skills/demo/subtlyWrongFunctions.js";
+import { wrongResults } from "../../src/skills/demo/wrongResults.js";
 import { FUNCTION_LIBRARY } from "../../src/skills/functions/functionLibrary.js";
 import { encodeJobSpec } from "../../src/skills/jobSpec.js";
 import { registerAgent } from "../../src/chain/actions/registerAgent.js";
@@ -71,9 +72,18 @@ async function contextFor(agent: TestAgent, role: "worker" | "checker", deliverW
     state,
     roles: new Set([role]),
     skills: BUILTIN_SKILLS,
-    offering: { skills: ["js-function", "extract-fields", "word-count"], price: 0n, priceToken: zeroAddress },
+    offering: {
+      // The cheater sells through the demo's wrong-result skills, as `guild start --deliver-wrong` does.
+      skills: new Map(
+        ["js-function", "extract-fields", "word-count"].map((name) => {
+          const skill = BUILTIN_SKILLS.get(name)!;
+          return [name, deliverWrong ? wrongResults(skill) : skill];
+        }),
+      ),
+      price: 0n,
+      priceToken: zeroAddress,
+    },
     checker: { stakeBps: 2_000n, maxStakeBps: 10_000n, minConfidence: 0.8 },
-    deliverWrong,
     judge: undefined,
     logger: silentLogger(),
   };

@@ -145,10 +145,8 @@ describe("a worker accepts only what it can evaluate and delivers only what pass
 
   it("the demo's cheat skill is a separate skill, caught by a checker's run of the same criteria", async () => {
     const job = spec("js-function", "isPrime(n)", [{ kind: "tests", code: isPrime.tests }]);
-    const cheat = await produceDelivery(job, {
-      skills: new Map([["js-function", subtlyWrongJsFunction]]),
-      selfCheck: false,
-    });
+    // It does not check its own work (checksOwnWork: false); a real skill's worker would have declined.
+    const cheat = await produceDelivery(job, { skills: BUILTIN_SKILLS, skill: subtlyWrongJsFunction });
     expect(cheat.status).toBe("deliver");
     const verdict = await verifyDelivery(job, cheat.status === "deliver" ? cheat.content : "", BUILTIN_SKILLS);
     expect(verdict).toMatchObject({ verdict: "fail", confidence: 1 });

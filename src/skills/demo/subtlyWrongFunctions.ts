@@ -56,12 +56,13 @@ export const SUBTLY_WRONG_FUNCTIONS: Readonly<Record<string, { source: string; b
 
 /**
  * The demo's cheating `js-function` worker: delivers the subtly wrong version of a function it has one for.
- * Paired with a worker that skips its own check, it shows a weak test suite being fooled and a good one not.
+ * It does not check its own work, so a weak test suite can be fooled and a good one not.
  */
 export const subtlyWrongJsFunction: Skill = {
   name: "js-function",
   description: "Demo only: writes JavaScript functions with a deliberate edge-case bug.",
   deterministic: false,
+  checksOwnWork: false,
   async run(input) {
     const signature = parseSignature(input);
     const wrong = signature ? SUBTLY_WRONG_FUNCTIONS[signature.name] : undefined;
