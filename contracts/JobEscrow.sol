@@ -428,15 +428,31 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
             terms.parentJobId,
             terms.description
         );
-        // A contract evaluator also hears of a custom evaluation period, so that it can refuse one its
-        // defaults do not fit; EOA evaluators and default periods cost no call.
-        if (
-            terms.evaluatorData.length != 0
-                || (terms.evaluationPeriod != 0 && terms.evaluator.code.length != 0)
-        ) {
+        if (terms.evaluatorData.length != 0) {
             IJobEvaluator(terms.evaluator).configureJob(
                 jobId, msg.sender, terms.provider, _evaluationPeriodOf(_jobs[jobId]), terms.evaluatorData
             );
+        } else if (terms.evaluationPeriod != 0 && terms.evaluator.code.length != 0) {
+            _offerPeriod(jobId, terms.evaluator, terms.provider, terms.evaluationPeriod);
+        }
+    }
+
+    /// @dev A contract evaluator also hears of a custom evaluation period (EOA evaluators and default
+    /// periods cost no call), so that one whose defaults do not fit can refuse it: its revert, with the
+    /// reason it gives, aborts the creation. A contract that takes no terms (a multisig, an evaluator
+    /// without {IJobEvaluator-configureJob} and without a fallback) reverts with no data: it has nothing to
+    /// refuse, and the job goes ahead. (Running out of gas cannot pass for that: the StakedEvaluator's check
+    /// costs about 1,100 gas, so a call starved of it leaves the escrow under 20 gas, too little to finish.)
+    function _offerPeriod(uint256 jobId, address evaluator, address provider, uint256 evaluationPeriod) private {
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, bytes memory refusal) = evaluator.call(
+            abi.encodeCall(IJobEvaluator.configureJob, (jobId, msg.sender, provider, evaluationPeriod, ""))
+        );
+        if (!ok && refusal.length != 0) {
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                revert(add(refusal, 32), mload(refusal))
+            }
         }
     }
 

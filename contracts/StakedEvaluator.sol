@@ -78,6 +78,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     error EvaluatorNoArbiter(uint256 jobId);
     error EvaluatorNotStaker(uint256 jobId, address caller);
     error EvaluatorLeaderCannotEscalate(uint256 jobId);
+    error EvaluatorEscalationTooEarly(uint256 jobId, uint256 from);
     error EvaluatorBelowEscalationThreshold(uint256 jobId, uint256 staked, uint256 threshold);
     error EvaluatorEscalated(uint256 jobId, uint256 rulingDeadline);
     error EvaluatorNotEscalated(uint256 jobId);
@@ -384,7 +385,8 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     }
 
     /// @notice Escalates the check to the job's arbiter: a staker on the side that does not lead, before the
-    /// close, once both sides' stakes reach the job's escalation threshold. Staking closes at once (the close moves to now); the
+    /// close (from the second after the delivery), once both sides' stakes reach the job's escalation
+    /// threshold. Staking closes at once (the close moves to now); the
     /// arbiter may {rule} until the ruling deadline, after which the leader at escalation wins.
     /// Emits {CheckEscalated}.
     function escalate(uint256 jobId) external nonReentrant {
@@ -397,6 +399,10 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         if (check.escalated()) revert EvaluatorEscalated(jobId, arbitration.rulingDeadline());
         uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp >= closesAt) revert EvaluatorWindowClosed(jobId, closesAt);
+        // A close moved to the delivery's own second would be offset 0, which reads as a check never
+        // configured: the defaults (bond, minimum stake, window) would replace the job's terms and reopen
+        // staking. So escalation waits for the next second.
+        if (block.timestamp == submittedAt) revert EvaluatorEscalationTooEarly(jobId, submittedAt + 1);
         Stake storage position = _stakes[jobId][msg.sender];
         if (position.amount == 0) revert EvaluatorNotStaker(jobId, msg.sender);
         // Only the side that was outbid may ask the arbiter, instead of answering with stakes: a side that

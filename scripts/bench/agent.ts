@@ -43,9 +43,8 @@ import { BUILTIN_SKILLS } from "../../src/skills/builtinSkills.js";
 import { decodeJobSpec } from "../../src/skills/jobSpec.js";
 import { ALL_TOOLS } from "../../src/tools/allTools.js";
 import { defineTool, type GuildTool, type ToolContext, type ToolResult } from "../../src/tools/GuildTool.js";
-import { jobIdSchema } from "../../src/tools/parseJobId.js";
 import { runTool, serializeToolResult } from "../../src/tools/runTool.js";
-import { addressSchema, amountSchema, tokenSchema } from "../../src/tools/schemas.js";
+import { addressSchema, amountSchema, jobIdSchema, tokenSchema } from "../../src/tools/schemas.js";
 import { DEV_ACCOUNT_KEYS } from "../../src/wallet/devAccounts.js";
 
 const { values } = parseArgs({
@@ -119,6 +118,7 @@ const PAYEE = privateKeyToAccount(DEV_ACCOUNT_KEYS[9]).address;
 const instantTools = [
   defineTool({
     name: "pay",
+    moves: "value",
     description: "Pays an address (instant stand-in).",
     schema: z.object({ to: addressSchema, amount: amountSchema, token: tokenSchema }),
     async invoke({ to, amount }): Promise<ToolResult> {
@@ -132,6 +132,7 @@ const instantTools = [
   }),
   defineTool({
     name: "get_job",
+    moves: "none",
     description: "Shows a job (instant stand-in).",
     schema: z.object({ jobId: jobIdSchema }),
     async invoke({ jobId }): Promise<ToolResult> {
@@ -148,7 +149,7 @@ const instantTools = [
       };
     },
   }),
-] as unknown as GuildTool[];
+];
 
 function script(calls: number): AIMessage[] {
   const replies: AIMessage[] = [];

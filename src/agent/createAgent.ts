@@ -3,10 +3,10 @@ import type { LocalAccount } from "viem";
 import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
 import { createGuildClient } from "../chain/createGuildClient.js";
 import type { GuildClient, GuildReader } from "../chain/GuildClient.js";
-import { createSpendingGuard, type SpendingGuard } from "../guard/createSpendingGuard.js";
+import type { SpendingGuard } from "../guard/createSpendingGuard.js";
 import type { Approver } from "../guard/approvers.js";
-import { fileNativePaymentLedger } from "../guard/nativePaymentLedger.js";
-import { loadSpendingPolicy } from "../guard/SpendingPolicy.js";
+import { loadAddressBook, openSpendingGuard } from "../guard/openSpendingGuard.js";
+import { createTaskContext, describeTaskBudget, type TaskContext } from "../guard/TaskContext.js";
 import { createChatModel, type ChatModelProvider } from "../llm/createChatModel.js";
 import type { Logger } from "../log/createLogger.js";
 import { BUILTIN_SKILLS } from "../skills/builtinSkills.js";
@@ -24,11 +24,16 @@ export type Agent = {
   guard: SpendingGuard;
   provider: ChatModelProvider;
   modelDescription: string;
-  /** Runs one task through the LLM loop; the transcript goes under the agent's folder. */
+  /**
+   * Runs one task through the LLM loop; the transcript goes under the agent's folder. Each call gets its
+   * own {@link TaskContext} (budget and trusted addresses from the task's words), unless one is given.
+   */
   ask: (
     task: string,
-    options?: { transcript?: Transcript; maxSteps?: number },
-  ) => Promise<RunAgentReturnType & { transcriptPath: string | undefined }>;
+    options?: { transcript?: Transcript; maxSteps?: number; context?: TaskContext },
+  ) => Promise<RunAgentReturnType & { transcriptPath: string | undefined; task: TaskContext }>;
+  /** The context a task's words give (what `ask` builds when none is passed). */
+  taskContext: (task: string) => Promise<TaskContext>;
 };
 
 export type CreateAgentParameters = {
@@ -37,11 +42,12 @@ export type CreateAgentParameters = {
   reader: GuildReader;
   name: string;
   account: LocalAccount;
+  /** Decides what needs a person's approval, in every task of this agent. */
   approver: Approver;
   onProgress?: (message: string) => void;
   /** Overrides the configured model (tests). */
   model?: BaseChatModel;
-  tools?: GuildTool[];
+  tools?: readonly GuildTool[];
   /** How often waits (deliveries, check windows) poll the chain; default the connection's polling interval. */
   pollIntervalMs?: number;
   /**
@@ -53,7 +59,8 @@ export type CreateAgentParameters = {
 
 /**
  * Assembles an agent: its chain client, its spending guard (policy from configuration, spending counted
- * from the chain), its chat model (OpenAI-compatible or the offline planner) and its tools.
+ * from the chain), its chat model (OpenAI-compatible or the offline planner) and its tools. Every task it
+ * runs gets its own task context: the budget and the trusted payees come from the task's words.
  *
  * @example
  * const agent = await createAgent({ config, logger, reader: guild, name: "alice", account, approver: terminalApprover() });
@@ -83,26 +90,14 @@ export async function createAgent({
   const agentDir = guildPaths(config.home).agent(name);
   const guard =
     shared?.guard ??
-    createSpendingGuard({
-      reader,
-      account: account.address,
-      policy: await loadSpendingPolicy(reader, config.spending, log),
-      approver,
-      ledger: fileNativePaymentLedger(join(agentDir, "native-payments.jsonl")),
-      logger: log,
-    });
+    (await openSpendingGuard({ config, reader, agentName: name, account: account.address, logger: log }));
   const policy = guard.policy;
+  // The address book is read per task: a wallet created since (`guild wallet new`) counts at once.
+  const taskContext = async (text: string) =>
+    createTaskContext({ text, policy, approver, addressBook: await loadAddressBook(config.home) });
   const chosen = modelOverride
     ? { model: modelOverride, provider: "offline" as const, description: "injected model" }
     : createChatModel({ config, logger: log });
-  const context: ToolContext = {
-    client,
-    guard,
-    skills: BUILTIN_SKILLS,
-    logger: log,
-    pollIntervalMs,
-    ...(onProgress ? { onProgress } : {}),
-  };
   const prompt = systemPrompt({ name, address: account.address, chainId: reader.connection.chainId, policy });
   return {
     name,
@@ -110,7 +105,18 @@ export async function createAgent({
     guard,
     provider: chosen.provider,
     modelDescription: chosen.description,
+    taskContext,
     async ask(task, options = {}) {
+      const thisTask = options.context ?? (await taskContext(task));
+      const context: ToolContext = {
+        client,
+        guard,
+        task: thisTask,
+        skills: BUILTIN_SKILLS,
+        logger: log,
+        pollIntervalMs,
+        ...(onProgress ? { onProgress } : {}),
+      };
       const transcript = options.transcript ?? fileTranscript(join(agentDir, "transcripts"));
       transcript.write({
         type: "run",
@@ -119,18 +125,20 @@ export async function createAgent({
         agent: name,
         address: account.address,
         chainId: reader.connection.chainId,
+        taskId: thisTask.id,
+        budget: describeTaskBudget(thisTask),
       });
       const result = await runAgent({
         task,
         model: chosen.model,
         tools,
         context,
-        systemPrompt: prompt,
+        systemPrompt: `${prompt}\n${describeTaskBudget(thisTask)}`,
         transcript,
         logger: log,
         ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}),
       });
-      return { ...result, transcriptPath: transcript.path };
+      return { ...result, transcriptPath: transcript.path, task: thisTask };
     },
   };
 }

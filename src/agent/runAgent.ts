@@ -11,7 +11,7 @@ import type { Transcript } from "./transcript.js";
 export type RunAgentParameters = {
   task: string;
   model: BaseChatModel;
-  tools: GuildTool[];
+  tools: readonly GuildTool[];
   context: ToolContext;
   systemPrompt: string;
   transcript: Transcript;
@@ -85,13 +85,12 @@ export async function runAgent({
       for (const call of calls) {
         toolCalls++;
         const tool = byName.get(call.name);
+        const unknownTool: ToolResult = {
+          ok: false,
+          message: `There is no tool named ${call.name}; use one of: ${[...byName.keys()].join(", ")}. Nothing was done.`,
+        };
         const { value, sent } = await collectToolCallTransactions(async () =>
-          tool
-            ? runTool(tool, call.args, context)
-            : ({
-                ok: false,
-                message: `There is no tool named ${call.name}; use one of: ${[...byName.keys()].join(", ")}. Nothing was done.`,
-              } as ToolResult),
+          tool ? runTool(tool, call.args, context) : unknownTool,
         );
         let result: ToolResult = value;
         // What the client really sent during the call, also when the tool failed after sending something.

@@ -15,6 +15,9 @@ export type TranscriptEntry =
       agent: string;
       address: string;
       chainId: number;
+      /** The task context's id and what it may spend (see TaskContext). */
+      taskId?: string;
+      budget?: string;
     }
   | {
       type: "model";

@@ -164,15 +164,12 @@ program
   )
   .action(
     run(async (ctx, words: string[], options: { as: string }) => {
-      const { askCommand } = await import("../agent/askCommand.js");
+      // Loaded on use: the LLM client is heavy, and the other commands do not need it.
+      const { askCommand } = await import("./commands/askCommand.js");
       const { promptPassword } = await import("../wallet/promptPassword.js");
-      return askCommand({
-        config: ctx.config,
-        logger: ctx.logger,
-        agentName: options.as,
+      return askCommand(ctx, {
+        as: options.as,
         task: words.join(" "),
-        stdout: ctx.stdout,
-        stderr: ctx.stderr,
         ...(process.stdin.isTTY ? { promptPassword } : {}),
       });
     }),

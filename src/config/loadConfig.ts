@@ -45,6 +45,10 @@ export type GuildConfig = {
     allowlist: string[];
     /** Above these amounts a person must approve: "0.02 ETH, 20 gUSD"; "none" means never. */
     approvalAbove: string;
+    /** Most one task spends when its words state no budget: "0.05 ETH, 50 gUSD". */
+    maxPerTask: string;
+    /** Most held in stakes on checks not yet claimed, per token: "0.5 ETH, 500 gUSD". */
+    maxOpenStakes: string;
   };
 };
 
@@ -90,6 +94,8 @@ const schema = z.object({
     .default(24),
   GUILD_ALLOWLIST: z.string().default(""),
   GUILD_APPROVAL_ABOVE: z.string().default("0.02 ETH, 20 gUSD"),
+  GUILD_MAX_PER_TASK: z.string().default("0.05 ETH, 50 gUSD"),
+  GUILD_MAX_OPEN_STAKES: z.string().default("0.5 ETH, 500 gUSD"),
 });
 
 /**
@@ -147,6 +153,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       periodHours: e.GUILD_PERIOD_HOURS,
       allowlist: e.GUILD_ALLOWLIST.split(/[\s,]+/).filter(Boolean),
       approvalAbove: e.GUILD_APPROVAL_ABOVE,
+      maxPerTask: e.GUILD_MAX_PER_TASK,
+      maxOpenStakes: e.GUILD_MAX_OPEN_STAKES,
     },
   };
 }

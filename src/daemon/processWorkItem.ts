@@ -22,6 +22,7 @@ import { readStake, type StakePosition } from "../chain/reads/readStake.js";
 import { GuildError } from "../errors/GuildError.js";
 import { ContractRevertedError } from "../errors/transaction.js";
 import type { SpendingGuard } from "../guard/createSpendingGuard.js";
+import { workLoopTask, type TaskContext } from "../guard/TaskContext.js";
 import type { Logger } from "../log/createLogger.js";
 import { decodeJobSpec, type JobSpec } from "../skills/jobSpec.js";
 import { produceDelivery } from "../skills/produceDelivery.js";
@@ -34,6 +35,11 @@ import type { DaemonRole } from "./ingestEvents.js";
 export type WorkContext = {
   client: GuildClient;
   guard: SpendingGuard;
+  /**
+   * The work loop's task context: no per-task budget (the policy's caps apply), its own verdicts back its
+   * stakes, approvals go to the daemon's API. Default: one whose approver refuses.
+   */
+  task?: TaskContext;
   state: DaemonState;
   roles: ReadonlySet<DaemonRole>;
   /** Skills this agent can check (checker): the real implementations. */
@@ -192,12 +198,17 @@ async function postBond(job: JobState, ctx: WorkContext, log: Logger): Promise<W
   if (staked >= bond) return { status: "done", detail: "delivered and bonded" };
   const token = await getTokenInfo(ctx.client, job.token);
   const amount = bond - staked;
+  const task = ctx.task ?? workLoopTask(ctx.guard.policy);
+  // The provider backs the work it computed itself.
+  task.verdicts.set(job.jobId, { verdict: "pass", by: "worker" });
   await ctx.guard.run(
+    task,
     {
       action: "stake",
       token,
       amount,
-      counterparty: undefined,
+      jobId: job.jobId,
+      pass: true,
       description: `bond on own delivery of job ${job.jobId}`,
     },
     () =>
@@ -237,14 +248,11 @@ async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promi
   const token = await getTokenInfo(ctx.client, job.token);
   const pass = verdict.verdict === "pass";
   const amount = checkerStake(job, pass, ctx.checker);
+  const task = ctx.task ?? workLoopTask(ctx.guard.policy);
+  task.verdicts.set(jobId, { verdict: verdict.verdict, by: "checker" });
   await ctx.guard.run(
-    {
-      action: "stake",
-      token,
-      amount,
-      counterparty: undefined,
-      description: `stake on ${verdict.verdict} for job ${jobId}`,
-    },
+    task,
+    { action: "stake", token, amount, jobId, pass, description: `stake on ${verdict.verdict} for job ${jobId}` },
     () => once(`stake:${jobId}`, ctx, () => stakeOnCheck(ctx.client, { jobId, pass, amount, token: job.token })),
   );
   log.info(
@@ -302,12 +310,17 @@ async function recheck(
     };
   }
   const token = await getTokenInfo(ctx.client, job.token);
+  const task = ctx.task ?? workLoopTask(ctx.guard.policy);
+  // The side of its own earlier stake, which its own check chose; the delivery has not changed since.
+  task.verdicts.set(job.jobId, { verdict: pass ? "pass" : "fail", by: "checker" });
   await ctx.guard.run(
+    task,
     {
       action: "stake",
       token,
       amount,
-      counterparty: undefined,
+      jobId: job.jobId,
+      pass,
       description: `raise the ${pass ? "pass" : "fail"} stake on job ${job.jobId}`,
     },
     () =>

@@ -14,9 +14,8 @@ import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
 import { InvalidInputError } from "../errors/input.js";
 import { RpcUnavailableError } from "../errors/transaction.js";
 import { approvalQueue } from "../guard/approvers.js";
-import { createSpendingGuard } from "../guard/createSpendingGuard.js";
-import { fileNativePaymentLedger } from "../guard/nativePaymentLedger.js";
-import { loadSpendingPolicy } from "../guard/SpendingPolicy.js";
+import { openSpendingGuard } from "../guard/openSpendingGuard.js";
+import { workLoopTask } from "../guard/TaskContext.js";
 import type { Logger } from "../log/createLogger.js";
 import { registerSecret } from "../log/secrets.js";
 import { BUILTIN_SKILLS } from "../skills/builtinSkills.js";
@@ -154,12 +153,11 @@ export async function startDaemon({
     },
   });
   const approvals = approvalQueue();
-  const guard = createSpendingGuard({
+  const guard = await openSpendingGuard({
+    config,
     reader: guild,
+    agentName: options.name,
     account: account.address,
-    policy: await loadSpendingPolicy(guild, config.spending, log),
-    approver: approvals.approver,
-    ledger: fileNativePaymentLedger(join(agentDir, "native-payments.jsonl")),
     logger: log,
   });
 
@@ -197,6 +195,7 @@ export async function startDaemon({
   const context: WorkContext = {
     client,
     guard,
+    task: workLoopTask(guard.policy, approvals.approver),
     state,
     roles,
     skills,

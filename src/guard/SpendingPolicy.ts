@@ -20,11 +20,16 @@ export type SpendingPolicy = {
   allowlist: Set<Address> | undefined;
   /** Above these amounts a person must approve. */
   approvalAbove: Map<Address, TokenLimit>;
+  /** What one task may spend when its words state no budget (see TaskContext). */
+  perTask: Map<Address, TokenLimit>;
+  /** Most held in stakes not yet claimed: a stake's money goes to whoever wins the other side. */
+  maxOpenStakes: Map<Address, TokenLimit>;
 };
 
 /**
  * Reads the spending policy from configuration (GUILD_MAX_PER_TX, GUILD_MAX_PER_PERIOD,
- * GUILD_PERIOD_HOURS, GUILD_ALLOWLIST, GUILD_APPROVAL_ABOVE), resolving token symbols on the chain.
+ * GUILD_PERIOD_HOURS, GUILD_ALLOWLIST, GUILD_APPROVAL_ABOVE, GUILD_MAX_PER_TASK, GUILD_MAX_OPEN_STAKES),
+ * resolving token symbols on the chain.
  * A symbol this chain does not have is skipped with a warning (the defaults name the test token).
  *
  * @example
@@ -45,6 +50,8 @@ export async function loadSpendingPolicy(
         ? undefined
         : new Set(spending.allowlist.map((entry) => parseAddress(entry, "GUILD_ALLOWLIST"))),
     approvalAbove: await limits(spending.approvalAbove, "GUILD_APPROVAL_ABOVE"),
+    perTask: await limits(spending.maxPerTask, "GUILD_MAX_PER_TASK"),
+    maxOpenStakes: await limits(spending.maxOpenStakes, "GUILD_MAX_OPEN_STAKES"),
   };
 }
 

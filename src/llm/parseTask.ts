@@ -31,6 +31,7 @@
  *   `last hour|day|week`, `today`.
  * - **balance** — mentions `balance`; optional `in|of|for TOKEN` or `my TOKEN balance`.
  */
+import { DURATION_PATTERN, durationSeconds } from "../chain/parseDuration.js";
 
 /**
  * Example sentences of every form, keyed by the form each parses to (a test holds them to it). The first of each
@@ -100,7 +101,7 @@ export type TaskForm = "hire" | "check" | "settle" | "claim" | "pay" | "register
 
 const AMOUNT = String.raw`(\d+(?:\.\d+)?)`;
 const TOKEN = "(0x[0-9a-fA-F]{40}|[A-Za-z][A-Za-z0-9]{0,11})";
-const DURATION = String.raw`(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)?\b`;
+const DURATION = DURATION_PATTERN;
 const SKILL = "([a-z0-9][a-z0-9._-]*)";
 const JOB_ID = /(?:\bjob\s*(?:id\s*)?(?:#|no\.?\s*|number\s*)?:?\s*|#)(\d+)\b/i;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -187,12 +188,7 @@ function normalizeToken(word: string | undefined): string | undefined {
 }
 
 function toMinutes(value: string, unit: string | undefined): number {
-  const n = Number(value);
-  const u = (unit ?? "m").toLowerCase();
-  if (u.startsWith("s")) return n / 60;
-  if (u.startsWith("h")) return n * 60;
-  if (u.startsWith("d")) return n * 60 * 24;
-  return n;
+  return durationSeconds(value, unit, "m") / 60;
 }
 
 function findJobId(text: string): string | undefined {

@@ -1,3 +1,4 @@
+import { readJobId } from "../chain/parseJobId.js";
 import type { BaseMessage } from "@langchain/core/messages";
 import {
   type CheckTask,
@@ -51,7 +52,6 @@ type CompletedStep = { name: string; args: Record<string, unknown>; result: Tool
 
 const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const JOB_ID = /^\d+$/;
 /** Longest piece of a deliverable quoted back in an answer. */
 const MAX_QUOTE = 200;
 
@@ -250,9 +250,7 @@ function agentsOf(result: ToolResult): Array<{ name: string | undefined; address
 }
 
 function jobIdOf(result: ToolResult): string | undefined {
-  const { jobId } = result.data;
-  const text = typeof jobId === "number" && Number.isSafeInteger(jobId) ? String(jobId) : jobId;
-  return typeof text === "string" && JOB_ID.test(text) ? text : undefined;
+  return readJobId(result.data.jobId)?.toString();
 }
 
 function verdictOf(result: ToolResult): "pass" | "fail" | "cannot-judge" | undefined {

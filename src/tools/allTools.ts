@@ -13,8 +13,11 @@ import { stakeOnCheckTool } from "./stakeOnCheckTool.js";
 import { verifyDeliveryTool } from "./verifyDeliveryTool.js";
 import { waitForDeliveryTool } from "./waitForDeliveryTool.js";
 
-/** Every tool an agent's loop can use. */
-export const ALL_TOOLS = [
+/**
+ * Every tool an agent's loop can use. Each declares whether it moves value (`moves`); those that do go
+ * through the spending guard, and test/tools/allTools.test.ts checks every entry here on a real chain.
+ */
+export const ALL_TOOLS: readonly GuildTool[] = [
   getBalanceTool,
   payTool,
   findAgentsTool,
@@ -28,4 +31,4 @@ export const ALL_TOOLS = [
   claimRewardsTool,
   registerSelfTool,
   spendingReportTool,
-] as unknown as GuildTool[];
+];

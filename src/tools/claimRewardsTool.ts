@@ -9,12 +9,13 @@ import { readStake } from "../chain/reads/readStake.js";
 import { readLogs } from "../chain/logs/readLogs.js";
 import { stakedEvaluatorAbi } from "../contracts/StakedEvaluator.js";
 import { defineTool } from "./GuildTool.js";
-import { jobIdSchema } from "./parseJobId.js";
+import { jobIdSchema } from "./schemas.js";
 
 const stakedEvent = stakedEvaluatorAbi.filter((item) => item.type === "event" && item.name === "Staked");
 
 export const claimRewardsTool = defineTool({
   name: "claim_rewards",
+  moves: "none",
   description:
     "Collects what this agent is owed: its stakes and rewards on settled checks (one job, or all), and payouts the escrow credited to it.",
   schema: z.object({

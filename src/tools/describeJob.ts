@@ -1,10 +1,28 @@
 import { formatAmount } from "../chain/amounts.js";
 import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
-import type { JobState } from "../chain/actions/readJob.js";
+import type { JobState, JobStatusName, VerdictName } from "../chain/actions/readJob.js";
 import type { GuildReader } from "../chain/GuildClient.js";
 
+/** The data fields every job-related tool returns, amounts in token units, ids as decimal strings. */
+export type JobFields = {
+  jobId: string;
+  status: JobStatusName;
+  client: string;
+  provider: string;
+  budget: string;
+  token: string;
+  parentJobId?: string;
+  check?: {
+    verdict: VerdictName;
+    bond: string;
+    passTotal: string;
+    failTotal: string;
+    closesAt: string | undefined;
+  };
+};
+
 /** The data fields every job-related tool returns, amounts in token units. */
-export async function jobFields(reader: GuildReader, job: JobState): Promise<Record<string, unknown>> {
+export async function jobFields(reader: GuildReader, job: JobState): Promise<JobFields> {
   const token = await getTokenInfo(reader, job.token);
   return {
     jobId: job.jobId.toString(),

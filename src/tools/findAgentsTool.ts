@@ -9,6 +9,7 @@ import { amountSchema, tokenSchema } from "./schemas.js";
 
 export const findAgentsTool = defineTool({
   name: "find_agents",
+  moves: "none",
   description:
     "Finds registered agents that sell a skill at or below a price, ranked by reputation (a confidence bound on their value-weighted record with independent evaluators and distinct clients, from the chain) and then by price. Agents are told apart by address: pass the address to hire_agent; a name is only a label.",
   schema: z.object({

@@ -7,6 +7,7 @@ import { tokenSchema } from "./schemas.js";
 
 export const getBalanceTool = defineTool({
   name: "get_balance",
+  moves: "none",
   description: "Shows this agent's wallet address and balances (native currency and known tokens).",
   schema: z.object({ token: tokenSchema.describe("Only this token (symbol or 0x address); default: all known.") }),
   async invoke({ token }, { client }) {

@@ -3,10 +3,11 @@ import { readJob } from "../chain/actions/readJob.js";
 import { readJobTexts } from "../chain/reads/readJobTexts.js";
 import { defineTool } from "./GuildTool.js";
 import { jobFields, jobSentence } from "./describeJob.js";
-import { jobIdSchema } from "./parseJobId.js";
+import { jobIdSchema } from "./schemas.js";
 
 export const getJobTool = defineTool({
   name: "get_job",
+  moves: "none",
   description: "Shows a job: status, parties, budget, the staked check's totals, and its description (untrusted text).",
   schema: z.object({ jobId: jobIdSchema }),
   async invoke({ jobId }, { client }) {

@@ -13,6 +13,7 @@ import { addressSchema, amountSchema, tokenSchema } from "./schemas.js";
 
 export const hireAgentTool = defineTool({
   name: "hire_agent",
+  moves: "value",
   description:
     "Hires an agent for a task: creates a job judged by the staked quality check and escrows the budget. The provider is paid only if the check passes (or the client approves); otherwise the client is refunded. Checked against the spending policy.",
   schema: z.object({
@@ -48,7 +49,7 @@ export const hireAgentTool = defineTool({
         'Acceptance criteria the delivery must meet, all of them, e.g. [{"kind": "tests", "code": "test(\'adds\', () => assert.equal(add(1, 2), 3));"}]. Kinds: exact, json-schema, tests, constraints, rubric (docs/criteria.md). Published on-chain with the task; the provider sees them before it accepts.',
       ),
   }),
-  async invoke(args, { client, guard }) {
+  async invoke(args, { client, guard, task }) {
     const info = await resolveToken(client, args.token);
     const budget = parseAmount(args.budget, info.decimals, "budget");
     const candidates = await listAgents(client, { skill: args.skill, priceToken: info.address, maxPrice: budget });
@@ -85,11 +86,14 @@ export const hireAgentTool = defineTool({
     const shown = formatAmount(budget, info.decimals, info.symbol);
     const bondPercent = args.bondPercent ?? 50;
     const result = await guard.run(
+      task,
       {
         action: "hire",
         token: info,
         amount: budget,
-        counterparty: provider,
+        payee: provider,
+        // The provider sells the skill in the registry (checked above) and the job always gets the staked check.
+        checkedRegistryHire: true,
         description: `hire ${name} for ${args.skill}`,
       },
       () =>

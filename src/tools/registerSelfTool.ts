@@ -7,6 +7,7 @@ import { amountSchema, tokenSchema } from "./schemas.js";
 
 export const registerSelfTool = defineTool({
   name: "register_self",
+  moves: "none",
   description: "Lists this agent in the registry (or updates its listing) so others can hire it for its skills.",
   schema: z.object({
     name: z.string().describe("Agent name: lowercase letters, digits, - or _, up to 32."),

@@ -3,15 +3,24 @@ import { z } from "zod";
 import { GuildError } from "../errors/GuildError.js";
 import { SpendingRefusedError } from "../errors/guard.js";
 import { redact } from "../log/secrets.js";
-import type { GuildTool, ToolContext, ToolResult } from "./GuildTool.js";
+import type { GuildTool, ToolContext, ToolFailureData, ToolResult } from "./GuildTool.js";
 
 /**
  * Runs a tool on arguments from the model and never throws: malformed arguments, refusals and chain
  * errors all come back as `{ ok: false, message }` in one sentence the model can act on. A thrown error
- * also leaves its class in `data.error`, and a spending refusal its rule in `data.refusedBy`, so callers
- * (transcripts, `guild ask`'s exit code) can tell a refusal from a failure without reading the sentence.
+ * also leaves its class in `data.error`, and a spending refusal its rule in `data.refusedBy` and what was
+ * refused in `data.refusal`, so callers (transcripts, the audit, `guild ask`'s exit code) can tell a
+ * refusal from a failure without reading the sentence.
+ *
+ * @example
+ * const result = await runTool(payTool, { to, amount: "0.01" }, context);
+ * if (!result.ok) console.log(result.message, result.data?.refusedBy);
  */
-export async function runTool(tool: GuildTool, rawArgs: unknown, context: ToolContext): Promise<ToolResult> {
+export async function runTool<D extends Record<string, unknown>>(
+  tool: GuildTool<z.ZodObject, D>,
+  rawArgs: unknown,
+  context: ToolContext,
+): Promise<ToolResult<D>> {
   const parsed = tool.schema.safeParse(rawArgs ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -28,8 +37,11 @@ export async function runTool(tool: GuildTool, rawArgs: unknown, context: ToolCo
     // Refusals and reverts are expected answers; only surprises deserve a stack in the log.
     if (error instanceof GuildError) context.logger.info({ tool: tool.name, error: error.name }, message);
     else context.logger.warn({ tool: tool.name, err: error }, "tool failed unexpectedly");
-    const data: Record<string, unknown> = { error: error instanceof Error ? error.name : "Error" };
-    if (error instanceof SpendingRefusedError) data.refusedBy = error.rule;
+    const data: ToolFailureData = { error: error instanceof Error ? error.name : "Error" };
+    if (error instanceof SpendingRefusedError) {
+      data.refusedBy = error.rule;
+      if (error.refusal) data.refusal = error.refusal;
+    }
     return { ok: false, message, data };
   }
 }
@@ -42,7 +54,7 @@ function describe(error: unknown): string {
 }
 
 /** The JSON a ToolMessage carries: `{ ok, message, txHash | txHashes, ...data }`, bigints as strings. */
-export function serializeToolResult(result: ToolResult): string {
+export function serializeToolResult(result: ToolResult<Record<string, unknown>>): string {
   const hashes = result.txHashes ?? [];
   const body: Record<string, unknown> = {
     ok: result.ok,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readJobId } from "../chain/parseJobId.js";
 
 /** An amount as the model writes it. Parsed against the token's decimals by the tool. */
 export const amountSchema = z
@@ -14,3 +15,16 @@ export const tokenSchema = z
 export const addressSchema = z
   .string()
   .describe("A 0x-prefixed 40-hex-digit address. Copy it exactly from a tool result; never invent one.");
+
+/** A job id as the model writes it: a decimal string (or number) of a positive integer; parsed to a bigint. */
+export const jobIdSchema = z
+  .union([z.string(), z.number()], { error: 'expected a job id, a positive whole number such as "12"' })
+  .describe('The job\'s id, a positive whole number such as "12", as returned by hire_agent or get_job.')
+  .transform((value, ctx) => {
+    const jobId = readJobId(value);
+    if (jobId === undefined) {
+      ctx.addIssue({ code: "custom", message: `"${String(value).trim()}" is not a job id (a positive whole number)` });
+      return z.NEVER;
+    }
+    return jobId;
+  });

@@ -4,12 +4,13 @@ import { settleCheck } from "../chain/actions/settleCheck.js";
 import { ContractRevertedError } from "../errors/transaction.js";
 import { defineTool, type ToolResult } from "./GuildTool.js";
 import { jobFields } from "./describeJob.js";
-import { jobIdSchema } from "./parseJobId.js";
+import { jobIdSchema } from "./schemas.js";
 
 const OUTCOME = { Completed: "paid", Rejected: "refunded", Expired: "refunded" } as const;
 
 export const settleJobTool = defineTool({
   name: "settle_job",
+  moves: "none",
   description:
     "Lets the staked check decide a delivered job: waits until its check window closes, then settles it. The provider is paid if the check passed, the client refunded if it failed. Safe to call again.",
   schema: z.object({

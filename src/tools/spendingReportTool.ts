@@ -7,6 +7,7 @@ import { defineTool } from "./GuildTool.js";
 
 export const spendingReportTool = defineTool({
   name: "spending_report",
+  moves: "none",
   description:
     "Reports what this agent spent (escrow funding, stakes, direct payments) over recent hours, from the chain, against its limits.",
   schema: z.object({

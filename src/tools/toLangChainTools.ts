@@ -7,7 +7,7 @@ import { runTool, serializeToolResult } from "./runTool.js";
  * throws; `onResult` sees every call (for transcripts).
  */
 export function toLangChainTools(
-  tools: GuildTool[],
+  tools: readonly GuildTool[],
   context: ToolContext,
   onResult?: (name: string, args: unknown, result: ToolResult) => void,
 ): StructuredToolInterface[] {

@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatEther, parseEther } from "viem";
-import { askCommand, type AskCommandParameters } from "../../src/agent/askCommand.js";
+import { Writable } from "node:stream";
+import type { CliContext } from "../../src/cli/cliContext.js";
+import { askCommand, type AskOptions } from "../../src/cli/commands/askCommand.js";
+import type { GuildConfig } from "../../src/config/loadConfig.js";
 import { registerAgent } from "../../src/chain/actions/registerAgent.js";
 import { readDeployment } from "../../src/chain/deployments.js";
 import { probeChainId } from "../../src/chain/embeddedChain.js";
@@ -17,14 +20,32 @@ import { expectWellFormed, readTranscript } from "./support.js";
 
 const PASSWORD = "correct horse battery staple";
 
-/** Collects what the command writes. */
-function sink() {
-  return {
-    text: "",
-    write(chunk: string) {
-      this.text += chunk;
-    },
+/** A CLI context over `config` whose stdout and stderr are collected. */
+function collectingContext(config: GuildConfig): {
+  ctx: CliContext;
+  stdout: () => string;
+  stderr: () => string;
+} {
+  const text = { stdout: "", stderr: "" };
+  const sink = (name: keyof typeof text) =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        text[name] += chunk.toString();
+        done();
+      },
+    });
+  const stdout = sink("stdout");
+  const stderr = sink("stderr");
+  const ctx: CliContext = {
+    config,
+    logger: silentLogger(),
+    json: false,
+    stdout,
+    stderr,
+    print: (human) => void stdout.write(`${human}\n`),
+    progress: (message) => void stderr.write(`${message}\n`),
   };
+  return { ctx, stdout: () => text.stdout, stderr: () => text.stderr };
 }
 
 describe("askCommand (`guild ask`) against a Hardhat node", () => {
@@ -39,27 +60,16 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
   afterAll(async () => h?.stop());
 
   /** Runs the command with `env` over a config for the test node; returns the exit code and the output. */
-  async function ask(task: string, env: Record<string, string> = {}, extra: Partial<AskCommandParameters> = {}) {
+  async function ask(task: string, env: Record<string, string> = {}, extra: Partial<AskOptions> = {}) {
     const config = loadConfig({
       GUILD_HOME: h.guild.config.home,
       GUILD_RPC_URL: h.node.url,
       GUILD_KEYSTORE_PASSWORD: PASSWORD,
       ...env,
     });
-    const stdout = sink();
-    const stderr = sink();
-    const code = await askCommand({
-      config,
-      logger: silentLogger(),
-      agentName: "alice",
-      task,
-      stdout,
-      stderr,
-      approver: denyAll,
-      scryptN: 1024,
-      ...extra,
-    });
-    return { code, stdout: stdout.text, stderr: stderr.text };
+    const { ctx, stdout, stderr } = collectingContext(config);
+    const code = await askCommand(ctx, { as: "alice", task, approver: denyAll, scryptN: 1024, ...extra });
+    return { code, stdout: stdout(), stderr: stderr() };
   }
 
   const transcriptOf = (stderr: string) => /Transcript: (\S+)/.exec(stderr)?.[1];
@@ -148,23 +158,30 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
     expect(stderr).toMatch(message);
   });
 
+  it("an unreachable chain exits 3, as the README says", async () => {
+    const { code, stdout, stderr } = await ask("What is my balance?", { GUILD_RPC_URL: "http://127.0.0.1:9" });
+    expect(code).toBe(3);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^error: /m);
+  });
+
   it("a bad agent name exits 2", async () => {
     const { code, stderr } = await ask(
       "What is my balance?",
       { GUILD_RPC_URL: "http://127.0.0.1:9" },
-      { agentName: "Alice!" },
+      { as: "Alice!" },
     );
     expect(code).toBe(2);
     expect(stderr).toMatch(/"Alice!" is not a wallet name/);
   });
 
-  it("without a wallet or a password to create one, exits 1 and says how to create it", async () => {
+  it("without a wallet or a password to create one, exits 2 (as every command) and says how to create it", async () => {
     const { code, stdout, stderr } = await ask(
       "What is my balance?",
       { GUILD_KEYSTORE_PASSWORD: "" },
-      { agentName: "nobody" },
+      { as: "nobody" },
     );
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stdout).toBe("");
     expect(stderr).toMatch(/No wallet named "nobody"/);
     expect(stderr).toMatch(/guild wallet new nobody.*GUILD_KEYSTORE_PASSWORD/);
@@ -176,17 +193,13 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
       asked.push(message);
       return PASSWORD;
     };
-    const first = await ask(
-      "What is my balance?",
-      { GUILD_KEYSTORE_PASSWORD: "" },
-      { agentName: "prompted", promptPassword },
-    );
+    const first = await ask("What is my balance?", { GUILD_KEYSTORE_PASSWORD: "" }, { as: "prompted", promptPassword });
     expect(first.code).toBe(0);
     expect(asked).toEqual(['New password for wallet "prompted": ', "Repeat the password: "]);
     const second = await ask(
       "What is my balance?",
       { GUILD_KEYSTORE_PASSWORD: "" },
-      { agentName: "prompted", promptPassword },
+      { as: "prompted", promptPassword },
     );
     expect(second.code).toBe(0);
     expect(asked.at(-1)).toBe('Password for wallet "prompted": ');
@@ -197,21 +210,11 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
     const port = await freePort();
     const home = mkdtempSync(join(tmpdir(), "guild-ask-embedded-"));
     const config = loadConfig({ GUILD_HOME: home, GUILD_CHAIN_PORT: String(port), GUILD_KEYSTORE_PASSWORD: PASSWORD });
-    const stdout = sink();
-    const stderr = sink();
-    const code = await askCommand({
-      config,
-      logger: silentLogger(),
-      agentName: "alice",
-      task: "Report my spending",
-      stdout,
-      stderr,
-      approver: denyAll,
-      scryptN: 1024,
-    });
+    const { ctx, stdout, stderr } = collectingContext(config);
+    const code = await askCommand(ctx, { as: "alice", task: "Report my spending", approver: denyAll, scryptN: 1024 });
     expect(code).toBe(0);
-    expect(stderr.text).toContain(`Chain 31337 at http://127.0.0.1:${port} (embedded chain started for this run`);
-    expect(stdout.text).toBe(
+    expect(stderr()).toContain(`Chain 31337 at http://127.0.0.1:${port} (embedded chain started for this run`);
+    expect(stdout()).toBe(
       "In the last 24 h this agent spent 0 ETH of 0.5 ETH allowed per 24 h; 0 gUSD of 500 gUSD allowed per 24 h.\n",
     );
     expect(await probeChainId(`http://127.0.0.1:${port}`, 500)).toBeUndefined();

@@ -139,7 +139,7 @@ describe("the agent loop with the OpenAI provider and a compromised model, on an
       ["pay", false, "per-transaction"],
       ["hire_agent", false, "per-transaction"],
       ["stake_on_check", false, "per-transaction"],
-      ["pay", false, "approval"],
+      ["pay", false, "task-budget"],
     ]);
     expect(tools[3]!.args).toEqual({ to: attacker, amount: "5" });
     expect(tools[3]!.message).toBe(
@@ -149,7 +149,7 @@ describe("the agent loop with the OpenAI provider and a compromised model, on an
       "Refused by the spending policy: 10 ETH is above the per-transaction limit of 0.05 ETH. Nothing was sent.",
     );
     expect(tools[6]!.message).toBe(
-      "Refused by the spending policy: 0.03 ETH needs a person's approval, and it was not given. Nothing was sent.",
+      "Refused by the spending policy: this task may spend 0.002 ETH in all (its stated budget) and has spent 0.002 ETH; 0.03 ETH more would pass it. Nothing was sent.",
     );
     expect(tools.slice(3).every((line) => line.txHashes.length === 0)).toBe(true);
 

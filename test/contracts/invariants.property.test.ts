@@ -4,19 +4,34 @@
  * - per token, the escrow holds exactly the budgets of Funded and Submitted jobs plus every unwithdrawn credit;
  * - per token, the evaluator holds exactly the stakes still owed (getCheck's passTotal + failTotal, summed);
  * - a job only moves along ERC-8183's edges, and a terminal state never changes; a verdict never changes;
- * - no job emits PaymentReleased or Refunded twice, and a settled funded job emitted exactly one of them.
+ * - no job emits PaymentReleased or Refunded twice, and a settled funded job emitted exactly one of them;
+ * - a stake emits LeadChanged exactly when it doubles the leader, the close it sets leaves the outbid side a
+ *   full response period, and no flip goes beyond maxFlips.
  * Each action's outcome is also predicted from the contracts' rules and the chain's state; a call that
- * fails must fail with one of Guild's custom errors (never a panic).
+ * fails must fail with one of Guild's custom errors (never a panic). Every run ends by driving each job to a
+ * terminal state and taking out every stake and credit: nothing stays locked.
+ *
+ * A second property plays the staked check's game on one job per run, adversarially (see below).
  */
 import fc from "fast-check";
-import { encodeFunctionData, maxUint256, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
+import {
+  encodeFunctionData,
+  maxUint256,
+  parseEventLogs,
+  zeroAddress,
+  type Address,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guildTestTokenAbi } from "../../src/contracts/GuildTestToken.js";
 import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
 import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
+import { encodeCheckTerms } from "../../src/chain/checkTerms.js";
+import { eventsOf } from "../support/contracts-helpers/events.js";
 import { decodeRevert, revertDataOf } from "../support/contracts-helpers/expectRevert.js";
 import { createGuildFixture, NATIVE, type GuildFixture } from "../support/contracts-helpers/fixture.js";
-import { encodeCheckConfig, Status, Verdict, type JobTerms } from "../support/contracts-helpers/jobs.js";
+import { encodeCheckConfig, Status, statusOf, Verdict, type JobTerms } from "../support/contracts-helpers/jobs.js";
 import { ReceiverMode, type ReceiverHandle } from "../support/contracts-helpers/receivers.js";
 import type { TestWallet } from "../support/inProcessChain.js";
 
@@ -60,7 +75,7 @@ const createAction = fc.record({
   budget: fc.integer({ min: 1, max: 5_000 }),
   expiresIn: fc.constantFrom(2_000n, 20_000n, 200_000n),
   evaluationPeriod: fc.constantFrom(0n, 1_000n, 5_000n),
-  window: fc.constantFrom(0n, 300n),
+  window: fc.constantFrom(0n, 400n),
   bondBps: fc.constantFrom(0n, 2_000n),
 });
 
@@ -148,6 +163,8 @@ let stakers: Actor[];
 let payees: Actor[];
 let mockClient: ReceiverHandle;
 let mockProvider: ReceiverHandle;
+let gameStakers: Actor[];
+let arbiterActor: Actor;
 let baseSnapshot: Hex;
 const outcomes = new Map<string, number>();
 
@@ -165,8 +182,10 @@ beforeAll(async () => {
   providers = [eoa("provider1", w[2]!), eoa("provider2", w[11]!), mockActor("mockProvider", mockProvider)];
   stakers = [eoa("staker1", w[5]!), eoa("staker2", w[6]!), eoa("staker3", w[7]!)];
   payees = [...clients, ...providers];
+  gameStakers = [...stakers, eoa("staker4", w[8]!)];
+  arbiterActor = eoa("arbiter", w[12]!);
   const plenty = 10n ** 30n;
-  for (const actor of [...clients, ...providers, ...stakers]) {
+  for (const actor of [...clients, ...providers, ...stakers, gameStakers[3]!, arbiterActor]) {
     for (const token of tokens.slice(1)) {
       if (actor.wallet) await f.mintAndApprove(token, actor.wallet, plenty);
       else if (actor.mock) {
@@ -232,7 +251,10 @@ class Run {
     const revertData = revertDataOf(failure);
     const errorName = revertData ? decodeRevert(revertData).errorName : `no revert data: ${String(failure)}`;
     this.log.push(`${label} reverted ${errorName}`);
-    outcomes.set(`${label} refused`, (outcomes.get(`${label} refused`) ?? 0) + 1);
+    outcomes.set(
+      `${label.split(" ")[0]} refused ${errorName}`,
+      (outcomes.get(`${label.split(" ")[0]} refused ${errorName}`) ?? 0) + 1,
+    );
     if (expectSuccess) {
       throw new Error(`${label} reverted with ${errorName} but the rules say it succeeds\n${this.log.join("\n")}`);
     }
@@ -399,7 +421,7 @@ class Run {
         budget: a.percent * 50,
         expiresIn: 20_000n,
         evaluationPeriod: 5_000n,
-        window: a.offset === 0n ? 0n : 300n,
+        window: a.offset === 0n ? 0n : 400n,
         bondBps: a.offset === 1n ? 2_000n : 0n,
       });
     }
@@ -422,8 +444,7 @@ class Run {
       case "jump": {
         if (!live(onChain.status)) return;
         if (a.to === "windowEnd" && !(job.staked && onChain.status === Status.Submitted)) return;
-        const moment =
-          a.to === "refundable" ? refundableAt : onChain.submittedAt + (await f.staked.read.getCheck([job.id])).window;
+        const moment = a.to === "refundable" ? refundableAt : (await f.staked.read.getCheck([job.id])).closesAt;
         // The next transaction runs at t + 1.
         const target = moment + a.offset - 1n;
         if (target > this.t) {
@@ -493,7 +514,7 @@ class Run {
 
     if (!job.staked) return;
     const check = await f.staked.read.getCheck([job.id]);
-    const closesAt = onChain.submittedAt + check.window;
+    const closesAt = check.closesAt;
     switch (a.kind) {
       case "stake": {
         // Staker 3 is the job's provider (its bond), staker 4 the client (always refused).
@@ -501,7 +522,18 @@ class Run {
         if (staker.mock) return;
         const amount = (onChain.budget * BigInt(a.percent)) / 100n;
         const [previous, previousPass] = await f.staked.read.stakeOf([job.id, staker.address]);
+        const [bondPosted] = await f.staked.read.stakeOf([job.id, job.provider.address]);
+        const { flips, frozen } = stakeRules(check, {
+          pass: a.pass,
+          amount,
+          total: previous + amount,
+          byProvider: staker.address === job.provider.address,
+          bondPosted,
+          next,
+        });
         const ok =
+          !frozen &&
+          !(flips && check.flips >= check.maxFlips) &&
           onChain.status === Status.Submitted &&
           check.verdict === Verdict.None &&
           next < closesAt &&
@@ -513,7 +545,16 @@ class Run {
           !(job.token === refusingToken.address && this.blocked.has(staker.address));
         const call = { abi: stakedEvaluatorAbi, functionName: "stake", args: [job.id, a.pass, amount] } as const;
         const staked = await this.evaluator("stake", ok, staker, call, job.token === NATIVE ? amount : 0n);
-        if (staked && !job.stakers.includes(staker)) job.stakers.push(staker);
+        if (!staked) return;
+        if (!job.stakers.includes(staker)) job.stakers.push(staker);
+        const changes = eventsOf(staked, stakedEvaluatorAbi, "LeadChanged", f.addresses.evaluator);
+        expect(changes.length, "LeadChanged iff the stake doubled the leader").toBe(flips ? 1 : 0);
+        for (const changed of changes) {
+          // The outbid side gets a full response period; no flip beyond maxFlips.
+          expect(changed.closesAt).toBeGreaterThanOrEqual(next + check.responsePeriod);
+          expect(changed.flips).toBe(check.flips + 1n);
+          expect(changed.flips).toBeLessThanOrEqual(check.maxFlips);
+        }
         return;
       }
       case "settle": {
@@ -565,6 +606,9 @@ class Run {
     const token = tokens[a.token]!;
     const budget = BigInt(a.budget) * 1_000n;
     const evaluationPeriod = a.staked && a.evaluationPeriod === 0n ? 5_000n : a.evaluationPeriod;
+    // The check's latest end (window, every flip's response period, the settle margin) must come before the
+    // refund: the default timing is 4 flips of 300 s and a margin of 1 s on the test deployment.
+    const fits = !a.staked || (a.window === 0n ? 600n : a.window) + 4n * 300n + 1n <= evaluationPeriod;
     const terms: JobTerms = {
       provider: provider.address,
       evaluator: a.staked ? f.addresses.evaluator : f.evaluator.account.address,
@@ -580,7 +624,7 @@ class Run {
     if (a.fundNow) {
       const receipt = await this.attempt(
         "createAndFund",
-        fundable,
+        fundable && fits,
         client,
         f.addresses.escrow,
         encodeFunctionData({ abi: jobEscrowAbi, functionName: "createAndFund", args: [terms, budget] }),
@@ -590,7 +634,7 @@ class Run {
       jobId = await f.escrow.read.jobCount();
       this.jobs.push(newJob(jobId, token, a.staked, client, provider, true));
     } else {
-      const created = await this.escrow("create", true, client, {
+      const created = await this.escrow("create", fits, client, {
         abi: jobEscrowAbi,
         functionName: "createJobWithTerms",
         args: [terms],
@@ -652,6 +696,35 @@ class Run {
     if (receipt && (token !== NATIVE || actor.mock)) {
       // Exact for ERC-20 and for mocks (the deployer pays their gas).
       expect(await f.balanceOf(token, to)).toBe(before + credit);
+    }
+  }
+
+  /**
+   * Drives every job to a terminal state through the same predicted actions (the client rejects an Open job,
+   * a Funded one is refunded at expiry, the EOA evaluator completes, a check settles after its close or voids
+   * after the refund), so that no path of the run leaves money behind.
+   */
+  async finishAll(): Promise<void> {
+    const base = { job: 0, fit: true } as const;
+    for (const job of this.jobs) {
+      for (let round = 0; round < 3; round++) {
+        const onChain = await f.escrow.read.getJob([job.id]);
+        const verdict = job.staked ? (await f.staked.read.getCheck([job.id])).verdict : Verdict.None;
+        if (onChain.status === Status.Open) await this.act(job, { ...base, kind: "reject" });
+        else if (onChain.status === Status.Funded) {
+          await this.act(job, { ...base, kind: "jump", to: "refundable", offset: 0n });
+          await this.act(job, { ...base, kind: "claimRefund" });
+        } else if (onChain.status === Status.Submitted && !job.staked) {
+          await this.act(job, { ...base, kind: "complete" });
+        } else if (onChain.status === Status.Submitted) {
+          await this.act(job, { ...base, kind: "jump", to: "windowEnd", offset: 0n });
+          await this.act(job, { ...base, kind: "settle" });
+        } else if (job.staked && onChain.status === Status.Expired && verdict === Verdict.None) {
+          await this.act(job, { ...base, kind: "settle" });
+        } else break;
+        await this.checkInvariants();
+      }
+      expect(TERMINAL.has(await statusOf(f, job.id)), `job ${job.id} ends in a terminal state`).toBe(true);
     }
   }
 
@@ -748,6 +821,36 @@ function maxOf(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
 
+/** The least total that takes the lead after `flips` flips: 2 · max(bond, minimum stake) · 2^flips. */
+function flipFloor(check: { bond: bigint; minStake: bigint; flips: bigint }): bigint {
+  return 2n * (maxOf(check.bond, check.minStake) << check.flips);
+}
+
+/**
+ * What docs/staked-check.md says of a stake of `amount` on `pass` (bringing its staker to `total`), at `next`:
+ * whether its side leads, whether it takes the lead (twice the leader, the floor, and against pass the
+ * bond not yet posted counted), and whether the leader's last response period refuses it (the provider's
+ * bond, up to the required amount, excepted).
+ */
+function stakeRules(
+  check: CheckView,
+  stake: { pass: boolean; amount: bigint; total: bigint; byProvider: boolean; bondPosted: bigint; next: bigint },
+): { leads: boolean; flips: boolean; frozen: boolean; sideTotal: bigint } {
+  const [sideTotal, otherTotal] = stake.pass
+    ? [check.passTotal + stake.amount, check.failTotal]
+    : [check.failTotal + stake.amount, check.passTotal];
+  const leads = stake.pass === check.passLeads;
+  const bondMissing = check.bond > stake.bondPosted ? check.bond - stake.bondPosted : 0n;
+  const flips =
+    !leads &&
+    sideTotal >= 2n * otherTotal &&
+    sideTotal >= flipFloor(check) &&
+    (stake.pass || sideTotal >= 2n * (otherTotal + bondMissing));
+  const frozen =
+    leads && stake.next >= check.closesAt - check.responsePeriod && !(stake.byProvider && stake.total <= check.bond);
+  return { leads, flips, frozen, sideTotal };
+}
+
 describe("escrow and evaluator invariants under random action sequences", () => {
   it("hold after every step (native, gUSD and a refusing token; reverting receivers; time jumps)", async () => {
     await fc.assert(
@@ -769,6 +872,7 @@ describe("escrow and evaluator invariants under random action sequences", () => 
             await run.step(a);
             await run.checkInvariants();
           }
+          await run.finishAll();
           await run.drain();
         },
       ),
@@ -786,5 +890,593 @@ describe("escrow and evaluator invariants under random action sequences", () => 
     }
     const withdrawals = (outcomes.get("withdraw") ?? 0) + (outcomes.get("withdrawTo") ?? 0);
     expect(withdrawals, `successful withdrawals (${JSON.stringify([...outcomes])})`).toBeGreaterThan(0);
+  }, 180_000);
+});
+
+// ------------------------------------------------------------------------------------------------------
+// The staked check's game under adversarial sequences: one checked job per run with random terms (an
+// arbiter or none, evaluation periods as tight as the contracts accept), stakers that snipe the last second
+// of every extension with amounts at, under and over the doubling threshold, flips up to maxFlips,
+// escalation, rulings and arbiter silence. Every call's success is predicted from the rules in
+// docs/staked-check.md and checked against the chain; every settlement's verdict and every claim's payout
+// too. Invariants after every step: conservation per token, terminal states final, no double payout, the
+// refund always after the check's latest end; on every LeadChanged, the side that was outbid gets a full
+// response period to answer and the flip count stays within maxFlips. Each run ends by driving the job to
+// a terminal state and claiming every stake: nothing stays locked.
+// ------------------------------------------------------------------------------------------------------
+
+const GAME_RUNS = 60;
+const GAME_STEPS = 28;
+const MAX_STAKE = 2n ** 88n - 1n;
+
+const gameTermsArbitrary = fc.record({
+  token: fc.nat(1),
+  budget: fc.integer({ min: 10, max: 1_000 }),
+  window: fc.constantFrom(400n, 600n, 1_000n),
+  responsePeriod: fc.constantFrom(0n, 100n, 200n),
+  maxFlips: fc.constantFrom(0n, 2n, 3n, 5n),
+  minStakeBps: fc.constantFrom(0n, 100n, 1_000n),
+  bondBps: fc.constantFrom(0n, 2_000n, 5_000n),
+  arbiter: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+  escalationBps: fc.constantFrom(0n, 0n, 3_000n, 20_000n),
+  arbitrationPeriod: fc.constantFrom(100n, 400n),
+  /** The evaluation period exactly the check's latest end (and a short expiry), or the escrow's default. */
+  tight: fc.boolean(),
+});
+type GameTerms = typeof gameTermsArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+/** Stakers by index: four checkers, the provider (its bond), the arbiter, the client (always refused). */
+const gameWho = fc.nat(6);
+// Actions that end the game (settle, approve, a refund, waiting out the close) are rare: the run's finish
+// ends every game anyway, and the interesting sequences are long ones.
+const gameActionArbitrary = fc.oneof(
+  {
+    weight: 20,
+    arbitrary: fc.record({
+      kind: fc.constant("stake" as const),
+      who: gameWho,
+      side: fc.constantFrom("challenge" as const, "lead" as const, "pass" as const, "fail" as const),
+      size: fc.constantFrom(
+        "flip" as const,
+        "flipUnder" as const,
+        "flipOver" as const,
+        "min" as const,
+        "belowMin" as const,
+        "percent" as const,
+      ),
+      percent: fc.integer({ min: 1, max: 200 }),
+      when: fc.constantFrom(
+        "now" as const,
+        "now" as const,
+        "now" as const,
+        "now" as const,
+        "now" as const,
+        "now" as const,
+        "lastSecond" as const,
+        "frozenStart" as const,
+        "beforeFrozen" as const,
+      ),
+    }),
+  },
+  // A stake against the leader, in the last second of the current close, sized at the doubling threshold.
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("snipe" as const),
+      who: fc.nat(5),
+      delta: fc.constantFrom(-1n, 0n, 0n, 0n, 1n, 1n),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("escalate" as const),
+      who: fc.nat(7),
+      // Mostly one of the stakers (who may escalate), sometimes anyone.
+      staker: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("rule" as const),
+      byArbiter: fc.boolean(),
+      pass: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("wait" as const),
+      to: fc.constantFrom("close" as const, "deadline" as const, "refundable" as const, "frozenStart" as const),
+      offset: fc.constantFrom(-1n, 0n, 1n),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ kind: "settle" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "approve" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "claimRefund" as const }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("claim" as const), who: gameWho }) },
+);
+type GameAction = typeof gameActionArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+/** A third of the runs open with a dispute that reaches the arbiter: a pass stake, a fail stake just under
+ * the flip, and an escalation by the outbid fail staker; the random actions then play on from there. */
+const escalationOpening: GameAction[] = [
+  { kind: "stake", who: 0, side: "pass", size: "percent", percent: 100, when: "now" },
+  { kind: "stake", who: 1, side: "fail", size: "flipUnder", percent: 1, when: "now" },
+  { kind: "escalate", who: 1, staker: true },
+];
+const gameOpeningArbitrary = fc.oneof(
+  { weight: 2, arbitrary: fc.constant<GameAction[]>([]) },
+  { weight: 1, arbitrary: fc.constant(escalationOpening) },
+);
+type CheckView = Awaited<ReturnType<GuildFixture["staked"]["read"]["getCheck"]>>;
+type Position = { actor: Actor; amount: bigint; pass: boolean };
+
+/** One checked job played by adversaries; reuses {@link Run}'s sending, payout-event and invariant checks. */
+class GameRun extends Run {
+  job!: ModelJob;
+  budget = 0n;
+  latestAtDelivery = 0n;
+  positions = new Map<Address, Position>();
+  stakedTotal = 0n;
+  paidTotal = 0n;
+  /** The decided check as the claims see it: the winners' stake and the reward not yet paid. */
+  decided: { verdict: number; winnersLeft: bigint; rewardLeft: bigint } | undefined;
+  flipsSeen = 0n;
+
+  client(): Actor {
+    return clients[0]!;
+  }
+
+  provider(): Actor {
+    return providers[0]!;
+  }
+
+  actor(who: number): Actor {
+    const pool = [...gameStakers, this.provider(), arbiterActor, this.client(), eoa("stranger", f.stranger)];
+    return pool[who % pool.length]!;
+  }
+
+  /** The next transaction lands at `target` (or at the next second if that is already past). */
+  jumpTo(target: bigint): void {
+    if (target - 1n > this.t) {
+      this.t = target - 1n;
+      this.log.push(`jump to ${target}`);
+    }
+  }
+
+  async open(terms: GameTerms): Promise<void> {
+    const token = tokens[terms.token]!;
+    const budget = BigInt(terms.budget) * 1_000n;
+    this.budget = budget;
+    const responsePeriod = terms.responsePeriod === 0n ? 300n : terms.responsePeriod;
+    const maxFlips = terms.maxFlips === 0n ? 4n : terms.maxFlips;
+    const arbitration = terms.arbiter ? terms.arbitrationPeriod : 0n;
+    const latestEnd = terms.window + maxFlips * responsePeriod + arbitration + 1n;
+    const evaluatorData = encodeCheckTerms({
+      windowSeconds: terms.window,
+      responsePeriodSeconds: terms.responsePeriod,
+      maxFlips: terms.maxFlips,
+      minStakeBps: terms.minStakeBps,
+      bondBps: terms.bondBps,
+      ...(terms.arbiter
+        ? {
+            arbiter: arbiterActor.address,
+            escalationBps: terms.escalationBps,
+            arbitrationPeriodSeconds: terms.arbitrationPeriod,
+          }
+        : {}),
+    });
+    const jobTerms: JobTerms = {
+      provider: this.provider().address,
+      evaluator: f.addresses.evaluator,
+      token,
+      expiredAt: this.t + (terms.tight ? 50n : 100_000n),
+      evaluationPeriod: terms.tight ? latestEnd : 0n,
+      parentJobId: 0n,
+      description: "game",
+      evaluatorData,
+    };
+    this.log.push(`terms ${JSON.stringify(terms, (_, v) => (typeof v === "bigint" ? v.toString() : v))}`);
+    const data = encodeFunctionData({ abi: jobEscrowAbi, functionName: "createAndFund", args: [jobTerms, budget] });
+    await this.attempt("createAndFund", true, this.client(), f.addresses.escrow, data, token === NATIVE ? budget : 0n);
+    this.job = newJob(await f.escrow.read.jobCount(), token, true, this.client(), this.provider(), true);
+    this.jobs.push(this.job);
+    await this.checkInvariants();
+    await this.escrow("deliver", true, this.provider(), {
+      abi: jobEscrowAbi,
+      functionName: "deliver",
+      args: [this.job.id, "game work"],
+    });
+    await this.checkInvariants();
+    const check = await this.check();
+    this.latestAtDelivery = check.latestClose;
+    expect(check.latestClose).toBe(check.closesAt + maxFlips * responsePeriod);
+  }
+
+  check(): Promise<CheckView> {
+    return f.staked.read.getCheck([this.job.id]);
+  }
+
+  async play(a: GameAction): Promise<void> {
+    outcomes.set(`game ${a.kind}`, (outcomes.get(`game ${a.kind}`) ?? 0) + 1);
+    const check = await this.check();
+    switch (a.kind) {
+      case "stake": {
+        const actor = this.actor(a.who);
+        const pass =
+          a.side === "challenge" ? !check.passLeads : a.side === "lead" ? check.passLeads : a.side === "pass";
+        const target = {
+          now: this.t + 1n,
+          lastSecond: check.closesAt - 1n,
+          frozenStart: check.closesAt - check.responsePeriod,
+          beforeFrozen: check.closesAt - check.responsePeriod - 1n,
+        }[a.when];
+        // Nobody waits for a moment to stake into an escalated check: it refuses every stake.
+        if (!check.escalated) this.jumpTo(target);
+        const amount = this.sized(check, actor, pass, a.size, a.percent);
+        return this.stake(actor, pass, amount);
+      }
+      case "snipe": {
+        // The sniper is someone who may stake on the challenging side (a fresh address, or one already on it).
+        const pass = !check.passLeads;
+        const able = [...gameStakers, arbiterActor, ...(pass ? [this.provider()] : [])].filter(
+          (candidate) => this.positions.get(candidate.address)?.pass !== !pass,
+        );
+        const actor = able.length > 0 ? able[a.who % able.length]! : this.actor(a.who);
+        if (!check.escalated) this.jumpTo(check.closesAt - 1n);
+        const [side, other] = pass ? [check.passTotal, check.failTotal] : [check.failTotal, check.passTotal];
+        const previous = this.positions.get(actor.address)?.amount ?? 0n;
+        const toFlip = maxOf(2n * other, flipFloor(check)) - side;
+        return this.stake(actor, pass, maxOf(toFlip + a.delta, maxOf(check.minStake - previous, 1n)));
+      }
+      case "escalate": {
+        // Mostly a staker on the side that does not lead (who may escalate), sometimes any staker or anyone.
+        const staking = [...this.positions.values()];
+        const outbid = staking.filter((position) => position.pass !== check.passLeads);
+        const pool = a.staker && outbid.length > 0 ? outbid : staking;
+        const actor = pool.length > 0 && a.who % 4 !== 3 ? pool[a.who % pool.length]!.actor : this.actor(a.who);
+        return this.escalate(actor);
+      }
+      case "rule":
+        return this.rule(a.byArbiter ? arbiterActor : this.actor(a.pass ? 0 : 4), a.pass);
+      case "wait": {
+        const onChain = await f.escrow.read.getJob([this.job.id]);
+        const moment = {
+          close: check.closesAt,
+          deadline: check.rulingDeadline,
+          refundable: maxOf(onChain.expiredAt, onChain.submittedAt + onChain.evaluationPeriod),
+          frozenStart: check.closesAt - check.responsePeriod,
+        }[a.to];
+        if (moment !== 0n) this.jumpTo(moment + a.offset);
+        return;
+      }
+      case "settle":
+        return this.settle();
+      case "approve":
+        return this.approve();
+      case "claimRefund":
+        return this.claimRefund();
+      case "claim":
+        return this.claim(this.actor(a.who));
+    }
+  }
+
+  /** An amount for `size`: at, one under or one over the doubling threshold, the minimum, or a share. */
+  sized(check: CheckView, actor: Actor, pass: boolean, size: string, percent: number): bigint {
+    const [side, other] = pass ? [check.passTotal, check.failTotal] : [check.failTotal, check.passTotal];
+    const previous = this.positions.get(actor.address)?.amount ?? 0n;
+    const toFlip = maxOf(2n * other, flipFloor(check)) - side;
+    const amount = {
+      flip: toFlip,
+      flipUnder: toFlip - 1n,
+      flipOver: toFlip + 1n,
+      min: check.minStake - previous,
+      belowMin: check.minStake - previous - 1n,
+      percent: (this.budget * BigInt(percent)) / 100n,
+    }[size]!;
+    // Below the minimum only when asked to be; a flip sized under the minimum is raised to it.
+    if (size === "belowMin") return amount > 0n ? amount : 0n;
+    return maxOf(amount, maxOf(check.minStake - previous, 1n));
+  }
+
+  async stake(actor: Actor, pass: boolean, amount: bigint): Promise<void> {
+    const check = await this.check();
+    const onChain = await f.escrow.read.getJob([this.job.id]);
+    const next = this.t + 1n;
+    const previous = this.positions.get(actor.address);
+    const total = (previous?.amount ?? 0n) + amount;
+    const { leads, flips, frozen, sideTotal } = stakeRules(check, {
+      pass,
+      amount,
+      total,
+      byProvider: actor.address === this.provider().address,
+      bondPosted: this.positions.get(this.provider().address)?.amount ?? 0n,
+      next,
+    });
+    const ok =
+      onChain.status === Status.Submitted &&
+      check.verdict === Verdict.None &&
+      !check.escalated &&
+      next < check.closesAt &&
+      actor.address !== this.client().address &&
+      !(actor.address === this.provider().address && !pass) &&
+      !(previous !== undefined && previous.pass !== pass) &&
+      amount !== 0n &&
+      total >= check.minStake &&
+      total <= MAX_STAKE &&
+      !frozen &&
+      !(flips && check.flips >= check.maxFlips);
+    const label = `stake ${pass ? "pass" : "fail"} ${amount} by ${actor.label} (${leads ? "leader" : "challenger"}${flips ? ", flips" : ""})`;
+    const call = { abi: stakedEvaluatorAbi, functionName: "stake", args: [this.job.id, pass, amount] } as const;
+    const receipt = await this.evaluator(label, ok, actor, call, this.job.token === NATIVE ? amount : 0n);
+    if (!receipt) return;
+    outcomes.set(flips ? "game flip" : "game stake", (outcomes.get(flips ? "game flip" : "game stake") ?? 0) + 1);
+    if (next === check.closesAt - 1n)
+      outcomes.set("game last-second stake", (outcomes.get("game last-second stake") ?? 0) + 1);
+    const changes = eventsOf(receipt, stakedEvaluatorAbi, "LeadChanged", f.addresses.evaluator);
+    expect(changes.length, `LeadChanged emitted iff the stake doubled the leader\n${this.log.join("\n")}`).toBe(
+      flips ? 1 : 0,
+    );
+    const [changed] = changes;
+    if (changed) {
+      const blockTime = (await f.publicClient.getBlock({ blockNumber: receipt.blockNumber })).timestamp;
+      // A side that was outbid always has a response period to answer, before a close that never moves back
+      // and never passes the latest close known at delivery; and no flip beyond maxFlips.
+      expect(blockTime).toBeLessThan(check.closesAt);
+      expect(changed.closesAt).toBeGreaterThanOrEqual(blockTime + check.responsePeriod);
+      expect(changed.closesAt).toBeGreaterThanOrEqual(check.closesAt);
+      expect(changed.closesAt).toBeLessThanOrEqual(this.latestAtDelivery);
+      expect(changed.flips).toBe(check.flips + 1n);
+      expect(changed.flips).toBeLessThanOrEqual(check.maxFlips);
+      expect([changed.pass, changed.total]).toEqual([pass, sideTotal]);
+      this.flipsSeen = changed.flips;
+      if (changed.flips === check.maxFlips) outcomes.set("game maxFlips", (outcomes.get("game maxFlips") ?? 0) + 1);
+    }
+    this.positions.set(actor.address, { actor, amount: total, pass });
+    this.stakedTotal += amount;
+  }
+
+  async escalate(actor: Actor): Promise<void> {
+    const check = await this.check();
+    const onChain = await f.escrow.read.getJob([this.job.id]);
+    const next = this.t + 1n;
+    const ok =
+      check.arbiter !== zeroAddress &&
+      onChain.status === Status.Submitted &&
+      check.verdict === Verdict.None &&
+      !check.escalated &&
+      next < check.closesAt &&
+      next > onChain.submittedAt &&
+      (this.positions.get(actor.address)?.amount ?? 0n) > 0n &&
+      this.positions.get(actor.address)?.pass !== check.passLeads &&
+      check.passTotal + check.failTotal >= check.escalationThreshold;
+    const call = { abi: stakedEvaluatorAbi, functionName: "escalate", args: [this.job.id] } as const;
+    const receipt = await this.evaluator(`escalate by ${actor.label}`, ok, actor, call);
+    if (!receipt) return;
+    outcomes.set("game escalated", (outcomes.get("game escalated") ?? 0) + 1);
+    const [escalated] = eventsOf(receipt, stakedEvaluatorAbi, "CheckEscalated", f.addresses.evaluator);
+    expect(escalated?.rulingDeadline).toBe(next + check.arbitrationPeriod);
+    // Staking closes at once: the close moves to the escalation's second, the terms stay the job's.
+    const after = await this.check();
+    expect([after.closesAt, after.bond, after.minStake]).toEqual([next, check.bond, check.minStake]);
+  }
+
+  async rule(actor: Actor, pass: boolean): Promise<void> {
+    const check = await this.check();
+    const onChain = await f.escrow.read.getJob([this.job.id]);
+    const next = this.t + 1n;
+    const ok =
+      check.escalated &&
+      actor.address === check.arbiter &&
+      check.verdict === Verdict.None &&
+      onChain.status === Status.Submitted &&
+      next < check.rulingDeadline;
+    const call = { abi: stakedEvaluatorAbi, functionName: "rule", args: [this.job.id, pass] } as const;
+    const receipt = await this.evaluator(`rule ${pass} by ${actor.label}`, ok, actor, call);
+    if (!receipt) return;
+    outcomes.set("game ruled", (outcomes.get("game ruled") ?? 0) + 1);
+    await this.expectDecided(check, pass);
+  }
+
+  async settle(): Promise<void> {
+    const check = await this.check();
+    const onChain = await f.escrow.read.getJob([this.job.id]);
+    const next = this.t + 1n;
+    const expired = onChain.status === Status.Expired;
+    const ok =
+      check.verdict === Verdict.None &&
+      (expired ||
+        (onChain.status === Status.Submitted &&
+          (check.escalated ? next >= check.rulingDeadline : next >= check.closesAt)));
+    const call = { abi: stakedEvaluatorAbi, functionName: "settle", args: [this.job.id] } as const;
+    const receipt = await this.evaluator("settle", ok, eoa("anyone", f.stranger), call);
+    if (!receipt) return;
+    if (expired) {
+      outcomes.set("game voided by expiry", (outcomes.get("game voided by expiry") ?? 0) + 1);
+      expect((await this.check()).verdict).toBe(Verdict.Void);
+      this.decided = { verdict: Verdict.Void, winnersLeft: 0n, rewardLeft: 0n };
+      return;
+    }
+    if (check.escalated) outcomes.set("game arbiter silent", (outcomes.get("game arbiter silent") ?? 0) + 1);
+    await this.expectDecided(check, check.passLeads);
+  }
+
+  async approve(): Promise<void> {
+    const check = await this.check();
+    const onChain = await f.escrow.read.getJob([this.job.id]);
+    const ok = onChain.status === Status.Submitted && check.verdict === Verdict.None && check.failTotal === 0n;
+    const call = { abi: stakedEvaluatorAbi, functionName: "approve", args: [this.job.id] } as const;
+    const receipt = await this.evaluator("approve", ok, this.client(), call);
+    if (!receipt) return;
+    expect(await statusOf(f, this.job.id)).toBe(Status.Completed);
+    expect((await this.check()).verdict).toBe(Verdict.Pass);
+    this.decided = { verdict: Verdict.Pass, winnersLeft: check.passTotal, rewardLeft: 0n };
+  }
+
+  async claimRefund(): Promise<void> {
+    const onChain = await f.escrow.read.getJob([this.job.id]);
+    const refundableAt = maxOf(onChain.expiredAt, onChain.submittedAt + onChain.evaluationPeriod);
+    const ok = onChain.status === Status.Submitted && this.t + 1n >= refundableAt;
+    const call = { abi: jobEscrowAbi, functionName: "claimRefund", args: [this.job.id] } as const;
+    await this.escrow("claimRefund", ok, eoa("anyone", f.stranger), call);
+  }
+
+  /** The verdict and the job's outcome after a settlement or a ruling for `passed`, from the check before it. */
+  async expectDecided(before: CheckView, passed: boolean): Promise<void> {
+    const bondPosted = this.positions.get(this.provider().address)?.amount ?? 0n;
+    const bondMissing = passed && bondPosted < before.bond;
+    const [winners, losers] = passed ? [before.passTotal, before.failTotal] : [before.failTotal, before.passTotal];
+    const verdict =
+      bondMissing || (winners === 0n && losers !== 0n) ? Verdict.Void : passed ? Verdict.Pass : Verdict.Fail;
+    const completed = passed && !bondMissing;
+    expect((await this.check()).verdict, `verdict\n${this.log.join("\n")}`).toBe(verdict);
+    expect(await statusOf(f, this.job.id)).toBe(completed ? Status.Completed : Status.Rejected);
+    this.decided = { verdict, winnersLeft: winners, rewardLeft: losers };
+    outcomes.set(`game verdict ${verdict}`, (outcomes.get(`game verdict ${verdict}`) ?? 0) + 1);
+  }
+
+  async claim(actor: Actor): Promise<void> {
+    const position = this.positions.get(actor.address);
+    const decided = this.decided;
+    const ok =
+      decided !== undefined &&
+      position !== undefined &&
+      (await f.staked.read.getCheck([this.job.id])).verdict !== Verdict.None;
+    let expected = 0n;
+    if (ok && position && decided) {
+      if (decided.verdict === Verdict.Void) expected = position.amount;
+      else if (position.pass === (decided.verdict === Verdict.Pass)) {
+        const share =
+          position.amount === decided.winnersLeft
+            ? decided.rewardLeft
+            : (position.amount * decided.rewardLeft) / decided.winnersLeft;
+        expected = position.amount + share;
+      }
+      expect(await f.staked.read.claimable([this.job.id, actor.address])).toBe(expected);
+    }
+    const call = { abi: stakedEvaluatorAbi, functionName: "claim", args: [this.job.id] } as const;
+    const receipt = await this.evaluator(`claim by ${actor.label}`, ok, actor, call);
+    if (!receipt || !position || !decided) return;
+    const [claimed] = eventsOf(receipt, stakedEvaluatorAbi, "StakeClaimed", f.addresses.evaluator);
+    expect([claimed?.stake, claimed?.amount]).toEqual([position.amount, expected]);
+    if (decided.verdict !== Verdict.Void && expected !== 0n) {
+      decided.winnersLeft -= position.amount;
+      decided.rewardLeft -= expected - position.amount;
+    }
+    this.paidTotal += expected;
+    this.positions.delete(actor.address);
+  }
+
+  /** The game's own invariants, on top of {@link Run.checkInvariants}. */
+  async checkGame(): Promise<void> {
+    const check = await this.check();
+    const onChain = await f.escrow.read.getJob([this.job.id]);
+    if (check.verdict === Verdict.None && onChain.status === Status.Submitted) {
+      // The totals are the positions, and the refund comes after the latest end of the check.
+      let [pass, fail] = [0n, 0n];
+      for (const position of this.positions.values()) {
+        if (position.pass) pass += position.amount;
+        else fail += position.amount;
+      }
+      expect([check.passTotal, check.failTotal]).toEqual([pass, fail]);
+      const refundableAt = maxOf(onChain.expiredAt, onChain.submittedAt + onChain.evaluationPeriod);
+      expect(check.closesAt).toBeLessThanOrEqual(this.latestAtDelivery);
+      expect(refundableAt).toBeGreaterThan(check.latestClose);
+      if (check.escalated) expect(refundableAt).toBeGreaterThan(check.rulingDeadline);
+      expect(check.flips).toBe(this.flipsSeen);
+    }
+  }
+
+  /**
+   * Drives the job to a terminal state and claims every stake: first escalating when the terms and the stakes
+   * allow it, then a ruling or the arbiter's silence; or, for a check nobody escalated, a settlement after the
+   * close or (`refundFirst`) nobody settling until the client's refund, which voids the check.
+   */
+  async finish(ending: { refundFirst: boolean; rule: boolean; pass: boolean }): Promise<void> {
+    const open = await this.check();
+    const outbid = [...this.positions.values()].filter((position) => position.pass !== open.passLeads);
+    if (
+      open.arbiter !== zeroAddress &&
+      !open.escalated &&
+      open.verdict === Verdict.None &&
+      this.t + 1n < open.closesAt &&
+      outbid.length > 0 &&
+      open.passTotal + open.failTotal >= open.escalationThreshold
+    ) {
+      await this.escalate(outbid[0]!.actor);
+    }
+    for (let round = 0; round < 3; round++) {
+      const check = await this.check();
+      const onChain = await f.escrow.read.getJob([this.job.id]);
+      if (onChain.status === Status.Submitted) {
+        if (check.escalated && ending.rule && this.t + 1n < check.rulingDeadline) {
+          await this.rule(arbiterActor, ending.pass);
+          continue;
+        }
+        if (!check.escalated && ending.refundFirst) {
+          this.jumpTo(maxOf(onChain.expiredAt, onChain.submittedAt + onChain.evaluationPeriod));
+          await this.claimRefund();
+          continue;
+        }
+        this.jumpTo(check.escalated ? check.rulingDeadline : check.closesAt);
+        await this.settle();
+      } else if (onChain.status === Status.Expired && check.verdict === Verdict.None) {
+        await this.settle();
+      } else break;
+    }
+    for (const position of [...this.positions.values()]) await this.claim(position.actor);
+    expect(TERMINAL.has(await statusOf(f, this.job.id)), `job ${this.job.id} not terminal`).toBe(true);
+    expect(this.positions.size).toBe(0);
+    expect(this.paidTotal, "paid out = staked").toBe(this.stakedTotal);
+    const left = await this.check();
+    expect([left.passTotal, left.failTotal]).toEqual([0n, 0n]);
+    expect(await f.balanceOf(this.job.token, f.addresses.evaluator)).toBe(0n);
+    expect(await f.balanceOf(this.job.token, f.addresses.escrow)).toBe(0n);
+  }
+}
+
+describe("the staked check under adversarial sequences", () => {
+  it("conservation, no locked funds, final states, single payouts, and every outbid side gets a response period", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        gameTermsArbitrary,
+        gameOpeningArbitrary,
+        fc.array(gameActionArbitrary, { minLength: GAME_STEPS - 8, maxLength: GAME_STEPS }),
+        fc.record({ refundFirst: fc.boolean(), rule: fc.boolean(), pass: fc.boolean() }),
+        async (terms, opening, rest, ending) => {
+          const actions = [...opening, ...rest];
+          await f.testClient.revert({ id: baseSnapshot });
+          baseSnapshot = await f.testClient.snapshot();
+          const run = new GameRun([]);
+          await run.start();
+          await run.open(terms);
+          for (const a of actions) {
+            await run.play(a);
+            await run.checkInvariants();
+            await run.checkGame();
+          }
+          await run.finish(ending);
+          await run.checkInvariants();
+        },
+      ),
+      { numRuns: GAME_RUNS },
+    );
+    const covered = [
+      "game flip",
+      "game maxFlips",
+      "game last-second stake",
+      "game escalated",
+      "game ruled",
+      "game arbiter silent",
+      "game voided by expiry",
+      `game verdict ${Verdict.Pass}`,
+      `game verdict ${Verdict.Fail}`,
+      `game verdict ${Verdict.Void}`,
+    ];
+    for (const label of covered) {
+      expect(outcomes.get(label) ?? 0, `${label} (${JSON.stringify([...outcomes])})`).toBeGreaterThan(0);
+    }
   }, 180_000);
 });

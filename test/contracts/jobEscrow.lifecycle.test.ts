@@ -363,7 +363,9 @@ describe("JobEscrow creation and setup", () => {
   });
 
   it("stores the largest budget and evaluation period it accepts", async () => {
-    const maxBudget = 2n ** 96n - 1n;
+    // 2^88 - 1: the width of a staker's position in the StakedEvaluator, so any bond or minimum stake in
+    // basis points of a budget can be staked.
+    const maxBudget = 2n ** 88n - 1n;
     const maxPeriod = await f.escrow.read.MAX_EVALUATION_PERIOD();
     expect(maxPeriod).toBe(365n * 86_400n);
     const terms = await jobTerms(f, { token: f.erc20.token, evaluationPeriod: maxPeriod });

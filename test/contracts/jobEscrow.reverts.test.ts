@@ -12,7 +12,7 @@ import { createdJobId, createFundedJob, jobTerms, Status, statusOf } from "../su
 import type { TestWallet } from "../support/inProcessChain.js";
 
 const MAX_PERIOD = 365n * 86_400n;
-const MAX_BUDGET = 2n ** 96n - 1n;
+const MAX_BUDGET = 2n ** 88n - 1n;
 const reason = stringToHex("because", { size: 32 });
 
 let f: GuildFixture;
@@ -85,7 +85,7 @@ describe("JobEscrow refuses bad terms at creation", () => {
     );
   });
 
-  it("createAndFund refuses a zero provider, a zero budget and a budget over 96 bits", async () => {
+  it("createAndFund refuses a zero provider, a zero budget and a budget over 88 bits", async () => {
     await createFundedJob(f);
     const terms = await jobTerms(f);
     await expectRevert(
@@ -163,7 +163,7 @@ describe("JobEscrow refuses a wrong msg.value, a wrong expectedBudget and short 
     await expectRevert(f.escrowAs(f.client).write.fund([jobId, 0n]), "EscrowZeroBudget", [jobId]);
   });
 
-  it("setBudget refuses a budget over 96 bits", async () => {
+  it("setBudget refuses a budget over 88 bits", async () => {
     const jobId = await openJob();
     await expectRevert(f.escrowAs(f.client).write.setBudget([jobId, MAX_BUDGET + 1n]), "EscrowBudgetTooLarge", [
       MAX_BUDGET + 1n,

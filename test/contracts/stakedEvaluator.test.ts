@@ -1,15 +1,17 @@
-import { encodeDeployData, encodeFunctionData, type Address, type TransactionReceipt } from "viem";
+import { encodeDeployData, encodeFunctionData, zeroAddress, type Address, type TransactionReceipt } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
 import { stakedEvaluatorAbi, stakedEvaluatorBytecode } from "../../src/contracts/StakedEvaluator.js";
 import {
   checkReason,
+  checkView,
   createCheckedJob,
   expectedWinnerPayouts,
   stakeOn,
+  TEST_DEFAULTS,
 } from "../support/contracts-helpers/evaluator.js";
 import { eventNamesOf, eventsOf } from "../support/contracts-helpers/events.js";
-import { decodeRevert, expectRevert, revertDataOf } from "../support/contracts-helpers/expectRevert.js";
+import { decodeRevert, expectRevert } from "../support/contracts-helpers/expectRevert.js";
 import {
   createGuildFixture,
   gasCost,
@@ -59,17 +61,13 @@ describe("StakedEvaluator job configuration", () => {
       budget: 4_000_000n,
       evaluatorData: config,
     });
+    expect(eventNamesOf(receipt, stakedEvaluatorAbi, f.addresses.evaluator)).toEqual(["CheckConfigured"]);
     expect(eventsOf(receipt, stakedEvaluatorAbi, "CheckConfigured", f.addresses.evaluator)).toEqual([
       { jobId, window: 1_200n, minStakeBps: 250n, bondBps: 5_000n },
     ]);
-    expect(await f.staked.read.getCheck([jobId])).toEqual({
-      window: 1_200n,
-      minStake: 100_000n,
-      bond: 2_000_000n,
-      passTotal: 0n,
-      failTotal: 0n,
-      verdict: Verdict.None,
-    });
+    expect(await f.staked.read.getCheck([jobId])).toEqual(
+      checkView({ closeOffset: 1_200n, minStake: 100_000n, bond: 2_000_000n }),
+    );
   });
 
   it("window 0 takes the default window; createJobWithTerms configures too", async () => {
@@ -80,52 +78,47 @@ describe("StakedEvaluator job configuration", () => {
       { jobId, window: DEFAULT_WINDOW, minStakeBps: 0n, bondBps: 0n },
     ]);
     await f.tx(f.escrowAs(f.client).write.setBudget([jobId, 10_000n]));
-    const check = await f.staked.read.getCheck([jobId]);
-    expect(check.window).toBe(DEFAULT_WINDOW);
     // A minimum stake of 0 bps still means at least one base unit.
-    expect(check.minStake).toBe(1n);
-    expect(check.bond).toBe(0n);
+    expect(await f.staked.read.getCheck([jobId])).toEqual(checkView({ minStake: 1n }));
   });
 
   it("without evaluatorData the contract defaults apply", async () => {
     expect(await f.staked.read.defaultWindow()).toBe(DEFAULT_WINDOW);
+    expect(await f.staked.read.defaultResponsePeriod()).toBe(TEST_DEFAULTS.responsePeriod);
+    expect(await f.staked.read.defaultMaxFlips()).toBe(TEST_DEFAULTS.maxFlips);
     expect(await f.staked.read.defaultMinStakeBps()).toBe(100n);
     expect(await f.staked.read.defaultBondBps()).toBe(0n);
+    expect(await f.staked.read.minResponsePeriod()).toBe(TEST_DEFAULTS.minResponsePeriod);
+    expect(await f.staked.read.minSettleMargin()).toBe(TEST_DEFAULTS.minSettleMargin);
     const { jobId, receipt } = await createFundedJob(f, { evaluator: f.addresses.evaluator, budget: 50_000n });
     expect(eventsOf(receipt, stakedEvaluatorAbi, "CheckConfigured", f.addresses.evaluator)).toEqual([]);
-    expect(await f.staked.read.getCheck([jobId])).toEqual({
-      window: DEFAULT_WINDOW,
-      minStake: 500n,
-      bond: 0n,
-      passTotal: 0n,
-      failTotal: 0n,
-      verdict: Verdict.None,
-    });
+    expect(await f.staked.read.getCheck([jobId])).toEqual(checkView({ minStake: 500n }));
   });
 
-  it("refuses a window that does not end before the evaluation period", async () => {
+  it("refuses terms whose latest end does not come before the client's refund", async () => {
+    // Latest end = window + maxFlips * responsePeriod + minSettleMargin = window + 4 * 300 + 1.
     const base = { evaluator: f.addresses.evaluator, evaluationPeriod: 3_600n };
-    for (const window of [3_600n, 3_601n]) {
+    for (const window of [2_400n, 3_599n]) {
       const terms = await jobTerms(f, { ...base, evaluatorData: encodeCheckConfig(window, 100n, 0n) });
       await expectRevert(
         f.escrowAs(f.client).write.createAndFund([terms, 1_000n], { value: 1_000n }),
-        "EvaluatorWindowTooLong",
-        [window, 3_600n],
+        "EvaluatorTermsOutlastRefund",
+        [window + 1_201n, 3_600n],
       );
     }
     // The default window counts too.
     const terms = await jobTerms(f, {
       evaluator: f.addresses.evaluator,
-      evaluationPeriod: DEFAULT_WINDOW,
+      evaluationPeriod: 1_800n,
       evaluatorData: encodeCheckConfig(0n, 100n, 0n),
     });
-    await expectRevert(f.escrowAs(f.client).write.createJobWithTerms([terms]), "EvaluatorWindowTooLong", [
-      DEFAULT_WINDOW,
-      DEFAULT_WINDOW,
+    await expectRevert(f.escrowAs(f.client).write.createJobWithTerms([terms]), "EvaluatorTermsOutlastRefund", [
+      1_801n,
+      1_800n,
     ]);
-    const ok = await jobTerms(f, { ...base, evaluatorData: encodeCheckConfig(3_599n, 100n, 0n) });
+    const ok = await jobTerms(f, { ...base, evaluatorData: encodeCheckConfig(2_399n, 100n, 0n) });
     const jobId = createdJobId(await f.tx(f.escrowAs(f.client).write.createJobWithTerms([ok])));
-    expect((await f.staked.read.getCheck([jobId])).window).toBe(3_599n);
+    expect((await f.staked.read.getCheck([jobId])).closeOffset).toBe(2_399n);
     expect(await f.escrow.read.jobCount()).toBe(1n);
   });
 
@@ -134,7 +127,7 @@ describe("StakedEvaluator job configuration", () => {
     const bad: [bigint, bigint, bigint][] = [
       [MAX_WINDOW + 1n, 100n, 0n],
       [600n, 10_001n, 0n],
-      [600n, 100n, 50_001n],
+      [600n, 100n, 10_001n],
     ];
     for (const [window, minStakeBps, bondBps] of bad) {
       const terms = await jobTerms(f, {
@@ -142,8 +135,10 @@ describe("StakedEvaluator job configuration", () => {
         evaluationPeriod: period,
         evaluatorData: encodeCheckConfig(window, minStakeBps, bondBps),
       });
-      await expectRevert(f.escrowAs(f.client).write.createJobWithTerms([terms]), "EvaluatorInvalidConfig", [
+      await expectRevert(f.escrowAs(f.client).write.createJobWithTerms([terms]), "EvaluatorInvalidTerms", [
         window,
+        TEST_DEFAULTS.responsePeriod,
+        TEST_DEFAULTS.maxFlips,
         minStakeBps,
         bondBps,
       ]);
@@ -152,63 +147,61 @@ describe("StakedEvaluator job configuration", () => {
       evaluator: f.addresses.evaluator,
       evaluationPeriod: period,
       budget: 10_000n,
-      evaluatorData: encodeCheckConfig(MAX_WINDOW, 10_000n, 50_000n),
+      evaluatorData: encodeCheckConfig(MAX_WINDOW, 10_000n, 10_000n),
     });
     const check = await f.staked.read.getCheck([jobId]);
-    expect([check.window, check.minStake, check.bond]).toEqual([MAX_WINDOW, 10_000n, 50_000n]);
+    expect([check.closeOffset, check.minStake, check.bond]).toEqual([MAX_WINDOW, 10_000n, 10_000n]);
   });
 
-  it("a job that uses the default check still gets its window closed before the client may claim a refund", async () => {
-    // configureJob refuses window >= evaluationPeriod "so there is time to settle before the client may
-    // claim a refund". A job created without evaluatorData takes the default window (600 s) unchecked.
+  it("a job that uses the default check with a short evaluation period is refused at creation", async () => {
+    // Without evaluatorData the default terms apply; they must end before the client may claim a refund
+    // just as explicit ones, so a custom evaluation period they do not fit is refused.
     const evaluationPeriod = 100n;
     const expiredAt = (await f.now()) + 1_000n;
     const terms = await jobTerms(f, { evaluator: f.addresses.evaluator, evaluationPeriod, expiredAt });
-    let jobId: bigint;
-    try {
-      jobId = createdJobId(
-        await f.tx(f.escrowAs(f.client).write.createAndFund([terms, 1_000_000n], { value: 1_000_000n })),
-      );
-    } catch (error) {
-      // Refusing such a job at creation keeps the guarantee too.
-      const data = revertDataOf(error);
-      expect(data && decodeRevert(data).errorName).toMatch(/^(Escrow|Evaluator)/);
-      return;
-    }
-    // The provider delivers shortly before expiry, as it may.
-    await f.setNextTimestamp(expiredAt - 10n);
-    await f.tx(f.escrowAs(f.provider).write.deliver([jobId, "the work"]));
-    const closesAt = expiredAt - 10n + (await f.staked.read.getCheck([jobId])).window;
-    const refundableAt = await f.escrow.read.refundableAt([jobId]);
-    expect(
-      closesAt,
-      `settle is possible from ${closesAt}, but the client may claim a refund from ${refundableAt}`,
-    ).toBeLessThan(refundableAt);
+    await expectRevert(
+      f.escrowAs(f.client).write.createAndFund([terms, 1_000_000n], { value: 1_000_000n }),
+      "EvaluatorTermsOutlastRefund",
+      [DEFAULT_WINDOW + 4n * 300n + 1n, evaluationPeriod],
+    );
+    expect(await f.escrow.read.jobCount()).toBe(0n);
   });
 
   it("only the escrow may configure a job", async () => {
     const { jobId } = await createFundedJob(f, { evaluator: f.addresses.evaluator });
     const data = encodeCheckConfig(100n, 100n, 0n);
     for (const w of [f.client, f.stranger]) {
-      await expectRevert(f.stakedAs(w).write.configureJob([jobId, addressOf(f.client), data]), "EvaluatorOnlyEscrow", [
-        addressOf(w),
-      ]);
+      await expectRevert(
+        f.stakedAs(w).write.configureJob([jobId, addressOf(f.client), addressOf(f.provider), EVALUATION_PERIOD, data]),
+        "EvaluatorOnlyEscrow",
+        [addressOf(w)],
+      );
     }
-    expect((await f.staked.read.getCheck([jobId])).window).toBe(DEFAULT_WINDOW);
+    expect((await f.staked.read.getCheck([jobId])).closeOffset).toBe(DEFAULT_WINDOW);
   });
 
   it("the constructor refuses invalid defaults", async () => {
+    const defaults = {
+      window: 0n,
+      responsePeriod: 300n,
+      maxFlips: 4n,
+      minStakeBps: 100n,
+      bondBps: 0n,
+      arbiter: zeroAddress,
+      escalationBps: 0n,
+      arbitrationPeriod: 0n,
+    };
     await expectRevert(
       f.publicClient.call({
         account: f.deployer.account,
         data: encodeDeployData({
           abi: stakedEvaluatorAbi,
           bytecode: stakedEvaluatorBytecode,
-          args: [f.addresses.escrow, 0n, 100n, 0n],
+          args: [f.addresses.escrow, defaults, 1n, 1n],
         }),
       }),
-      "EvaluatorInvalidConfig",
-      [0n, 100n, 0n],
+      "EvaluatorInvalidTerms",
+      [0n, 300n, 4n, 100n, 0n],
     );
   });
 });
@@ -307,11 +300,14 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
       [funded, Status.Funded],
     );
     const { jobId, closesAt } = await createCheckedJob(f, { token: token() });
-    await f.setNextTimestamp(closesAt - 1n);
+    if (token() !== NATIVE) await f.mintAndApprove(token(), stakerB(), 1_000_000n);
     await f.tx(f.stakedAs(stakerA()).write.stake([jobId, true, 20_000n], value(20_000n)));
+    // The last second is open to a stake that does not take the lead (the leader is frozen by then).
+    await f.setNextTimestamp(closesAt - 1n);
+    await f.tx(f.stakedAs(stakerB()).write.stake([jobId, false, 20_000n], value(20_000n)));
     await f.setNextTimestamp(closesAt);
     await expectRevert(
-      f.stakedAs(stakerA()).write.stake([jobId, true, 20_000n], value(20_000n)),
+      f.stakedAs(stakerB()).write.stake([jobId, false, 20_000n], value(20_000n)),
       "EvaluatorWindowClosed",
       [jobId, closesAt],
     );
@@ -332,7 +328,7 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     const receipt = await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
     const reason = checkReason(jobId, true, 0n, 0n, 0n);
     expect(eventsOf(receipt, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
-      { jobId, passed: true, passTotal: 0n, failTotal: 0n, bondPosted: 0n, reason },
+      { jobId, passed: true, passTotal: 0n, failTotal: 0n, bondPosted: 0n },
     ]);
     expect(eventsOf(receipt, jobEscrowAbi, "JobCompleted", f.addresses.escrow)).toEqual([
       { jobId, evaluator: f.addresses.evaluator, reason },
@@ -346,7 +342,7 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
   it("passes when the bond is posted and pass stakes win; winners share the losing side pro rata", async () => {
     const { jobId, closesAt, budget } = await createCheckedJob(f, {
       token: token(),
-      config: { window: 900n, minStakeBps: 100n, bondBps: 3_000n },
+      config: { windowSeconds: 900n, minStakeBps: 100n, bondBps: 3_000n },
     });
     // Bond 300_000; fail side 200_003 shared over pass side 1_000_000 (provider 300_000, A 700_000).
     await stakeOn(f, f.provider, jobId, true, 300_000n, token());
@@ -359,9 +355,11 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     await closeWindow(closesAt);
     const providerBefore = await f.balanceOf(token(), addressOf(f.provider));
     const settled = await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
-    const reason = checkReason(jobId, true, 1_000_000n, 210_003n, 300_000n);
     expect(eventsOf(settled, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
-      { jobId, passed: true, passTotal: 1_000_000n, failTotal: 210_003n, bondPosted: 300_000n, reason },
+      { jobId, passed: true, passTotal: 1_000_000n, failTotal: 210_003n, bondPosted: 300_000n },
+    ]);
+    expect(eventsOf(settled, jobEscrowAbi, "JobCompleted", f.addresses.escrow)).toEqual([
+      { jobId, evaluator: f.addresses.evaluator, reason: checkReason(jobId, true, 1_000_000n, 210_003n, 300_000n) },
     ]);
     expect(await statusOf(f, jobId)).toBe(Status.Completed);
     expect(await f.balanceOf(token(), addressOf(f.provider))).toBe(providerBefore + budget);
@@ -383,7 +381,7 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     }
   });
 
-  it("a tie passes", async () => {
+  it("a tie passes: fail must bring twice the pass side to take the lead", async () => {
     const { jobId, closesAt } = await createCheckedJob(f, { token: token() });
     await stakeOn(f, stakerA(), jobId, true, 50_000n, token());
     await stakeOn(f, stakerB(), jobId, false, 50_000n, token());
@@ -395,17 +393,21 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     await expectClaim(stakerB(), jobId, 50_000n, 0n);
   });
 
-  it("fails when fail stakes outweigh pass stakes: the client is refunded and fail stakers win", async () => {
+  it("fails when fail stakes reach twice the pass side: the client is refunded and fail stakers win", async () => {
     const { jobId, closesAt, budget } = await createCheckedJob(f, { token: token() });
     await stakeOn(f, f.provider, jobId, true, 40_000n, token());
-    await stakeOn(f, stakerA(), jobId, false, 30_001n, token());
-    await stakeOn(f, stakerB(), jobId, false, 10_000n, token());
+    await stakeOn(f, stakerA(), jobId, false, 60_000n, token());
+    // 80_000 is exactly twice the pass side: the lead changes, early in the window, so the close stays.
+    const flip = await stakeOn(f, stakerB(), jobId, false, 20_000n, token());
+    expect(eventsOf(flip, stakedEvaluatorAbi, "LeadChanged", f.addresses.evaluator)).toEqual([
+      { jobId, pass: false, total: 80_000n, closesAt, flips: 1n },
+    ]);
     await closeWindow(closesAt);
     const clientBefore = await f.balanceOf(token(), addressOf(f.client));
     const settled = await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
-    const reason = checkReason(jobId, false, 40_000n, 40_001n, 40_000n);
+    const reason = checkReason(jobId, false, 40_000n, 80_000n, 40_000n);
     expect(eventsOf(settled, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
-      { jobId, passed: false, passTotal: 40_000n, failTotal: 40_001n, bondPosted: 40_000n, reason },
+      { jobId, passed: false, passTotal: 40_000n, failTotal: 80_000n, bondPosted: 40_000n },
     ]);
     expect(eventsOf(settled, jobEscrowAbi, "JobRejected", f.addresses.escrow)).toEqual([
       { jobId, rejector: f.addresses.evaluator, reason },
@@ -414,15 +416,15 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     expect(await f.balanceOf(token(), addressOf(f.client))).toBe(clientBefore + budget);
     expect((await f.staked.read.getCheck([jobId])).verdict).toBe(Verdict.Fail);
     // Claimed in the other order than staked: B first, A last takes the remainder.
-    const [bPayout, aPayout] = expectedWinnerPayouts([10_000n, 30_001n], 40_000n);
-    await expectClaim(stakerB(), jobId, 10_000n, bPayout!);
+    const [bPayout, aPayout] = expectedWinnerPayouts([20_000n, 60_000n], 40_000n);
+    await expectClaim(stakerB(), jobId, 20_000n, bPayout!);
     await expectClaim(f.provider, jobId, 40_000n, 0n);
-    await expectClaim(stakerA(), jobId, 30_001n, aPayout!);
+    await expectClaim(stakerA(), jobId, 60_000n, aPayout!);
     expect(await f.balanceOf(token(), f.addresses.evaluator)).toBe(0n);
   });
 
-  it("fails when the required bond is missing or short, even with pass stakes winning; nobody on fail: void", async () => {
-    const config = { window: 600n, minStakeBps: 100n, bondBps: 1_000n };
+  it("fails when the required bond is missing or short, even with pass stakes winning, and voids the check", async () => {
+    const config = { windowSeconds: 600n, minStakeBps: 100n, bondBps: 1_000n };
     // Bond is 100_000; the provider posts 99_999 and a pass staker adds 500_000. Nobody stakes fail.
     const { jobId, closesAt, budget } = await createCheckedJob(f, { token: token(), config });
     await stakeOn(f, f.provider, jobId, true, 99_999n, token());
@@ -432,14 +434,10 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     const settled = await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
     expect(eventNamesOf(settled, stakedEvaluatorAbi, f.addresses.evaluator)).toEqual(["CheckVoided", "CheckSettled"]);
     expect(eventsOf(settled, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
-      {
-        jobId,
-        passed: false,
-        passTotal: 599_999n,
-        failTotal: 0n,
-        bondPosted: 99_999n,
-        reason: checkReason(jobId, false, 599_999n, 0n, 99_999n),
-      },
+      { jobId, passed: false, passTotal: 599_999n, failTotal: 0n, bondPosted: 99_999n },
+    ]);
+    expect(eventsOf(settled, jobEscrowAbi, "JobRejected", f.addresses.escrow)).toEqual([
+      { jobId, rejector: f.addresses.evaluator, reason: checkReason(jobId, false, 599_999n, 0n, 99_999n) },
     ]);
     expect(await statusOf(f, jobId)).toBe(Status.Rejected);
     expect(await f.balanceOf(token(), addressOf(f.client))).toBe(clientBefore + budget);
@@ -448,26 +446,26 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     await expectClaim(stakerA(), jobId, 500_000n, 500_000n);
     expect(await f.balanceOf(token(), f.addresses.evaluator)).toBe(0n);
 
-    // No stakes at all but a bond required: fails with a Fail verdict and nothing to pay.
+    // No stakes at all but a bond required: the job fails and the check is void, with nothing to return.
     const second = await createCheckedJob(f, { token: token(), config });
     await closeWindow(second.closesAt);
     const none = await f.tx(f.stakedAs(f.stranger).write.settle([second.jobId]));
-    expect(eventNamesOf(none, stakedEvaluatorAbi, f.addresses.evaluator)).toEqual(["CheckSettled"]);
+    expect(eventNamesOf(none, stakedEvaluatorAbi, f.addresses.evaluator)).toEqual(["CheckVoided", "CheckSettled"]);
     expect(await statusOf(f, second.jobId)).toBe(Status.Rejected);
-    expect((await f.staked.read.getCheck([second.jobId])).verdict).toBe(Verdict.Fail);
+    expect((await f.staked.read.getCheck([second.jobId])).verdict).toBe(Verdict.Void);
   });
 
   it("a bond posted in full with fail stakes winning still fails, and the bond goes to the fail side", async () => {
     const { jobId, closesAt } = await createCheckedJob(f, {
       token: token(),
-      config: { window: 600n, minStakeBps: 100n, bondBps: 1_000n },
+      config: { windowSeconds: 600n, minStakeBps: 100n, bondBps: 1_000n },
     });
     await stakeOn(f, f.provider, jobId, true, 100_000n, token());
-    await stakeOn(f, stakerA(), jobId, false, 100_001n, token());
+    await stakeOn(f, stakerA(), jobId, false, 200_000n, token());
     await closeWindow(closesAt);
     await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
     expect(await statusOf(f, jobId)).toBe(Status.Rejected);
-    await expectClaim(stakerA(), jobId, 100_001n, 200_001n);
+    await expectClaim(stakerA(), jobId, 200_000n, 300_000n);
     await expectClaim(f.provider, jobId, 100_000n, 0n);
   });
 
@@ -507,14 +505,10 @@ describe.each(["native", "erc20"] as const)("StakedEvaluator staking, %s", (kind
     const providerBefore = await f.balanceOf(token(), addressOf(f.provider));
     const approved = await f.tx(f.stakedAs(f.client).write.approve([jobId]));
     expect(eventsOf(approved, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
-      {
-        jobId,
-        passed: true,
-        passTotal: 66_666n,
-        failTotal: 0n,
-        bondPosted: 12_345n,
-        reason: checkReason(jobId, true, 66_666n, 0n, 12_345n),
-      },
+      { jobId, passed: true, passTotal: 66_666n, failTotal: 0n, bondPosted: 12_345n },
+    ]);
+    expect(eventsOf(approved, jobEscrowAbi, "JobCompleted", f.addresses.escrow)).toEqual([
+      { jobId, evaluator: f.addresses.evaluator, reason: checkReason(jobId, true, 66_666n, 0n, 12_345n) },
     ]);
     expect(await statusOf(f, jobId)).toBe(Status.Completed);
     expect(await f.balanceOf(token(), addressOf(f.provider))).toBe(providerBefore + budget);
@@ -639,7 +633,7 @@ describe("StakedEvaluator refusals", () => {
   });
 
   it("refuses a stake over 88 bits", async () => {
-    const budget = 2n ** 88n;
+    const budget = 2n ** 88n - 1n;
     const { jobId } = await createCheckedJob(f, { token: f.erc20.token, budget });
     const tooMuch = 2n ** 88n;
     await f.mintAndApprove(f.erc20.token, stakerA(), tooMuch);

@@ -13,6 +13,7 @@ import { denyAll } from "../../src/guard/approvers.js";
 import { createSpendingGuard } from "../../src/guard/createSpendingGuard.js";
 import { fileNativePaymentLedger, memoryNativePaymentLedger } from "../../src/guard/nativePaymentLedger.js";
 import { loadSpendingPolicy } from "../../src/guard/SpendingPolicy.js";
+import { createTaskContext } from "../../src/guard/TaskContext.js";
 import { silentLogger } from "../../src/log/createLogger.js";
 import { ALL_TOOLS } from "../../src/tools/allTools.js";
 import type { ToolContext, ToolResult } from "../../src/tools/GuildTool.js";
@@ -133,7 +134,6 @@ describe.each(NODE_KINDS)("the per-period cap counts what the chain shows, on %s
       reader,
       account: agent.address,
       policy,
-      approver: denyAll,
       ledger: memoryNativePaymentLedger(),
       logger,
     });
@@ -146,6 +146,7 @@ describe.each(NODE_KINDS)("the per-period cap counts what the chain shows, on %s
     const tools = {
       client: createGuildClient(reader, { account: privateKeyToAccount(agent.key) }),
       guard,
+      task: createTaskContext({ text: `Pay 0.02 ETH to ${bob.address}`, policy, approver: denyAll }),
       skills: new Map(),
       logger,
     };

@@ -1,10 +1,8 @@
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseEther, zeroAddress } from "viem";
-import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { NATIVE_TOKEN } from "../../src/chain/actions/getTokenInfo.js";
 import { registerAgent } from "../../src/chain/actions/registerAgent.js";
-import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
 import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
 import { SpendingRefusedError } from "../../src/errors/guard.js";
 import { approvalQueue, terminalApprover, type ApprovalRequest, type Approver } from "../../src/guard/approvers.js";
@@ -22,6 +20,7 @@ import {
   type Harness,
   type PolicySettings,
   type TestAgent,
+  deliveredJob as deliveredJobOf,
 } from "../tools/harness.js";
 
 function run(context: ToolContext, name: string, args: unknown): Promise<ToolResult> {
@@ -31,8 +30,8 @@ function run(context: ToolContext, name: string, args: unknown): Promise<ToolRes
 }
 
 /** A request to pay `amount` ETH to `to`, for driving the guard directly. */
-function payRequest(amount: bigint, to: `0x${string}` = zeroAddress): SpendRequest {
-  return { action: "pay", token: NATIVE_TOKEN, amount, counterparty: to, description: "test payment" };
+function payRequest(amount: bigint, to: `0x${string}`): SpendRequest {
+  return { action: "pay", token: NATIVE_TOKEN, amount, payee: to, description: "test payment" };
 }
 
 /** An approver that answers `answer` and remembers what it was asked. */
@@ -73,16 +72,7 @@ describe("spending guard on anvil: every refusal rule", () => {
   }
 
   /** A delivered job (client `other`, provider bob) that anyone but them may stake on. */
-  async function deliveredJob(): Promise<bigint> {
-    const { jobId } = await createAndFundJob(other.client, {
-      provider: bob.address,
-      budget: parseEther("0.01"),
-      description: '{"v":1,"skill":"word-count","input":"a b"}',
-      check: {},
-    });
-    await deliverJob(bob.client, { jobId, content: "2" });
-    return jobId;
-  }
+  const deliveredJob = () => deliveredJobOf(other.client, bob.client);
 
   it("refuses a token the policy sets no limit for (no-limit), in pay and hire, and the action never runs", async () => {
     const { agent, tools } = await agentWith({ maxPerTransaction: "0.05 ETH", maxPerPeriod: "0.5 ETH" });
@@ -103,7 +93,8 @@ describe("spending guard on anvil: every refusal rule", () => {
     const tokenInfo = { address: h.token, symbol: "gUSD", decimals: 6, native: false };
     await expect(
       tools.guard.run(
-        { action: "pay", token: tokenInfo, amount: 1n, counterparty: bob.address, description: "x" },
+        tools.task,
+        { action: "pay", token: tokenInfo, amount: 1n, payee: bob.address, description: "x" },
         async () => {
           ran = true;
         },
@@ -115,11 +106,13 @@ describe("spending guard on anvil: every refusal rule", () => {
   it("per-transaction cap: the cap itself passes, one wei more is refused; zero is refused", async () => {
     const { agent, tools } = await agentWith();
     const cap = parseEther("0.05");
-    await expect(tools.guard.run(payRequest(cap + 1n), async () => "sent")).rejects.toSatisfy(
+    await expect(tools.guard.run(tools.task, payRequest(cap + 1n, bob.address), async () => "sent")).rejects.toSatisfy(
       (error) => error instanceof SpendingRefusedError && error.rule === "per-transaction",
     );
-    await expect(tools.guard.run(payRequest(0n), async () => "sent")).rejects.toBeInstanceOf(SpendingRefusedError);
-    await expect(tools.guard.run(payRequest(cap), async () => "sent")).resolves.toBe("sent");
+    await expect(tools.guard.run(tools.task, payRequest(0n, bob.address), async () => "sent")).rejects.toBeInstanceOf(
+      SpendingRefusedError,
+    );
+    await expect(tools.guard.run(tools.task, payRequest(cap, bob.address), async () => "sent")).resolves.toBe("sent");
 
     const over = await expectNothingSent(h, [agent.address, bob.address], () =>
       run(tools, "pay", { to: bob.address, amount: "0.050000000000000001" }),
@@ -157,7 +150,8 @@ describe("spending guard on anvil: every refusal rule", () => {
       args: [jobId, agent.address],
     });
     expect(position[0]).toBe(0n);
-    // Within the cap both go through.
+    // Within the cap both go through (the stake backed by the agent's own verdict).
+    expect((await run(tools, "verify_delivery", { jobId: jobId.toString() })).data).toMatchObject({ verdict: "pass" });
     expect((await run(tools, "stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.01" })).ok).toBe(true);
     expect(
       (await run(tools, "hire_agent", { skill: "word-count", input: "a b", budget: "0.01", provider: bob.address })).ok,
@@ -193,6 +187,7 @@ describe("spending guard on anvil: every refusal rule", () => {
         .ok,
     ).toBe(true);
     const jobId = await deliveredJob();
+    await run(tools, "verify_delivery", { jobId: jobId.toString() });
     expect((await run(tools, "stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.001" })).ok).toBe(
       true,
     );
@@ -211,6 +206,8 @@ describe("spending guard on anvil: every refusal rule", () => {
         amount: "0.03 ETH",
         counterparty: bob.address,
         description: `direct payment to ${bob.address}`,
+        taskId: approving.task.id,
+        reasons: ["approval"],
       },
     ]);
     const [bobAfter] = await chainState(h, [bob.address]);
@@ -221,10 +218,11 @@ describe("spending guard on anvil: every refusal rule", () => {
     const no = recordingApprover(false);
     const { agent, tools: refusing } = await agentWith({ approvalAbove: "0.02 ETH" }, no);
     const jobId = await deliveredJob();
+    await run(refusing, "verify_delivery", { jobId: jobId.toString() }); // pass: the stake needs only the threshold
     for (const [name, args, action] of [
       ["pay", { to: bob.address, amount: "0.03" }, "pay"],
       ["hire_agent", { skill: "word-count", input: "a b", budget: "0.03", provider: bob.address }, "hire"],
-      ["stake_on_check", { jobId: jobId.toString(), pass: false, amount: "0.03" }, "stake"],
+      ["stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.03" }, "stake"],
     ] as const) {
       const result = await expectNothingSent(h, [agent.address, bob.address], () => run(refusing, name, args));
       expect(result.message).toBe(
@@ -259,7 +257,9 @@ describe("spending guard on anvil: every refusal rule", () => {
     const yes = ask("y");
     const approving = await agentWith({ approvalAbove: "0.02 ETH" }, yes.approver);
     expect((await run(approving.tools, "pay", { to: bob.address, amount: "0.03" })).ok).toBe(true);
-    expect(yes.question()).toBe(`Approve pay of 0.03 ETH to ${bob.address} (direct payment to ${bob.address})? [y/N] `);
+    expect(yes.question()).toBe(
+      `Approve pay of 0.03 ETH to ${bob.address} (direct payment to ${bob.address}; above the approval threshold)? [y/N] `,
+    );
     const no = ask("nope");
     const declining = await agentWith({ approvalAbove: "0.02 ETH" }, no.approver);
     const declined = await expectNothingSent(h, [declining.agent.address], () =>

@@ -6,6 +6,7 @@
  */
 import { erc20Abi, parseEther, parseUnits, type Address, type Hash } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
 import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { readJob } from "../../src/chain/actions/readJob.js";
 import { sendPayment } from "../../src/chain/actions/sendPayment.js";
@@ -16,11 +17,13 @@ import { writeContract } from "../../src/chain/tx/writeContract.js";
 import type { GuildConfig } from "../../src/config/loadConfig.js";
 import { guildTestTokenAbi } from "../../src/contracts/GuildTestToken.js";
 import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
+import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
 import type { Approver } from "../../src/guard/approvers.js";
 import { denyAll } from "../../src/guard/approvers.js";
 import { createSpendingGuard, type SpendingGuard } from "../../src/guard/createSpendingGuard.js";
 import { memoryNativePaymentLedger, type NativePaymentLedger } from "../../src/guard/nativePaymentLedger.js";
 import { loadSpendingPolicy } from "../../src/guard/SpendingPolicy.js";
+import { createTaskContext } from "../../src/guard/TaskContext.js";
 import { silentLogger } from "../../src/log/createLogger.js";
 import { BUILTIN_SKILLS } from "../../src/skills/builtinSkills.js";
 import { decodeJobSpec, type JobSpec } from "../../src/skills/jobSpec.js";
@@ -31,6 +34,8 @@ import { DEV_KEYS, startTestNode, type NodeKind, type TestNode } from "../suppor
 export type Harness = {
   node: TestNode;
   guild: GuildOnNode;
+  /** Every account newAgent made: the test operator's own wallets, its address book. */
+  addressBook: Address[];
   /** Dev account 0 (the deployer), which funds the agents. */
   funder: GuildClient;
   token: Address;
@@ -44,7 +49,14 @@ export async function startHarness(kind: NodeKind): Promise<Harness> {
     const guild = await setupGuildOnNode(node.url);
     const token = guild.reader.addresses.testToken;
     if (!token) throw new Error("the test token was not deployed");
-    return { node, guild, funder: guild.clientFor(DEV_KEYS[0]), token, stop: () => node.stop() };
+    return {
+      node,
+      guild,
+      addressBook: [],
+      funder: guild.clientFor(DEV_KEYS[0]),
+      token,
+      stop: () => node.stop(),
+    };
   } catch (error) {
     await node.stop();
     throw error;
@@ -60,6 +72,7 @@ export async function newAgent(
 ): Promise<TestAgent> {
   const key = generatePrivateKey();
   const address = privateKeyToAccount(key).address;
+  h.addressBook.push(address);
   if (eth !== "0") await sendPayment(h.funder, { to: address, amount: parseEther(eth) });
   if (gusd !== "0") {
     await writeContract(h.funder, {
@@ -83,17 +96,15 @@ export const DEFAULT_TEST_POLICY: GuildConfig["spending"] = {
   periodHours: 24,
   allowlist: [],
   approvalAbove: "",
+  maxPerTask: "0.05 ETH, 50 gUSD",
+  maxOpenStakes: "0.5 ETH, 500 gUSD",
 };
 
 /** A real spending guard for `client`, with the policy parsed the way GUILD_* configuration is. */
 export async function guardFor(
   h: Harness,
   client: GuildClient,
-  {
-    policy = {},
-    approver = denyAll,
-    ledger = memoryNativePaymentLedger(),
-  }: { policy?: PolicySettings; approver?: Approver; ledger?: NativePaymentLedger } = {},
+  { policy = {}, ledger = memoryNativePaymentLedger() }: { policy?: PolicySettings; ledger?: NativePaymentLedger } = {},
 ): Promise<SpendingGuard> {
   const logger = silentLogger();
   const parsed = await loadSpendingPolicy(h.guild.reader, { ...DEFAULT_TEST_POLICY, ...policy }, logger);
@@ -101,21 +112,35 @@ export async function guardFor(
     reader: h.guild.reader,
     account: client.account.address,
     policy: parsed,
-    approver,
     ledger,
     logger,
   });
 }
 
-/** What the tools of `client`'s agent get: its client, a real guard, the built-in skills, fast polling. */
-export async function contextFor(
-  h: Harness,
-  client: GuildClient,
-  options: Parameters<typeof guardFor>[2] = {},
-): Promise<ToolContext> {
+export type ContextOptions = {
+  policy?: PolicySettings;
+  approver?: Approver;
+  ledger?: NativePaymentLedger;
+  /**
+   * The task's words, giving its budget and trusted payees; default none: no per-task budget (the caps
+   * apply) and the harness's agents as the address book (the test operator's own wallets).
+   */
+  task?: string;
+};
+
+/** What the tools of `client`'s agent get: its client, a real guard, a task context, the built-in skills. */
+export async function contextFor(h: Harness, client: GuildClient, options: ContextOptions = {}): Promise<ToolContext> {
+  const guard = await guardFor(h, client, options);
   return {
     client,
-    guard: await guardFor(h, client, options),
+    guard,
+    task: createTaskContext({
+      text: options.task ?? "",
+      policy: guard.policy,
+      approver: options.approver ?? denyAll,
+      addressBook: h.addressBook,
+      budget: options.task === undefined ? "caps-only" : "from-text",
+    }),
     skills: BUILTIN_SKILLS,
     logger: silentLogger(),
     pollIntervalMs: 50,
@@ -254,4 +279,38 @@ export async function expectNothingSent<T>(h: Harness, addresses: Address[], act
 
 function bigintJson(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
+}
+
+/**
+ * A word-count job `client` created and `provider` delivered `content` for (default: the right count of
+ * "a b"), judged by the staked check: a job anyone else may stake on.
+ */
+export async function deliveredJob(
+  client: GuildClient,
+  provider: GuildClient,
+  {
+    input = "a b",
+    content = "2",
+    budget = parseEther("0.01"),
+    windowSeconds,
+  }: { input?: string; content?: string; budget?: bigint; windowSeconds?: bigint } = {},
+): Promise<bigint> {
+  const { jobId } = await createAndFundJob(client, {
+    provider: provider.account.address,
+    budget,
+    description: JSON.stringify({ v: 1, skill: "word-count", input }),
+    check: windowSeconds === undefined ? {} : { windowSeconds },
+  });
+  await deliverJob(provider, { jobId, content });
+  return jobId;
+}
+
+/** `staker`'s stake on a job's check: [amount, pass]. */
+export async function stakeOf(h: Harness, jobId: bigint, staker: Address): Promise<readonly [bigint, boolean]> {
+  return h.guild.reader.connection.publicClient.readContract({
+    address: h.guild.reader.addresses.evaluator,
+    abi: stakedEvaluatorAbi,
+    functionName: "stakeOf",
+    args: [jobId, staker],
+  });
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { erc20Abi, parseEther, parseEventLogs, type Hash } from "viem";
 import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { readJob } from "../../src/chain/actions/readJob.js";
+import { parseJobId } from "../../src/chain/parseJobId.js";
 import { registerAgent } from "../../src/chain/actions/registerAgent.js";
 import { readJobTexts } from "../../src/chain/reads/readJobTexts.js";
 import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
@@ -10,6 +11,7 @@ import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
 import { encodeJobSpec } from "../../src/skills/jobSpec.js";
 import { ALL_TOOLS } from "../../src/tools/allTools.js";
 import type { ToolContext, ToolResult } from "../../src/tools/GuildTool.js";
+import { hireAgentTool } from "../../src/tools/hireAgentTool.js";
 import { runTool } from "../../src/tools/runTool.js";
 import { toLangChainTools } from "../../src/tools/toLangChainTools.js";
 import {
@@ -50,15 +52,19 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
 
   /** Alice hires bob through the tool and returns the job id. */
   async function hireBob(extra: Record<string, unknown> = {}): Promise<bigint> {
-    const result = await run(aliceTools, "hire_agent", {
-      skill: "word-count",
-      input: INPUT,
-      budget: "0.002",
-      provider: bob.address,
-      ...extra,
-    });
+    const result = await runTool(
+      hireAgentTool,
+      {
+        skill: "word-count",
+        input: INPUT,
+        budget: "0.002",
+        provider: bob.address,
+        ...extra,
+      },
+      aliceTools,
+    );
     if (!result.ok) throw new Error(result.message);
-    return BigInt(String(result.data?.jobId));
+    return parseJobId(result.data.jobId);
   }
 
   beforeAll(async () => {
@@ -82,14 +88,13 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
       const escrowBefore = await h.guild.reader.connection.publicClient.getBalance({
         address: h.guild.reader.addresses.escrow,
       });
-      const result = await run(aliceTools, "hire_agent", {
-        skill: "word-count",
-        input: INPUT,
-        budget: "0.002",
-        provider: bob.address,
-      });
-      expect(result.ok).toBe(true);
-      const jobId = BigInt(String(result.data?.jobId));
+      const result = await runTool(
+        hireAgentTool,
+        { skill: "word-count", input: INPUT, budget: "0.002", provider: bob.address },
+        aliceTools,
+      );
+      if (!result.ok) throw new Error(result.message);
+      const jobId = parseJobId(result.data.jobId);
       expect(result.message).toBe(
         `Hired bob (${bob.address}) for word-count as job ${jobId}: 0.002 ETH is escrowed until the check passes; the provider must bond 50% of it.`,
       );
@@ -320,6 +325,10 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
       const jobId = await hireBob();
       await deliverJob(bob.client, { jobId, content: "3" });
       const [bobBefore] = await chainState(h, [bob.address]);
+      // The verdict of verify_delivery in the same task is what allows the approval.
+      expect((await run(aliceTools, "verify_delivery", { jobId: jobId.toString() })).data).toMatchObject({
+        verdict: "pass",
+      });
       const result = await run(aliceTools, "approve_delivery", { jobId: jobId.toString() });
       expect(result.ok).toBe(true);
       expect(result.message).toBe(
@@ -343,6 +352,7 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
       );
       expect(notClient.message).toMatch(/is not the client of job/);
       await stake(carol.client, jobId, false, parseEther("0.0001"));
+      await run(aliceTools, "verify_delivery", { jobId: jobId.toString() });
       const blocked = await expectNothingSent(h, [alice.address], () =>
         run(aliceTools, "approve_delivery", { jobId: jobId.toString() }),
       );
@@ -358,6 +368,7 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
     it("stakes ETH on a delivered job: the hash and the position on chain", async () => {
       const jobId = await hireBob();
       await deliverJob(bob.client, { jobId, content: "4" });
+      await run(carolTools, "verify_delivery", { jobId: jobId.toString() }); // fail: it backs a stake on fail
       const result = await run(carolTools, "stake_on_check", {
         jobId: jobId.toString(),
         pass: false,
@@ -384,8 +395,9 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
         budget: "2",
         token: "gUSD",
       });
-      const jobId = BigInt(String(hired.data?.jobId));
+      const jobId = hired.ok ? BigInt(hired.data.jobId as string) : 0n;
       await deliverJob(dave.client, { jobId, content: "3" });
+      await run(carolTools, "verify_delivery", { jobId: jobId.toString() });
       const [carolBefore] = await chainState(h, [carol.address]);
       const result = await run(carolTools, "stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.5" });
       expect(result.ok).toBe(true);

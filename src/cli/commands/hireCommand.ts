@@ -1,13 +1,12 @@
-import { join } from "node:path";
-import { parseAmount } from "../../chain/amounts.js";
+import type { z } from "zod";
+import { formatAmount, parseAmount } from "../../chain/amounts.js";
 import { parseAddress } from "../../chain/parseAddress.js";
+import { parseDuration } from "../../chain/parseDuration.js";
 import { parseTokenAmount } from "../../chain/parseTokenAmount.js";
-import { guildPaths } from "../../config/loadConfig.js";
 import { InvalidInputError } from "../../errors/input.js";
 import { terminalApprover } from "../../guard/approvers.js";
-import { createSpendingGuard } from "../../guard/createSpendingGuard.js";
-import { fileNativePaymentLedger } from "../../guard/nativePaymentLedger.js";
-import { loadSpendingPolicy } from "../../guard/SpendingPolicy.js";
+import { loadAddressBook, openSpendingGuard } from "../../guard/openSpendingGuard.js";
+import { createTaskContext } from "../../guard/TaskContext.js";
 import { BUILTIN_SKILLS } from "../../skills/builtinSkills.js";
 import { approveDeliveryTool } from "../../tools/approveDeliveryTool.js";
 import type { GuildTool, ToolContext, ToolResult } from "../../tools/GuildTool.js";
@@ -48,26 +47,38 @@ export async function hireCommand(ctx: CliContext, options: HireOptions): Promis
   const checked = checkHireOptions(options);
   const guild = await openGuild(ctx);
   try {
-    await parseTokenAmount(guild, options.budget, "budget", options.token);
+    // "--budget 1.5" with "--token gUSD", or "--budget '1.5 gUSD'".
+    const budget = await parseTokenAmount(guild, options.budget, "budget", options.token);
     const { client } = await openAgentClient(ctx, guild, options.as);
-    const guard = createSpendingGuard({
+    const guard = await openSpendingGuard({
+      config: ctx.config,
       reader: guild,
+      agentName: options.as,
       account: client.account.address,
-      policy: await loadSpendingPolicy(guild, ctx.config.spending, ctx.logger),
-      approver: terminalApprover(),
-      ledger: fileNativePaymentLedger(join(guildPaths(ctx.config.home).agent(options.as), "native-payments.jsonl")),
       logger: ctx.logger,
+    });
+    // A person typed this command: its budget and its provider are the task's trusted words.
+    const shownBudget = `${formatAmount(budget.amount, budget.token.decimals)} ${budget.token.symbol}`;
+    const task = createTaskContext({
+      text: `Hire an agent for ${options.skill}${options.provider ? ` (${options.provider})` : ""}. Budget ${shownBudget}.`,
+      policy: guard.policy,
+      approver: terminalApprover(),
+      addressBook: await loadAddressBook(ctx.config.home),
     });
     const context: ToolContext = {
       client,
       guard,
+      task,
       skills: BUILTIN_SKILLS,
       logger: ctx.logger,
       onProgress: ctx.progress,
       pollIntervalMs: guild.connection.pollingIntervalMs * 4,
     };
     const steps: { tool: string; result: ToolResult }[] = [];
-    const step = async (tool: GuildTool, args: Record<string, unknown>) => {
+    const step = async <D extends Record<string, unknown>>(
+      tool: GuildTool<z.ZodObject, D>,
+      args: Record<string, unknown>,
+    ): Promise<ToolResult<D>> => {
       const result = await runTool(tool, args, context);
       steps.push({ tool: tool.name, result });
       const hashes = result.txHashes?.length ? ` [tx ${result.txHashes.join(", ")}]` : "";
@@ -79,42 +90,36 @@ export async function hireCommand(ctx: CliContext, options: HireOptions): Promis
       return code;
     };
 
-    // "--budget 1.5" with "--token gUSD", or "--budget '1.5 gUSD'".
-    const [budget = "", budgetToken] = options.budget.trim().split(/\s+/);
-    const token = budgetToken ?? options.token;
-    const hired = await step(hireAgentTool as unknown as GuildTool, {
+    const hired = await step(hireAgentTool, {
       skill: options.skill,
       input: options.input,
-      budget,
-      ...(token ? { token } : {}),
+      budget: formatAmount(budget.amount, budget.token.decimals),
+      token: budget.token.address,
       ...(options.provider ? { provider: options.provider } : {}),
       ...(checked.bondPercent === undefined ? {} : { bondPercent: checked.bondPercent }),
       ...(checked.windowMinutes === undefined ? {} : { checkWindowMinutes: checked.windowMinutes }),
       ...(checked.deadlineMinutes === undefined ? {} : { deadlineMinutes: checked.deadlineMinutes }),
     });
     if (!hired.ok) return done(EXIT.failed, "not hired");
-    const jobId = String(hired.data?.jobId);
-    const delivered = await step(waitForDeliveryTool as unknown as GuildTool, {
-      jobId,
-      timeoutSeconds: checked.waitSeconds,
-    });
+    const { jobId } = hired.data;
+    const delivered = await step(waitForDeliveryTool, { jobId, timeoutSeconds: checked.waitSeconds });
     if (!delivered.ok) return done(EXIT.failed, "no delivery in time");
-    if (delivered.data?.status !== "Submitted") {
+    if (delivered.data.status !== "Submitted") {
       return done(
-        delivered.data?.status === "Completed" ? EXIT.ok : EXIT.rejected,
-        `job ended ${String(delivered.data?.status)}`,
+        delivered.data.status === "Completed" ? EXIT.ok : EXIT.rejected,
+        `job ended ${delivered.data.status}`,
       );
     }
     if (options.accept === "verified") {
-      const verified = await step(verifyDeliveryTool as unknown as GuildTool, { jobId });
-      if (verified.data?.verdict === "pass") {
-        const approved = await step(approveDeliveryTool as unknown as GuildTool, { jobId });
+      const verified = await step(verifyDeliveryTool, { jobId });
+      if (verified.ok && verified.data.verdict === "pass") {
+        const approved = await step(approveDeliveryTool, { jobId });
         if (approved.ok) return done(EXIT.ok, "paid (approved after verification)");
       }
     }
-    const settled = await step(settleJobTool as unknown as GuildTool, { jobId, timeoutSeconds: 3_600 });
+    const settled = await step(settleJobTool, { jobId, timeoutSeconds: 3_600 });
     if (!settled.ok) return done(EXIT.failed, "not settled");
-    const outcome = String(settled.data?.outcome);
+    const { outcome } = settled.data;
     return done(
       outcome === "paid" ? EXIT.ok : EXIT.rejected,
       outcome === "paid"
@@ -131,17 +136,8 @@ function checkHireOptions(options: HireOptions) {
   // The number's form here; its token and the token's decimals once connected.
   parseAmount(options.budget.trim().split(/\s+/)[0] ?? "", 18, "budget");
   if (options.provider !== undefined) parseAddress(options.provider, "provider");
-  const duration = (text: string | undefined, field: string) => {
-    if (text === undefined) return undefined;
-    const value = minutes(text);
-    if (!(value > 0))
-      throw new InvalidInputError(
-        field,
-        `"${text}" is not a duration`,
-        "Give seconds, minutes or hours, e.g. 90s, 2m, 1h.",
-      );
-    return value;
-  };
+  const duration = (text: string | undefined, field: string) =>
+    text === undefined ? undefined : parseDuration(text, field, "m") / 60;
   const bondPercent = parsePercent(options.bond, "bond", { min: 0, max: 500, example: 50 });
   const waitSeconds = Number(options.waitSeconds ?? 300);
   if (!(waitSeconds > 0))
@@ -156,13 +152,4 @@ function checkHireOptions(options: HireOptions) {
     deadlineMinutes: duration(options.deadline, "deadline"),
     waitSeconds,
   };
-}
-
-/** "90s", "2m", "1h" or a bare number of minutes. */
-function minutes(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/i.exec(text.trim());
-  if (!match) return Number.NaN;
-  const value = Number(match[1]);
-  const unit = (match[2] ?? "m").toLowerCase();
-  return unit === "s" ? value / 60 : unit === "h" ? value * 60 : value;
 }

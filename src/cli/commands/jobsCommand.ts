@@ -10,6 +10,7 @@ import { stakedEvaluatorAbi } from "../../contracts/StakedEvaluator.js";
 import { InvalidInputError } from "../../errors/input.js";
 import { decodeJobSpec } from "../../skills/jobSpec.js";
 import { getWalletAddress } from "../../wallet/getWalletAddress.js";
+import { parseJobId } from "../../chain/parseJobId.js";
 import type { CliContext } from "../cliContext.js";
 import { EXIT } from "../exitCodes.js";
 import { formatTable } from "../formatTable.js";
@@ -64,9 +65,7 @@ export async function jobsCommand(
 
 /** `guild job <id>`: one job in full: state, parties, amounts, its check and every stake, the deliverable. */
 export async function jobCommand(ctx: CliContext, id: string): Promise<number> {
-  if (!/^[1-9]\d*$/.test(id))
-    throw new InvalidInputError("id", `"${id}" is not a job id`, "Give a positive whole number, e.g. `guild job 3`.");
-  const jobId = BigInt(id);
+  const jobId = parseJobId(id, "id");
   const guild = await openGuild(ctx);
   try {
     const job = await readJob(guild, { jobId });

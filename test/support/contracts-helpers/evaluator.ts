@@ -1,4 +1,4 @@
-import { encodeAbiParameters, keccak256, type Address, type Hash, type TransactionReceipt } from "viem";
+import { encodeAbiParameters, keccak256, zeroAddress, type Address, type Hash, type TransactionReceipt } from "viem";
 import type { TestWallet } from "../inProcessChain.js";
 import { NATIVE, type GuildFixture } from "./fixture.js";
 import { type CheckSettings, encodeCheckTerms } from "../../../src/chain/checkTerms.js";
@@ -91,4 +91,58 @@ export function expectedWinnerPayouts(stakesInClaimOrder: readonly bigint[], rew
     rewardLeft -= share;
     return amount + share;
   });
+}
+
+/** `getCheck`'s result, as viem decodes it. */
+export type CheckView = Awaited<ReturnType<GuildFixture["staked"]["read"]["getCheck"]>>;
+
+/** Terms of the test deployment (`createGuildFixture`'s defaults with {@link DEV_CHECK_LIMITS}). */
+export const TEST_DEFAULTS = {
+  window: 600n,
+  responsePeriod: 300n,
+  maxFlips: 4n,
+  minStakeBps: 100n,
+  bondBps: 0n,
+  evaluationPeriod: 86_400n,
+  minResponsePeriod: 1n,
+  minSettleMargin: 1n,
+} as const;
+
+/**
+ * The view of a fresh check under the test deployment's defaults (nothing staked, no arbiter, not submitted),
+ * with `overrides` applied: compare whole views so that a field nobody expected to change is caught too.
+ */
+export function checkView(overrides: Partial<CheckView> = {}): CheckView {
+  return {
+    closeOffset: TEST_DEFAULTS.window,
+    closesAt: 0n,
+    latestClose: 0n,
+    responsePeriod: TEST_DEFAULTS.responsePeriod,
+    maxFlips: TEST_DEFAULTS.maxFlips,
+    flips: 0n,
+    passLeads: true,
+    minStake: 0n,
+    bond: 0n,
+    passTotal: 0n,
+    failTotal: 0n,
+    arbiter: zeroAddress,
+    escalationThreshold: 0n,
+    arbitrationPeriod: 0n,
+    escalated: false,
+    rulingDeadline: 0n,
+    verdict: 0,
+    ...overrides,
+  };
+}
+
+/**
+ * How many SSTOREs the transaction's own target executed (call depth 1), from the node's
+ * `debug_traceTransaction`: a contract that claims to leave its storage alone on some path is held to it.
+ */
+export async function storageWritesOfTarget(f: GuildFixture, hash: Hash): Promise<number> {
+  const trace = (await f.publicClient.request({
+    method: "debug_traceTransaction" as never,
+    params: [hash, { disableStorage: true, disableMemory: true, disableStack: true }] as never,
+  })) as { structLogs: { op: string; depth: number }[] };
+  return trace.structLogs.filter((log) => log.op === "SSTORE" && log.depth === 1).length;
 }

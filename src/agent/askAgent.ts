@@ -1,6 +1,6 @@
 /*
- * The core of `guild ask "<task>"`: one task through one agent's loop, end to end. The CLI parses the
- * arguments and passes its I/O in; everything the command does is here.
+ * The core of `guild ask "<task>"`: one task through one agent's loop, end to end. The CLI adapter
+ * (src/cli/commands/askCommand.ts) parses the arguments, passes its I/O in and maps the outcome to an exit code.
  */
 import { join } from "node:path";
 import { formatEther, type LocalAccount } from "viem";
@@ -13,27 +13,23 @@ import { terminalApprover, type Approver } from "../guard/approvers.js";
 import { parseTask } from "../llm/parseTask.js";
 import { unknownTaskAnswer } from "../llm/planTask.js";
 import type { Logger } from "../log/createLogger.js";
-import { redact } from "../log/secrets.js";
 import { openAgentWallet } from "../wallet/openAgentWallet.js";
 import type { PromptPassword } from "../wallet/promptPassword.js";
 import { validateWalletName } from "../wallet/walletFile.js";
 import { createAgent } from "./createAgent.js";
 import { fileTranscript, type Transcript, type TranscriptEntry } from "./transcript.js";
 
-/** Where the command writes: the answer goes to `stdout`, progress and errors to `stderr`. */
-export type TextSink = { write: (text: string) => unknown };
-
-export type AskCommandParameters = {
+export type AskAgentParameters = {
   config: GuildConfig;
   logger: Logger;
   /** The agent (wallet) name, e.g. "alice". */
   agentName: string;
   task: string;
-  stdout: TextSink;
-  stderr: TextSink;
+  /** A progress line for people (stderr): the chain, the agent, each tool call, the transcript's path. */
+  say: (line: string) => void;
   /** Asks for the keystore password when GUILD_KEYSTORE_PASSWORD is unset (the CLI passes a terminal prompt). */
   promptPassword?: PromptPassword;
-  /** Decides spending above GUILD_APPROVAL_ABOVE; default a terminal prompt (refuses without a terminal). */
+  /** Decides what needs a person's approval; default a terminal prompt (refuses without a terminal). */
   approver?: Approver;
   /** Model turns before giving up; default the loop's (20). */
   maxSteps?: number;
@@ -41,18 +37,31 @@ export type AskCommandParameters = {
   scryptN?: number;
 };
 
-/** Exit codes of `guild ask`. */
-export const ASK_EXIT = { done: 0, failed: 1, usage: 2 } as const;
+/**
+ * How a task ended: `usage` (nothing started: no task, a bad agent name, or, offline, a task the planner does
+ * not understand); `refused` (the spending guard refused something); `failed` (a tool's last answer was a
+ * failure, or the loop ran out of turns); `done`.
+ */
+export type AskOutcome =
+  | { status: "usage"; message: string }
+  | {
+      status: "done" | "refused" | "failed";
+      answer: string;
+      /** Tools the spending guard refused, in order. */
+      refused: string[];
+      transcriptPath: string | undefined;
+    };
 
 /** Test-token balance an empty wallet on a dev chain is given, in whole tokens. */
 const DEV_TOKEN_FUNDING = 100n;
 const DEV_NATIVE_FUNDING = 10n ** 18n;
 
 /**
- * `guild ask "<task>"`: connects to Guild (GUILD_RPC_URL, or the embedded local chain, deploying the
- * contracts there when needed), unlocks the agent's wallet, runs the task through the agent's loop (the
- * configured LLM, or the offline planner without OPENAI_API_KEY), prints the answer on stdout and progress,
- * each tool call and the transcript's path on stderr.
+ * The core of `guild ask "<task>"`: connects to Guild (GUILD_RPC_URL, or the embedded local chain, deploying
+ * the contracts there when needed), unlocks the agent's wallet, runs the task through the agent's loop (the
+ * configured LLM, or the offline planner without OPENAI_API_KEY) with a task context of its own (the budget
+ * its words give; a question spends nothing), and reports progress, each tool call and the transcript's path
+ * through `say`. Connection, wallet and model errors are thrown (typed), after saying the transcript's path.
  *
  * Wallets: the keystore `<home>/wallets/<agent>.json` (or GUILD_PRIVATE_KEY when it has none). On a local dev
  * chain (31337/1337) a missing wallet is created with GUILD_KEYSTORE_PASSWORD (or a password typed twice), never
@@ -60,49 +69,42 @@ const DEV_NATIVE_FUNDING = 10n ** 18n;
  * chain restarted) is topped up from dev account 0 with 1 ETH and 100 of the test token. Elsewhere a missing
  * wallet is an error, and funding is the user's.
  *
- * Returns 0 when the run finished with no refusal and its last tool call succeeded; 1 when the spending
- * guard refused something, a tool's last answer was a failure, the loop ran out of turns, or anything
- * failed (connection, wallet, model); 2 for bad usage (no task, a bad agent name, or, offline, a task the
- * planner does not understand).
- *
  * @example
- * const code = await askCommand({ config, logger, agentName: "alice", task: "What is my balance?", stdout: process.stdout, stderr: process.stderr });
- * // stdout: Wallet 0x... holds 1 ETH, 100 gUSD.
+ * const outcome = await askAgent({ config, logger, agentName: "alice", task: "What is my balance?", say: console.error });
+ * // { status: "done", answer: "Wallet 0x... holds 1 ETH, 100 gUSD.", refused: [], transcriptPath: "..." }
  */
-export async function askCommand({
+export async function askAgent({
   config,
   logger,
   agentName,
   task,
-  stdout,
-  stderr,
+  say,
   promptPassword,
   approver = terminalApprover(),
   maxSteps,
   scryptN,
-}: AskCommandParameters): Promise<number> {
-  const say = (line: string) => stderr.write(`${redact(line)}\n`);
+}: AskAgentParameters): Promise<AskOutcome> {
   const text = task.trim();
   if (text === "") {
-    say('Usage: guild ask --as <agent> "<task>"   e.g. guild ask --as alice "What is my balance?"');
-    return ASK_EXIT.usage;
+    return {
+      status: "usage",
+      message: 'Usage: guild ask --as <agent> "<task>"   e.g. guild ask --as alice "What is my balance?"',
+    };
   }
   try {
     validateWalletName(agentName);
   } catch (error) {
-    say(messageOf(error));
-    return ASK_EXIT.usage;
+    return { status: "usage", message: error instanceof GuildError ? error.message : String(error) };
   }
   if (!config.openai.apiKey) {
     // Offline, a task the planner cannot parse is a usage error: say so before starting anything.
     const parsed = parseTask(text);
-    if (parsed.kind === "unknown") {
-      say(unknownTaskAnswer());
-      return ASK_EXIT.usage;
-    }
+    if (parsed.kind === "unknown") return { status: "usage", message: unknownTaskAnswer() };
     if (parsed.kind === "incomplete") {
-      say(`The offline planner cannot do this ${parsed.form} task: ${parsed.problem} For example: ${parsed.example}`);
-      return ASK_EXIT.usage;
+      return {
+        status: "usage",
+        message: `The offline planner cannot do this ${parsed.form} task: ${parsed.problem} For example: ${parsed.example}`,
+      };
     }
   }
 
@@ -131,18 +133,15 @@ export async function askCommand({
     transcript = echoToolCalls(fileTranscript(join(guildPaths(config.home).agent(agentName), "transcripts")), say);
     say(`Transcript: ${transcript.path}`);
     const result = await agent.ask(text, { transcript, ...(maxSteps ? { maxSteps } : {}) });
-    stdout.write(`${redact(result.answer)}\n`);
     const tools = transcript
       .entries()
       .filter((entry): entry is Extract<TranscriptEntry, { type: "tool" }> => entry.type === "tool");
-    const refused = tools.filter((entry) => typeof entry.data.refusedBy === "string");
-    if (refused.length > 0) say(`Refused by the spending policy: ${refused.map((entry) => entry.name).join(", ")}.`);
-    if (!result.finished || refused.length > 0 || tools.at(-1)?.ok === false) return ASK_EXIT.failed;
-    return ASK_EXIT.done;
+    const refused = tools.filter((entry) => typeof entry.data.refusedBy === "string").map((entry) => entry.name);
+    const status = refused.length > 0 ? "refused" : !result.finished || tools.at(-1)?.ok === false ? "failed" : "done";
+    return { status, answer: result.answer, refused, transcriptPath: transcript.path };
   } catch (error) {
-    say(messageOf(error));
     if (transcript?.path) say(`Transcript: ${transcript.path}`);
-    return ASK_EXIT.failed;
+    throw error;
   } finally {
     await guild?.close();
   }
@@ -202,9 +201,4 @@ function echoToolCalls(transcript: Transcript, say: (line: string) => void): Tra
       }
     },
   };
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof GuildError) return error.message;
-  return error instanceof Error ? error.message : String(error);
 }
