@@ -3,12 +3,18 @@
  * (who delivers wrong results); carol and dave re-check both deliveries and stake; the staked check pays
  * bob and refunds alice for mallory's work, and mallory's bond goes to the checkers who caught her.
  *
+ * `npm start -- --scenario code`: the same five agents around a code job checked by tests. alice asks bob and mallory
+ * for the same JavaScript function with the same test suite (in the job's criteria); bob's passes, mallory's has an
+ * edge-case bug (it lets the squares of primes through), the checkers run the tests in the sandbox, and the staked
+ * check pays bob and refunds alice.
+ *
  * Uses the chain already running at GUILD_RPC_URL or GUILD_CHAIN_HOST:GUILD_CHAIN_PORT (and leaves it
  * running), or starts the embedded one (and stops it at the end).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { config as loadDotenv } from "dotenv";
 import { formatEther, getAddress, isAddressEqual, parseEther, parseUnits, type Address, type Hash } from "viem";
 import { connectGuild } from "../src/chain/connectGuild.js";
@@ -22,6 +28,11 @@ import { jobEscrowAbi } from "../src/contracts/JobEscrow.js";
 import { stakedEvaluatorAbi } from "../src/contracts/StakedEvaluator.js";
 import type { DaemonFile } from "../src/daemon/startDaemon.js";
 import { createLogger } from "../src/log/createLogger.js";
+import { readJobTexts } from "../src/chain/reads/readJobTexts.js";
+import { BUILTIN_SKILLS } from "../src/skills/builtinSkills.js";
+import { FUNCTION_LIBRARY } from "../src/skills/functions/functionLibrary.js";
+import { decodeJobSpec } from "../src/skills/jobSpec.js";
+import { verifyDelivery } from "../src/skills/verifyDelivery.js";
 import { createWallet } from "../src/wallet/createWallet.js";
 import { fundFromDevAccount } from "../src/wallet/fundFromDevAccount.js";
 import { getWalletAddress } from "../src/wallet/getWalletAddress.js";
@@ -36,10 +47,19 @@ const logger = createLogger({ level: "error" });
 const started = Date.now();
 const t = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
 const say = (line: string) => process.stdout.write(`${t()} ${line}\n`);
-const CHECK_WINDOW = "12s";
+const CHECK_WINDOW_DEFAULT = "12s";
+
+const { values: cli } = parseArgs({ options: { scenario: { type: "string", default: "default" } }, strict: true });
+if (cli.scenario !== "default" && cli.scenario !== "code") {
+  process.stderr.write(`Unknown --scenario ${cli.scenario}: use "default" or "code".\n`);
+  process.exit(2);
+}
+const CODE = cli.scenario === "code";
+// A checker's first test run also starts its sandbox thread (seconds on a loaded machine): a longer window.
+const CHECK_WINDOW = CODE ? "30s" : CHECK_WINDOW_DEFAULT;
 
 type AgentSpec = { name: string; args: string[]; role: string };
-const AGENTS: AgentSpec[] = [
+const DEFAULT_AGENTS: AgentSpec[] = [
   { name: "alice", role: "client", args: ["--roles", "client"] },
   {
     name: "bob",
@@ -62,6 +82,25 @@ const AGENTS: AgentSpec[] = [
     args: ["--roles", "checker", "--skills", "word-count,sort,summarize-extractive", "--stake-percent", "15"],
   },
 ];
+/** `--scenario code`: both workers sell js-function; mallory's functions carry an edge-case bug. */
+const CODE_AGENTS: AgentSpec[] = [
+  { name: "alice", role: "client", args: ["--roles", "client"] },
+  { name: "bob", role: "honest coder", args: ["--roles", "worker", "--skills", "js-function", "--price", "0.001"] },
+  {
+    name: "mallory",
+    role: "coder who ships an edge-case bug",
+    args: ["--roles", "worker", "--skills", "js-function", "--price", "0.001", "--deliver-wrong"],
+  },
+  {
+    name: "carol",
+    role: "checker",
+    args: ["--roles", "checker", "--skills", "js-function", "--stake-percent", "25"],
+  },
+  { name: "dave", role: "checker", args: ["--roles", "checker", "--skills", "js-function", "--stake-percent", "15"] },
+];
+const AGENTS = CODE ? CODE_AGENTS : DEFAULT_AGENTS;
+/** The code scenario's job: isPrime(n), with the function library's test suite as its criteria. */
+const IS_PRIME = FUNCTION_LIBRARY.find((f) => f.name === "isPrime")!;
 
 const children = new Map<string, ChildProcess>();
 let chain: EmbeddedChain | undefined;
@@ -70,6 +109,10 @@ async function main(): Promise<void> {
   say("Guild demo: five agents with wallets hire, pay and check each other through an on-chain escrow.");
   if (!config.openai.apiKey)
     say("No LLM in use (OPENAI_API_KEY is not set): the agents' deterministic offline planner decides.");
+  if (CODE)
+    say(
+      "Scenario code: alice hires bob and mallory to write isPrime(n), each job carrying the test suite it must pass; checkers run the tests in a WebAssembly sandbox and stake on the result.",
+    );
 
   // 1. The chain and the contracts.
   if (!config.rpcUrl) {
@@ -181,7 +224,7 @@ async function main(): Promise<void> {
         break;
       case "DeliverablePublished":
         say(
-          `${jobs.get(a.jobId) ? nameOf(jobs.get(a.jobId)!.provider) : "someone"} delivered job ${a.jobId}: ${JSON.stringify(a.content)}${ref}`,
+          `${jobs.get(a.jobId) ? nameOf(jobs.get(a.jobId)!.provider) : "someone"} delivered job ${a.jobId}: ${JSON.stringify(CODE ? a.content.replace(/\s+/g, " ") : a.content)}${ref}`,
         );
         break;
       case "Staked": {
@@ -259,10 +302,15 @@ async function main(): Promise<void> {
   say(`Daemons running: ${AGENTS.map((a) => `${a.name} (${a.role})`).join(", ")}. Logs in ${logDir}.`);
 
   // 5. alice delegates two tasks through her daemon's API; her agent's loop hires, waits and settles.
-  const tasks = [
-    `Hire an agent for word-count to count the words in: Agents with wallets hire each other and a staked check decides who gets paid. Budget 0.002 ETH, bond 50%, check window ${CHECK_WINDOW}. Let the check decide.`,
-    `Hire an agent for sort to sort: 42 7 19 3 88 21. Budget 0.002 ETH, bond 50%, check window ${CHECK_WINDOW}. Let the check decide.`,
-  ];
+  const tasks = CODE
+    ? ["bob", "mallory"].map(
+        (who) =>
+          `Hire ${who} to write isPrime(n): true when the integer n is a prime number. Budget 0.002 ETH, bond 50%, check window ${CHECK_WINDOW}. Let the check decide. That passes: ${IS_PRIME.tests}`,
+      )
+    : [
+        `Hire an agent for word-count to count the words in: Agents with wallets hire each other and a staked check decides who gets paid. Budget 0.002 ETH, bond 50%, check window ${CHECK_WINDOW}. Let the check decide.`,
+        `Hire an agent for sort to sort: 42 7 19 3 88 21. Budget 0.002 ETH, bond 50%, check window ${CHECK_WINDOW}. Let the check decide.`,
+      ];
   const alice = daemons.alice!;
   const taskIds: string[] = [];
   for (const task of tasks) {
@@ -285,6 +333,16 @@ async function main(): Promise<void> {
   await follower.stop();
   // The answers end with every transaction hash; the events above already showed them.
   for (const answer of answers) say(`alice's agent answered: ${answer.split(" Transactions:")[0]}`);
+  if (CODE) {
+    // What the checkers saw: the same criteria, run here on what each job delivered.
+    for (const jobId of [...settledJobs.keys()].sort((x, y) => (x < y ? -1 : 1))) {
+      const { description, content } = await readJobTexts(guild, { jobId });
+      const spec = description === undefined ? undefined : decodeJobSpec(description);
+      if (!spec || content === undefined) continue;
+      const verdict = await verifyDelivery(spec, content, BUILTIN_SKILLS);
+      say(`The tests of job ${jobId} on its delivery: ${verdict.verdict}: ${verdict.reason}`);
+    }
+  }
 
   // 7. Who spent and earned what.
   const balancesAfter = await balances(guild.connection.publicClient, addressOf);

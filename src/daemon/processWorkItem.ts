@@ -25,6 +25,7 @@ import type { SpendingGuard } from "../guard/createSpendingGuard.js";
 import { workLoopTask, type TaskContext } from "../guard/TaskContext.js";
 import type { Logger } from "../log/createLogger.js";
 import { decodeJobSpec, type JobSpec } from "../skills/jobSpec.js";
+import { produceDelivery } from "../skills/produceDelivery.js";
 import type { Skill } from "../skills/Skill.js";
 import { verifyDelivery, type Verdict } from "../skills/verifyDelivery.js";
 import type { DaemonState, WorkItem } from "./daemonState.js";
@@ -170,12 +171,19 @@ async function work(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
         : job.budget < ctx.offering.price
           ? "its budget is below this agent's price"
           : undefined;
-  if (refusal || !spec || !skill) {
+  // Accept only criteria this agent can evaluate, and deliver only what passes its own run of them (the checking
+  // skills are the real ones, whatever the offering delivers with).
+  const produced =
+    refusal || !spec || !skill
+      ? undefined
+      : await produceDelivery(spec, { skill, skills: ctx.skills, judge: ctx.judge });
+  if (!spec || !produced || produced.status === "decline") {
+    const reason = refusal ?? (produced?.status === "decline" ? produced.reason : "no job spec");
     await once(`decline:${jobId}`, ctx, () => declineJob(ctx.client, { jobId }));
-    log.info({ reason: refusal }, "declined the job; the client is refunded");
-    return { status: "done", detail: `declined: ${refusal}` };
+    log.info({ reason }, "declined the job; the client is refunded");
+    return { status: "done", detail: `declined: ${reason}` };
   }
-  const content = await skill.run(spec.input);
+  const content = produced.content;
   const sent = await once(`deliver:${jobId}`, ctx, () => deliverJob(ctx.client, { jobId, content }));
   log.info({ skill: spec.skill, sent }, "delivered the job");
   // The job as read, now delivered: its bond and token were set at creation, so no second read is needed.

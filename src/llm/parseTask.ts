@@ -16,7 +16,10 @@
  *   - options, anywhere, in any order: `budget [of|is|:] AMOUNT [TOKEN]` (also `max`, `up to`, `at most`; required),
  *     `bond [of] N%` or `N% bond`, `check window [of] DURATION`, `deadline [in|of] DURATION` or `within DURATION`.
  *   - or a JSON object: `{"skill", "input", "budget", "token"?, "bondPercent"?, "checkWindowMinutes"?,
- *     "deadlineMinutes"?}`.
+ *     "deadlineMinutes"?, "criteria"?}` (`criteria`: acceptance criteria as in docs/criteria.md).
+ *   - a function to a signature, checked by tests: `hire an agent|AGENT to write [a [JavaScript] function] NAME(PARAMS)[:
+ *     DESCRIPTION]`, the options, then `that passes:` (or `tests:`, `tested by:`) and the test code, to the end. The
+ *     skill is `js-function`, the input the signature and description, the criteria one `tests` criterion.
  * - **check** — starts with `check|verify|review|judge|evaluate|inspect|stake` and names `job N` (or `#N`); an optional
  *   `stake AMOUNT [TOKEN]` stakes on the verdict.
  * - **settle** — `settle job N`.
@@ -40,6 +43,8 @@ export const TASK_EXAMPLES = {
     "Delegate sort of '3 1 2' with a budget of 1.5 gUSD",
     "Hire an agent for sort to sort: 5 3 9 1. Budget 0.002 ETH, bond 50%, check window 15s. Let the check decide.",
     '{"skill": "word-count", "input": "the quick brown fox", "budget": "0.002", "token": "ETH"}',
+    "Hire an agent to write a function isLeapYear(year): true for Gregorian leap years. Budget 0.002 ETH, bond 50%. That passes: test('centuries', () => { assert.equal(isLeapYear(1900), false); assert.equal(isLeapYear(2000), true); });",
+    '{"skill": "extract-fields", "input": "Invoice number: INV-7\\nTotal: 12.50 EUR", "budget": "0.002", "criteria": [{"kind": "json-schema", "schema": {"type": "object", "properties": {"invoiceNumber": {"type": "string"}, "total": {"type": "number"}}, "required": ["invoiceNumber", "total"]}}]}',
   ],
   check: ["Check the delivery of job 7", "Verify job 7 and stake 0.001 ETH"],
   settle: ["Settle job 7"],
@@ -64,6 +69,10 @@ export type HireTask = {
   deadlineMinutes?: number;
   /** "let the check decide": skip the client's own verification and early approval; settle by the check. */
   letCheckDecide?: boolean;
+  /** Acceptance criteria (docs/criteria.md), checked when the job is hired. */
+  criteria?: unknown[];
+  /** The registered name of the agent to hire ("hire bob to write ..."); default: the best-ranked one. */
+  providerName?: string;
 };
 export type CheckTask = { kind: "check"; jobId: string; stake?: string };
 export type SettleTask = { kind: "settle"; jobId: string };
@@ -379,7 +388,45 @@ function findInput(text: string, skillEnd: number, options: HireOptions): string
   return undefined;
 }
 
+/** Where the test code of a "write a function ... that passes: ..." task starts. */
+const TESTS_MARKER = /\b(?:that\s+passes|passing|tested\s+by|tests|checked\s+by\s+(?:the\s+)?tests)\s*:\s*/i;
+const WRITE_FUNCTION =
+  /^(?:hire|delegate|outsource)\s+(?:(?:an?|some)\s+agent|([a-z][\w.-]{0,39}))\b.*?\bwrite\s+(?:an?\s+)?(?:(?:javascript|js)\s+)?(?:function\s+)?([A-Za-z_$][\w$]*\([^)]*\))/i;
+
+function parseCodeHire(text: string): HireTask | IncompleteTask | undefined {
+  const write = WRITE_FUNCTION.exec(text);
+  if (!write) return undefined;
+  const marker = TESTS_MARKER.exec(text);
+  if (!marker || marker.index < write.index + write[0].length) {
+    return incomplete(
+      "hire",
+      "Give the tests the function must pass after 'that passes:', e.g. that passes: test('...', () => ...).",
+    );
+  }
+  const head = text.slice(0, marker.index);
+  const code = text.slice(marker.index + marker[0].length).trim();
+  if (code.length === 0) return incomplete("hire", "The test code after 'that passes:' is empty.");
+  const options = findHireOptions(head);
+  const from = write.index + write[0].length - (write[2]?.length ?? 0);
+  const input = trimInput(head.slice(from, optionStart(options, from, head.length)));
+  if (!options.budget) return incomplete("hire", "Say the budget, e.g. 'Budget 0.002 ETH'.");
+  const task = buildHire({
+    skill: "js-function",
+    input,
+    budget: options.budget.value.amount,
+    token: options.budget.value.token,
+    bondPercent: options.bond?.value,
+    checkWindowMinutes: options.checkWindow?.value,
+    deadlineMinutes: options.deadline?.value,
+    letCheckDecide: LET_CHECK_DECIDE.test(head),
+  });
+  if (task.kind !== "hire") return task;
+  return { ...task, criteria: [{ kind: "tests", code }], ...(write[1] ? { providerName: write[1] } : {}) };
+}
+
 function parseHire(text: string): HireTask | IncompleteTask {
+  const code = parseCodeHire(text);
+  if (code) return code;
   const options = findHireOptions(text);
   const skill = findSkill(text);
   if (!skill) return incomplete("hire", "Say which skill to hire for, e.g. 'for word-count'.");
@@ -471,7 +518,10 @@ function parseJsonHire(text: string): Task {
   if (input === undefined || input.length === 0) return incomplete("hire", 'The JSON task needs "input" (a string).');
   if (!budget) return incomplete("hire", 'The JSON task needs "budget" (a decimal string such as "0.002").');
   const token = str("token");
-  return buildHire({
+  if (o.criteria !== undefined && !Array.isArray(o.criteria)) {
+    return incomplete("hire", 'The JSON task\'s "criteria" must be a list of criteria (docs/criteria.md).');
+  }
+  const task = buildHire({
     skill: skill.toLowerCase(),
     input,
     budget,
@@ -480,6 +530,7 @@ function parseJsonHire(text: string): Task {
     checkWindowMinutes: num("checkWindowMinutes"),
     deadlineMinutes: num("deadlineMinutes"),
   });
+  return task.kind === "hire" && Array.isArray(o.criteria) ? { ...task, criteria: o.criteria as unknown[] } : task;
 }
 
 function parseCheck(text: string): CheckTask | IncompleteTask {

@@ -168,8 +168,12 @@ function* hirePlan(task: HireTask): Plan {
     name: "find_agents",
     args: { skill: task.skill, maxPrice: task.budget, ...tokenArg(task.token) },
   };
-  const agent = agentsOf(found)[0];
-  if (!agent) return `No agent offers ${task.skill} for at most ${amount}, so nothing was hired and nothing was paid.`;
+  const agents = agentsOf(found);
+  const agent = task.providerName ? agents.find((a) => a.name === task.providerName) : agents[0];
+  if (!agent) {
+    const who = task.providerName ? `${task.providerName} does not offer` : "No agent offers";
+    return `${who} ${task.skill} for at most ${amount}, so nothing was hired and nothing was paid.`;
+  }
 
   const hired = yield {
     name: "hire_agent",
@@ -182,6 +186,7 @@ function* hirePlan(task: HireTask): Plan {
       ...(task.bondPercent === undefined ? {} : { bondPercent: task.bondPercent }),
       ...(task.checkWindowMinutes === undefined ? {} : { checkWindowMinutes: task.checkWindowMinutes }),
       ...(task.deadlineMinutes === undefined ? {} : { deadlineMinutes: task.deadlineMinutes }),
+      ...(task.criteria === undefined ? {} : { criteria: task.criteria }),
     },
   };
   const jobId = jobIdOf(hired);

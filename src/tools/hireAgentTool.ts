@@ -6,6 +6,7 @@ import { parseAddress } from "../chain/parseAddress.js";
 import { listAgents } from "../chain/reads/listAgents.js";
 import { rankProviders } from "../chain/reads/rankProviders.js";
 import { resolveToken } from "../chain/resolveToken.js";
+import type { CriterionInput } from "../criteria/criteriaSchema.js";
 import { encodeJobSpec } from "../skills/jobSpec.js";
 import { defineTool } from "./GuildTool.js";
 import { addressSchema, amountSchema, tokenSchema } from "./schemas.js";
@@ -41,6 +42,12 @@ export const hireAgentTool = defineTool({
       .max(500)
       .optional()
       .describe("Bond the provider must stake on its own work, in percent of the budget; default 50."),
+    criteria: z
+      .array(z.record(z.string(), z.unknown()))
+      .optional()
+      .describe(
+        'Acceptance criteria the delivery must meet, all of them, e.g. [{"kind": "tests", "code": "test(\'adds\', () => assert.equal(add(1, 2), 3));"}]. Kinds: exact, json-schema, tests, constraints, rubric (docs/criteria.md). Published on-chain with the task; the provider sees them before it accepts.',
+      ),
   }),
   async invoke(args, { client, guard, task }) {
     const info = await resolveToken(client, args.token);
@@ -70,7 +77,12 @@ export const hireAgentTool = defineTool({
       provider = best.agent.address;
       name = best.agent.name;
     }
-    const description = encodeJobSpec({ skill: args.skill, input: args.input });
+    // Malformed criteria throw InvalidCriteriaError naming the field, before anything is sent.
+    const description = encodeJobSpec({
+      skill: args.skill,
+      input: args.input,
+      criteria: args.criteria as CriterionInput[] | undefined,
+    });
     const shown = formatAmount(budget, info.decimals, info.symbol);
     const bondPercent = args.bondPercent ?? 50;
     const result = await guard.run(

@@ -61,6 +61,11 @@ export const settleJobTool = defineTool({
           data: { ...(await jobFields(client, job)), outcome },
         };
       } catch (error) {
+        // Someone else (the client's daemon, a checker) settled it first: read the outcome.
+        if (error instanceof ContractRevertedError && error.errorName === "EvaluatorAlreadySettled") {
+          job = await readJob(client, { jobId });
+          if (job.status in OUTCOME) return ended(job);
+        }
         if (!(error instanceof ContractRevertedError) || error.errorName !== "EvaluatorWindowOpen") throw error;
         const closesAt = error.errorArgs[1] as bigint;
         const now = (await client.connection.publicClient.getBlock({ blockTag: "latest" })).timestamp;

@@ -37,7 +37,7 @@ describe("job specs", () => {
     const description = encodeJobSpec({ skill: "word-count", input: "a b" });
     expect(decodeJobSpec(description)).toEqual({ skill: "word-count", input: "a b" });
     expect(decodeJobSpec("count the words please")).toBeUndefined();
-    expect(decodeJobSpec('{"v":2,"skill":"x","input":"y"}')).toBeUndefined();
+    expect(decodeJobSpec('{"v":3,"skill":"x","input":"y"}')).toBeUndefined();
     expect(() => encodeJobSpec({ skill: "Word Count", input: "x" })).toThrow(InvalidInputError);
     expect(() => encodeJobSpec({ skill: "sort", input: "x".repeat(8_001) })).toThrow(/too long/);
   });
@@ -74,7 +74,7 @@ describe("model-backed skills and judge, against a Chat Completions server", () 
 
   it("runs answer, summarize and translate through the model, input as data", async () => {
     const skills = new Map(createLlmSkills(model).map((skill) => [skill.name, skill]));
-    expect([...skills.keys()]).toEqual(["answer", "summarize", "translate"]);
+    expect([...skills.keys()]).toEqual(["answer", "summarize", "translate", "js-function", "extract-fields"]);
     server.enqueue(textStep("  Bonjour  "));
     expect(await skills.get("translate")!.run("French: good morning")).toBe("Bonjour");
     const request = server.completionRequests().at(-1)!;
