@@ -15,7 +15,10 @@ import {IJobEscrow, IJobEvaluator} from "./interfaces/IJobEscrow.sol";
 /// - `parentJobId`: the provider of a live job may link the sub-jobs it hires;
 /// - evaluator liveness: a Submitted job is refundable only after its evaluation period;
 /// - a payout the receiver refuses is credited for {withdraw} instead of blocking the job.
-/// @dev Amounts up to 2^96-1 base units per job; storage is packed into three slots for native jobs.
+/// - ERC-8183's trailing `optParams` on every hookable call, accepted empty (this kernel has no hooks).
+/// @dev Budgets up to 2^88-1 base units per job (309 million tokens of 18 decimals), so that any stake an
+/// evaluator requires in proportion to the budget fits its per-staker field; storage is packed into three
+/// slots for native jobs.
 contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -25,6 +28,8 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
 
     /// @dev Hooks are optional in ERC-8183; this kernel supports none.
     error EscrowHookNotSupported(address hook);
+    /// @dev `optParams` are for hooks, and this kernel has none: only empty ones are accepted.
+    error EscrowOptParamsNotSupported();
     error EscrowZeroEvaluator();
     error EscrowZeroProvider();
     error EscrowInvalidExpiry(uint256 expiredAt, uint256 timestamp);
@@ -85,6 +90,8 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     /// @notice The receiver refused a payout of the job; it is kept for {withdraw}. Emitted right after
     /// the {PaymentReleased} or {Refunded} it concerns, so `amount` did not leave the escrow yet.
     event PayoutCredited(uint256 indexed jobId, address indexed account, address indexed token, uint256 amount);
+    /// @notice The provider's reason for declining the job, emitted after its {JobRejected}.
+    event DeclineExplained(uint256 indexed jobId, string why);
     /// @notice Credited payouts left the escrow.
     event Withdrawn(address indexed account, address indexed to, address indexed token, uint256 amount);
 
@@ -103,7 +110,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         Status status;
         bool hasToken;
         address client;
-        uint96 budget;
+        uint88 budget;
         address evaluator;
         uint32 evaluationPeriod;
         uint64 parentJobId;
@@ -124,6 +131,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     mapping(uint256 jobId => JobRecord) private _jobs;
     mapping(address account => mapping(address token => uint256)) private _credits;
 
+    /// @notice Deploys the escrow with the evaluation period of jobs that set none.
     /// @param defaultEvaluationPeriod_ Seconds an evaluator has after submission, for jobs that set none.
     constructor(uint256 defaultEvaluationPeriod_) {
         if (defaultEvaluationPeriod_ > MAX_EVALUATION_PERIOD) {
@@ -152,7 +160,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
 
     /// @notice Sets the provider of an Open job created without one. Client only.
     /// Emits {ProviderSet}.
-    function setProvider(uint256 jobId, address provider) external {
+    function setProvider(uint256 jobId, address provider) public {
         JobRecord storage job = _existing(jobId);
         if (msg.sender != job.client) revert EscrowUnauthorized(jobId, msg.sender);
         if (job.status != Status.Open) revert EscrowWrongStatus(jobId, job.status);
@@ -164,7 +172,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
 
     /// @notice Sets the budget of an Open job. Client or provider.
     /// Emits {BudgetSet}.
-    function setBudget(uint256 jobId, uint256 amount) external {
+    function setBudget(uint256 jobId, uint256 amount) public {
         JobRecord storage job = _existing(jobId);
         if (msg.sender != job.client && msg.sender != job.provider) revert EscrowUnauthorized(jobId, msg.sender);
         if (job.status != Status.Open) revert EscrowWrongStatus(jobId, job.status);
@@ -175,7 +183,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     /// @notice Escrows the budget of an Open job. Client only; `expectedBudget` guards against a
     /// budget changed under the client's feet. Native jobs send exactly the budget as value.
     /// Emits {JobFunded}.
-    function fund(uint256 jobId, uint256 expectedBudget) external payable nonReentrant {
+    function fund(uint256 jobId, uint256 expectedBudget) public payable nonReentrant {
         JobRecord storage job = _existing(jobId);
         if (msg.sender != job.client) revert EscrowUnauthorized(jobId, msg.sender);
         if (job.status != Status.Open) revert EscrowWrongStatus(jobId, job.status);
@@ -188,13 +196,13 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
 
     /// @notice Marks a Funded job as Submitted with a reference to the work. Provider only, before expiry.
     /// Emits {JobSubmitted}.
-    function submit(uint256 jobId, bytes32 deliverable) external {
+    function submit(uint256 jobId, bytes32 deliverable) public {
         _submit(jobId, deliverable);
     }
 
     /// @notice Completes a Submitted job and pays the provider. Evaluator only.
     /// Emits {JobCompleted} and {PaymentReleased} (and {PayoutCredited} if the provider refuses it).
-    function complete(uint256 jobId, bytes32 reason) external nonReentrant {
+    function complete(uint256 jobId, bytes32 reason) public nonReentrant {
         JobRecord storage job = _jobs[jobId];
         // Slot 0 read once, into locals, before the checks (each check is a branch the optimizer does
         // not carry loaded values across).
@@ -213,7 +221,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     /// @notice Rejects a job: the client while Open, the evaluator while Funded or Submitted (refunding the
     /// client).
     /// Emits {JobRejected}, and {Refunded} when funds were escrowed.
-    function reject(uint256 jobId, bytes32 reason) external nonReentrant {
+    function reject(uint256 jobId, bytes32 reason) public nonReentrant {
         JobRecord storage job = _existing(jobId);
         Status status = job.status;
         if (status == Status.Open) {
@@ -227,6 +235,42 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         job.status = Status.Rejected;
         emit JobRejected(jobId, msg.sender, reason);
         _refund(jobId, job);
+    }
+
+    /// @notice ERC-8183 form of {setProvider} with `optParams`, which must be empty.
+    function setProvider(uint256 jobId, address provider, bytes calldata optParams) external {
+        _noOptParams(optParams);
+        setProvider(jobId, provider);
+    }
+
+    /// @notice ERC-8183 form of {setBudget} with `optParams`, which must be empty.
+    function setBudget(uint256 jobId, uint256 amount, bytes calldata optParams) external {
+        _noOptParams(optParams);
+        setBudget(jobId, amount);
+    }
+
+    /// @notice ERC-8183 form of {fund} with `optParams`, which must be empty.
+    function fund(uint256 jobId, uint256 expectedBudget, bytes calldata optParams) external payable {
+        _noOptParams(optParams);
+        fund(jobId, expectedBudget);
+    }
+
+    /// @notice ERC-8183 form of {submit} with `optParams`, which must be empty.
+    function submit(uint256 jobId, bytes32 deliverable, bytes calldata optParams) external {
+        _noOptParams(optParams);
+        submit(jobId, deliverable);
+    }
+
+    /// @notice ERC-8183 form of {complete} with `optParams`, which must be empty.
+    function complete(uint256 jobId, bytes32 reason, bytes calldata optParams) external {
+        _noOptParams(optParams);
+        complete(jobId, reason);
+    }
+
+    /// @notice ERC-8183 form of {reject} with `optParams`, which must be empty.
+    function reject(uint256 jobId, bytes32 reason, bytes calldata optParams) external {
+        _noOptParams(optParams);
+        reject(jobId, reason);
     }
 
     /// @notice Refunds the client of a job nobody finished in time; anyone may call. A Funded job is
@@ -326,13 +370,21 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
 
     /// @notice The provider turns down a Funded job; the client is refunded at once.
     /// Emits {JobRejected} with reason {DECLINED}, and {Refunded}.
-    function decline(uint256 jobId) external nonReentrant {
+    function decline(uint256 jobId) public nonReentrant {
         JobRecord storage job = _existing(jobId);
         if (msg.sender != job.provider) revert EscrowUnauthorized(jobId, msg.sender);
         if (job.status != Status.Funded) revert EscrowWrongStatus(jobId, job.status);
         job.status = Status.Rejected;
         emit JobRejected(jobId, msg.sender, DECLINED);
         _refund(jobId, job);
+    }
+
+    /// @notice {decline} with the provider's reason published, so the client reads why from the chain
+    /// (e.g. "check window 5 s is under this provider's minimum of 60 s").
+    /// Emits {JobRejected} with reason {DECLINED}, {Refunded} and {DeclineExplained}.
+    function decline(uint256 jobId, string calldata why) external {
+        decline(jobId);
+        emit DeclineExplained(jobId, why);
     }
 
     /// @notice Sends the caller's credited payouts in `token` to the caller.
@@ -376,8 +428,15 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
             terms.parentJobId,
             terms.description
         );
-        if (terms.evaluatorData.length != 0) {
-            IJobEvaluator(terms.evaluator).configureJob(jobId, msg.sender, terms.evaluatorData);
+        // A contract evaluator also hears of a custom evaluation period, so that it can refuse one its
+        // defaults do not fit; EOA evaluators and default periods cost no call.
+        if (
+            terms.evaluatorData.length != 0
+                || (terms.evaluationPeriod != 0 && terms.evaluator.code.length != 0)
+        ) {
+            IJobEvaluator(terms.evaluator).configureJob(
+                jobId, msg.sender, terms.provider, _evaluationPeriodOf(_jobs[jobId]), terms.evaluatorData
+            );
         }
     }
 
@@ -468,6 +527,8 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         bool ok;
         if (token == address(0)) {
             uint256 gasLimit = PAYOUT_GAS;
+            // A call that copies no return data: a receiver cannot make the payout pay for a large one.
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 ok := call(gasLimit, to, amount, 0, 0, 0, 0)
             }
@@ -500,6 +561,10 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         return evaluationEnds > expiredAt ? evaluationEnds : expiredAt;
     }
 
+    function _noOptParams(bytes calldata optParams) private pure {
+        if (optParams.length != 0) revert EscrowOptParamsNotSupported();
+    }
+
     function _existing(uint256 jobId) private view returns (JobRecord storage job) {
         job = _jobs[jobId];
         if (job.expiredAt == 0) revert EscrowJobNotFound(jobId);
@@ -516,8 +581,8 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         return job.hasToken ? job.token : address(0);
     }
 
-    function _toBudget(uint256 amount) private pure returns (uint96) {
-        if (amount > type(uint96).max) revert EscrowBudgetTooLarge(amount, type(uint96).max);
-        return uint96(amount);
+    function _toBudget(uint256 amount) private pure returns (uint88) {
+        if (amount > type(uint88).max) revert EscrowBudgetTooLarge(amount, type(uint88).max);
+        return uint88(amount);
     }
 }

@@ -54,6 +54,9 @@ interface IJobEscrow {
     /// @notice The job `jobId` as stored (all zero when it does not exist).
     function getJob(uint256 jobId) external view returns (Job memory);
 
+    /// @notice Evaluation period of jobs that set none, in seconds.
+    function defaultEvaluationPeriod() external view returns (uint256);
+
     /// @notice The part of a job an evaluator contract reads on every call, cheaper than {getJob}.
     function jobForEvaluator(uint256 jobId)
         external
@@ -75,6 +78,14 @@ interface IJobEscrow {
 /// @notice Optional interface for evaluator contracts that take per-job settings at creation.
 interface IJobEvaluator {
     /// @notice Called by the escrow, in the creating transaction, when {IJobEscrow-JobTerms} carries
-    /// `evaluatorData`. The job already exists in state Open. Reverting aborts the creation.
-    function configureJob(uint256 jobId, address client, bytes calldata data) external;
+    /// `evaluatorData`, or names a contract evaluator with a custom evaluation period (then `data` is
+    /// empty, so the evaluator can refuse a period its defaults do not fit). The job already exists in
+    /// state Open; `provider` may still be `address(0)`. Reverting aborts the creation.
+    function configureJob(
+        uint256 jobId,
+        address client,
+        address provider,
+        uint256 evaluationPeriod,
+        bytes calldata data
+    ) external;
 }

@@ -7,7 +7,8 @@
  * path (c) at most 520,000; the standard ERC-8183 flow (d) at most 60% of the reference's 543,354.
  */
 import hre from "hardhat";
-import { encodeAbiParameters, parseEther, parseUnits, zeroAddress, type Address, type Hash } from "viem";
+import { parseEther, parseUnits, zeroAddress, type Address, type Hash } from "viem";
+import { encodeCheckTerms } from "../../src/chain/checkTerms.js";
 import { deployContracts } from "../../src/chain/deployContracts.js";
 import { guildTestTokenAbi } from "../../src/contracts/GuildTestToken.js";
 import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
@@ -208,9 +209,7 @@ for (const path of [PATH_C, PATH_C_DEFAULTS]) {
   const bond = parseEther("0.005"); // 50% of the budget
   const stake = parseEther("0.002");
   const evaluatorData =
-    path === PATH_C
-      ? encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }], [window, 1_000n, 5_000n])
-      : "0x";
+    path === PATH_C ? encodeCheckTerms({ windowSeconds: window, minStakeBps: 1_000n, bondBps: 5_000n }) : "0x";
   await measure(
     path,
     "createAndFund",

@@ -6,7 +6,7 @@ import { ContractsNotDeployedError } from "../errors/transaction.js";
 import type { Logger } from "../log/createLogger.js";
 import { DEV_ACCOUNT_KEYS } from "../wallet/devAccounts.js";
 import { createConnection, type ChainConnection } from "./createConnection.js";
-import { deployContracts } from "./deployContracts.js";
+import { DEV_CHECK_LIMITS, deployContracts, PUBLIC_CHECK_LIMITS } from "./deployContracts.js";
 import { missingContracts, readDeployment, writeDeployment, type DeploymentRecord } from "./deployments.js";
 import { ensureEmbeddedChain, type EmbeddedChain } from "./embeddedChain.js";
 import type { GuildReader } from "./GuildClient.js";
@@ -138,7 +138,10 @@ export async function deployGuild(
 ): Promise<DeploymentRecord> {
   const wallet = createWalletClient({ account, chain: connection.chain, transport: connection.transport });
   log.info({ chainId: connection.chainId, deployer: account.address }, "deploying Guild's contracts");
-  const deployed = await deployContracts(wallet, connection.publicClient, { withTestToken: connection.isDevChain });
+  const deployed = await deployContracts(wallet, connection.publicClient, {
+    withTestToken: connection.isDevChain,
+    checkLimits: connection.isDevChain ? DEV_CHECK_LIMITS : PUBLIC_CHECK_LIMITS,
+  });
   const record: DeploymentRecord = {
     chainId: connection.chainId,
     escrow: deployed.escrow,

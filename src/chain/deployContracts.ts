@@ -1,5 +1,6 @@
 import {
   getAddress,
+  zeroAddress,
   type Account,
   type Address,
   type Chain,
@@ -25,8 +26,18 @@ export type GuildAddresses = {
 export type DeployContractsParameters = {
   /** Seconds an evaluator has after submission for jobs that set none. Default 1 day. */
   defaultEvaluationPeriod?: bigint;
-  /** Check window of the staked evaluator for jobs that set none. Default 10 minutes. */
+  /** First check window of the staked evaluator for jobs that set none. Default 10 minutes. */
   defaultCheckWindow?: bigint;
+  /** Seconds the outbid side has to answer a change of lead, for jobs that set none. Default 5 minutes. */
+  defaultResponsePeriod?: bigint;
+  /** Changes of lead a check allows, for jobs that set none. Default 4. */
+  defaultMaxFlips?: bigint;
+  /**
+   * Shortest response (and arbitration) period any job may set, and the seconds every check leaves between
+   * its latest end and the client's refund. Default {@link PUBLIC_CHECK_LIMITS}; dev chains, whose demo and
+   * tests run checks of a few seconds, use {@link DEV_CHECK_LIMITS}.
+   */
+  checkLimits?: CheckLimits;
   /** Minimum stake for jobs that set none, in basis points of the budget. Default 100 (1%). */
   defaultMinStakeBps?: bigint;
   /** Provider bond for jobs that set none, in basis points of the budget. Default 0. */
@@ -34,6 +45,15 @@ export type DeployContractsParameters = {
   /** Also deploy the mintable 6-decimal test token. Default false. */
   withTestToken?: boolean;
 };
+
+/** Deployment-wide floors of the staked evaluator's timing (see {@link DeployContractsParameters}). */
+export type CheckLimits = { minResponsePeriod: bigint; minSettleMargin: bigint };
+
+/** For public chains: a response period of at least 5 minutes, 5 minutes to settle before a refund. */
+export const PUBLIC_CHECK_LIMITS: CheckLimits = { minResponsePeriod: 300n, minSettleMargin: 300n };
+
+/** For dev chains, where the demo and the tests run checks of a few seconds. */
+export const DEV_CHECK_LIMITS: CheckLimits = { minResponsePeriod: 1n, minSettleMargin: 1n };
 
 export type DeployContractsReturnType = GuildAddresses & {
   /** Deployment transactions, in order. */
@@ -54,8 +74,11 @@ export async function deployContracts(
   {
     defaultEvaluationPeriod = 86_400n,
     defaultCheckWindow = 600n,
+    defaultResponsePeriod = 300n,
+    defaultMaxFlips = 4n,
     defaultMinStakeBps = 100n,
     defaultBondBps = 0n,
+    checkLimits = PUBLIC_CHECK_LIMITS,
     withTestToken = false,
   }: DeployContractsParameters = {},
 ): Promise<DeployContractsReturnType> {
@@ -84,7 +107,21 @@ export async function deployContracts(
     await wallet.deployContract({
       abi: stakedEvaluatorAbi,
       bytecode: stakedEvaluatorBytecode,
-      args: [escrow, defaultCheckWindow, defaultMinStakeBps, defaultBondBps],
+      args: [
+        escrow,
+        {
+          window: defaultCheckWindow,
+          responsePeriod: defaultResponsePeriod,
+          maxFlips: defaultMaxFlips,
+          minStakeBps: defaultMinStakeBps,
+          bondBps: defaultBondBps,
+          arbiter: zeroAddress,
+          escalationBps: 0n,
+          arbitrationPeriod: 0n,
+        },
+        checkLimits.minResponsePeriod,
+        checkLimits.minSettleMargin,
+      ],
       chain,
     }),
   );

@@ -9,18 +9,60 @@ export const stakedEvaluatorAbi = [
         "type": "address"
       },
       {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "window",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minStakeBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "bondBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "responsePeriod",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFlips",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "arbiter",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "escalationBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "arbitrationPeriod",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StakedEvaluator.CheckTerms",
+        "name": "defaults",
+        "type": "tuple"
+      },
+      {
         "internalType": "uint256",
-        "name": "defaultWindow_",
+        "name": "minResponsePeriod_",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "defaultMinStakeBps_",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "defaultBondBps_",
+        "name": "minSettleMargin_",
         "type": "uint256"
       }
     ],
@@ -36,6 +78,43 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorAlreadySettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorAwaitingRuling",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "staked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "threshold",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorBelowEscalationThreshold",
     "type": "error"
   },
   {
@@ -74,6 +153,22 @@ export const stakedEvaluatorAbi = [
       },
       {
         "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorEscalated",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
         "name": "failTotal",
         "type": "uint256"
       }
@@ -84,8 +179,55 @@ export const stakedEvaluatorAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "arbiter",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "escalationBps",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "arbitrationPeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorInvalidArbitration",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "minResponsePeriod",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minSettleMargin",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorInvalidLimits",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "window",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "responsePeriod",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxFlips",
         "type": "uint256"
       },
       {
@@ -99,7 +241,7 @@ export const stakedEvaluatorAbi = [
         "type": "uint256"
       }
     ],
-    "name": "EvaluatorInvalidConfig",
+    "name": "EvaluatorInvalidTerms",
     "type": "error"
   },
   {
@@ -116,6 +258,98 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorJobNotSubmitted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "frozenFrom",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorLeadFrozen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "flips",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorLeadLocked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorLeaderCannotEscalate",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorMalformedTerms",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorNoArbiter",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "EvaluatorNotArbiter",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorNotEscalated",
     "type": "error"
   },
   {
@@ -165,6 +399,22 @@ export const stakedEvaluatorAbi = [
       },
       {
         "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "EvaluatorNotStaker",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
         "name": "staker",
         "type": "address"
       }
@@ -192,6 +442,22 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorProviderMustStakePass",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorRulingClosed",
     "type": "error"
   },
   {
@@ -245,6 +511,22 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "name": "EvaluatorStakeTooSmall",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "latestEnd",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "evaluationPeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "EvaluatorTermsOutlastRefund",
     "type": "error"
   },
   {
@@ -320,22 +602,6 @@ export const stakedEvaluatorAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "window",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "evaluationPeriod",
-        "type": "uint256"
-      }
-    ],
-    "name": "EvaluatorWindowTooLong",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
         "name": "expected",
         "type": "uint256"
       },
@@ -363,6 +629,37 @@ export const stakedEvaluatorAbi = [
     ],
     "name": "SafeERC20FailedOperation",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "arbiter",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "escalationBps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "arbitrationPeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "ArbiterNamed",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -405,6 +702,56 @@ export const stakedEvaluatorAbi = [
         "type": "uint256"
       },
       {
+        "indexed": true,
+        "internalType": "address",
+        "name": "by",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "rulingDeadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "CheckEscalated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "arbiter",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "pass",
+        "type": "bool"
+      }
+    ],
+    "name": "CheckRuled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
         "indexed": false,
         "internalType": "bool",
         "name": "passed",
@@ -427,12 +774,6 @@ export const stakedEvaluatorAbi = [
         "internalType": "uint256",
         "name": "bondPosted",
         "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32",
-        "name": "reason",
-        "type": "bytes32"
       }
     ],
     "name": "CheckSettled",
@@ -446,9 +787,71 @@ export const stakedEvaluatorAbi = [
         "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "responsePeriod",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "maxFlips",
+        "type": "uint256"
+      }
+    ],
+    "name": "CheckTimingSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
       }
     ],
     "name": "CheckVoided",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "pass",
+        "type": "bool"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "total",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "closesAt",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "flips",
+        "type": "uint256"
+      }
+    ],
+    "name": "LeadChanged",
     "type": "event"
   },
   {
@@ -533,7 +936,7 @@ export const stakedEvaluatorAbi = [
   },
   {
     "inputs": [],
-    "name": "MAX_BOND_BPS",
+    "name": "MAX_ARBITRATION_PERIOD",
     "outputs": [
       {
         "internalType": "uint256",
@@ -546,7 +949,46 @@ export const stakedEvaluatorAbi = [
   },
   {
     "inputs": [],
-    "name": "MAX_MIN_STAKE_BPS",
+    "name": "MAX_BPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_ESCALATION_BPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_FLIPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_RESPONSE_PERIOD",
     "outputs": [
       {
         "internalType": "uint256",
@@ -560,6 +1002,32 @@ export const stakedEvaluatorAbi = [
   {
     "inputs": [],
     "name": "MAX_WINDOW",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_FLIPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "OUTBID_FACTOR",
     "outputs": [
       {
         "internalType": "uint256",
@@ -659,8 +1127,18 @@ export const stakedEvaluatorAbi = [
       },
       {
         "internalType": "address",
-        "name": "",
+        "name": "client",
         "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "evaluationPeriod",
+        "type": "uint256"
       },
       {
         "internalType": "bytes",
@@ -688,7 +1166,33 @@ export const stakedEvaluatorAbi = [
   },
   {
     "inputs": [],
+    "name": "defaultMaxFlips",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "defaultMinStakeBps",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "defaultResponsePeriod",
     "outputs": [
       {
         "internalType": "uint256",
@@ -710,6 +1214,19 @@ export const stakedEvaluatorAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "escalate",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -739,7 +1256,32 @@ export const stakedEvaluatorAbi = [
         "components": [
           {
             "internalType": "uint256",
-            "name": "window",
+            "name": "closeOffset",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "closesAt",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "latestClose",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "responsePeriod",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFlips",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "flips",
             "type": "uint256"
           },
           {
@@ -763,17 +1305,91 @@ export const stakedEvaluatorAbi = [
             "type": "uint256"
           },
           {
+            "internalType": "uint256",
+            "name": "escalationThreshold",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "arbitrationPeriod",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "rulingDeadline",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "arbiter",
+            "type": "address"
+          },
+          {
+            "internalType": "bool",
+            "name": "passLeads",
+            "type": "bool"
+          },
+          {
+            "internalType": "bool",
+            "name": "escalated",
+            "type": "bool"
+          },
+          {
             "internalType": "enum StakedEvaluator.Verdict",
             "name": "verdict",
             "type": "uint8"
           }
         ],
         "internalType": "struct StakedEvaluator.CheckView",
-        "name": "",
+        "name": "view_",
         "type": "tuple"
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "minResponsePeriod",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "minSettleMargin",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bool",
+        "name": "pass",
+        "type": "bool"
+      }
+    ],
+    "name": "rule",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -843,4 +1459,4 @@ export const stakedEvaluatorAbi = [
   }
 ] as const;
 
-export const stakedEvaluatorBytecode = "0x6101003461014357601f6125e338819003918201601f19168301916001600160401b0383118484101761014757808492608094604052833981010312610143578051906001600160a01b0382168203610143576020810151606060408301519201519281158015610137575b801561012c575b8015610121575b6101085760805260a05260c05260e052604051612487908161015c8239608051818181610138015281816101e90152818161072701528181610885015281816109b201528181610cc4015281816116c60152611ffd015260a051818181610bc301528181610c2c015261210d015260c05181818160e501526121a1015260e05181818161017401526121e50152f35b5063aacc7e4f60e01b5f5260045260245260445260645ffd5b5061c3508411610079565b506127108311610072565b5062278d00821161006b565b5f80fd5b634e487b7160e01b5f52604160045260245ffdfe6080806040526004361015610012575f80fd5b5f905f3560e01c90816306ff35291461156f5750806330e1198b1461154157806331c8598614611477578063379607f514611425578063447da8a614610c4f57806378ee44fd14610c155780638af4a7db146109415780638df82800146108f85780639db797f014610682578063a0c7f71c14610654578063a46daa2214610638578063b759f954146101b5578063deb9663414610197578063e0967ec51461015c578063e2fdcc171461010b5763fa138d6c146100ce575f80fd5b3461010857806003193601126101085760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b80fd5b5034610108578060031936011261010857602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b503461010857806003193601126101085760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b5034610108578060031936011261010857602060405162278d008152f35b5034610475576020600319360112610475576004356101d2611c5e565b73ffffffffffffffffffffffffffffffffffffffff7f000000000000000000000000000000000000000000000000000000000000000016906040517f2923e2df00000000000000000000000000000000000000000000000000000000815281600482015260c081602481865afa90811561046a575f5f915f93610600575b5073ffffffffffffffffffffffffffffffffffffffff61026f85611f93565b921633036105d057600681101561057357600281036105a05750610292816120ab565b600481101561057357610547576bffffffffffffffffffffffff8160601c1691826105175760a084927fd2bb7a1472880e768ce666fa47c78736a9fe0b9039d68011fd6c1f4afbb493dd92845f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f526020526affffffffffffffffffffff60405f2054166bffffffffffffffffffffffff8216918215908161050f575b878483156104a35750507effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f0300000000000000000000000000000000000000000000000000000000000000175b865f525f60205260405f2055610479575b60405160208101908682526001604082015283606082015287608082015282858201528481526103c060c0826115c8565b519020956040519260018452602084015260408301526060820152846080820152a2823b156104755760445f928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af1801561046a57610457575b50807f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d80f35b61046391505f906115c8565b5f5f610430565b6040513d5f823e3d90fd5b5f80fd5b847f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a261038f565b6001916105059161050a9490916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b6120d7565b61037e565b5f9150610330565b82847f14a1d236000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b827fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b6105cd90847ff22faf54000000000000000000000000000000000000000000000000000000005f52611676565b5ffd5b837f1839989f000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b915050610625915060c03d60c011610631575b61061d81836115c8565b81019061162a565b5050915090915f610250565b503d610613565b34610475575f60031936011261047557602060405161c3508152f35b3461047557604060031936011261047557602061067a610672611589565b600435611bd4565b604051908152f35b34610475576020600319360112610475576004355f60a06040516106a5816115ac565b8281528260208201528260408201528260608201528260808201520152805f525f60205260405f20549062ffffff8260c01c161561083a575b604051907f2923e2df000000000000000000000000000000000000000000000000000000008252600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa90811561046a575f91610815575b5062ffffff8260c01c169161271061076f83836120ba565b9261ffff8360e81c160204906bffffffffffffffffffffffff8160601c1691610797826120ab565b93604051956107a5876115ac565b865260208601908152604086019182526bffffffffffffffffffffffff60608701931683526080860193845260a0860194600481101561057357855260405195518652516020860152516040850152516060840152516080830152519060048210156105735760c09160a0820152f35b61082e915060c03d60c0116106315761061d81836115c8565b94505050505082610757565b90604051907f2c14c62e00000000000000000000000000000000000000000000000000000000825282600483015260408260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa90811561046a576108bf925f926108c5575b5061210b565b906106de565b6108e891925060403d6040116108f1575b6108e081836115c8565b810190611698565b905090846108b9565b503d6108d6565b3461047557602060031936011261047557610911611c5e565b61091c6004356116af565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b346104755760606003193601126104755760043561095d611589565b5060443567ffffffffffffffff8111610475573660238201121561047557806004013567ffffffffffffffff81116104755781013660248201116104755773ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001690813303610be957606090839003126104755760248201359160646044820135910135918315610bc1575b83158015610bb5575b8015610baa575b8015610b9f575b610b6c5760406024918151928380927f2c14c62e0000000000000000000000000000000000000000000000000000000082528960048301525afa90811561046a575f91610b4b575b5080841015610b1c5750916060917f3c605874c9bbd14d89d2ed4919827cff3fcff09ce875a2d3446ccfb960f461f7937effff0000000000000000000000000000000000000000000000000000000000808360e81b16167cffff000000000000000000000000000000000000000000000000000000808360d81b16167affffff000000000000000000000000000000000000000000000000808660c01b16161717865f525f60205260405f205560405192835260208301526040820152a2005b837ff7307041000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b610b64915060403d6040116108f1576108e081836115c8565b905085610a5c565b50827faacc7e4f000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b5061c3508311610a14565b506127108211610a0d565b5062278d008411610a06565b7f000000000000000000000000000000000000000000000000000000000000000093506109fd565b7f20741459000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b34610475575f6003193601126104755760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b6060600319360112610475576004356024359081159182158082036104755760443592610c7a611c5e565b604051947f2923e2df00000000000000000000000000000000000000000000000000000000865281600487015260c08660248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa93841561046a575f915f5f5f915f9a5f996113f5575b50610d0687611f93565b95600681101561057357600281036113c85750610d22866120ab565b60048110156105735761139c5762ffffff8660c01c16018042101561136d575073ffffffffffffffffffffffffffffffffffffffff1633146113415773ffffffffffffffffffffffffffffffffffffffff1633149081611339575b5061130d57825f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2091825460ff6affffffffffffffffffffff82169160581c1681151580611301575b6112d05750610de188610de89261168b565b96826120ba565b871580156112c7575b61129457506bffffffffffffffffffffffff81166bffffffffffffffffffffffff8260601c1692805f1461127d57610e38896bffffffffffffffffffffffff845b1661168b565b946affffffffffffffffffffff89118015611268575b611238578a7fffffffffffffffffffffffffffffffffffffffff00000000000000000000000073ffffffffffffffffffffffffffffffffffffffff6affffffffffffffffffffff9d169c8d9b169160601b166bff00000000000000000000008a60581b16171790555f146111d857506bffffffffffffffffffffffff610f259316916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b815f525f60205260405f20556040519182528360208301527f52015ab4795d9cc42a7feea1aa6519960846cec1079ea2a9990312ddf756b96e60403393a4811580156111d257815b8034036111a3575015610f9f575f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b604051917f70a08231000000000000000000000000000000000000000000000000000000008352306004840152602083602481845afa92831561046a575f9361116f575b50604051927f23b872dd000000000000000000000000000000000000000000000000000000005f5233600452306024528260445260205f60648180865af160015f5114811615611150575b846040525f60605215611124577f70a08231000000000000000000000000000000000000000000000000000000008452306004850152602084602481855afa93841561046a575f946110f0575b5083039283116110c357818303611092575061091c565b7f778c3947000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b9093506020813d60201161111c575b8161110c602093836115c8565b810103126104755751928461107b565b3d91506110ff565b507f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b600181151661116657823b15153d15161661102e565b843d5f823e3d90fd5b9092506020813d60201161119b575b8161118b602093836115c8565b8101031261047557519183610fe3565b3d915061117e565b7f8c6d625c000000000000000000000000000000000000000000000000000000005f526004523460245260445ffd5b5f610f6d565b7fffffffffffffffff0000000000000000000000000000000000000000000000009091166bffffffffffffffffffffffff9091161760609290921b77ffffffffffffffffffffffff00000000000000000000000016919091179050610f25565b88877f920c03dd000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b506bffffffffffffffffffffffff8611610e4e565b610e38896bffffffffffffffffffffffff86610e32565b86857f96adf9a2000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b50808710610df1565b857fa4ddf323000000000000000000000000000000000000000000000000000000005f52600452151560245260445ffd5b50868115151415610dcf565b827f5b1c6075000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b905088610d7d565b847f2fa7cf54000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b867fc349feea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b867fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b6105cd90887ff22faf54000000000000000000000000000000000000000000000000000000005f52611676565b949a505050509450611416915060c03d60c0116106315761061d81836115c8565b9099909790939092908b610cfc565b346104755760206003193601126104755761143e611c5e565b602061144c33600435611cd2565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d604051908152f35b3461047557604060031936011261047557611490611589565b6004355f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f20604051606081019181831067ffffffffffffffff841117611514576040928352546affffffffffffffffffffff8116918281528360ff8360581c1615159283602084015260601c91015282519182526020820152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b3461047557604060031936011261047557602061144c61155f611589565b611567611c5e565b600435611cd2565b34610475575f600319360112610475578061271060209252f35b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361047557565b60c0810190811067ffffffffffffffff82111761151457604052565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761151457604052565b519073ffffffffffffffffffffffffffffffffffffffff8216820361047557565b91908260c09103126104755781516006811015610475579160208101519161165460408301611609565b9161166160608201611609565b9160a061167060808401611609565b92015190565b60045260449190600681101561057357602452565b919082018092116110c357565b919082604091031261047557602061167083611609565b73ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000166040517f2923e2df0000000000000000000000000000000000000000000000000000000081525f9280600483015260c082602481865afa91821561046a575f905f5f915f95611ba8575b5061173a84611f93565b92611744846120ab565b600481101561057357611b7c5760068110156105735760058114611afd5760028103611ad0575062ffffff8360c01c1601804210611aa15750825f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052816127106affffffffffffffffffffff60405f2054169461ffff8460e81c1602048410159182611a7e575b60a0816bffffffffffffffffffffffff7fd2bb7a1472880e768ce666fa47c78736a9fe0b9039d68011fd6c1f4afbb493dd9316966bffffffffffffffffffffffff8260601c1691865f14611a76578890835b6bffffffffffffffffffffffff8316159283611a5e575b83156119eb5750507effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f0300000000000000000000000000000000000000000000000000000000000000175b865f525f60205260405f20556119c1575b6040519160208301868152871515938460408201528a606082015282608082015283868201528581526118ca60c0826115c8565b51902098604051938452602084015260408301526060820152866080820152a21561196257823b1561195e5790604484928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af1801561195357611941575050565b61194c8280926115c8565b6101085750565b6040513d84823e3d90fd5b8380fd5b918093503b156104755760445f928360405195869485937f6be1320b000000000000000000000000000000000000000000000000000000008552600485015260248401525af1801561046a576119b55750565b5f6119bf916115c8565b565b847f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a2611896565b611a51927fffffffffffffffff000000000000000000000000000000000000000000000000166bffffffffffffffffffffffff9091161760609190911b77ffffffffffffffffffffffff00000000000000000000000016178815611a56576001906120d7565b611885565b6002906120d7565b6bffffffffffffffffffffffff821615159350611839565b829089611822565b6bffffffffffffffffffffffff606082901c8116908216101592508391506117d0565b837f6ec4311f000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b6105cd90857f50e33f0e000000000000000000000000000000000000000000000000000000005f52611676565b5050509093507f030000000000000000000000000000000000000000000000000000000000000092507effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff91501617815f525f60205260405f20557f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a2565b847fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b92505050611bc691925060c03d60c0116106315761061d81836115c8565b9594939192505f9050611730565b90815f525f60205260405f2054915f52600160205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f2054906affffffffffffffffffffff8216611c26826120ab565b600481101561057357158015611c56575b611c4f5760ff611c4b9360581c169161227c565b5090565b5050505f90565b508015611c37565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c611caa5760017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d565b7f3ee5aeb5000000000000000000000000000000000000000000000000000000005f5260045ffd5b9190825f525f60205260405f205490611cea826120ab565b60048110156105735715611f6757835f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2054916affffffffffffffffffffff8316928060601c918415611f37578460ff611d519360581c169161227c565b909586815f52600160205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f526020525f60408120558360405173ffffffffffffffffffffffffffffffffffffffff8716978882526020820152826040820152837fe320cad5159679c33c3e2bb536df3771c467aa9512a14ccb157e53fff30caaa160603393a415611f2d5790869392915f525f60205260405f205580155f14611e8c57505f80809381935af13d15611e87573d67ffffffffffffffff81116115145760405190611e4560207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f84011601836115c8565b81525f60203d92013e5b15611e575750565b90507f22fa2475000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b611e4f565b92915050604051907fa9059cbb000000000000000000000000000000000000000000000000000000005f526004528360245260205f60448180865af19060015f5114821615611f0c575b60405215611ee15750565b7f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b906001811516611f2457823b15153d15161690611ed6565b503d5f823e3d90fd5b505f955050505050565b867f9a82ab27000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b837feb182235000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90815f525f60205260405f20549162ffffff8360c01c1615611fb25750565b91604051907f2c14c62e00000000000000000000000000000000000000000000000000000000825283600483015260408260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa91821561046a575f905f93612087575b5073ffffffffffffffffffffffffffffffffffffffff3091160361205b5761205892935061210b565b90565b837f376497fe000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90506120a391925060403d6040116108f1576108e081836115c8565b91905f61202f565b60f81c60048110156105735790565b9061ffff6127109260d81c1602049081156120d157565b60019150565b906004811015610573577effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff9060f81b91161790565b7f00000000000000000000000000000000000000000000000000000000000000009180831015612233575b50612140816120ab565b6004811015610573576bffffffffffffffffffffffff821677ffffffffffffffffffffffff0000000000000000000000009092169190911760c09290921b7affffff00000000000000000000000000000000000000000000000016919091177f000000000000000000000000000000000000000000000000000000000000000060d81b7cffff00000000000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060e81b7effff0000000000000000000000000000000000000000000000000000000000161760f89190911b1790565b909150600181111561224a5760011c5b905f612136565b506001612243565b906bffffffffffffffffffffffff809116911603906bffffffffffffffffffffffff82116110c357565b9291926bffffffffffffffffffffffff8116936bffffffffffffffffffffffff8260601c16906122ab836120ab565b600481101561057357600381146123c057600114901515036123b75780926bffffffffffffffffffffffff8116868103612368575b9361230a61231092612304612058976bffffffffffffffffffffffff85169061168b565b98612252565b92612252565b9190916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b9350851561238a578184028690046bffffffffffffffffffffffff16936122e0565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601260045260245ffd5b509250505f9190565b509183956bffffffffffffffffffffffff94935f146124425761243c936123e691612252565b916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b92169190565b909161243c936123109161225256fea2646970667358221220f6e4f0d9a76e3968c984dd03a49d75727ca820366ef793ac77e33fbe9abf3d0d64736f6c63430008250033" as const;
+export const stakedEvaluatorBytecode = "0x61018080604052346103755780613e80803803809161001e828561047f565b83398101039061016082126103755780516001600160a01b038116928382036103755761010090601f190112610375576040519161010083016001600160401b0381118482101761046b576040526020810151835260408101519260208101938452606082015194604082019586526080830151926060830193845260a0810151946080840195865260c08201519060018060a01b03821682036103755760a0850191825260e083015160c0860190815261010084015160e08701908152610140610120860151950151938515801561045f575b8015610457575b61044057516001600160a01b0316918215801590610436575b801561042c575b61041057505050608052816101405261016052825190845186518851918a51938515908115610403575b81156103f9575b5080156103ed575b80156103e3575b80156103d9575b80156103cf575b80156103c4575b80156103b9575b61038c5750505050506004908251845191602087519160405195868092638e2bce4d60e01b82525afa938415610381575f94610349575b50828102928184041490151715610335576101d4916101ca916104a2565b61016051906104a2565b8181116103205750505160a0525160c0525160e052516101005251610120526040516139d090816104b082396080518181816101cd0152818161044101528181610aaa01528181611673015281816119a601528181611fd101528181612337015281816127890152818161321a015281816135c6015261363b015260a0518181816108000152818161094f01528181612d1201528181612de5015261328d015260c051818181610a1a015281816110dd015281816128a301528181612cea01528181612d9e0152613427015260e0518181816115e301528181612a3501528181612cc201528181612dbf01526134490152610100518181816101790152818161084201526132cf0152610120518181816102080152818161088601526133130152610140518181816109e001528181612b870152612c8e015261016051818181610989015261286e0152f35b631cdb322760e01b5f5260045260245260445ffd5b634e487b7160e01b5f52601160045260245ffd5b9093506020813d602011610379575b816103656020938361047f565b810103126103755751925f6101ac565b5f80fd5b3d9150610358565b6040513d5f823e3d90fd5b60a4955060405194632bc60bc160e01b865260048601526024850152604484015260648301526084820152fd5b506127108411610175565b50612710831161016e565b50600f8211610167565b5060028210610160565b5084811015610159565b5062093a808111610152565b905081105f61014a565b62278d0087119150610143565b519051916331f4a6db60e11b5f5260045260245260445260645ffd5b5081511515610119565b5080511515610112565b8486638d1ba67f60e01b5f5260045260245260445ffd5b5084156100f9565b5062093a8086116100f2565b634e487b7160e01b5f52604160045260245ffd5b601f909101601f19168101906001600160401b0382119082101761046b57604052565b919082018092116103355756fe60806040526004361015610011575f80fd5b5f3560e01c8063038dcf14146119405780631e93260d1461160657806329fdcc24146115cc57806330e1198b1461159e57806331c85986146114d4578063379607f5146114825780633a13b2a41461019c578063447da8a614610a3d57806361aa1c8114610a0357806369ff25b7146109c95780637500ba69146109ac578063765e79951461097257806378ee44fd146109385780638df82800146109145780639db797f01461036e578063a0c7f71c14610340578063a8239f7014610325578063ab55c61314610308578063b759f954146102bf578063c6bfa53214610230578063d399b6751461022b578063deb966341461022b578063e0967ec5146101f1578063e2fdcc17146101a1578063e5f17d8c1461019c578063fa138d6c146101625763fd967f4714610142575f80fd5b3461015e575f60031936011261015e5760206040516127108152f35b5f80fd5b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b611e14565b3461015e575f60031936011261015e57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b611e2f565b3461015e5760a060031936011261015e57610249611df1565b6044359073ffffffffffffffffffffffffffffffffffffffff8216820361015e576084359167ffffffffffffffff831161015e573660238401121561015e5782600401359167ffffffffffffffff831161015e57366024848601011161015e5760246102bd9401916064359160043561276f565b005b3461015e57602060031936011261015e576102d8612e6e565b6102e3600435612320565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b3461015e575f60031936011261015e576020604051629896808152f35b3461015e575f60031936011261015e576020604051600f8152f35b3461015e57604060031936011261015e57602061036661035e611df1565b600435612296565b604051908152f35b3461015e57602060031936011261015e575f61020060405161038f81611e4c565b8281528260208201528260408201528260608201528260808201528260a08201528260c08201528260e08201528261010082015282610120820152826101408201528261016082015282610180820152826101a0820152826101c0820152826101e082015201526040517f2923e2df000000000000000000000000000000000000000000000000000000008152600435600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa8015610909575f5f925f926108cf575b506004355f525f60205260405f205462ffffff8160c01c16156107dc575b61049d816004356133df565b6104a683612ee2565b9360048510156106e157841590816107c8575b506107bf575b6104c985846133c2565b95612710613fff8560e61c168702046bffffffffffffffffffffffff8560601c1690604051986104f88a611e4c565b62ffffff8760c01c168a525f60208b01525f60408b01528560608b01528460808b0152600f8760f41c1660a08b015260c08a015260e08901526bffffffffffffffffffffffff85166101008901526101208801525f6101408801525f6101608801525f6101808801525f6101a08801527f01000000000000000000000000000000000000000000000000000000000000008416156101c08801527f0200000000000000000000000000000000000000000000000000000000000000841615156101e088015260048510156106e1577f08000000000000000000000000000000000000000000000000000000000000009461020088015280610776575b5050501661070e575b5061020060405191805183526020810151602084015260408101516040840152606081015160608401526080810151608084015260a081015160a084015260c081015160c084015260e081015160e084015261010081015161010084015261012081015161012084015261014081015161014084015261016081015161016084015261018081015161018084015273ffffffffffffffffffffffffffffffffffffffff6101a0820151166101a08401526101c081015115156101c08401526101e081015115156101e084015201519060048210156106e15761022091610200820152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b6004355f52600260205261271061075160405f20549273ffffffffffffffffffffffffffffffffffffffff84166101a086015263ffffffff8460a01c1690611f66565b0461014083015262ffffff8160c01c1661016083015260d81c610180820152816105fd565b6107b2926107a76107936107ac9362ffffff8860c01c1690611f2c565b938460208b0152600f8760f41c1690611f79565b611f66565b90611f2c565b60408501528480806105f4565b600193506104bf565b905060068110156106e157600314876104b9565b7ffff0000000000000ffffffffffffffffffffffffffffffffffffffffffffffff167f000000000000000000000000000000000000000000000000000000000000000060c01b7affffff00000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060d81b7cffff00000000000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060e61b7e3fffc0000000000000000000000000000000000000000000000000000000001617610491565b9150506108f4915060c03d60c011610902575b6108ec8183611e69565b810190611ecb565b949250505090919083610473565b503d6108e2565b6040513d5f823e3d90fd5b3461015e57602060031936011261015e5761092d612e6e565b6102e3600435611f86565b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e575f60031936011261015e57602060405162093a808152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b606060031936011261015e57600435610a54611de2565b9060443590610a61612e6e565b6040517f2923e2df00000000000000000000000000000000000000000000000000000000815281600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa8015610909575f915f905f925f5f925f92611458575b50610aec876131b2565b9560068110156106e157600281036114285750610b0886612ee2565b60048110156106e1576113fc5762ffffff8660c01c16840194854210156113cc5773ffffffffffffffffffffffffffffffffffffffff1633146113a05773ffffffffffffffffffffffffffffffffffffffff16331480611398575b61136c57855f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2091825460ff6affffffffffffffffffffff82169160581c168115158061135e575b61132d575088610bc391611f2c565b98610bce83886133c2565b9389158015611324575b6112f057908a95949392916bffffffffffffffffffffffff8916926bffffffffffffffffffffffff8a60601c1694835f146112d257610c178d86611f2c565b976affffffffffffffffffffff879a5b1180156112bd575b61128d578b5f9886159384159c8d7f0100000000000000000000000000000000000000000000000000000000000000851615145f1461110157505050507f04000000000000000000000000000000000000000000000000000000000000008c161591506110db9050578a5f52600160205262ffffff60405f2054165b8903804210156110ac57505b7fffffffffffffffffffffffffffffffffffffffff0000000000000000000000006affffffffffffffffffffff73ffffffffffffffffffffffffffffffffffffffff83169e169160601b166bff00000000000000000000008960581b16171790555f1461105057507fffffffffffffffff00000000000000000000000000000000000000000000000086166bffffffffffffffffffffffff84161760609190911b77ffffffffffffffffffffffff00000000000000000000000016175b865f525f60205260405f205587604051848152886020820152877f52015ab4795d9cc42a7feea1aa6519960846cec1079ea2a9990312ddf756b96e60403393a4611004575b50505050508115805f14610ffe57815b803403610fcf575015610dfb575f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b6040517f70a08231000000000000000000000000000000000000000000000000000000008152306004820152602081602481865afa908115610909575f91610f9d575b50604051907f23b872dd000000000000000000000000000000000000000000000000000000005f5233600452306024528260445260205f60648180885af160015f5114811615610f7e575b826040525f60605215610f52577f70a08231000000000000000000000000000000000000000000000000000000008252306004830152602082602481875afa8015610909575f90610f1e575b610edf9250611f79565b91818303610eed57506102e3565b7f778c3947000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b506020823d602011610f4a575b81610f3860209383611e69565b8101031261015e57610edf9151610ed5565b3d9150610f2b565b837f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b6001811516610f9457843b15153d151616610e89565b823d5f823e3d90fd5b90506020813d602011610fc7575b81610fb860209383611e69565b8101031261015e575183610e3e565b3d9150610fab565b7f8c6d625c000000000000000000000000000000000000000000000000000000005f526004523460245260445ffd5b5f610dc9565b7f27f29ed299c88a71cfcdd34731895b52401ab0db609e49ca4d92fd86b2af59b993608093600f926040519485526020850152604084015260f41c166060820152a28280808080610db9565b7fffffffffffffffff00000000000000000000000000000000000000000000000087166bffffffffffffffffffffffff9190911617606084901b77ffffffffffffffffffffffff00000000000000000000000016179050610d74565b8b7fc7698bfa000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b7f0000000000000000000000000000000000000000000000000000000000000000610cab565b60011b8c10159283611255575b50505061111d575b5050610cb7565b919650919961112c818d6133df565b9290600f8360f41c1693841015611225574201908b82116111cf575b505060017ffe0fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f0ff00000000000000000000000000000000000000000000000000000000000009216920160f41b1617906111a8575b976001948d80611116565b7f01000000000000000000000000000000000000000000000000000000000000001761119d565b90809b509a0362ffffff1660c01b7affffff00000000000000000000000000000000000000000000000016907fffffffffff000000ffffffffffffffffffffffffffffffffffffffffffffffff16178e80611148565b838e7f5319450a000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b612710929350613fff9060e61c16020490808210611285575b50600f8d60f41c161b60011b8910155f808e61110e565b90505f61126e565b8e8d7f920c03dd000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b506bffffffffffffffffffffffff8911610c2f565b6112dc8d87611f2c565b976affffffffffffffffffffff869a610c27565b848b8a7f96adf9a2000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b50848b10610bd8565b887fa4ddf323000000000000000000000000000000000000000000000000000000005f52600452151560245260445ffd5b508a15158115151415610bb4565b857f5b1c6075000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b508715610b63565b867f2fa7cf54000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b85887fc349feea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b867fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b61145590887ff22faf54000000000000000000000000000000000000000000000000000000005f52611f17565b5ffd5b945050505050611477915060c03d60c011610902576108ec8183611e69565b929392909189610ae2565b3461015e57602060031936011261015e5761149b612e6e565b60206114a933600435612ef1565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d604051908152f35b3461015e57604060031936011261015e576114ed611df1565b6004355f52600360205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f20604051606081019181831067ffffffffffffffff841117611571576040928352546affffffffffffffffffffff8116918281528360ff8360581c1615159283602084015260601c91015282519182526020820152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b3461015e57604060031936011261015e5760206114a96115bc611df1565b6115c4612e6e565b600435612ef1565b3461015e575f60031936011261015e5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461015e57604060031936011261015e57600435611622611de2565b61162a612e6e565b6040517f2923e2df00000000000000000000000000000000000000000000000000000000815282600482015260c08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa928315610909575f915f5f915f96611915575b50825f525f60205260405f2054937f02000000000000000000000000000000000000000000000000000000000000008516156118e957835f52600260205260405f20549173ffffffffffffffffffffffffffffffffffffffff83163314908115916118c9575b81156118a9575b506118795761172385612ee2565b60048110156106e15761184d5760068110156106e15760028103611820575060d81c804210156117f15750916102e3949184936040518515158152827f752a5178ee27a37454834f6a5f1c4db3089b25ce63f231a84f3285b72333720f60203393a3815f52600360205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f526020526affffffffffffffffffffff60405f2054169284956117d8575b5083156134a0575b841593506134a0565b612710919550613fff8360e61c160204821093866117c7565b827f3245808c000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b61145590847ff22faf54000000000000000000000000000000000000000000000000000000005f52611f17565b837fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b837f68947d57000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b73ffffffffffffffffffffffffffffffffffffffff915016331488611715565b3373ffffffffffffffffffffffffffffffffffffffff861614915061170e565b837f64f5f907000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b9295505050611933915060c03d60c011610902576108ec8183611e69565b96935090919050866116a8565b3461015e57602060031936011261015e5760043561195c612e6e565b604051907f2923e2df00000000000000000000000000000000000000000000000000000000825280600483015260c08260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa8015610909575f5f935f92611db6575b50825f525f60205260405f2054907f0800000000000000000000000000000000000000000000000000000000000000821615611d8a5760068110156106e157600281036118205750611a2981612ee2565b60048110156106e157611d5e57825f52600260205260405f2054917f02000000000000000000000000000000000000000000000000000000000000008216611d2b5762ffffff8260c01c16850180421015611cfc5750835f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f20546affffffffffffffffffffff811615611ccc5760581c60ff1615157f010000000000000000000000000000000000000000000000000000000000000083161514611ca057612710611b30611b1f6bffffffffffffffffffffffff8560601c166bffffffffffffffffffffffff8616611f2c565b9263ffffffff8660a01c1690611f66565b0490818110611c6e5750507fffffffffff000000ffffffffffffffffffffffffffffffffffffffffffffffff7f02000000000000000000000000000000000000000000000000000000000000007affffff00000000000000000000000000000000000000000000000062ffffff611bb6611baf828860c01c1642611f2c565b9842611f79565b1660c01b1692171617825f525f60205260405f2055815f5260026020527affffffffffffffffffffffffffffffffffffffffffffffffffffff7fffffffffff0000000000000000000000000000000000000000000000000000008460d81b1691161760405f20556040519182527f485b8bf824ccecdeaafb5e820da6c5e9a8478de70580a33cae50d5f393b5d8e460203393a35f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b847fc24d12ff000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b837fe5c102d9000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b847fcc6d03fb000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b847fc349feea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b82847f6dcd56c5000000000000000000000000000000000000000000000000000000005f5260045260d81c60245260445ffd5b827fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b837f364a5f8e000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b915050611dd391925060c03d60c011610902576108ec8183611e69565b959492505050909290846119d8565b60243590811515820361015e57565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361015e57565b3461015e575f60031936011261015e57602060405160028152f35b3461015e575f60031936011261015e57602060405162278d008152f35b610220810190811067ffffffffffffffff82111761157157604052565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761157157604052565b519073ffffffffffffffffffffffffffffffffffffffff8216820361015e57565b91908260c091031261015e578151600681101561015e5791602081015191611ef560408301611eaa565b91611f0260608201611eaa565b9160a0611f1160808401611eaa565b92015190565b6004526044919060068110156106e157602452565b91908201809211611f3957565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b81810292918115918404141715611f3957565b91908203918211611f3957565b90604051917f2923e2df00000000000000000000000000000000000000000000000000000000835280600484015260c08360248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa8015610909575f5f5f955f93612268575b5061200e846131b2565b9161201883612ee2565b60048110156106e15761223c5760068110156106e157600581146121be576002810361219157507f02000000000000000000000000000000000000000000000000000000000000008216156121445750825f52600260205260405f205460d81c94854210612114576120f99495505b835f52600360205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f526020526affffffffffffffffffffff60405f205416907f0100000000000000000000000000000000000000000000000000000000000000811615938493846120fb5750836117cf576134a0565b565b612710919550613fff8360e61c1602048210935f6117c7565b85847f37b0a2ea000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b62ffffff8260c01c160194854210612161576120f9949550612087565b85847f6ec4311f000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b61145590857f50e33f0e000000000000000000000000000000000000000000000000000000005f52611f17565b50507f3000000000000000000000000000000000000000000000000000000000000000929394507fcfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff91501617815f525f60205260405f20557f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a2565b847fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b9250505061228691935060c03d60c011610902576108ec8183611e69565b91969491939192505f9050612004565b90815f525f60205260405f2054915f52600360205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f2054906affffffffffffffffffffff82166122e882612ee2565b60048110156106e157158015612318575b6123115760ff61230d9360581c16916137c5565b5090565b5050505f90565b5080156122f9565b73ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000166040517f2923e2df0000000000000000000000000000000000000000000000000000000081525f9280600483015260c082602481865afa8015610909575f5f935f92612743575b5073ffffffffffffffffffffffffffffffffffffffff6123bd846131b2565b941633036127135760068110156106e157600281036126e657506123e083612ee2565b60048110156106e1576126ba576bffffffffffffffffffffffff8360601c16928361268a576bffffffffffffffffffffffff81169182156125b55782876124e560016124e08989987f50e79cff7c21f3dd6ef27869f98fd08b808532033f2749fae98019ee8cca613d986080988b8852600360205273ffffffffffffffffffffffffffffffffffffffff6040892091165f526020526affffffffffffffffffffff60405f205416965090916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b61346b565b858a528960205260408a205560405160208101908682526001604082015283606082015288858201528260a082015260a0815261252360c082611e69565b519020966040519260018452602084015260408301526060820152a2823b156125b15790604484928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af180156125a657612591575050565b61259c828092611e69565b6125a35750565b80fd5b6040513d84823e3d90fd5b8380fd5b505050919250506040516020810190828252600160408201525f60608201525f60808201525f60a082015260a081526125ef60c082611e69565b519020817f50e79cff7c21f3dd6ef27869f98fd08b808532033f2749fae98019ee8cca613d6080604051600181525f60208201525f60408201525f6060820152a2823b1561015e5760445f928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af18015610909576126805750565b5f6120f991611e69565b50507f14a1d236000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b507fe8a47ea4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b61145590837ff22faf54000000000000000000000000000000000000000000000000000000005f52611f17565b827f1839989f000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b91505061276091925060c03d60c011610902576108ec8183611e69565b5091949390925090505f61239e565b94909273ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000163303612e42575f918015612d8c576060811491821580612d81575b80612d75575b612d49578635906020880135926040890135945f14612d3857859786995b899a809a8615612d10575b15612ce8575b15612cc0575b84158015612cb4575b8015612c8b575b8015612c7f575b8015612c75575b8015612c6b575b8015612c61575b8015612c56575b8015612c4b575b612c02576101008893149889612a8c575b50505061286c612893916128676128618c8c611f66565b86611f2c565b611f2c565b7f000000000000000000000000000000000000000000000000000000000000000090611f2c565b818111612a5e57505090879392917f0000000000000000000000000000000000000000000000000000000000000000881495861596612a33575b9160609391877f3c605874c9bbd14d89d2ed4919827cff3fcff09ce875a2d3446ccfb960f461f7969481612a1b575b7e3fffc0000000000000000000000000000000000000000000000000000000008560e61b167cffff0000000000000000000000000000000000000000000000000000008560d81b167affffff0000000000000000000000000000000000000000000000008560c01b161717916129f2575b6129cb575b8785528460205260408520556040519350835260208301526040820152a261299957505050565b7f04ce359c13f9a3ae30325c7dac1df566577c9bdd1b8a1b17bff8fd5fd58606969160409182519182526020820152a2565b7f080000000000000000000000000000000000000000000000000000000000000017612972565b907f0400000000000000000000000000000000000000000000000000000000000000179061296d565b88865260016020528a60181b8c1760408720556128fc565b7f000000000000000000000000000000000000000000000000000000000000000088141596506128cd565b7f1cdb3227000000000000000000000000000000000000000000000000000000008652600452602452604484fd5b9091925060e08201359260c060a08401359301359173ffffffffffffffffffffffffffffffffffffffff8085169411918215612bf9575b8215612bd9575b508115612bb9575b508015612bad575b8015612b84575b8015612b78575b612b44579161286c918c7ff9c73d0d796a1a406f573f56088ec01170ff2dd7c914a7fb4fa6168a7e840657604061289396838d5260026020528c828760c01b8360a01b8817179120558151908152856020820152a3915f61284a565b9160649288927f63e94db6000000000000000000000000000000000000000000000000000000008452600452602452604452fd5b5062278d008311612ae8565b507f00000000000000000000000000000000000000000000000000000000000000008310612ae1565b50629896808111612ada565b73ffffffffffffffffffffffffffffffffffffffff91501682145f612ad2565b73ffffffffffffffffffffffffffffffffffffffff16841491505f612aca565b84159250612ac3565b60a48588888d8f604051947f2bc60bc100000000000000000000000000000000000000000000000000000000865260048601526024850152604484015260648301526084820152fd5b506127108711612839565b506127108611612832565b50600f8a1161282b565b5060028a10612824565b50848b101561281d565b5062093a808b11612816565b507f00000000000000000000000000000000000000000000000000000000000000008b1061280f565b5062278d008511612808565b7f000000000000000000000000000000000000000000000000000000000000000099506127ff565b7f00000000000000000000000000000000000000000000000000000000000000009b506127f9565b7f000000000000000000000000000000000000000000000000000000000000000096506127f3565b60608901359760808a0135996127e8565b602484837fb84ebcd4000000000000000000000000000000000000000000000000000000008252600452fd5b506101008214156127ca565b5060a08214156127c4565b50945050505050612e0961286c612de37f00000000000000000000000000000000000000000000000000000000000000007f0000000000000000000000000000000000000000000000000000000000000000611f66565b7f0000000000000000000000000000000000000000000000000000000000000000611f2c565b818111612e14575050565b7f1cdb3227000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b7f20741459000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c612eba5760017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d565b7f3ee5aeb5000000000000000000000000000000000000000000000000000000005f5260045ffd5b60fc1c60048110156106e15790565b9190825f525f60205260405f205490612f0982612ee2565b60048110156106e1571561318657835f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2054916affffffffffffffffffffff8316928060601c918415613156578460ff612f709360581c16916137c5565b909586815f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f526020525f60408120558360405173ffffffffffffffffffffffffffffffffffffffff8716978882526020820152826040820152837fe320cad5159679c33c3e2bb536df3771c467aa9512a14ccb157e53fff30caaa160603393a41561314c5790869392915f525f60205260405f205580155f146130ab57505f80809381935af13d156130a6573d67ffffffffffffffff8111611571576040519061306460207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f8401160183611e69565b81525f60203d92013e5b156130765750565b90507f22fa2475000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b61306e565b92915050604051907fa9059cbb000000000000000000000000000000000000000000000000000000005f526004528360245260205f60448180865af19060015f511482161561312b575b604052156131005750565b7f5274afe7000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90600181151661314357823b15153d151616906130f5565b503d5f823e3d90fd5b505f955050505050565b867f9a82ab27000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b837feb182235000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b805f525f60205260405f20549062ffffff8260c01c16156131d1575090565b6040517f2c14c62e00000000000000000000000000000000000000000000000000000000815281600482015260408160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115610909575f91613388575b5073ffffffffffffffffffffffffffffffffffffffff3091160361335d57507ffff0000000000000ffffffffffffffffffffffffffffffffffffffffffffffff167f000000000000000000000000000000000000000000000000000000000000000060c01b7affffff00000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060d81b7cffff00000000000000000000000000000000000000000000000000000016177f000000000000000000000000000000000000000000000000000000000000000060e61b7e3fffc000000000000000000000000000000000000000000000000000000000161790565b90565b7f376497fe000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90506040813d6040116133ba575b816133a360409383611e69565b8101031261015e576133b490611eaa565b5f61324a565b3d9150613396565b90613fff6127109260d81c1602049081156133d957565b60019150565b907f04000000000000000000000000000000000000000000000000000000000000001615613424575f52600160205260405f20549060ff62ffffff83169260181c1690565b507f0000000000000000000000000000000000000000000000000000000000000000907f000000000000000000000000000000000000000000000000000000000000000090565b9060048110156106e1577fcfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff9060fc1b91161790565b7f50e79cff7c21f3dd6ef27869f98fd08b808532033f2749fae98019ee8cca613d6080829593966bffffffffffffffffffffffff8816956bffffffffffffffffffffffff8960601c16915f99875f146137945783895b831561375f575b83156136ec5750507fcfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f3000000000000000000000000000000000000000000000000000000000000000175b865f525f60205260405f20556136c2575b60405191602083018681528715159384604082015289606082015282868201528360a082015260a0815261359060c082611e69565b51902097604051938452602084015260408301526060820152a2156136395773ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001691823b156125b15790604484928360405195869485937fcd56b1b6000000000000000000000000000000000000000000000000000000008552600485015260248401525af180156125a657612591575050565b7f000000000000000000000000000000000000000000000000000000000000000073ffffffffffffffffffffffffffffffffffffffff169250823b1561015e5760445f928360405195869485937f6be1320b000000000000000000000000000000000000000000000000000000008552600485015260248401525af18015610909576126805750565b847f0148ebd39a8bbafbe887acc619cd26a69713e989b293aab9e82f3a6e65dcf7b15f80a261355b565b613752927fffffffffffffffff000000000000000000000000000000000000000000000000166bffffffffffffffffffffffff9091161760609190911b77ffffffffffffffffffffffff000000000000000000000000161788156137575760019061346b565b61354a565b60029061346b565b92506bffffffffffffffffffffffff8316158061377d575b926134fd565b506bffffffffffffffffffffffff81161515613777565b88846134f6565b906bffffffffffffffffffffffff809116911603906bffffffffffffffffffffffff8211611f3957565b9291926bffffffffffffffffffffffff8116936bffffffffffffffffffffffff8260601c16906137f483612ee2565b60048110156106e1576003811461390957600114901515036139005780926bffffffffffffffffffffffff81168681036138b1575b936138536138599261384d61335a976bffffffffffffffffffffffff851690611f2c565b9861379b565b9261379b565b9190916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b935085156138d3578184028690046bffffffffffffffffffffffff1693613829565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601260045260245ffd5b509250505f9190565b509183956bffffffffffffffffffffffff94935f1461398b576139859361392f9161379b565b916bffffffffffffffffffffffff77ffffffffffffffffffffffff0000000000000000000000007fffffffffffffffff0000000000000000000000000000000000000000000000009260601b1693169116171790565b92169190565b9091613985936138599161379b56fea2646970667358221220d3a6c52d408109591e4f9d2362e1cb6c2e593951b78bc6123663132aefa054ee64736f6c63430008250033" as const;

@@ -250,7 +250,7 @@ async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promi
  */
 function recheckLater(job: JobState, nowSeconds: number, detail: string): WorkOutcome {
   const closesAt = Number(job.check?.closesAt ?? 0n);
-  const margin = Math.max(2, Math.floor(Number(job.check?.windowSeconds ?? 0n) / 4));
+  const margin = Math.max(2, Math.floor(Number(job.check?.responsePeriodSeconds ?? 0n) / 2));
   const at = closesAt - margin;
   return at > nowSeconds
     ? { status: "retry", at, detail: `${detail}; looking again before the window closes` }
@@ -270,15 +270,21 @@ async function recheck(
   log: Logger,
 ): Promise<WorkOutcome> {
   const check = job.check!;
-  // Pass wins ties (and needs the bond, which only ever helps the fail side).
-  const losing = pass ? check.failTotal > check.passTotal : check.passTotal >= check.failTotal;
+  const losing = check.leader !== (pass ? "pass" : "fail");
   if (!losing) return { status: "done", detail: `staked on ${pass ? "pass" : "fail"}; still ahead` };
-  const gap = pass ? check.failTotal - check.passTotal : check.passTotal - check.failTotal + 1n;
-  let amount = ((gap + check.minStake - 1n) / check.minStake) * check.minStake;
+  if (check.flips >= check.maxFlips) return { status: "done", detail: "behind, and the lead is locked" };
+  // Taking the lead takes twice the leader's total.
+  const [mine, theirs] = pass ? [check.passTotal, check.failTotal] : [check.failTotal, check.passTotal];
+  const gap = 2n * theirs - mine;
+  const amount = ((gap + check.minStake - 1n) / check.minStake) * check.minStake;
   const room = (job.budget * ctx.checker.maxStakeBps) / 10_000n - staked;
-  if (amount > room) amount = room;
-  if (amount <= 0n)
-    return { status: "done", detail: `behind, and at the stake ceiling of ${ctx.checker.maxStakeBps} bps` };
+  // A stake that cannot take the lead is lost if nobody adds to it: answer in full or not at all.
+  if (amount > room) {
+    return {
+      status: "done",
+      detail: `behind; taking the lead back needs ${amount}, above the stake ceiling of ${ctx.checker.maxStakeBps} bps`,
+    };
+  }
   const token = await getTokenInfo(ctx.client, job.token);
   await ctx.guard.run(
     {
@@ -309,9 +315,10 @@ export function checkerStake(job: JobState, pass: boolean, policy: WorkContext["
   const check = job.check!;
   let amount = (job.budget * policy.stakeBps) / 10_000n;
   if (amount < check.minStake) amount = check.minStake;
-  if (!pass) {
+  if (!pass && check.leader === "pass") {
     const passSide = check.passTotal > check.bond ? check.passTotal : check.bond;
-    const needed = passSide - check.failTotal + 1n;
+    // Taking the lead takes twice the pass side.
+    const needed = 2n * passSide - check.failTotal;
     // Round up to a whole number of minimum stakes: a readable amount, and a margin over the pass side.
     if (needed > amount) amount = ((needed + check.minStake - 1n) / check.minStake) * check.minStake;
   }

@@ -164,7 +164,7 @@ describe("processWorkItem: actions with a recorded transaction", () => {
     expect(await nonce()).toBe(1);
   });
 
-  it("raises a fail stake near the close when the provider outweighed it, within the checker's ceiling", async () => {
+  it("takes the lead back near the close when the provider doubled it, within the checker's ceiling", async () => {
     const client = await newAgent(h);
     const provider = await newAgent(h);
     const checker = await newAgent(h);
@@ -187,7 +187,7 @@ describe("processWorkItem: actions with a recorded transaction", () => {
       roles: new Set(["checker"]),
       skills: BUILTIN_SKILLS,
       offering: { skills: [], price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
-      checker: { stakeBps: 2_000n, maxStakeBps: 20_000n, minConfidence: 0.8 },
+      checker: { stakeBps: 2_000n, maxStakeBps: 50_000n, minConfidence: 0.8 },
       deliverWrong: false,
       judge: undefined,
       logger: silentLogger(),
@@ -211,22 +211,21 @@ describe("processWorkItem: actions with a recorded transaction", () => {
       });
     const now = () => Math.floor(Date.now() / 1000);
 
-    // The checker re-computes (3, not 4) and stakes enough to outweigh the bond: 0.001 + 1 wei, rounded up
-    // to whole minimum stakes (0.00002) = 0.00102.
+    // The checker re-computes (3, not 4) and takes the lead from the bond: twice 0.001 = 0.002.
     expect(await processWorkItem(item, context, now())).toMatchObject({ status: "retry" });
-    expect(await position()).toEqual([parseEther("0.00102"), false]);
+    expect(await position()).toEqual([parseEther("0.002"), false]);
 
-    // The provider adds 0.002 to its side; near the close the checker is behind by 0.00198 and raises its
-    // stake by that plus 1 wei, rounded up to whole minimum stakes (0.002), which its ceiling of 200% of the
-    // budget (0.004 in all) allows.
-    await stake(provider, true, parseEther("0.002"));
+    // The provider doubles the fail side (0.004 on pass) and takes the lead back; near the close the checker
+    // answers with twice that (0.008 on fail, 0.006 more), which its ceiling of 500% of the budget (0.01)
+    // allows.
+    await stake(provider, true, parseEther("0.003"));
     expect(await processWorkItem(item, context, now())).toEqual({
       status: "done",
-      detail: `raised the fail stake by ${parseEther("0.002")}`,
+      detail: `raised the fail stake by ${parseEther("0.006")}`,
     });
-    expect(await position()).toEqual([parseEther("0.00302"), false]);
+    expect(await position()).toEqual([parseEther("0.008"), false]);
 
-    // Run again: ahead now (0.00302 against 0.003), nothing more is sent.
+    // Run again: ahead now (0.008 against 0.004), nothing more is sent.
     const nonceBefore = await h.guild.reader.connection.publicClient.getTransactionCount({ address: checker.address });
     expect(await processWorkItem(item, context, now())).toEqual({
       status: "done",

@@ -1,6 +1,7 @@
 import hre from "hardhat";
 import type { Account, Address, Chain, PublicClient, TestClient, Transport, WalletClient } from "viem";
 import {
+  DEV_CHECK_LIMITS,
   deployContracts,
   type DeployContractsParameters,
   type GuildAddresses,
@@ -29,7 +30,11 @@ export async function createInProcessChain(params: DeployContractsParameters = {
   const wallets = (await connection.viem.getWalletClients()) as unknown as TestWallet[];
   const deployer = wallets[0];
   if (!deployer) throw new Error("The in-process network has no accounts.");
-  const deployed = await deployContracts(deployer, publicClient, { withTestToken: true, ...params });
+  const deployed = await deployContracts(deployer, publicClient, {
+    withTestToken: true,
+    checkLimits: DEV_CHECK_LIMITS,
+    ...params,
+  });
   return {
     publicClient,
     testClient,

@@ -1,28 +1,14 @@
-import {
-  encodeAbiParameters,
-  isAddressEqual,
-  parseEventLogs,
-  zeroAddress,
-  type Address,
-  type Hash,
-  type Hex,
-} from "viem";
+import { isAddressEqual, parseEventLogs, zeroAddress, type Address, type Hash, type Hex } from "viem";
 import { jobEscrowAbi } from "../../contracts/JobEscrow.js";
 import { GuildError } from "../../errors/GuildError.js";
 import { InvalidInputError } from "../../errors/input.js";
+import { type CheckSettings, encodeCheckTerms, responsePeriodFor } from "../checkTerms.js";
+import { readCheckLimits } from "../reads/readCheckLimits.js";
 import type { GuildClient } from "../GuildClient.js";
 import { writeContract } from "../tx/writeContract.js";
 import { ensureAllowance } from "./ensureAllowance.js";
 
-/** Settings of the staked check, for jobs judged by the StakedEvaluator. Omitted fields take its defaults. */
-export type CheckSettings = {
-  /** Seconds after delivery during which anyone may stake. */
-  windowSeconds?: bigint;
-  /** Smallest stake, in basis points of the budget. */
-  minStakeBps?: bigint;
-  /** Bond the provider must stake on its own work, in basis points of the budget. */
-  bondBps?: bigint;
-};
+export type { CheckSettings } from "../checkTerms.js";
 
 export type CreateAndFundJobParameters = {
   provider: Address;
@@ -87,11 +73,14 @@ export async function createAndFundJob(
     if (!isAddressEqual(evaluator, client.addresses.evaluator)) {
       throw new InvalidInputError("check", "check settings apply only to the staked evaluator", "Drop them or use it.");
     }
-    const { windowSeconds = 0n, minStakeBps, bondBps = 0n } = params.check;
-    evaluatorData = encodeAbiParameters(
-      [{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
-      [windowSeconds, minStakeBps ?? 100n, bondBps],
-    );
+    let check = params.check;
+    if (check.windowSeconds !== undefined && check.responsePeriodSeconds === undefined) {
+      check = {
+        ...check,
+        responsePeriodSeconds: responsePeriodFor(check.windowSeconds, await readCheckLimits(client)),
+      };
+    }
+    evaluatorData = encodeCheckTerms(check);
   }
 
   const approveHash =

@@ -1,4 +1,4 @@
-import { isAddressEqual, type Address } from "viem";
+import { isAddressEqual, zeroAddress, type Address } from "viem";
 import { jobEscrowAbi } from "../../contracts/JobEscrow.js";
 import { stakedEvaluatorAbi } from "../../contracts/StakedEvaluator.js";
 import { statusName } from "../contractErrorMessages.js";
@@ -10,7 +10,15 @@ export type VerdictName = "None" | "Pass" | "Fail" | "Void";
 const VERDICTS: VerdictName[] = ["None", "Pass", "Fail", "Void"];
 
 export type CheckState = {
-  windowSeconds: bigint;
+  /** Seconds from delivery to the close: the window, until a change of lead moves it. */
+  closeOffsetSeconds: bigint;
+  /** Seconds the outbid side has to answer a change of lead. */
+  responsePeriodSeconds: bigint;
+  /** Changes of lead allowed, and made so far. */
+  maxFlips: bigint;
+  flips: bigint;
+  /** The side that wins if the check closed now. */
+  leader: "pass" | "fail";
   minStake: bigint;
   bond: bigint;
   /** Pass and fail totals before settlement; what remains to be claimed after (see StakedEvaluator). */
@@ -19,6 +27,20 @@ export type CheckState = {
   verdict: VerdictName;
   /** When staking closes; undefined before delivery. */
   closesAt: bigint | undefined;
+  /** The latest the close can move to (every flip left used); undefined before delivery. */
+  latestClose: bigint | undefined;
+  /** The arbiter of an escalated check, when the terms name one. */
+  arbitration:
+    | {
+        arbiter: Address;
+        /** Both sides' stakes needed before a staker may escalate. */
+        escalationThreshold: bigint;
+        arbitrationPeriodSeconds: bigint;
+        escalated: boolean;
+        /** When the arbiter's time to rule ends (0 until escalated). */
+        rulingDeadline: bigint;
+      }
+    | undefined;
 };
 
 export type JobState = {
@@ -74,13 +96,28 @@ export async function readJob(reader: GuildReader, { jobId }: { jobId: bigint })
       args: [jobId],
     });
     check = {
-      windowSeconds: view.window,
+      closeOffsetSeconds: view.closeOffset,
+      responsePeriodSeconds: view.responsePeriod,
+      maxFlips: view.maxFlips,
+      flips: view.flips,
+      leader: view.passLeads ? "pass" : "fail",
       minStake: view.minStake,
       bond: view.bond,
       passTotal: view.passTotal,
       failTotal: view.failTotal,
       verdict: VERDICTS[view.verdict] ?? "None",
-      closesAt: job.submittedAt === 0n ? undefined : job.submittedAt + view.window,
+      closesAt: job.submittedAt === 0n ? undefined : view.closesAt,
+      latestClose: job.submittedAt === 0n ? undefined : view.latestClose,
+      arbitration:
+        view.arbiter === zeroAddress
+          ? undefined
+          : {
+              arbiter: view.arbiter,
+              escalationThreshold: view.escalationThreshold,
+              arbitrationPeriodSeconds: view.arbitrationPeriod,
+              escalated: view.escalated,
+              rulingDeadline: view.rulingDeadline,
+            },
     };
   }
   return {

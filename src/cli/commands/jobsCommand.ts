@@ -97,7 +97,7 @@ export async function jobCommand(ctx: CliContext, id: string): Promise<number> {
       `  delivered  ${texts.content === undefined ? "-" : JSON.stringify(texts.content)}`,
       ...(job.check
         ? [
-            `  check      verdict ${job.check.verdict}; bond ${amount(job.check.bond)}; window ${job.check.windowSeconds} s${job.check.closesAt ? ` (closes ${iso(job.check.closesAt)})` : ""}`,
+            `  check      verdict ${job.check.verdict}; bond ${amount(job.check.bond)}; window ${job.check.closeOffsetSeconds} s${job.check.closesAt ? ` (closes ${iso(job.check.closesAt)}, at the latest ${iso(job.check.latestClose ?? job.check.closesAt)})` : ""}; ${job.check.leader} leads after ${job.check.flips} of ${job.check.maxFlips} flips`,
             ...stakes.map((log) =>
               log.eventName === "Staked"
                 ? `    stake    ${name(log.args.staker).padEnd(8)} ${log.args.pass ? "pass" : "fail"} ${amount(log.args.amount)}  [tx ${log.transactionHash}]`

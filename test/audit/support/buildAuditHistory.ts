@@ -208,7 +208,7 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
   await deliverJob(alice, { jobId: asProvider, content: '{"words":2}' });
   await approveDelivery(bob, { jobId: asProvider });
 
-  // As provider: bond posted and slashed (the fail side outweighs it).
+  // As provider: bond posted and slashed (the fail side doubles it and takes the lead).
   const slashed = (
     await createAndFundJob(carol, {
       provider: alice.account.address,
@@ -219,7 +219,7 @@ export async function buildAuditHistory(guild: GuildOnNode, kind: NodeKind): Pro
   ).jobId;
   await deliverJob(alice, { jobId: slashed, content: "b a" });
   await stakeOnCheck(alice, { jobId: slashed, pass: true, amount: e("0.003") });
-  await stakeOnCheck(dave, { jobId: slashed, pass: false, amount: e("0.004") });
+  await stakeOnCheck(dave, { jobId: slashed, pass: false, amount: e("0.006") });
 
   // As checker: a winning stake (frank is on the other side) and a losing one.
   const stakeWon = (

@@ -1,9 +1,10 @@
 import { encodeAbiParameters, keccak256, type Address, type Hash, type TransactionReceipt } from "viem";
 import type { TestWallet } from "../inProcessChain.js";
 import { NATIVE, type GuildFixture } from "./fixture.js";
-import { createFundedJob, encodeCheckConfig } from "./jobs.js";
+import { type CheckSettings, encodeCheckTerms } from "../../../src/chain/checkTerms.js";
+import { createFundedJob } from "./jobs.js";
 
-export type CheckConfig = { window: bigint; minStakeBps: bigint; bondBps: bigint };
+export type { CheckSettings } from "../../../src/chain/checkTerms.js";
 
 /**
  * A job evaluated by the StakedEvaluator, funded and delivered by the fixture's provider (or `providerWallet`).
@@ -21,7 +22,7 @@ export async function createCheckedJob(
   }: {
     token?: Address;
     budget?: bigint;
-    config?: CheckConfig;
+    config?: CheckSettings;
     evaluationPeriod?: bigint;
     providerWallet?: TestWallet;
     client?: TestWallet;
@@ -40,12 +41,12 @@ export async function createCheckedJob(
     evaluator: f.addresses.evaluator,
     provider: providerWallet.account.address,
     evaluationPeriod,
-    ...(config ? { evaluatorData: encodeCheckConfig(config.window, config.minStakeBps, config.bondBps) } : {}),
+    ...(config ? { evaluatorData: encodeCheckTerms(config) } : {}),
   });
   const delivered = await f.tx(f.escrowAs(providerWallet).write.deliver([jobId, "the work"]));
   const submittedAt = (await f.publicClient.getBlock({ blockNumber: delivered.blockNumber })).timestamp;
-  const window = (await f.staked.read.getCheck([jobId])).window;
-  return { jobId, budget, submittedAt, closesAt: submittedAt + window, createReceipt: receipt };
+  const { closesAt } = await f.staked.read.getCheck([jobId]);
+  return { jobId, budget, submittedAt, closesAt, createReceipt: receipt };
 }
 
 /** Stakes `amount` on `pass` as `wallet`, minting and approving it first for ERC-20 jobs. */

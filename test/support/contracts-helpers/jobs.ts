@@ -1,4 +1,5 @@
-import { encodeAbiParameters, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
+import { encodeCheckTerms } from "../../../src/chain/checkTerms.js";
+import { parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
 import { jobEscrowAbi } from "../../../src/contracts/JobEscrow.js";
 import type { TestWallet } from "../inProcessChain.js";
 import { NATIVE, type GuildFixture } from "./fixture.js";
@@ -19,12 +20,9 @@ export type JobTerms = {
   evaluatorData: Hex;
 };
 
-/** `abi.encode(uint256 window, uint256 minStakeBps, uint256 bondBps)`, the staked evaluator's job settings. */
+/** The staked evaluator's terms with only the window, minimum stake and bond set (the default timing). */
 export function encodeCheckConfig(window: bigint, minStakeBps: bigint, bondBps: bigint): Hex {
-  return encodeAbiParameters(
-    [{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
-    [window, minStakeBps, bondBps],
-  );
+  return encodeCheckTerms({ windowSeconds: window, minStakeBps, bondBps });
 }
 
 /** Job terms with the fixture's provider and EOA evaluator, native ETH, expiring in a day. */
