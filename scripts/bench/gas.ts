@@ -23,6 +23,7 @@ const publicClient = await viem.getPublicClient();
 const testClient = await viem.getTestClient();
 const [deployer, client, provider, checker1, checker2] = await viem.getWalletClients();
 if (!deployer || !client || !provider || !checker1 || !checker2) throw new Error("need 5 accounts");
+const providerAddress = provider.account.address;
 
 const guild = await deployContracts(deployer, publicClient, { withTestToken: true });
 const token = guild.testToken as Address;
@@ -50,7 +51,7 @@ const content = '{"words":42}';
 
 function terms(evaluator: Address, paymentToken: Address, expiredAt: bigint, evaluatorData: `0x${string}` = "0x") {
   return {
-    provider: provider!.account.address,
+    provider: providerAddress,
     evaluator,
     token: paymentToken,
     expiredAt,
@@ -342,12 +343,17 @@ console.log("");
 console.log("| path | call | gas |");
 console.log("| --- | --- | ---: |");
 for (const row of rows) console.log(`| ${row.path} | ${row.call} | ${fmt(row.gas)} |`);
-for (const path of paths) console.log(`| ${path} | **total** | **${fmt(totals.get(path)!)}** |`);
+const total = (path: string) => {
+  const gas = totals.get(path);
+  if (gas === undefined) throw new Error(`no total for path ${path}`);
+  return gas;
+};
+for (const path of paths) console.log(`| ${path} | **total** | **${fmt(total(path))}** |`);
 
 const pct = (a: bigint, b: bigint) => `${((Number(a) / Number(b)) * 100).toFixed(1)}%`;
-const a = totals.get("(a) native, client approves")!;
-const c = totals.get(PATH_C)!;
-const d = totals.get("(d) ERC-8183 standard flow")!;
+const a = total("(a) native, client approves");
+const c = total(PATH_C);
+const d = total("(d) ERC-8183 standard flow");
 const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
 console.log("");
 console.log(`(a) ${fmt(a)} gas, target <= 200,000: ${verdict(a <= 200_000n)}`);

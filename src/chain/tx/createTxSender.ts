@@ -136,7 +136,7 @@ export function createTxSender({
       nextNonce ??= await pendingNonce();
       const nonce = nextNonce;
       const { maxFeePerGas, maxPriorityFeePerGas } = await currentFees();
-      const raw = await account.signTransaction!({
+      const raw = await account.signTransaction({
         type: "eip1559",
         chainId,
         nonce,
