@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { AsyncLocalStorage } from "node:async_hooks";
 import {
   isAddressEqual,
@@ -119,7 +120,7 @@ async function awaitPrevious(hash: Hash, ctx: WorkContext): Promise<"mined" | "d
       },
     );
     if (!known) return "dropped";
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await delay(1_000);
   }
   throw new GuildError(`Transaction ${hash} is still pending after two minutes; the daemon will look again later.`);
 }
@@ -396,7 +397,7 @@ async function testPause(key: string, log: Logger): Promise<void> {
   );
   if (!(ms > 0)) return;
   log.warn({ action: key, ms }, "test pause before an action (GUILD_TEST_PAUSE_BEFORE)");
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  await delay(ms);
 }
 
 /** A plausible but wrong result (for the demo's cheating worker). */

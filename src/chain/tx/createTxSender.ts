@@ -1,3 +1,4 @@
+import { setTimeout as pause } from "node:timers/promises";
 import { keccak256, type Address, type Hash, type Hex, type LocalAccount, type TransactionReceipt } from "viem";
 import { GuildError } from "../../errors/GuildError.js";
 import {
@@ -116,7 +117,7 @@ export function createTxSender({
           { label, attempt: attempt + 1, err: error },
           "node did not answer; resending the same signed transaction",
         );
-        await sleep(delay);
+        await pause(delay);
         delay = Math.min(delay * 2, 3_000);
       }
     }
@@ -235,8 +236,4 @@ export function createTxSender({
       return receipt;
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
