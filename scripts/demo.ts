@@ -144,7 +144,7 @@ async function main(): Promise<void> {
       ({ address } = await createWallet({
         home: config.home,
         name: agent.name,
-        password: config.keystorePassword!,
+        password: config.keystorePassword ?? "guild-demo-password",
         scryptN: config.keystoreScryptN,
         logger,
       }));
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     addressOf[agent.name] = getAddress(address);
     names.set(getAddress(address), agent.name);
     await fundFromDevAccount({
-      rpcUrl: guild.connection.url!,
+      rpcUrl: guild.connection.url ?? `http://${config.chainHost}:${config.chainPort}`,
       address,
       nativeTarget: parseEther("10"),
       ...(guild.addresses.testToken
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   }
   const nameOf = (address: Address) => names.get(getAddress(address)) ?? `${address.slice(0, 8)}…`;
   say(
-    `Wallets: ${AGENTS.map((a) => `${a.name} ${addressOf[a.name]!.slice(0, 10)}…`).join(", ")} (each topped up to 10 ETH).`,
+    `Wallets: ${AGENTS.map((a) => `${a.name} ${addressOf[a.name]?.slice(0, 10)}…`).join(", ")} (each topped up to 10 ETH).`,
   );
   const balancesBefore = await balances(guild.connection.publicClient, addressOf);
 
@@ -192,6 +192,10 @@ async function main(): Promise<void> {
     },
   });
   const jobs = new Map<bigint, { client: Address; provider: Address }>();
+  const nameOfProvider = (jobId: bigint) => {
+    const job = jobs.get(jobId);
+    return job ? nameOf(job.provider) : "someone";
+  };
   /** The union of the narrated events' arguments; each event fills its own subset. */
   type Args = {
     jobId: bigint;
@@ -224,7 +228,7 @@ async function main(): Promise<void> {
         break;
       case "DeliverablePublished":
         say(
-          `${jobs.get(a.jobId) ? nameOf(jobs.get(a.jobId)!.provider) : "someone"} delivered job ${a.jobId}: ${JSON.stringify(CODE ? a.content.replace(/\s+/g, " ") : a.content)}${ref}`,
+          `${nameOfProvider(a.jobId)} delivered job ${a.jobId}: ${JSON.stringify(CODE ? a.content.replace(/\s+/g, " ") : a.content)}${ref}`,
         );
         break;
       case "Staked": {
@@ -311,7 +315,8 @@ async function main(): Promise<void> {
         `Hire an agent for word-count to count the words in: Agents with wallets hire each other and a staked check decides who gets paid. Budget 0.002 ETH, bond 50%, check window ${CHECK_WINDOW}. Let the check decide.`,
         `Hire an agent for sort to sort: 42 7 19 3 88 21. Budget 0.002 ETH, bond 50%, check window ${CHECK_WINDOW}. Let the check decide.`,
       ];
-  const alice = daemons.alice!;
+  const alice = daemons.alice;
+  if (!alice) throw new Error("alice's daemon did not start");
   const taskIds: string[] = [];
   for (const task of tasks) {
     const { id } = (await api(alice, "POST", "/tasks", { task })) as { id: string };
@@ -356,14 +361,14 @@ async function main(): Promise<void> {
   const table: string[][] = [["agent", "paid out (ETH)", "received", "gas", "net change"]];
   for (const agent of AGENTS) {
     const entry = flows.get(agent.name) ?? { spent: 0n, earned: 0n, lines: [] };
-    const net = balancesAfter[agent.name]! - balancesBefore[agent.name]!;
+    const net = (balancesAfter[agent.name] ?? 0n) - (balancesBefore[agent.name] ?? 0n);
     const gas = entry.earned - entry.spent - net;
     table.push([agent.name, eth(entry.spent), eth(entry.earned), eth(gas), `${net >= 0n ? "+" : ""}${eth(net)}`]);
   }
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  const widths = table.reduce<number[]>((max, row) => row.map((cell, i) => Math.max(max[i] ?? 0, cell.length)), []);
   for (const row of table)
     process.stdout.write(
-      `         ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")}\n`,
+      `         ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ")}\n`,
     );
   const outcomes = [...settledJobs.values()];
   if (outcomes.length !== 2 || outcomes.filter(Boolean).length !== 1) {
@@ -398,7 +403,8 @@ async function waitForDaemon(name: string, timeoutMs: number): Promise<DaemonFil
     timeoutMs,
     `${name}'s daemon to start`,
   );
-  return daemon!;
+  if (!daemon) throw new Error(`${name}'s daemon wrote no daemon.json`);
+  return daemon;
 }
 
 async function waitForTask(daemon: DaemonFile, id: string, timeoutMs: number): Promise<string> {

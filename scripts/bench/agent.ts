@@ -46,6 +46,7 @@ import { defineTool, type GuildTool, type ToolContext, type ToolResult } from ".
 import { runTool, serializeToolResult } from "../../src/tools/runTool.js";
 import { addressSchema, amountSchema, jobIdSchema, tokenSchema } from "../../src/tools/schemas.js";
 import { DEV_ACCOUNT_KEYS } from "../../src/wallet/devAccounts.js";
+import { median, quantile } from "./stats.js";
 
 const { values } = parseArgs({
   options: {
@@ -59,13 +60,8 @@ const LOOP_RUNS = Number(values["loop-runs"]);
 const CALLS = Number(values.calls);
 const logger = silentLogger();
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
-const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))]!;
+const p90 = (xs: number[]) => quantile(xs, 0.9);
 
 // ------------------------------------------------------------------------------------------------
 // (a) The loop's own overhead
@@ -253,7 +249,8 @@ async function benchRoundTrip() {
         const job = await readJob(providerReader, { jobId });
         if (job.status !== "Funded") continue;
         const spec = decodeJobSpec((await readJobTexts(providerReader, { jobId })).description ?? "");
-        if (spec) await deliverJob(bob, { jobId, content: await BUILTIN_SKILLS.get(spec.skill)!.run(spec.input) });
+        const skill = spec && BUILTIN_SKILLS.get(spec.skill);
+        if (spec && skill) await deliverJob(bob, { jobId, content: await skill.run(spec.input) });
       }
       seen = count;
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -322,7 +319,8 @@ async function benchRoundTrip() {
 console.error(`(a) loop overhead: ${LOOP_RUNS} runs of ${CALLS} tool calls each (plus warm-up)`);
 const fileLoop = await benchLoop("file");
 const memoryLoop = await benchLoop("memory");
-const payTool = instantTools[0]!;
+const [payTool] = instantTools;
+if (!payTool) throw new Error("no instant tools to measure");
 const context = { logger } as unknown as ToolContext;
 const runToolUs = await micro(20_000, () => runTool(payTool, { to: PAYEE, amount: "0.001" }, context));
 const sampleResult: ToolResult = {

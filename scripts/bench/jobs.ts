@@ -1,34 +1,37 @@
 /**
  * Full job lifecycles through real daemons on the HTTP Hardhat node, next to the node's raw transaction rate.
  *
- *   npm run bench:jobs [-- --workers 3 --checkers 2 --clients 4 --jobs 40 --window 900 --transfers 80]
+ *   npm run bench:jobs [-- --workers 3 --checkers 2 --clients 4 --jobs 40 --window 60 --transfers 80]
  *
  * Starts a Hardhat node on a free port, deploys Guild, starts N worker and M checker daemons as child processes
  * (`guild start`, as users run them), and drives K clients from this process with the chain layer. L jobs are
  * hired at once (word-count, 0.002 ETH, bond 50%), spread round-robin over clients and workers; each is
  * delivered and bonded by its worker and staked on by every checker; then the clients settle and the daemons
- * claim their stakes.
+ * claim their stakes. The daemons run as they always do: only the clients' settling differs between the runs.
  *
- * The check window is left out of the figures exactly: an automining node stamps every block at least one
- * second after its parent, so under load chain time runs many times faster than the wall clock and a "short"
- * window closes after a few blocks, not seconds. The window is therefore given in chain seconds, long enough to
- * stay open while the stakes arrive; once every job has its bond and all checkers' stakes, the chain clock is
- * moved past it (evm_increaseTime) and the clients settle. Latency per job is hire -> delivered plus
- * settle sent -> paid; a lifecycle is hire -> deliver -> stakes -> settle -> paid.
+ * Two runs of L jobs, one after the other, each timed from hire to payment (hire -> deliver -> bond and stakes
+ * -> settle -> paid):
+ * - check window as configured (--window chain seconds; the embedded chain keeps chain time to the wall clock):
+ *   each client settles its job as soon as the window has closed;
+ * - check window skipped: the window is made long enough to stay open while the stakes arrive, then, once every
+ *   job has its bond and all checkers' stakes, the chain clock is moved past it (evm_increaseTime) and the
+ *   clients settle. This measures Guild's own work without the waiting a window imposes by design.
  *
  * The node's raw rate: P dev accounts each send T plain transfers (fixed gas, receipts awaited together),
  * all at once, with the daemons running and idle, before and after the jobs. The ratio compares Guild's
- * transactions per second during the job run (every transaction mined from the first hire to the last claim:
- * funding, deliveries, bonds, stakes, settlements, claims) with that rate. Resident memory (VmRSS) of each
- * daemon is sampled every 250 ms.
+ * transactions per second during the skipped-window run (every transaction mined from the first hire to the
+ * last claim: funding, deliveries, bonds, stakes, settlements, claims) with that rate. Resident memory (VmRSS)
+ * of each daemon is sampled every 250 ms.
  */
 import { readFileSync } from "node:fs";
+import { setTimeout } from "node:timers/promises";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { createWalletClient, getAddress, parseEther, type Address } from "viem";
+import { createWalletClient, getAddress, parseEther, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
 import { settleCheck } from "../../src/chain/actions/settleCheck.js";
+import { ContractRevertedError } from "../../src/errors/transaction.js";
 import { createGuildClient } from "../../src/chain/createGuildClient.js";
 import type { GuildClient } from "../../src/chain/GuildClient.js";
 import { encodeJobSpec } from "../../src/skills/jobSpec.js";
@@ -43,6 +46,7 @@ import {
   type GuildEvent,
   type TestGuild,
 } from "../../test/daemon/support.js";
+import { median, quantile } from "./stats.js";
 
 const { values } = parseArgs({
   options: {
@@ -50,7 +54,7 @@ const { values } = parseArgs({
     checkers: { type: "string", default: "2" },
     clients: { type: "string", default: "4" },
     jobs: { type: "string", default: "40" },
-    window: { type: "string", default: "" },
+    window: { type: "string", default: "60" },
     transfers: { type: "string", default: "80" },
     senders: { type: "string", default: "5" },
   },
@@ -59,8 +63,10 @@ const N = positive(values.workers, "workers");
 const M = positive(values.checkers, "checkers");
 const K = positive(values.clients, "clients");
 const L = positive(values.jobs, "jobs");
-// Chain seconds: comfortably more than the blocks the run mines before the last stake (each >= 1 s).
-const WINDOW = values.window ? positive(values.window, "window") : Math.max(900, L * (4 + M) * 2);
+/** The check window of the first run, in chain seconds. */
+const WINDOW = positive(values.window, "window");
+/** The skipped run's window: open however long the stakes take; the clock jumps past it once they are in. */
+const SKIPPED_WINDOW = Math.max(3_600, L * (4 + M) * 2);
 const TRANSFERS = positive(values.transfers, "transfers");
 const SENDERS = Math.min(positive(values.senders, "senders"), DEV_ACCOUNT_KEYS.length - 1);
 const BUDGET = parseEther("0.002");
@@ -82,12 +88,16 @@ type Sample = { peak: number; last: number };
 
 /** Samples each daemon's VmRSS (kB) every 250 ms. */
 function sampleMemory(daemons: DaemonHandle[]) {
-  const samples = new Map<string, Sample>(daemons.map((d) => [d.name, { peak: 0, last: 0 }]));
+  const samples = new Map<string, Sample>();
+  const tracked = daemons.map((d) => {
+    const sample = { peak: 0, last: 0 };
+    samples.set(d.name, sample);
+    return { d, sample };
+  });
   const read = () => {
-    for (const d of daemons) {
+    for (const { d, sample } of tracked) {
       try {
         const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${d.child.pid}/status`, "utf8"))?.[1] ?? 0);
-        const sample = samples.get(d.name)!;
         sample.last = kb;
         sample.peak = Math.max(sample.peak, kb);
       } catch {
@@ -115,7 +125,7 @@ function watchBlocks(guild: TestGuild) {
       } catch {
         // keep polling
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await setTimeout(20);
     }
   })();
   return {
@@ -138,7 +148,8 @@ async function rawRate(guild: TestGuild, offset: number, transfers = TRANSFERS):
   const start = performance.now();
   await Promise.all(
     Array.from({ length: SENDERS }, async (_, i) => {
-      const account = privateKeyToAccount(DEV_ACCOUNT_KEYS[1 + ((i + offset) % (DEV_ACCOUNT_KEYS.length - 1))]!);
+      const [, ...senders] = DEV_ACCOUNT_KEYS;
+      const account = privateKeyToAccount(senders[(i + offset) % senders.length] as Hex);
       const wallet = createWalletClient({ account, chain: connection.chain, transport: connection.transport });
       let nonce = await connection.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
       const waits: Promise<unknown>[] = [];
@@ -152,16 +163,193 @@ async function rawRate(guild: TestGuild, offset: number, transfers = TRANSFERS):
   return (SENDERS * transfers) / ((performance.now() - start) / 1000);
 }
 
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[index]!;
-}
-
 const WORDS = "agents hire each other and a staked check decides who gets paid for the work".split(" ");
 function randomInput(i: number): string {
   return Array.from({ length: 3 + (i % 9) }, (_, n) => WORDS[(i * 7 + n * 3) % WORDS.length]).join(" ");
+}
+
+type Hire = { jobId: bigint; client: GuildClient; hireAt: number };
+
+/** One run of L jobs: per-job wall times of each step, and Guild's transactions over the run. */
+type BatchResult = {
+  label: string;
+  window: number;
+  hired: number;
+  paid: number;
+  hireToPaid: number[];
+  hireToDelivered: number[];
+  deliveredToStaked: number[];
+  stakedToSettleSent: number[];
+  settleSentToPaid: number[];
+  lifecycleSeconds: number;
+  runSeconds: number;
+  guildTxs: number;
+  settleErrors: string[];
+  jobIds: Set<bigint>;
+  events: GuildEvent[];
+};
+
+async function runBatch(
+  guild: TestGuild,
+  clients: GuildClient[],
+  workers: string[],
+  checkers: string[],
+  { window, skip, offset }: { window: number; skip: boolean; offset: number },
+): Promise<BatchResult> {
+  const label = skip ? "check window skipped" : `check window as configured (${window} s)`;
+  const blocks = watchBlocks(guild);
+  try {
+    const startBlock = await guild.connection.publicClient.getBlockNumber();
+    await setTimeout(100);
+    log(`${label}: hiring ${L} jobs at once from ${K} clients over ${N} workers`);
+    const runStart = performance.now();
+    const hires: Hire[] = await Promise.all(
+      Array.from({ length: L }, async (_, i) => {
+        const client = clients[i % K] as GuildClient;
+        const provider = guild.address(workers[i % N] as string);
+        const hireAt = performance.now();
+        const { jobId } = await createAndFundJob(client, {
+          provider,
+          budget: BUDGET,
+          description: encodeJobSpec({ skill: "word-count", input: randomInput(offset + i) }),
+          deadlineSeconds: BigInt(window + 3_600),
+          check: { windowSeconds: BigInt(window), bondBps: 5_000n },
+        });
+        return { jobId, client, hireAt };
+      }),
+    );
+    const jobIds = new Set(hires.map((hire) => hire.jobId));
+
+    const checkerAddresses = checkers.map((name) => guild.address(name));
+    const ready = (jobId: bigint, list: GuildEvent[]) => {
+      const stakers = new Set(
+        list
+          .filter((e) => e.eventName === "Staked" && e.args.jobId === jobId)
+          .map((e) => getAddress(e.args.staker as Address)),
+      );
+      return stakers.size >= 1 + M && checkerAddresses.every((a) => stakers.has(a));
+    };
+    const settleSent = new Map<bigint, number>();
+    const settleErrors: string[] = [];
+    const settle = async ({ jobId, client }: Hire) => {
+      // With the window as configured, a settle before it closes reverts: ask again every half second.
+      const deadline = performance.now() + (window + 180) * 1000;
+      for (;;) {
+        const sentAt = performance.now();
+        try {
+          await settleCheck(client, { jobId });
+          settleSent.set(jobId, sentAt);
+          return;
+        } catch (error) {
+          const open = error instanceof ContractRevertedError && error.errorName === "EvaluatorWindowOpen";
+          if (!open || performance.now() > deadline) {
+            settleErrors.push(`job ${jobId}: ${error instanceof Error ? error.message : String(error)}`);
+            return;
+          }
+          await setTimeout(500);
+        }
+      }
+    };
+
+    log(`${label}: waiting for every delivery, bond and checker stake`);
+    const stakedAt = new Map<bigint, number>();
+    const settling: Promise<void>[] = [];
+    let events: GuildEvent[] = [];
+    const readyDeadline = performance.now() + 180_000;
+    for (;;) {
+      events = await guildEvents(guild, { afterBlock: startBlock });
+      for (const hire of hires) {
+        if (stakedAt.has(hire.jobId) || !ready(hire.jobId, events)) continue;
+        stakedAt.set(hire.jobId, performance.now());
+        if (!skip) settling.push(settle(hire));
+      }
+      if (stakedAt.size === hires.length) break;
+      if (performance.now() > readyDeadline) {
+        log(`${label}: gave up waiting for ${hires.length - stakedAt.size} jobs' stakes; settling what there is`);
+        break;
+      }
+      await setTimeout(50);
+    }
+    if (skip) {
+      log(`${label}: every job staked; moving the chain clock past the check window`);
+      await guild.connection.publicClient.request({
+        method: "evm_increaseTime" as never,
+        params: [window + 1] as never,
+      });
+      await guild.connection.publicClient.request({ method: "evm_mine" as never, params: [] as never });
+      settling.push(...hires.map(settle));
+    } else {
+      log(`${label}: every job staked; settling each as its window closes`);
+    }
+    await Promise.all(settling);
+
+    log(`${label}: settled; waiting for the daemons to claim every stake`);
+    const claimDeadline = performance.now() + 120_000;
+    for (;;) {
+      events = await guildEvents(guild, { afterBlock: startBlock });
+      const open = events.filter(
+        (e) =>
+          e.eventName === "Staked" &&
+          jobIds.has(e.args.jobId as bigint) &&
+          !events.some(
+            (c) =>
+              c.eventName === "StakeClaimed" &&
+              c.args.jobId === e.args.jobId &&
+              getAddress(c.args.staker as Address) === getAddress(e.args.staker as Address),
+          ),
+      );
+      if (open.length === 0 || performance.now() > claimDeadline) break;
+      await setTimeout(50);
+    }
+    const endBlock = await guild.connection.publicClient.getBlockNumber();
+    await setTimeout(100);
+    await blocks.stop();
+
+    // Figures, from the chain's events and the wall times their blocks were first seen.
+    const byJob = (name: string, jobId: bigint) => events.filter((e) => e.eventName === name && e.args.jobId === jobId);
+    const result: BatchResult = {
+      label,
+      window,
+      hired: hires.length,
+      paid: 0,
+      hireToPaid: [],
+      hireToDelivered: [],
+      deliveredToStaked: [],
+      stakedToSettleSent: [],
+      settleSentToPaid: [],
+      lifecycleSeconds: 0,
+      runSeconds: 0,
+      guildTxs: 0,
+      settleErrors,
+      jobIds,
+      events,
+    };
+    let lastPaid = runStart;
+    for (const hire of hires) {
+      const [delivered] = byJob("DeliverablePublished", hire.jobId);
+      const [payment] = byJob("PaymentReleased", hire.jobId);
+      const staked = stakedAt.get(hire.jobId);
+      const sent = settleSent.get(hire.jobId);
+      if (!delivered || !payment || staked === undefined || sent === undefined) continue;
+      result.paid++;
+      const deliveredAt = blocks.at(delivered.blockNumber);
+      const paidAt = blocks.at(payment.blockNumber);
+      lastPaid = Math.max(lastPaid, paidAt);
+      result.hireToPaid.push(paidAt - hire.hireAt);
+      result.hireToDelivered.push(deliveredAt - hire.hireAt);
+      result.deliveredToStaked.push(staked - deliveredAt);
+      result.stakedToSettleSent.push(sent - staked);
+      result.settleSentToPaid.push(paidAt - sent);
+    }
+    for (let n = startBlock + 1n; n <= endBlock; n++) {
+      result.guildTxs += (await guild.connection.publicClient.getBlockTransactionCount({ blockNumber: n })) ?? 0;
+    }
+    result.lifecycleSeconds = (lastPaid - runStart) / 1000;
+    result.runSeconds = (blocks.at(endBlock) - runStart) / 1000;
+    return result;
+  } finally {
+    await blocks.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -171,7 +359,6 @@ async function main(): Promise<void> {
   const guild = await startTestGuild({ wallets: [...workers, ...checkers] });
   const daemons: DaemonHandle[] = [];
   let memory: ReturnType<typeof sampleMemory> | undefined;
-  let blocks: ReturnType<typeof watchBlocks> | undefined;
   try {
     log(`node at ${guild.node.url}; starting ${N} worker and ${M} checker daemons`);
     const started = await Promise.all([
@@ -192,7 +379,7 @@ async function main(): Promise<void> {
       clients.push(createGuildClient(guild.reader, { account }));
     }
     // Let every daemon settle into its idle polling before measuring anything.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await setTimeout(1_000);
 
     // Warm the node up (its first transactions of a kind are slower), then measure.
     await rawRate(guild, 2, 20);
@@ -202,127 +389,25 @@ async function main(): Promise<void> {
 
     const memoryIdle = new Map([...memory.samples].map(([name, sample]) => [name, sample.last]));
     for (const sample of memory.samples.values()) sample.peak = sample.last;
-    blocks = watchBlocks(guild);
-    const startBlock = await guild.connection.publicClient.getBlockNumber();
-    await new Promise((resolve) => setTimeout(resolve, 100));
 
-    log(`hiring: ${L} jobs at once from ${K} clients over ${N} workers (check window ${WINDOW} chain seconds)`);
-    const runStart = performance.now();
-    const hires = await Promise.all(
-      Array.from({ length: L }, async (_, i) => {
-        const client = clients[i % K]!;
-        const provider = guild.address(workers[i % N]!);
-        const hireAt = performance.now();
-        const { jobId } = await createAndFundJob(client, {
-          provider,
-          budget: BUDGET,
-          description: encodeJobSpec({ skill: "word-count", input: randomInput(i) }),
-          deadlineSeconds: BigInt(WINDOW + 3_600),
-          check: { windowSeconds: BigInt(WINDOW), bondBps: 5_000n },
-        });
-        return { jobId, client, hireAt };
-      }),
-    );
-    const jobIds = new Set(hires.map((hire) => hire.jobId));
-
-    log("waiting for every delivery, bond and checker stake");
-    const checkerAddresses = checkers.map((name) => guild.address(name));
-    let events: GuildEvent[] = [];
-    const ready = (jobId: bigint, list: GuildEvent[]) => {
-      const stakers = new Set(
-        list
-          .filter((e) => e.eventName === "Staked" && e.args.jobId === jobId)
-          .map((e) => getAddress(e.args.staker as Address)),
-      );
-      return stakers.size >= 1 + M && checkerAddresses.every((a) => stakers.has(a));
-    };
-    const readyDeadline = performance.now() + 180_000;
-    for (;;) {
-      events = await guildEvents(guild, { afterBlock: startBlock });
-      const waiting = [...jobIds].filter((jobId) => !ready(jobId, events));
-      if (waiting.length === 0) break;
-      if (performance.now() > readyDeadline) {
-        log(`gave up waiting for ${waiting.length} jobs' stakes; settling what there is`);
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const stakedAt = performance.now();
-
-    log(
-      `every job staked after ${((stakedAt - runStart) / 1000).toFixed(1)} s; moving the chain clock past the check window`,
-    );
-    await guild.connection.publicClient.request({ method: "evm_increaseTime" as never, params: [WINDOW + 1] as never });
-    await guild.connection.publicClient.request({ method: "evm_mine" as never, params: [] as never });
-    const settleSent = new Map<bigint, number>();
-    const settleErrors: string[] = [];
-    await Promise.all(
-      hires.map(async ({ jobId, client }) => {
-        settleSent.set(jobId, performance.now());
-        await settleCheck(client, { jobId }).catch((error: unknown) =>
-          settleErrors.push(`job ${jobId}: ${error instanceof Error ? error.message : String(error)}`),
-        );
-      }),
-    );
-
-    log("settled; waiting for the daemons to claim every stake");
-    const claimDeadline = performance.now() + 120_000;
-    for (;;) {
-      events = await guildEvents(guild, { afterBlock: startBlock });
-      const open = events.filter(
-        (e) =>
-          e.eventName === "Staked" &&
-          jobIds.has(e.args.jobId as bigint) &&
-          !events.some(
-            (c) =>
-              c.eventName === "StakeClaimed" &&
-              c.args.jobId === e.args.jobId &&
-              getAddress(c.args.staker as Address) === getAddress(e.args.staker as Address),
-          ),
-      );
-      if (open.length === 0 || performance.now() > claimDeadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const endBlock = await guild.connection.publicClient.getBlockNumber();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await blocks.stop();
+    const configured = await runBatch(guild, clients, workers, checkers, { window: WINDOW, skip: false, offset: 0 });
+    const skipped = await runBatch(guild, clients, workers, checkers, {
+      window: SKIPPED_WINDOW,
+      skip: true,
+      offset: L,
+    });
     memory.read();
     const memoryRun = new Map([...memory.samples].map(([name, sample]) => [name, { ...sample }]));
 
     log("raw rate again, after the jobs");
     const rawAfter = await rawRate(guild, 0);
-
-    // Figures, from the chain's events and the wall times their blocks were first seen.
-    const byJob = (name: string, jobId: bigint) => events.filter((e) => e.eventName === name && e.args.jobId === jobId);
-    const latencies: number[] = [];
-    const toDelivered: number[] = [];
-    const toPaid: number[] = [];
-    let paid = 0;
-    let lastPaid = runStart;
-    for (const hire of hires) {
-      const delivered = byJob("DeliverablePublished", hire.jobId)[0];
-      const payment = byJob("PaymentReleased", hire.jobId)[0];
-      if (!delivered || !payment) continue;
-      paid++;
-      const deliveredAt = blocks.at(delivered.blockNumber);
-      const paidAt = blocks.at(payment.blockNumber);
-      lastPaid = Math.max(lastPaid, paidAt);
-      toDelivered.push(deliveredAt - hire.hireAt);
-      toPaid.push(paidAt - settleSent.get(hire.jobId)!);
-      latencies.push(deliveredAt - hire.hireAt + (paidAt - settleSent.get(hire.jobId)!));
-    }
-    const lastClaimAt = blocks.at(endBlock);
-    let guildTxs = 0;
-    for (let n = startBlock + 1n; n <= endBlock; n++) {
-      guildTxs += (await guild.connection.publicClient.getBlockTransactionCount({ blockNumber: n })) ?? 0;
-    }
-    const runSeconds = (lastClaimAt - runStart) / 1000;
-    const guildRate = guildTxs / runSeconds;
     const rawMean = (rawBefore + rawAfter) / 2;
-    const lifecycleSeconds = (lastPaid - runStart) / 1000;
+    const guildRate = skipped.guildTxs / skipped.runSeconds;
 
     const perDaemon = daemons.map((d) => {
       const address = guild.address(d.name);
+      const events = [...configured.events, ...skipped.events];
+      const jobIds = new Set([...configured.jobIds, ...skipped.jobIds]);
       const actions = events.filter((e) =>
         workers.includes(d.name)
           ? e.eventName === "DeliverablePublished" &&
@@ -330,18 +415,18 @@ async function main(): Promise<void> {
             byProvider(events, e.args.jobId as bigint) === address
           : e.eventName === "Staked" && getAddress(e.args.staker as Address) === address,
       ).length;
-      const failed = queryDaemonState<{ n: number }>(
+      const [failed] = queryDaemonState<{ n: number }>(
         guild,
         d.name,
         "SELECT COUNT(*) AS n FROM work_items WHERE status = 'failed'",
-      )[0]!.n;
-      const sample = memoryRun.get(d.name)!;
+      );
+      const sample = memoryRun.get(d.name) ?? { peak: 0, last: 0 };
       return {
         name: d.name,
         role: workers.includes(d.name) ? "worker" : "checker",
         actions,
-        failed,
-        idle: memoryIdle.get(d.name)!,
+        failed: failed?.n ?? 0,
+        idle: memoryIdle.get(d.name) ?? 0,
         peak: sample.peak,
         end: sample.last,
         alive: d.running(),
@@ -350,49 +435,61 @@ async function main(): Promise<void> {
 
     const ms = (value: number) => `${value.toFixed(0)} ms`;
     const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+    const both = (pick: (run: BatchResult) => string) => `${pick(configured)} | ${pick(skipped)}`;
     const out: string[] = [];
-    out.push(`## bench:jobs — ${L} jobs, ${N} workers, ${M} checkers, ${K} clients on the HTTP Hardhat node`, "");
     out.push(
-      `Parameters: ${L} word-count jobs hired at once, budget 0.002 ETH, bond 50%, checker stake 20%; check window ${WINDOW} chain seconds, ` +
-        `skipped with evm_increaseTime once every job was staked (see the header of scripts/bench/jobs.ts); raw rate from ${SENDERS} accounts x ${TRANSFERS} transfers. ` +
-        `Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "unknown"}), node at ${guild.node.url}.`,
+      `## bench:jobs — ${L} jobs per run, ${N} workers, ${M} checkers, ${K} clients on the HTTP Hardhat node`,
       "",
     );
-    out.push("| metric | value |", "| --- | ---: |");
-    out.push(`| jobs paid / hired | ${paid} / ${L} |`);
     out.push(
-      `| full lifecycles per second (hire -> deliver -> stakes -> settle -> paid; first hire to last payment, ${lifecycleSeconds.toFixed(1)} s) | ${(paid / lifecycleSeconds).toFixed(2)} |`,
+      `Parameters: ${L} word-count jobs hired at once per run, budget 0.002 ETH, bond 50%, checker stake 20%. Run 1: check window ${WINDOW} chain seconds, each job settled as soon as its window closed. ` +
+        `Run 2: the window skipped with evm_increaseTime once every job was staked (see the header of scripts/bench/jobs.ts). Raw rate from ${SENDERS} accounts x ${TRANSFERS} transfers. ` +
+        `Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "unknown"}), load average ${os
+          .loadavg()
+          .map((value) => value.toFixed(1))
+          .join(" ")}, node at ${guild.node.url}.`,
+      "",
+    );
+    out.push(`| metric | ${configured.label} | ${skipped.label} |`, "| --- | ---: | ---: |");
+    out.push(`| jobs paid / hired | ${both((run) => `${run.paid} / ${run.hired}`)} |`);
+    out.push(`| median hire -> paid (full lifecycle) | ${both((run) => ms(median(run.hireToPaid)))} |`);
+    out.push(`| p90 hire -> paid | ${both((run) => ms(quantile(run.hireToPaid, 0.9)))} |`);
+    out.push(`| of which: median hire -> delivered | ${both((run) => ms(median(run.hireToDelivered)))} |`);
+    out.push(
+      `| of which: median delivered -> bond and every stake in | ${both((run) => ms(median(run.deliveredToStaked)))} |`,
     );
     out.push(
-      `| median latency hire -> paid, check window excluded (hire -> delivered + settle -> paid) | ${ms(quantile(latencies, 0.5))} |`,
+      `| of which: median staked -> settle sent (the window, or every other job's stakes) | ${both((run) => ms(median(run.stakedToSettleSent)))} |`,
     );
-    out.push(`| p90 latency, same measure | ${ms(quantile(latencies, 0.9))} |`);
-    out.push(`| median hire -> delivered | ${ms(quantile(toDelivered, 0.5))} |`);
-    out.push(`| median settle sent -> paid | ${ms(quantile(toPaid, 0.5))} |`);
-    out.push(`| time to every bond and stake (all ${L} jobs) | ${((stakedAt - runStart) / 1000).toFixed(1)} s |`);
-    out.push(`| Guild transactions in the run (first hire to last claim, ${runSeconds.toFixed(1)} s) | ${guildTxs} |`);
-    out.push(`| Guild transactions per second | ${guildRate.toFixed(1)} |`);
+    out.push(`| of which: median settle sent -> paid | ${both((run) => ms(median(run.settleSentToPaid)))} |`);
     out.push(
-      `| node raw rate, plain transfers (before / after the jobs) | ${rawBefore.toFixed(0)} / ${rawAfter.toFixed(0)} tx/s |`,
+      `| full lifecycles per second (first hire to last payment) | ${both((run) => `${(run.paid / run.lifecycleSeconds).toFixed(2)} (${run.lifecycleSeconds.toFixed(1)} s)`)} |`,
     );
     out.push(
-      `| ratio Guild tx/s : raw tx/s (mean of before and after) | ${(guildRate / rawMean).toFixed(2)} (${((guildRate / rawMean) * 100).toFixed(0)}%) |`,
+      `| Guild transactions (first hire to last claim) | ${both((run) => `${run.guildTxs} in ${run.runSeconds.toFixed(1)} s`)} |`,
     );
+    out.push(`| Guild transactions per second | ${both((run) => (run.guildTxs / run.runSeconds).toFixed(1))} |`);
     out.push("");
     out.push(
-      "| daemon | role | deliveries or stakes | failed work items | RSS idle | peak RSS in the run | RSS at the end | running |",
+      `Node raw rate, plain transfers (before / after the jobs): ${rawBefore.toFixed(0)} / ${rawAfter.toFixed(0)} tx/s; ` +
+        `ratio Guild tx/s (window skipped) : raw tx/s (mean) = ${(guildRate / rawMean).toFixed(2)} (${((guildRate / rawMean) * 100).toFixed(0)}%).`,
+      "",
+    );
+    out.push(
+      "| daemon | role | deliveries or stakes | failed work items | RSS idle | peak RSS in the runs | RSS at the end | running |",
       "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     );
     for (const d of perDaemon)
       out.push(
         `| ${d.name} | ${d.role} | ${d.actions} | ${d.failed} | ${mb(d.idle)} | ${mb(d.peak)} | ${mb(d.end)} | ${d.alive ? "yes" : "NO"} |`,
       );
+    const settleErrors = [...configured.settleErrors, ...skipped.settleErrors];
     if (settleErrors.length > 0) out.push("", `Settle errors: ${settleErrors.slice(0, 5).join("; ")}`);
     process.stdout.write(`${out.join("\n")}\n`);
-    if (paid < L || perDaemon.some((d) => !d.alive || d.failed > 0)) process.exitCode = 1;
+    if (configured.paid < L || skipped.paid < L || perDaemon.some((d) => !d.alive || d.failed > 0))
+      process.exitCode = 1;
   } finally {
     memory?.stop();
-    await blocks?.stop();
     await Promise.all(daemons.map((d) => d.terminate()));
     await guild.stop();
   }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -143,7 +144,7 @@ async function startUnlessRunning({
       logger?.info({ url, chainId, pid: child.pid }, "embedded chain ready");
       return { url, chainId, started: true, stop: () => stopChild(child) };
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100);
   }
   await stopChild(child);
   throw new EmbeddedChainError(`The embedded chain did not answer at ${url} within ${readyTimeoutMs} ms.`);

@@ -81,20 +81,20 @@ export async function startControlApi({
       }
       return json(202, await handlers.createTask({ task: body.task }));
     }
-    const taskMatch = /^\/tasks\/([\w-]+)$/.exec(path);
-    if (method === "GET" && taskMatch) {
-      const task = await handlers.task(taskMatch[1]!);
+    const [, taskId] = /^\/tasks\/([\w-]+)$/.exec(path) ?? [];
+    if (method === "GET" && taskId !== undefined) {
+      const task = await handlers.task(taskId);
       return task === undefined ? json(404, { error: "no such task" }) : json(200, task);
     }
     if (method === "GET" && path === "/approvals") return json(200, await handlers.approvals());
-    const approvalMatch = /^\/approvals\/([\w-]+)$/.exec(path);
-    if (method === "POST" && approvalMatch) {
+    const [, approvalId] = /^\/approvals\/([\w-]+)$/.exec(path) ?? [];
+    if (method === "POST" && approvalId !== undefined) {
       const body = (await readJson(req)) as { approved?: unknown };
       if (typeof body.approved !== "boolean")
         throw new HttpError(400, 'Body must be {"approved": true} or {"approved": false}.');
-      const found = await handlers.decideApproval(approvalMatch[1]!, body.approved);
+      const found = await handlers.decideApproval(approvalId, body.approved);
       return found
-        ? json(200, { id: approvalMatch[1], approved: body.approved })
+        ? json(200, { id: approvalId, approved: body.approved })
         : json(404, { error: "no such pending approval" });
     }
     json(404, { error: `no route ${method} ${path}` });

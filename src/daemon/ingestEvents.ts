@@ -43,12 +43,21 @@ export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: I
         ...(jobId === undefined ? {} : { jobId }),
       });
     const args = log.args as Record<string, unknown>;
+    if (log.eventName === "PayoutCredited") {
+      if (isAddressEqual(args.account as Address, me)) {
+        const token = getAddress(args.token as Address);
+        state.enqueue({ key: `withdraw:${token}:${log.transactionHash}`, kind: "withdraw", block, detail: token });
+      }
+      continue;
+    }
+    // Every other event the daemon acts on names a job.
     const jobId = args.jobId as bigint | undefined;
-    const job = jobId === undefined ? undefined : state.job(jobId);
+    if (jobId === undefined) continue;
+    const job = state.job(jobId);
     switch (log.eventName) {
       case "JobCreated":
         state.upsertJob({
-          jobId: jobId!,
+          jobId: jobId,
           client: getAddress(args.client as Address),
           provider: getAddress(args.provider as Address),
           evaluator: getAddress(args.evaluator as Address),
@@ -57,46 +66,46 @@ export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: I
         });
         break;
       case "JobDetails":
-        state.setJobToken(jobId!, getAddress(args.token as Address));
-        state.setJobDescription(jobId!, args.description as string);
+        state.setJobToken(jobId, getAddress(args.token as Address));
+        state.setJobDescription(jobId, args.description as string);
         break;
       case "DeliverablePublished":
-        state.setJobContent(jobId!, args.content as string, block);
+        state.setJobContent(jobId, args.content as string, block);
         break;
       case "ProviderSet":
-        state.setJobProvider(jobId!, getAddress(args.provider as Address));
+        state.setJobProvider(jobId, getAddress(args.provider as Address));
         break;
       case "JobFunded": {
-        state.setJobStatus(jobId!, "Funded", block);
+        state.setJobStatus(jobId, "Funded", block);
         if (!job) break;
         if (roles.has("worker") && isAddressEqual(job.provider, me)) {
-          state.enqueue({ key: `work:${jobId}`, kind: "work", jobId: jobId!, block });
+          state.enqueue({ key: `work:${jobId}`, kind: "work", jobId: jobId, block });
         }
         if (isAddressEqual(job.client, me)) {
           ledger("hire", "out", args.token as Address, args.amount as bigint, jobId);
           // Ask again at the deadline: if nobody delivered, the client takes its money back.
-          state.enqueue({ key: `refund:${jobId}`, kind: "refund", jobId: jobId!, block });
+          state.enqueue({ key: `refund:${jobId}`, kind: "refund", jobId: jobId, block });
         }
         break;
       }
       case "JobSubmitted": {
-        state.setJobStatus(jobId!, "Submitted", block);
+        state.setJobStatus(jobId, "Submitted", block);
         if (!job || !isAddressEqual(job.evaluator, evaluator)) break;
         const party = isAddressEqual(job.client, me) || isAddressEqual(job.provider, me);
         if (roles.has("checker") && !party)
-          state.enqueue({ key: `check:${jobId}`, kind: "check", jobId: jobId!, block });
+          state.enqueue({ key: `check:${jobId}`, kind: "check", jobId: jobId, block });
         if (isAddressEqual(job.client, me))
-          state.enqueue({ key: `settle:${jobId}`, kind: "settle", jobId: jobId!, block });
+          state.enqueue({ key: `settle:${jobId}`, kind: "settle", jobId: jobId, block });
         break;
       }
       case "JobCompleted":
-        state.setJobStatus(jobId!, "Completed", block);
+        state.setJobStatus(jobId, "Completed", block);
         break;
       case "JobRejected":
-        state.setJobStatus(jobId!, "Rejected", block);
+        state.setJobStatus(jobId, "Rejected", block);
         break;
       case "JobExpired":
-        state.setJobStatus(jobId!, "Expired", block);
+        state.setJobStatus(jobId, "Expired", block);
         break;
       case "PaymentReleased":
         if (isAddressEqual(args.provider as Address, me))
@@ -106,20 +115,13 @@ export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: I
         if (isAddressEqual(args.client as Address, me))
           ledger("refund", "in", args.token as Address, args.amount as bigint, jobId);
         break;
-      case "PayoutCredited":
-        if (isAddressEqual(args.account as Address, me)) {
-          const token = getAddress(args.token as Address);
-          state.enqueue({ key: `withdraw:${token}:${log.transactionHash}`, kind: "withdraw", block, detail: token });
-        }
-        break;
       case "Staked":
         if (isAddressEqual(args.staker as Address, me))
           ledger("stake", "out", args.token as Address, args.amount as bigint, jobId);
         break;
       case "CheckSettled":
       case "CheckVoided":
-        if (jobId !== undefined && state.hasStaked(jobId))
-          state.enqueue({ key: `claim:${jobId}`, kind: "claim", jobId, block });
+        if (state.hasStaked(jobId)) state.enqueue({ key: `claim:${jobId}`, kind: "claim", jobId, block });
         break;
       case "StakeClaimed":
         if (isAddressEqual(args.staker as Address, me))

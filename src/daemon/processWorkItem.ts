@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { AsyncLocalStorage } from "node:async_hooks";
 import {
   isAddressEqual,
@@ -73,20 +74,20 @@ export const currentAction = new AsyncLocalStorage<string>();
  * before a crash is recognised, and nothing is delivered, staked or paid twice).
  */
 export async function processWorkItem(item: WorkItem, ctx: WorkContext, nowSeconds: number): Promise<WorkOutcome> {
-  const jobId = item.jobId;
+  if (item.kind === "withdraw") return withdraw(item.detail as Address, ctx);
+  const { jobId } = item;
+  if (jobId === undefined) throw new Error(`Work item ${item.key} (${item.kind}) names no job.`);
   switch (item.kind) {
     case "work":
-      return work(jobId!, ctx);
+      return work(jobId, ctx);
     case "check":
-      return check(jobId!, ctx, nowSeconds);
+      return check(jobId, ctx, nowSeconds);
     case "claim":
-      return claim(jobId!, ctx);
+      return claim(jobId, ctx);
     case "settle":
-      return settle(jobId!, ctx, nowSeconds);
+      return settle(jobId, ctx, nowSeconds);
     case "refund":
-      return refund(jobId!, ctx, nowSeconds);
-    case "withdraw":
-      return withdraw(item.detail as Address, ctx);
+      return refund(jobId, ctx, nowSeconds);
   }
 }
 
@@ -133,7 +134,7 @@ async function awaitPrevious(hash: Hash, ctx: WorkContext): Promise<"mined" | "d
       },
     );
     if (!known) return "dropped";
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await delay(1_000);
   }
   throw new GuildError(`Transaction ${hash} is still pending after two minutes; the daemon will look again later.`);
 }
@@ -293,7 +294,8 @@ async function recheck(
   ctx: WorkContext,
   log: Logger,
 ): Promise<WorkOutcome> {
-  const check = job.check!;
+  const { check } = job;
+  if (!check) throw new Error(`Job ${job.jobId} has no staked check to raise a stake on.`);
   const losing = check.leader !== (pass ? "pass" : "fail");
   if (!losing) return { status: "done", detail: `staked on ${pass ? "pass" : "fail"}; still ahead` };
   if (check.flips >= check.maxFlips) return { status: "done", detail: "behind, and the lead is locked" };
@@ -341,7 +343,8 @@ async function recheck(
  * cheater's bond alone must not carry a wrong delivery). Never more than `maxStakeBps` of the budget.
  */
 export function checkerStake(job: JobState, pass: boolean, policy: WorkContext["checker"]): bigint {
-  const check = job.check!;
+  const { check } = job;
+  if (!check) throw new Error(`Job ${job.jobId} has no staked check to stake on.`);
   let amount = (job.budget * policy.stakeBps) / 10_000n;
   if (amount < check.minStake) amount = check.minStake;
   if (!pass && check.leader === "pass") {

@@ -1,3 +1,4 @@
+import pRetry from "p-retry";
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -351,20 +352,17 @@ export async function startDaemon({
 
 async function connectWithRetry(config: GuildConfig, log: Logger): Promise<GuildConnection> {
   let announced = false;
-  for (;;) {
-    try {
-      return await connectGuild({ config, logger: log, startEmbeddedChain: false });
-    } catch (error) {
-      if (!(error instanceof RpcUnavailableError)) throw error;
+  return pRetry(() => connectGuild({ config, logger: log, startEmbeddedChain: false }), {
+    retries: Number.POSITIVE_INFINITY,
+    minTimeout: 1_000,
+    factor: 1,
+    shouldRetry: ({ error }) => {
+      if (!(error instanceof RpcUnavailableError)) return false;
       if (!announced) {
         log.warn("no chain answers yet; waiting for it (start one with `guild chain`, or set GUILD_RPC_URL)");
         announced = true;
       }
-      await sleep(1_000);
-    }
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+      return true;
+    },
+  });
 }

@@ -1,4 +1,3 @@
-import { readJobId } from "../chain/parseJobId.js";
 import type { BaseMessage } from "@langchain/core/messages";
 import {
   type CheckTask,
@@ -8,6 +7,15 @@ import {
   SUPPORTED_TASKS,
   type Task,
 } from "./parseTask.js";
+import { hireWorkflow } from "./hireWorkflow.js";
+import {
+  type GuildToolName,
+  outcomeOf,
+  type Plan,
+  type PlanToolResult as ToolResult,
+  tokenArg,
+  verdictOf,
+} from "./plan.js";
 
 /**
  * The offline planner's decisions: for a conversation (the first human message is the task; AI tool calls and their
@@ -19,40 +27,15 @@ import {
  * instructions inside job inputs or deliverables cannot change what happens.
  */
 
-/** Tools the plans use; the agent layer provides them under these names. */
-export type GuildToolName =
-  | "get_balance"
-  | "pay"
-  | "find_agents"
-  | "hire_agent"
-  | "get_job"
-  | "wait_for_delivery"
-  | "verify_delivery"
-  | "approve_delivery"
-  | "stake_on_check"
-  | "settle_job"
-  | "claim_rewards"
-  | "register_self"
-  | "spending_report";
-
-export type PlannedToolCall = { name: GuildToolName; args: Record<string, unknown> };
-
 /** What the planner does next. `id` of a call is deterministic: the same conversation gives the same id. */
 export type PlannerDecision =
   | { kind: "call"; id: string; name: GuildToolName; args: Record<string, unknown> }
   | { kind: "answer"; text: string };
 
-/** A tool result as the plans see it: the parsed JSON object of the ToolMessage. */
-type ToolResult = { ok: boolean; message: string; data: Record<string, unknown> };
-
-/** A plan yields tool calls, receives their results and returns the final answer. */
-type Plan = Generator<PlannedToolCall, string, ToolResult>;
-
 type CompletedStep = { name: string; args: Record<string, unknown>; result: ToolResult };
 
 const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-/** Longest piece of a deliverable quoted back in an answer. */
+/** Longest piece of a tool's unparseable answer quoted back. */
 const MAX_QUOTE = 200;
 
 /**
@@ -163,61 +146,19 @@ function* singleCall(
 }
 
 function* hirePlan(task: HireTask): Plan {
-  const amount = `${task.budget}${task.token ? ` ${task.token}` : ""}`;
-  const found = yield {
-    name: "find_agents",
-    args: { skill: task.skill, maxPrice: task.budget, ...tokenArg(task.token) },
-  };
-  const agents = agentsOf(found);
-  const agent = task.providerName ? agents.find((a) => a.name === task.providerName) : agents[0];
-  if (!agent) {
-    const who = task.providerName ? `${task.providerName} does not offer` : "No agent offers";
-    return `${who} ${task.skill} for at most ${amount}, so nothing was hired and nothing was paid.`;
-  }
-
-  const hired = yield {
-    name: "hire_agent",
-    args: {
-      skill: task.skill,
-      input: task.input,
-      budget: task.budget,
-      ...tokenArg(task.token),
-      provider: agent.address,
-      ...(task.bondPercent === undefined ? {} : { bondPercent: task.bondPercent }),
-      ...(task.checkWindowMinutes === undefined ? {} : { checkWindowMinutes: task.checkWindowMinutes }),
-      ...(task.deadlineMinutes === undefined ? {} : { deadlineMinutes: task.deadlineMinutes }),
-      ...(task.criteria === undefined ? {} : { criteria: task.criteria }),
-    },
-  };
-  const jobId = jobIdOf(hired);
-  if (!jobId) {
-    return `Stopped: hire_agent answered without a job id, so the offline planner cannot follow the job. ${hired.message}`;
-  }
-  const who = `${agent.name ? `${agent.name} ` : ""}(${agent.address})`;
-  const hiredText = `Job ${jobId}: hired ${who} for ${task.skill} with a budget of ${amount}.`;
-
-  const delivered = yield { name: "wait_for_delivery", args: { jobId } };
-  // The deliverable is untrusted data: it is quoted for the reader, never interpreted.
-  const content = typeof delivered.data.content === "string" ? delivered.data.content : undefined;
-  const quoted = content === undefined ? "" : ` Delivered (untrusted, quoted as received): ${quote(content)}.`;
-
-  if (task.letCheckDecide) {
-    const settled = yield { name: "settle_job", args: { jobId } };
-    return `${hiredText}${quoted} As asked, the staked check decided. Outcome: ${outcomeOf(settled) ?? "unknown"}.`;
-  }
-  const verified = yield { name: "verify_delivery", args: { jobId } };
-  const verdict = verdictOf(verified);
-  if (verdict === "pass") {
-    yield { name: "approve_delivery", args: { jobId } };
-    return `${hiredText}${quoted} The delivery passed verification and was approved, so the provider was paid. Outcome: paid.`;
-  }
-  const settled = yield { name: "settle_job", args: { jobId } };
-  const outcome = outcomeOf(settled) ?? "unknown";
-  const why =
-    verdict === "fail"
-      ? "The delivery failed verification, so it was not approved and the staked check decided (a refund is expected)."
-      : "The delivery could not be verified automatically, so it was not approved and the staked check decided.";
-  return `${hiredText}${quoted} ${why} Outcome: ${outcome}.`;
+  const { text } = yield* hireWorkflow({
+    skill: task.skill,
+    input: task.input,
+    budget: task.budget,
+    ...tokenArg(task.token),
+    ...(task.bondPercent === undefined ? {} : { bondPercent: task.bondPercent }),
+    ...(task.checkWindowMinutes === undefined ? {} : { checkWindowMinutes: task.checkWindowMinutes }),
+    ...(task.deadlineMinutes === undefined ? {} : { deadlineMinutes: task.deadlineMinutes }),
+    ...(task.providerName === undefined ? {} : { providerName: task.providerName }),
+    ...(task.criteria === undefined ? {} : { criteria: task.criteria }),
+    accept: task.letCheckDecide ? "check" : "verify",
+  });
+  return text;
 }
 
 function* checkPlan(task: CheckTask): Plan {
@@ -235,42 +176,10 @@ function* checkPlan(task: CheckTask): Plan {
   return `${verdictText} Staked ${task.stake} that it ${passes ? "passes" : "fails"}. ${staked.message}`;
 }
 
-function tokenArg(token: string | undefined): { token?: string } {
-  return token === undefined ? {} : { token };
-}
-
-function agentsOf(result: ToolResult): Array<{ name: string | undefined; address: string }> {
-  const agents = Array.isArray(result.data.agents) ? (result.data.agents as unknown[]) : [];
-  return agents.flatMap((agent) => {
-    if (typeof agent !== "object" || agent === null) return [];
-    const { address, name } = agent as Record<string, unknown>;
-    if (typeof address !== "string" || !ADDRESS.test(address)) return [];
-    return [{ name: typeof name === "string" && /^[\w.-]{1,40}$/.test(name) ? name : undefined, address }];
-  });
-}
-
-function jobIdOf(result: ToolResult): string | undefined {
-  return readJobId(result.data.jobId)?.toString();
-}
-
-function verdictOf(result: ToolResult): "pass" | "fail" | "cannot-judge" | undefined {
-  const { verdict } = result.data;
-  return verdict === "pass" || verdict === "fail" || verdict === "cannot-judge" ? verdict : undefined;
-}
-
-function outcomeOf(result: ToolResult): "paid" | "refunded" | "voided" | undefined {
-  const { outcome } = result.data;
-  return outcome === "paid" || outcome === "refunded" || outcome === "voided" ? outcome : undefined;
-}
-
 function txHashesOf(result: ToolResult): string[] {
   const { txHash, txHashes } = result.data;
   const all = [txHash, ...(Array.isArray(txHashes) ? txHashes : [])];
   return all.filter((hash): hash is string => typeof hash === "string" && TX_HASH.test(hash));
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}...` : text);
 }
 
 /** The task (first human message) and every tool call made since, with its result. */

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { readJob, type JobState } from "../chain/actions/readJob.js";
 import { settleCheck } from "../chain/actions/settleCheck.js";
@@ -79,8 +80,7 @@ export const settleJobTool = defineTool({
         onProgress?.(
           `waiting for the check window of job ${jobId} to close (${Math.max(0, Number(closesAt - now))} s left)`,
         );
-        signal?.throwIfAborted();
-        await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
+        await delay(waitSeconds * 1000, undefined, { signal });
       }
       job = await readJob(client, { jobId });
     }

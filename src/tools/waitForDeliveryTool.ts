@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { readJob } from "../chain/actions/readJob.js";
 import { readJobTexts } from "../chain/reads/readJobTexts.js";
@@ -30,8 +31,7 @@ export const waitForDeliveryTool = defineTool({
         onProgress?.(`waiting for job ${jobId} to be delivered (up to ${timeoutSeconds} s)`);
         announced = true;
       }
-      signal?.throwIfAborted();
-      await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+      await delay(pollIntervalMs, undefined, { signal });
       job = await readJob(client, { jobId });
     }
     const { content } = await readJobTexts(client, { jobId });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   keccak256,
   TransactionNotFoundError,
@@ -192,7 +193,7 @@ export function createTxSender({
       nextNonce ??= await pendingNonce();
       const nonce = nextNonce;
       const { maxFeePerGas, maxPriorityFeePerGas } = await currentFees();
-      const raw = await account.signTransaction!({
+      const raw = await account.signTransaction({
         type: "eip1559",
         chainId,
         nonce,
@@ -302,8 +303,4 @@ export function createTxSender({
       return receipt;
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

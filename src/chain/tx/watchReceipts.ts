@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Hash, TransactionReceipt } from "viem";
 import type { Logger } from "../../log/createLogger.js";
 import type { ChainConnection } from "../createConnection.js";
@@ -91,7 +92,7 @@ function createReceiptWatcher(connection: ChainConnection, logger: Logger): Rece
         } catch (error) {
           logger.debug({ err: error }, "receipt poll failed; will retry");
         }
-        if (waiters.size > 0) await new Promise((resolve) => setTimeout(resolve, pollingIntervalMs));
+        if (waiters.size > 0) await delay(pollingIntervalMs);
       }
     } finally {
       running = false;

@@ -7,14 +7,11 @@ import { InvalidInputError } from "../../errors/input.js";
 import { terminalApprover } from "../../guard/approvers.js";
 import { loadAddressBook, openSpendingGuard } from "../../guard/openSpendingGuard.js";
 import { createTaskContext } from "../../guard/TaskContext.js";
+import { hireWorkflow } from "../../llm/hireWorkflow.js";
 import { BUILTIN_SKILLS } from "../../skills/builtinSkills.js";
-import { approveDeliveryTool } from "../../tools/approveDeliveryTool.js";
+import { ALL_TOOLS } from "../../tools/allTools.js";
 import type { GuildTool, ToolContext, ToolResult } from "../../tools/GuildTool.js";
-import { hireAgentTool } from "../../tools/hireAgentTool.js";
 import { runTool } from "../../tools/runTool.js";
-import { settleJobTool } from "../../tools/settleJobTool.js";
-import { verifyDeliveryTool } from "../../tools/verifyDeliveryTool.js";
-import { waitForDeliveryTool } from "../../tools/waitForDeliveryTool.js";
 import type { CliContext } from "../cliContext.js";
 import { EXIT } from "../exitCodes.js";
 import { openAgentClient, openGuild } from "../openGuild.js";
@@ -36,10 +33,10 @@ export type HireOptions = {
 
 /**
  * `guild hire --as alice --skill word-count --input "..." --budget 0.002`: delegates a task to another agent
- * and pays through the escrow, with the same tools the agent's model uses (no model involved): pick the
- * provider by skill, price and reputation, fund, wait for the delivery, then let the staked check decide
- * (`--accept check`, the default) or verify it here and approve early when it is right
- * (`--accept verified`). Exit 0 when the provider was paid, 4 when the check rejected the work and the
+ * and pays through the escrow, running the offline planner's hire workflow ({@link hireWorkflow}) over the same
+ * tools the agent's model uses (no model involved): pick the provider by skill, price and reputation, fund, wait
+ * for the delivery, then let the staked check decide (`--accept check`, the default) or verify it here and
+ * approve early when it is right (`--accept verified`). Exit 0 when the provider was paid, 4 when the check rejected the work and the
  * client was refunded.
  */
 export async function hireCommand(ctx: CliContext, options: HireOptions): Promise<number> {
@@ -90,7 +87,8 @@ export async function hireCommand(ctx: CliContext, options: HireOptions): Promis
       return code;
     };
 
-    const hired = await step(hireAgentTool, {
+    // The workflow the offline planner runs for a hire task, driven here with the same tools.
+    const workflow = hireWorkflow({
       skill: options.skill,
       input: options.input,
       budget: formatAmount(budget.amount, budget.token.decimals),
@@ -99,33 +97,32 @@ export async function hireCommand(ctx: CliContext, options: HireOptions): Promis
       ...(checked.bondPercent === undefined ? {} : { bondPercent: checked.bondPercent }),
       ...(checked.windowMinutes === undefined ? {} : { checkWindowMinutes: checked.windowMinutes }),
       ...(checked.deadlineMinutes === undefined ? {} : { deadlineMinutes: checked.deadlineMinutes }),
+      accept: options.accept === "verified" ? "verify" : "check",
+      waitSeconds: checked.waitSeconds,
+      settleTimeoutSeconds: 3_600,
     });
-    if (!hired.ok) return done(EXIT.failed, "not hired");
-    const { jobId } = hired.data;
-    const delivered = await step(waitForDeliveryTool, { jobId, timeoutSeconds: checked.waitSeconds });
-    if (!delivered.ok) return done(EXIT.failed, "no delivery in time");
-    if (delivered.data.status !== "Submitted") {
+    let next = workflow.next(undefined as never);
+    while (!next.done) {
+      const { name, args } = next.value;
+      const tool = ALL_TOOLS.find((candidate) => candidate.name === name);
+      if (!tool) throw new Error(`guild hire has no tool named ${name}.`);
+      const result = await step(tool, args);
+      if (!result.ok) return done(EXIT.failed, `${name} failed`);
+      next = workflow.next({ ok: result.ok, message: result.message, data: result.data ?? {} });
+    }
+    const { outcome, decidedBy, jobId } = next.value;
+    if (decidedBy === "job ended")
       return done(
-        delivered.data.status === "Completed" ? EXIT.ok : EXIT.rejected,
-        `job ended ${delivered.data.status}`,
+        outcome === "paid" ? EXIT.ok : EXIT.rejected,
+        `job ${jobId} ended before a delivery was judged (${outcome})`,
       );
-    }
-    if (options.accept === "verified") {
-      const verified = await step(verifyDeliveryTool, { jobId });
-      if (verified.ok && verified.data.verdict === "pass") {
-        const approved = await step(approveDeliveryTool, { jobId });
-        if (approved.ok) return done(EXIT.ok, "paid (approved after verification)");
-      }
-    }
-    const settled = await step(settleJobTool, { jobId, timeoutSeconds: 3_600 });
-    if (!settled.ok) return done(EXIT.failed, "not settled");
-    const { outcome } = settled.data;
-    return done(
-      outcome === "paid" ? EXIT.ok : EXIT.rejected,
-      outcome === "paid"
-        ? "the check passed; the provider was paid"
-        : "the check rejected the work; the client was refunded",
-    );
+    if (outcome === "paid")
+      return done(
+        EXIT.ok,
+        decidedBy === "verification" ? "paid (approved after verification)" : "the check passed; the provider was paid",
+      );
+    if (outcome === "refunded") return done(EXIT.rejected, "the check rejected the work; the client was refunded");
+    return done(EXIT.failed, outcome === "voided" ? "the check was void; every stake was returned" : outcome);
   } finally {
     await guild.close();
   }
@@ -138,7 +135,7 @@ function checkHireOptions(options: HireOptions) {
   if (options.provider !== undefined) parseAddress(options.provider, "provider");
   const duration = (text: string | undefined, field: string) =>
     text === undefined ? undefined : parseDuration(text, field, "m") / 60;
-  const bondPercent = parsePercent(options.bond, "bond", { min: 0, max: 500, example: 50 });
+  const bondPercent = parsePercent(options.bond, "bond", { min: 0, max: 100, example: 50 });
   const waitSeconds = Number(options.waitSeconds ?? 300);
   if (!(waitSeconds > 0))
     throw new InvalidInputError(
