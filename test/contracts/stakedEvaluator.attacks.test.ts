@@ -577,6 +577,57 @@ describe.each(["native", "erc20"] as const)("escalation attacks, %s", (kind) => 
   });
 });
 
+describe.each(["native", "erc20"] as const)("front-running the arbiter's ruling, %s", (kind) => {
+  it("OPEN (fails on the current contract, see the report): a staker that sees the arbiter's ruling coming stakes on its side in the same block, before it; it should gain nothing and the honest winners lose none of their reward", async () => {
+    // Since escalating stops nothing, a stake may land between the arbiter sending its ruling and the ruling
+    // being mined. Staked on the side the ruling names, it cannot lose, and it takes a pro-rata share of the
+    // losers' stakes from the stakers who backed that side before anyone knew the ruling.
+    const a = await Attack.begin(f[kind]);
+    await a.createAndDeliver({
+      ...ISSUE_TERMS,
+      arbiter: addressOf(arbiter()),
+      escalationBps: 10_000n,
+      arbitrationPeriodSeconds: 600n,
+    });
+    // Wrong work: the provider bonds and its second address backs pass; an honest checker stakes fail and,
+    // outbid, escalates instead of doubling.
+    await a.stake(provider(), true, a.u(1n, 2n));
+    await a.stake(providerSecond(), true, a.u(3n, 2n));
+    await a.stake(honestB(), false, a.u(1n));
+    await a.ledger.tx(f.stakedAs(honestB()).write.escalate([a.jobId]));
+    // The arbiter sends its ruling (fail); the front-runner's fail stake is mined before it, in its block.
+    const gas = 500_000n;
+    const sent: `0x${string}`[] = [];
+    await f.testClient.setAutomine(false);
+    try {
+      sent.push(
+        await f.stakedAs(rich()).write.stake([a.jobId, false, a.u(1n)], {
+          value: a.token === NATIVE ? a.u(1n) : 0n,
+          gas,
+        }),
+      );
+      sent.push(await f.stakedAs(arbiter()).write.rule([a.jobId, false], { gas }));
+      await f.mine();
+    } finally {
+      await f.testClient.setAutomine(true);
+    }
+    const receipts = [];
+    for (const hash of sent) receipts.push(a.ledger.book(await f.publicClient.waitForTransactionReceipt({ hash })));
+    // Whatever the fix (the stake refused, or paid no reward), the ruling goes through in the same block.
+    expect(receipts[1]!.status).toBe("success");
+    expect(receipts[0]!.blockNumber).toBe(receipts[1]!.blockNumber);
+    expect(await statusOf(f, a.jobId)).toBe(Status.Rejected);
+    const frontRan = receipts[0]!.status === "success";
+    await a.claimAll([honestB(), ...(frontRan ? [rich()] : []), provider(), providerSecond()]);
+    expect(await a.delta(provider())).toBe(-a.u(1n, 2n));
+    expect(await a.delta(providerSecond())).toBe(-a.u(3n, 2n));
+    // What should hold: the front-runner risked nothing, so it gains nothing; the honest checker, who staked
+    // before the ruling was known, keeps the whole of the pass side's 2 units. Today the front-runner takes 1.
+    expect(await a.delta(rich()), "front-runner's gain").toBeLessThanOrEqual(0n);
+    expect(await a.delta(honestB())).toBe(a.u(2n));
+  });
+});
+
 describe("issue 9's attack table, the per-staker cap", () => {
   it("a budget over 2^88 - 1 is refused; at 2^88 - 1 with a 100% bond and a 100% minimum stake the provider can bond and is paid", async () => {
     const a = await Attack.begin(f.erc20);
