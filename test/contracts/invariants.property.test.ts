@@ -972,7 +972,7 @@ const gameActionArbitrary = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("escalate" as const),
       who: fc.nat(7),
-      // Mostly one of the stakers (who may escalate), sometimes anyone.
+      // Mostly an outbid staker, sometimes any staker or anyone.
       staker: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
     }),
   },
@@ -1113,8 +1113,7 @@ class GameRun extends Run {
           frozenStart: check.closesAt - check.responsePeriod,
           beforeFrozen: check.closesAt - check.responsePeriod - 1n,
         }[a.when];
-        // Nobody waits for a moment to stake into an escalated check: it refuses every stake.
-        if (!check.escalated) this.jumpTo(target);
+        this.jumpTo(target);
         const amount = this.sized(check, actor, pass, a.size, a.percent);
         return this.stake(actor, pass, amount);
       }
@@ -1125,14 +1124,15 @@ class GameRun extends Run {
           (candidate) => this.positions.get(candidate.address)?.pass !== !pass,
         );
         const actor = able.length > 0 ? able[a.who % able.length]! : this.actor(a.who);
-        if (!check.escalated) this.jumpTo(check.closesAt - 1n);
+        this.jumpTo(check.closesAt - 1n);
         const [side, other] = pass ? [check.passTotal, check.failTotal] : [check.failTotal, check.passTotal];
         const previous = this.positions.get(actor.address)?.amount ?? 0n;
         const toFlip = maxOf(2n * other, flipFloor(check)) - side;
         return this.stake(actor, pass, maxOf(toFlip + a.delta, maxOf(check.minStake - previous, 1n)));
       }
       case "escalate": {
-        // Mostly a staker on the side that does not lead (who may escalate), sometimes any staker or anyone.
+        // Mostly a staker on the side that does not lead, sometimes any staker (the leader's side may escalate
+        // too) or anyone (who may not).
         const staking = [...this.positions.values()];
         const outbid = staking.filter((position) => position.pass !== check.passLeads);
         const pool = a.staker && outbid.length > 0 ? outbid : staking;
@@ -1198,7 +1198,6 @@ class GameRun extends Run {
     const ok =
       onChain.status === Status.Submitted &&
       check.verdict === Verdict.None &&
-      !check.escalated &&
       next < check.closesAt &&
       actor.address !== this.client().address &&
       !(actor.address === this.provider().address && !pass) &&
@@ -1213,6 +1212,10 @@ class GameRun extends Run {
     const receipt = await this.evaluator(label, ok, actor, call, this.job.token === NATIVE ? amount : 0n);
     if (!receipt) return;
     outcomes.set(flips ? "game flip" : "game stake", (outcomes.get(flips ? "game flip" : "game stake") ?? 0) + 1);
+    if (check.escalated) {
+      const label = flips ? "game flip after escalation" : "game stake after escalation";
+      outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
+    }
     if (next === check.closesAt - 1n)
       outcomes.set("game last-second stake", (outcomes.get("game last-second stake") ?? 0) + 1);
     const changes = eventsOf(receipt, stakedEvaluatorAbi, "LeadChanged", f.addresses.evaluator);
@@ -1248,19 +1251,21 @@ class GameRun extends Run {
       check.verdict === Verdict.None &&
       !check.escalated &&
       next < check.closesAt &&
-      next > onChain.submittedAt &&
       (this.positions.get(actor.address)?.amount ?? 0n) > 0n &&
-      this.positions.get(actor.address)?.pass !== check.passLeads &&
       check.passTotal + check.failTotal >= check.escalationThreshold;
     const call = { abi: stakedEvaluatorAbi, functionName: "escalate", args: [this.job.id] } as const;
     const receipt = await this.evaluator(`escalate by ${actor.label}`, ok, actor, call);
     if (!receipt) return;
     outcomes.set("game escalated", (outcomes.get("game escalated") ?? 0) + 1);
+    if (this.positions.get(actor.address)?.pass === check.passLeads) {
+      outcomes.set("game escalated by the leader", (outcomes.get("game escalated by the leader") ?? 0) + 1);
+    }
     const [escalated] = eventsOf(receipt, stakedEvaluatorAbi, "CheckEscalated", f.addresses.evaluator);
     expect(escalated?.rulingDeadline).toBe(next + check.arbitrationPeriod);
-    // Staking closes at once: the close moves to the escalation's second, the terms stay the job's.
+    // Escalating stops nothing: the close, the lead, the flips and the terms stay as they were.
     const after = await this.check();
-    expect([after.closesAt, after.bond, after.minStake]).toEqual([next, check.bond, check.minStake]);
+    expect({ ...after, escalated: false, rulingDeadline: 0n }).toEqual({ ...check, rulingDeadline: 0n });
+    expect([after.escalated, after.rulingDeadline]).toEqual([true, next + check.arbitrationPeriod]);
   }
 
   async rule(actor: Actor, pass: boolean): Promise<void> {
@@ -1289,7 +1294,8 @@ class GameRun extends Run {
       check.verdict === Verdict.None &&
       (expired ||
         (onChain.status === Status.Submitted &&
-          (check.escalated ? next >= check.rulingDeadline : next >= check.closesAt)));
+          next >= check.closesAt &&
+          (!check.escalated || next >= check.rulingDeadline)));
     const call = { abi: stakedEvaluatorAbi, functionName: "settle", args: [this.job.id] } as const;
     const receipt = await this.evaluator("settle", ok, eoa("anyone", f.stranger), call);
     if (!receipt) return;
@@ -1396,16 +1402,19 @@ class GameRun extends Run {
    */
   async finish(ending: { refundFirst: boolean; rule: boolean; pass: boolean }): Promise<void> {
     const open = await this.check();
-    const outbid = [...this.positions.values()].filter((position) => position.pass !== open.passLeads);
+    // Any staker may escalate: the first outbid one, or else the leader's side.
+    const byOutbidFirst = [...this.positions.values()].sort(
+      (x, y) => Number(x.pass === open.passLeads) - Number(y.pass === open.passLeads),
+    );
     if (
       open.arbiter !== zeroAddress &&
       !open.escalated &&
       open.verdict === Verdict.None &&
       this.t + 1n < open.closesAt &&
-      outbid.length > 0 &&
+      byOutbidFirst.length > 0 &&
       open.passTotal + open.failTotal >= open.escalationThreshold
     ) {
-      await this.escalate(outbid[0]!.actor);
+      await this.escalate(byOutbidFirst[0]!.actor);
     }
     for (let round = 0; round < 3; round++) {
       const check = await this.check();
@@ -1420,7 +1429,8 @@ class GameRun extends Run {
           await this.claimRefund();
           continue;
         }
-        this.jumpTo(check.escalated ? check.rulingDeadline : check.closesAt);
+        // A silent arbiter leaves the game's result, after both the close and the ruling deadline.
+        this.jumpTo(check.escalated ? maxOf(check.closesAt, check.rulingDeadline) : check.closesAt);
         await this.settle();
       } else if (onChain.status === Status.Expired && check.verdict === Verdict.None) {
         await this.settle();
@@ -1468,6 +1478,9 @@ describe("the staked check under adversarial sequences", () => {
       "game maxFlips",
       "game last-second stake",
       "game escalated",
+      "game escalated by the leader",
+      "game stake after escalation",
+      "game flip after escalation",
       "game ruled",
       "game arbiter silent",
       "game voided by expiry",

@@ -129,6 +129,29 @@ class Attack {
     return this.ledger.tx(f.stakedAs(honestC()).write.settle([this.jobId]));
   }
 
+  /**
+   * Settles an escalated check whose arbiter stayed silent, at the first second it may: after both the close
+   * and the ruling deadline. A second earlier it is refused with whichever of the two is still ahead.
+   */
+  async settleAfterSilence(): Promise<TransactionReceipt> {
+    const { closesAt, rulingDeadline, escalated } = await f.staked.read.getCheck([this.jobId]);
+    expect(escalated).toBe(true);
+    const end = closesAt > rulingDeadline ? closesAt : rulingDeadline;
+    await f.setNextTimestamp(end - 1n);
+    if (closesAt === end) {
+      await expectRevert(f.stakedAs(honestC()).write.settle([this.jobId]), "EvaluatorWindowOpen", [
+        this.jobId,
+        closesAt,
+      ]);
+    } else {
+      await expectRevert(f.stakedAs(honestC()).write.settle([this.jobId]), "EvaluatorAwaitingRuling", [
+        this.jobId,
+        rulingDeadline,
+      ]);
+    }
+    return this.settle(end);
+  }
+
   /** Every staker among `wallets` claims what it is owed (winners, losers closing their position, void). */
   async claimAll(wallets: readonly TestWallet[]): Promise<void> {
     for (const wallet of wallets) await this.ledger.tx(f.stakedAs(wallet).write.claim([this.jobId]));
@@ -366,19 +389,23 @@ describe.each(["native", "erc20"] as const)("issue 9's attack table, %s", (kind)
     await a.stake(rich(), true, a.u(3n, 2n));
     await a.stake(honestB(), false, a.u(3n));
     await a.stake(rich(), true, a.u(6n));
-    // Instead of doubling again (it could not: the lead is locked), the honest checker escalates.
+    // The honest checker cannot double again (the lead is locked, escalated or not), so it escalates.
+    await expectRevert(a.stakeCall(honestB(), false, a.u(12n)), "EvaluatorLeadLocked", [a.jobId, 4n]);
     await a.ledger.tx(f.stakedAs(honestB()).write.escalate([a.jobId]));
-    await expectRevert(a.stakeCall(rich(), true, a.u(1n)), "EvaluatorWindowClosed");
+    await expectRevert(a.stakeCall(honestB(), false, a.u(12n)), "EvaluatorLeadLocked", [a.jobId, 4n]);
+    // Staking goes on: the out-staker adds to its lead, which buys it nothing against the arbiter.
+    expect(await a.stake(rich(), true, a.u(1n))).toEqual([]);
     await a.ledger.tx(f.stakedAs(arbiter()).write.rule([a.jobId, false]));
     expect(await statusOf(f, a.jobId)).toBe(Status.Rejected);
     await a.claimAll([honestB(), rich(), provider()]);
-    expect(await a.delta(rich())).toBe(-a.u(15n, 2n));
+    // Everything the out-staker staked (1.5 + 6 + 1) is lost, and the provider its bond.
+    expect(await a.delta(rich())).toBe(-a.u(17n, 2n));
     expect(await a.delta(provider())).toBe(-a.u(1n, 2n));
     expect(await a.delta(client())).toBe(0n);
-    expect(await a.delta(honestB())).toBe(a.u(8n));
+    expect(await a.delta(honestB())).toBe(a.u(9n));
   });
 
-  it("arbiter silence: an escalation in the last second of the last extension cannot outlast the refund; the leader at escalation wins and the attacker loses its stake", async () => {
+  it("arbiter silence: an escalation in the last second of the last extension cannot outlast the refund; the game's leader wins and the attacker loses its stake", async () => {
     const a = await begin();
     const arbitration = 600n;
     const evaluationPeriod = 600n + 2n * RESPONSE + arbitration + 1n;
@@ -411,7 +438,7 @@ describe.each(["native", "erc20"] as const)("issue 9's attack table, %s", (kind)
       a.jobId,
       refundableAt,
     ]);
-    await a.settle(rulingDeadline);
+    await a.settleAfterSilence();
     expect(await statusOf(f, a.jobId)).toBe(Status.Completed);
     await a.claimAll([provider(), honestA(), clientSecond()]);
     expect(await a.delta(client())).toBe(-a.unit);
@@ -421,7 +448,7 @@ describe.each(["native", "erc20"] as const)("issue 9's attack table, %s", (kind)
 });
 
 describe.each(["native", "erc20"] as const)("escalation attacks, %s", (kind) => {
-  it("flip then escalate at once, hoping the arbiter stays silent: the leader may not escalate, the outbid side answers, and the flipper loses its stake", async () => {
+  it("flip in the last second then escalate at once, hoping the arbiter stays silent: staking goes on, the outbid side answers within its response period, and the flipper loses its stake", async () => {
     const a = await Attack.begin(f[kind]);
     await a.createAndDeliver({
       ...ISSUE_TERMS,
@@ -431,27 +458,30 @@ describe.each(["native", "erc20"] as const)("escalation attacks, %s", (kind) => 
     });
     await a.stake(provider(), true, a.u(1n, 2n));
     await a.stake(honestA(), true, a.u(1n, 2n));
-    // The client's second address doubles the pass side and tries to freeze its new lead at once.
-    const [flip] = await a.stake(clientSecond(), false, a.u(2n));
-    expect(flip).toMatchObject({ pass: false, flips: 1n });
-    await expectRevert(f.stakedAs(clientSecond()).write.escalate([a.jobId]), "EvaluatorLeaderCannotEscalate", [
-      a.jobId,
-    ]);
-    // The honest checker answers within its response period.
-    const [answer] = await a.stake(honestA(), true, a.u(3n));
-    expect(answer).toMatchObject({ pass: true, flips: 2n });
-    await a.settle(answer!.closesAt);
+    // The client's second address doubles the pass side in the last second, and escalates in the next block
+    // to freeze its new lead (the leader may escalate: it freezes nothing).
+    const [flip] = await a.stake(clientSecond(), false, a.u(2n), a.closesAt - 1n);
+    expect(flip).toMatchObject({ pass: false, flips: 1n, closesAt: a.closesAt - 1n + RESPONSE });
+    await f.setNextTimestamp(a.closesAt);
+    await a.ledger.tx(f.stakedAs(clientSecond()).write.escalate([a.jobId]));
+    // The honest checker answers in the last second of its response period, and the close moves again.
+    const [answer] = await a.stake(honestA(), true, a.u(3n), flip!.closesAt - 1n);
+    expect(answer).toMatchObject({ pass: true, total: a.u(4n), flips: 2n, closesAt: flip!.closesAt - 1n + RESPONSE });
+    // The arbiter stays silent: the game's leader wins, after both the close and the ruling deadline.
+    await a.settleAfterSilence();
     expect(await statusOf(f, a.jobId)).toBe(Status.Completed);
     await a.claimAll([clientSecond(), provider(), honestA()]);
     expect(await a.delta(client())).toBe(-a.unit);
     expect(await a.delta(clientSecond())).toBe(-a.u(2n));
-    await a.expectHonestWhole([provider(), honestA()]);
+    // The provider: the budget and its share of the flipper's stake (0.5 of 4 pass, 2 reward).
+    expect(await a.delta(provider())).toBe(a.unit + a.u(1n, 4n));
+    expect(await a.delta(honestA())).toBe(a.u(7n, 4n));
   });
 
-  it("GAP (open, see the report): the flipper's second address, staked on the outbid side, escalates at once; a silent arbiter then hands the flipper the pass side's stakes", async () => {
-    // The rule "only the outbid side may escalate" is met by a sybil: the attacker keeps a minimum stake on
-    // pass from a second address, flips to fail from the first, and escalates from the second in the next
-    // block. Staking stops before the honest pass side can answer, and silence leaves the leader (fail).
+  it("the flipper's second address, staked on the outbid side, escalates in the next block (the sybil that beat 'only the outbid side may escalate'): staking goes on, the honest side answers, the arbiter stays silent, and the attacker loses", async () => {
+    // The attacker keeps a minimum stake on pass from a second address, flips to fail from the first in the
+    // last second, and escalates from the second in the next block. When escalating stopped staking, the
+    // honest pass side could not answer and a silent arbiter left fail leading.
     const a = await Attack.begin(f[kind]);
     await a.createAndDeliver({
       ...ISSUE_TERMS,
@@ -463,22 +493,29 @@ describe.each(["native", "erc20"] as const)("escalation attacks, %s", (kind) => 
     await a.stake(honestA(), true, a.u(1n, 2n));
     const minimum = a.u(1n, 100n);
     await a.stake(rich(), true, minimum);
-    const [flip] = await a.stake(clientSecond(), false, a.u(2n) + 2n * minimum);
-    expect(flip).toMatchObject({ pass: false, flips: 1n });
+    const [flip] = await a.stake(clientSecond(), false, a.u(2n) + 2n * minimum, a.closesAt - 1n);
+    expect(flip).toMatchObject({ pass: false, flips: 1n, closesAt: a.closesAt - 1n + RESPONSE });
+    await f.setNextTimestamp(a.closesAt);
     await a.ledger.tx(f.stakedAs(rich()).write.escalate([a.jobId]));
-    await expectRevert(a.stakeCall(honestA(), true, a.u(5n)), "EvaluatorWindowClosed");
-    const { rulingDeadline } = await f.staked.read.getCheck([a.jobId]);
-    await a.settle(rulingDeadline);
-    expect(await statusOf(f, a.jobId)).toBe(Status.Rejected);
+    // The honest checker answers within its response period by doubling the fail side.
+    const [answer] = await a.stake(honestA(), true, a.u(3n) + 3n * minimum, flip!.closesAt - 1n);
+    expect(answer).toMatchObject({ pass: true, total: a.u(4n) + 4n * minimum, flips: 2n });
+    await a.settleAfterSilence();
+    expect(await statusOf(f, a.jobId)).toBe(Status.Completed);
     await a.claimAll([clientSecond(), rich(), provider(), honestA()]);
-    // The attacker (client, its second address, the sybil) keeps the budget and takes the honest pass stakes.
+    // Pass holds 4.04 and fail 2.02: each pass stake earns half of itself.
+    expect(await a.delta(clientSecond())).toBe(-(a.u(2n) + 2n * minimum));
+    expect(await a.delta(rich())).toBe(minimum / 2n);
+    expect(await a.delta(client())).toBe(-a.unit);
+    // The attacker (the client, its second address, the sybil) paid the budget for correct work and lost
+    // 2.015 on top of it.
     const attacker = (await a.delta(client())) + (await a.delta(clientSecond())) + (await a.delta(rich()));
-    expect(attacker).toBe(a.unit);
-    expect(await a.delta(provider())).toBe(-a.u(1n, 2n));
-    expect(await a.delta(honestA())).toBe(-a.u(1n, 2n));
+    expect(attacker).toBe(-a.unit - a.u(2n) - 2n * minimum + minimum / 2n);
+    expect(await a.delta(provider())).toBe(a.unit + a.u(1n, 4n));
+    expect(await a.delta(honestA())).toBe(a.u(7n, 4n) + (minimum * 3n) / 2n);
   });
 
-  it("a provider bundles delivery, a second address's fail stake and an escalation in one block, hoping to lay the default terms (no bond) over the job's: the escalation waits a second, and a silent arbiter cannot pay the unbonded provider", async () => {
+  it("a provider bundles delivery, a second address's fail stake and an escalation in one block, hoping to lay the default terms (no bond) over the job's: the job's terms hold, and a silent arbiter cannot pay the unbonded provider", async () => {
     const a = await Attack.begin(f[kind]);
     const terms = await jobTerms(f, {
       token: a.token,
@@ -511,17 +548,83 @@ describe.each(["native", "erc20"] as const)("escalation attacks, %s", (kind) => 
     }
     const receipts = [];
     for (const hash of sent) receipts.push(a.ledger.book(await f.publicClient.waitForTransactionReceipt({ hash })));
-    expect(receipts.map((r) => r.status)).toEqual(["success", "success", "reverted"]);
+    expect(receipts.map((r) => r.status)).toEqual(["success", "success", "success"]);
     expect(new Set(receipts.map((r) => r.blockNumber)).size).toBe(1);
-    expect((await f.staked.read.getCheck([a.jobId])).bond).toBe(a.u(1n, 2n));
-    // A second later the escalation goes through; the arbiter never rules.
-    await a.ledger.tx(f.stakedAs(providerSecond()).write.escalate([a.jobId]));
-    const { rulingDeadline } = await f.staked.read.getCheck([a.jobId]);
-    await a.settle(rulingDeadline);
+    const deliveredAt = (await f.publicClient.getBlock({ blockNumber: receipts[0]!.blockNumber })).timestamp;
+    // The job's own terms: its 600 s window from the delivery, its 50% bond, its 1% minimum stake.
+    const check = await f.staked.read.getCheck([a.jobId]);
+    expect([check.escalated, check.closeOffset, check.closesAt, check.bond, check.minStake]).toEqual([
+      true,
+      600n,
+      deliveredAt + 600n,
+      a.u(1n, 2n),
+      minimum,
+    ]);
+    expect(check.rulingDeadline).toBe(deliveredAt + 600n);
+    await expectRevert(a.stakeCall(honestA(), false, minimum - 1n), "EvaluatorStakeTooSmall", [
+      a.jobId,
+      minimum - 1n,
+      minimum,
+    ]);
+    // The arbiter never rules and the provider never bonds: pass leads at the end, without the bond.
+    await a.settleAfterSilence();
     expect(await statusOf(f, a.jobId)).toBe(Status.Rejected);
+    expect((await f.staked.read.getCheck([a.jobId])).verdict).toBe(Verdict.Void);
     await a.claimAll([providerSecond()]);
-    expect((await a.delta(provider())) + (await a.delta(providerSecond()))).toBe(0n);
+    expect(await a.delta(provider())).toBe(0n);
+    expect(await a.delta(providerSecond())).toBe(0n);
     expect(await a.delta(client())).toBe(0n);
+  });
+});
+
+describe.each(["native", "erc20"] as const)("front-running the arbiter's ruling, %s", (kind) => {
+  it("OPEN (fails on the current contract, see the report): a staker that sees the arbiter's ruling coming stakes on its side in the same block, before it; it should gain nothing and the honest winners lose none of their reward", async () => {
+    // Since escalating stops nothing, a stake may land between the arbiter sending its ruling and the ruling
+    // being mined. Staked on the side the ruling names, it cannot lose, and it takes a pro-rata share of the
+    // losers' stakes from the stakers who backed that side before anyone knew the ruling.
+    const a = await Attack.begin(f[kind]);
+    await a.createAndDeliver({
+      ...ISSUE_TERMS,
+      arbiter: addressOf(arbiter()),
+      escalationBps: 10_000n,
+      arbitrationPeriodSeconds: 600n,
+    });
+    // Wrong work: the provider bonds and its second address backs pass; an honest checker stakes fail and,
+    // outbid, escalates instead of doubling.
+    await a.stake(provider(), true, a.u(1n, 2n));
+    await a.stake(providerSecond(), true, a.u(3n, 2n));
+    await a.stake(honestB(), false, a.u(1n));
+    await a.ledger.tx(f.stakedAs(honestB()).write.escalate([a.jobId]));
+    // The arbiter sends its ruling (fail); the front-runner's fail stake is mined before it, in its block.
+    const gas = 500_000n;
+    const sent: `0x${string}`[] = [];
+    await f.testClient.setAutomine(false);
+    try {
+      sent.push(
+        await f.stakedAs(rich()).write.stake([a.jobId, false, a.u(1n)], {
+          value: a.token === NATIVE ? a.u(1n) : 0n,
+          gas,
+        }),
+      );
+      sent.push(await f.stakedAs(arbiter()).write.rule([a.jobId, false], { gas }));
+      await f.mine();
+    } finally {
+      await f.testClient.setAutomine(true);
+    }
+    const receipts = [];
+    for (const hash of sent) receipts.push(a.ledger.book(await f.publicClient.waitForTransactionReceipt({ hash })));
+    // Whatever the fix (the stake refused, or paid no reward), the ruling goes through in the same block.
+    expect(receipts[1]!.status).toBe("success");
+    expect(receipts[0]!.blockNumber).toBe(receipts[1]!.blockNumber);
+    expect(await statusOf(f, a.jobId)).toBe(Status.Rejected);
+    const frontRan = receipts[0]!.status === "success";
+    await a.claimAll([honestB(), ...(frontRan ? [rich()] : []), provider(), providerSecond()]);
+    expect(await a.delta(provider())).toBe(-a.u(1n, 2n));
+    expect(await a.delta(providerSecond())).toBe(-a.u(3n, 2n));
+    // What should hold: the front-runner risked nothing, so it gains nothing; the honest checker, who staked
+    // before the ruling was known, keeps the whole of the pass side's 2 units. Today the front-runner takes 1.
+    expect(await a.delta(rich()), "front-runner's gain").toBeLessThanOrEqual(0n);
+    expect(await a.delta(honestB())).toBe(a.u(2n));
   });
 });
 

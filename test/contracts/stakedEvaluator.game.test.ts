@@ -324,35 +324,47 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     );
   });
 
-  it("escalate needs an arbiter (EvaluatorNoArbiter), a staker (EvaluatorNotStaker) and the threshold", async () => {
+  it("escalate needs an arbiter (EvaluatorNoArbiter), a staker (EvaluatorNotStaker) and the threshold; then any staker may, the leader too, and the close stays", async () => {
     const plain = await createCheckedJob(f, { config: GAME });
     await stakeOn(f, alice(), plain.jobId, true, 600_000n);
     await expectRevert(f.stakedAs(alice()).write.escalate([plain.jobId]), "EvaluatorNoArbiter", [plain.jobId]);
 
-    const { jobId } = await createCheckedJob(f, { config: withArbiter() });
+    const { jobId, closesAt } = await createCheckedJob(f, { config: withArbiter() });
     await stakeOn(f, alice(), jobId, true, 200_000n);
     await stakeOn(f, bob(), jobId, false, 299_999n);
-    for (const w of [f.stranger, arbiter(), f.client]) {
+    for (const w of [f.stranger, arbiter(), f.client, f.provider]) {
       await expectRevert(f.stakedAs(w).write.escalate([jobId]), "EvaluatorNotStaker", [jobId, addressOf(w)]);
     }
-    await expectRevert(f.stakedAs(bob()).write.escalate([jobId]), "EvaluatorBelowEscalationThreshold", [
-      jobId,
-      499_999n,
-      500_000n,
-    ]);
+    for (const w of [alice(), bob()]) {
+      await expectRevert(f.stakedAs(w).write.escalate([jobId]), "EvaluatorBelowEscalationThreshold", [
+        jobId,
+        499_999n,
+        500_000n,
+      ]);
+    }
     await stakeOn(f, bob(), jobId, false, 1n);
-    // The leading side may not: it could freeze its lead and win by the arbiter's silence.
-    await expectRevert(f.stakedAs(alice()).write.escalate([jobId]), "EvaluatorLeaderCannotEscalate", [jobId]);
+    // The leading side may escalate too: escalating freezes nothing, so it gains nothing by it.
+    expect((await f.staked.read.getCheck([jobId])).passLeads).toBe(true);
     const t = (await f.now()) + 10n;
     await f.setNextTimestamp(t);
-    const escalated = await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
+    const escalated = await f.tx(f.stakedAs(alice()).write.escalate([jobId]));
     expect(eventsOf(escalated, stakedEvaluatorAbi, "CheckEscalated", f.addresses.evaluator)).toEqual([
-      { jobId, by: addressOf(bob()), rulingDeadline: t + ARBITRATION },
+      { jobId, by: addressOf(alice()), rulingDeadline: t + ARBITRATION },
     ]);
     const check = await f.staked.read.getCheck([jobId]);
     expect([check.escalated, check.rulingDeadline, check.verdict]).toEqual([true, t + ARBITRATION, Verdict.None]);
-    // Escalation closes staking now: the close moves to the escalation's second.
-    expect(check.closesAt).toBe(t);
+    // The close, the offset and the terms are the job's as before: escalating moves nothing.
+    expect([check.closesAt, check.closeOffset, check.minStake, check.flips, check.passLeads]).toEqual([
+      closesAt,
+      WINDOW,
+      MIN_STAKE,
+      0n,
+      true,
+    ]);
+    // Only once, by either side.
+    for (const w of [alice(), bob()]) {
+      await expectRevert(f.stakedAs(w).write.escalate([jobId]), "EvaluatorEscalated", [jobId, t + ARBITRATION]);
+    }
   });
 
   it("escalate only before the close (EvaluatorWindowClosed)", async () => {
@@ -365,26 +377,50 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     expect(await statusOf(f, jobId)).toBe(Status.Completed);
   });
 
-  it("once escalated, staking stops and only a ruling or the ruling deadline ends the check", async () => {
+  it("once escalated, the game goes on (stakes, flips, the close moving, the leader frozen); a ruling before the close overrides it", async () => {
     const { jobId, closesAt } = await createCheckedJob(f, { config: withArbiter() });
     await stakeOn(f, alice(), jobId, true, 200_000n);
     await stakeOn(f, bob(), jobId, false, 300_000n);
-    await f.setNextTimestamp(closesAt - 10n);
+    await f.setNextTimestamp(closesAt - 150n);
     await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
-    const deadline = closesAt - 10n + ARBITRATION;
-    await expectRevert(
-      f.stakedAs(carol()).write.stake([jobId, false, 500_000n], { value: 500_000n }),
-      "EvaluatorWindowClosed",
-      [jobId, closesAt - 10n],
-    );
+    const deadline = closesAt - 150n + ARBITRATION;
     await expectRevert(f.stakedAs(alice()).write.escalate([jobId]), "EvaluatorEscalated", [jobId, deadline]);
     await expectRevert(f.stakedAs(f.client).write.approve([jobId]), "EvaluatorFailStakePresent", [jobId, 300_000n]);
-    // The close passes; the check waits for the arbiter.
-    await f.setNextTimestamp(closesAt + 1n);
-    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorAwaitingRuling", [jobId, deadline]);
-    await f.setNextTimestamp(deadline - 1n);
-    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorAwaitingRuling", [jobId, deadline]);
-    expect(await statusOf(f, jobId)).toBe(Status.Submitted);
+    // The leader's last response period is frozen as before.
+    await f.setNextTimestamp(closesAt - RESPONSE);
+    await expectRevert(f.stakedAs(alice()).write.stake([jobId, true, 1n], { value: 1n }), "EvaluatorLeadFrozen", [
+      jobId,
+      closesAt - RESPONSE,
+    ]);
+    // A new staker takes the lead for fail and the close moves; pass answers in its last second.
+    const flip = await stakeAt(closesAt - 50n, carol(), jobId, false, 100_000n);
+    expect(leadChanges(flip)).toEqual([{ jobId, pass: false, total: 400_000n, closesAt: closesAt + 50n, flips: 1n }]);
+    const answer = await stakeAt(closesAt + 49n, alice(), jobId, true, 600_000n);
+    expect(leadChanges(answer)).toEqual([{ jobId, pass: true, total: 800_000n, closesAt: closesAt + 149n, flips: 2n }]);
+    const check = await f.staked.read.getCheck([jobId]);
+    expect([check.escalated, check.rulingDeadline, check.closesAt, check.passLeads, check.flips]).toEqual([
+      true,
+      deadline,
+      closesAt + 149n,
+      true,
+      2n,
+    ]);
+    // The arbiter rules fail while the game is still open: its ruling, not the lead, decides.
+    await f.setNextTimestamp(closesAt + 100n);
+    const ruled = await f.tx(f.stakedAs(arbiter()).write.rule([jobId, false]));
+    expect(eventsOf(ruled, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
+      { jobId, passed: false, passTotal: 800_000n, failTotal: 400_000n, bondPosted: 0n },
+    ]);
+    expect(await statusOf(f, jobId)).toBe(Status.Rejected);
+    await expectRevert(
+      f.stakedAs(bob()).write.stake([jobId, false, MIN_STAKE], { value: MIN_STAKE }),
+      "EvaluatorJobNotSubmitted",
+      [jobId, Status.Rejected],
+    );
+    expect(await claimOf(bob(), jobId)).toBe(300_000n + 600_000n);
+    expect(await claimOf(carol(), jobId)).toBe(100_000n + 200_000n);
+    expect(await claimOf(alice(), jobId)).toBe(0n);
+    expect(await f.balanceOf(NATIVE, f.addresses.evaluator)).toBe(0n);
   });
 
   it("rule: only the arbiter (EvaluatorNotArbiter), only once escalated, only before the deadline", async () => {
@@ -416,8 +452,11 @@ describe("StakedEvaluator escalation to an arbiter", () => {
       const failTotal = leader === "pass" ? 300_000n : 400_000n;
       await stakeOn(f, bob(), jobId, false, failTotal);
       expect((await f.staked.read.getCheck([jobId])).passLeads).toBe(leader === "pass");
-      // The outbid side escalates.
-      await f.tx(f.stakedAs(leader === "pass" ? bob() : alice()).write.escalate([jobId]));
+      // Bob escalates: outbid against a pass lead, leading for fail. Any staker may.
+      const escalated = await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
+      expect(eventsOf(escalated, stakedEvaluatorAbi, "CheckEscalated", f.addresses.evaluator)).toMatchObject([
+        { jobId, by: addressOf(bob()) },
+      ]);
       const [clientBefore, providerBefore] = await Promise.all([
         f.balanceOf(NATIVE, addressOf(f.client)),
         f.balanceOf(NATIVE, addressOf(f.provider)),
@@ -452,14 +491,23 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     });
   });
 
-  it("a check backed on one side only cannot be escalated: nobody is outbid, and the leader may not", async () => {
+  it("a check backed on one side only may be escalated by its stakers (not by anyone else); a ruling for the side nobody backed rejects the job and returns every stake", async () => {
     const { jobId } = await createCheckedJob(f, { config: withArbiter() });
     await stakeOn(f, f.provider, jobId, true, 200_000n);
     await stakeOn(f, alice(), jobId, true, 300_000n);
-    for (const w of [alice(), f.provider]) {
-      await expectRevert(f.stakedAs(w).write.escalate([jobId]), "EvaluatorLeaderCannotEscalate", [jobId]);
-    }
     await expectRevert(f.stakedAs(bob()).write.escalate([jobId]), "EvaluatorNotStaker", [jobId, addressOf(bob())]);
+    await f.tx(f.stakedAs(f.provider).write.escalate([jobId]));
+    const ruled = await f.tx(f.stakedAs(arbiter()).write.rule([jobId, false]));
+    expect(eventNamesOf(ruled, stakedEvaluatorAbi, f.addresses.evaluator)).toEqual([
+      "CheckRuled",
+      "CheckVoided",
+      "CheckSettled",
+    ]);
+    expect(await statusOf(f, jobId)).toBe(Status.Rejected);
+    expect((await f.staked.read.getCheck([jobId])).verdict).toBe(Verdict.Void);
+    expect(await claimOf(f.provider, jobId)).toBe(200_000n);
+    expect(await claimOf(alice(), jobId)).toBe(300_000n);
+    expect(await f.balanceOf(NATIVE, f.addresses.evaluator)).toBe(0n);
   });
 
   it("a ruling for pass while the provider's bond is missing rejects the job and voids the check", async () => {
@@ -479,16 +527,34 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     expect(await claimOf(f.provider, jobId)).toBe(99_999n);
   });
 
-  it("arbiter silence: from the ruling deadline anyone settles for the leader at escalation", async () => {
-    const { jobId } = await createCheckedJob(f, { config: withArbiter() });
+  it("arbiter silence, the deadline after the close: settle waits for both (EvaluatorWindowOpen, then EvaluatorAwaitingRuling), then the leader at that time wins, not the one at escalation", async () => {
+    const { jobId, closesAt } = await createCheckedJob(f, { config: withArbiter() });
     await stakeOn(f, alice(), jobId, true, 200_000n);
-    await stakeOn(f, bob(), jobId, false, 400_000n);
-    const t = (await f.now()) + 5n;
-    await f.setNextTimestamp(t);
-    // Alice, outbid, asks the arbiter instead of doubling; the arbiter never answers.
+    await stakeOn(f, bob(), jobId, false, 300_000n);
+    // Alice, leading, escalates; the arbiter never answers.
+    await f.setNextTimestamp(closesAt - 10n);
     await f.tx(f.stakedAs(alice()).write.escalate([jobId]));
-    const deadline = t + ARBITRATION;
+    const deadline = closesAt - 10n + ARBITRATION;
     expect(await f.escrow.read.refundableAt([jobId])).toBeGreaterThan(deadline);
+    // After the escalation fail takes the lead, and the close moves past the old one.
+    const flip = await stakeAt(closesAt - 5n, carol(), jobId, false, 100_000n);
+    const moved = closesAt - 5n + RESPONSE;
+    expect(leadChanges(flip)).toEqual([{ jobId, pass: false, total: 400_000n, closesAt: moved, flips: 1n }]);
+    await f.setNextTimestamp(closesAt);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorWindowOpen", [jobId, moved]);
+    await f.setNextTimestamp(moved - 1n);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorWindowOpen", [jobId, moved]);
+    // The close passes: no more stakes, and the check waits for the arbiter.
+    await f.setNextTimestamp(moved);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorAwaitingRuling", [jobId, deadline]);
+    await expectRevert(
+      f.stakedAs(alice()).write.stake([jobId, true, 600_000n], { value: 600_000n }),
+      "EvaluatorWindowClosed",
+      [jobId, moved],
+    );
+    await f.setNextTimestamp(deadline - 1n);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorAwaitingRuling", [jobId, deadline]);
+    expect(await statusOf(f, jobId)).toBe(Status.Submitted);
     await f.setNextTimestamp(deadline);
     await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, true]), "EvaluatorRulingClosed", [jobId, deadline]);
     const settled = await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
@@ -496,14 +562,45 @@ describe("StakedEvaluator escalation to an arbiter", () => {
       { jobId, passed: false, passTotal: 200_000n, failTotal: 400_000n, bondPosted: 0n },
     ]);
     expect(await statusOf(f, jobId)).toBe(Status.Rejected);
-    expect(await claimOf(bob(), jobId)).toBe(600_000n);
+    expect(await claimOf(bob(), jobId)).toBe(300_000n + 150_000n);
+    expect(await claimOf(carol(), jobId)).toBe(100_000n + 50_000n);
     expect(await claimOf(alice(), jobId)).toBe(0n);
+    expect(await f.balanceOf(NATIVE, f.addresses.evaluator)).toBe(0n);
   });
 
-  it("no escalation in the delivery's own second (EvaluatorEscalationTooEarly): a close at offset 0 would bring back the defaults", async () => {
-    // Before the fix, deliver + a fail stake + escalate in one block closed the check at offset 0, which
-    // reads as "never configured": the default terms (no bond, a 600 s window) replaced the job's, staking
-    // reopened, and a silent arbiter let the provider be paid without its 50% bond.
+  it("arbiter silence, the close after the deadline: settle waits for the close (EvaluatorWindowOpen), and the outbid side may still answer after the deadline", async () => {
+    const { jobId, closesAt } = await createCheckedJob(f, { config: withArbiter() });
+    await stakeOn(f, alice(), jobId, true, 200_000n);
+    await stakeOn(f, bob(), jobId, false, 400_000n);
+    const t = (await f.now()) + 5n;
+    await f.setNextTimestamp(t);
+    // Bob, who just took the lead, escalates at once, hoping the arbiter's silence keeps it.
+    await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
+    const deadline = t + ARBITRATION;
+    expect(deadline).toBeLessThan(closesAt);
+    await f.setNextTimestamp(deadline);
+    await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, false]), "EvaluatorRulingClosed", [jobId, deadline]);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorWindowOpen", [jobId, closesAt]);
+    // Alice answers in the last second before the close; the close moves a response period on.
+    const answer = await stakeAt(closesAt - 1n, alice(), jobId, true, 600_000n);
+    const moved = closesAt - 1n + RESPONSE;
+    expect(leadChanges(answer)).toEqual([{ jobId, pass: true, total: 800_000n, closesAt: moved, flips: 2n }]);
+    await f.setNextTimestamp(moved - 1n);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorWindowOpen", [jobId, moved]);
+    await f.setNextTimestamp(moved);
+    const settled = await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
+    expect(eventsOf(settled, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
+      { jobId, passed: true, passTotal: 800_000n, failTotal: 400_000n, bondPosted: 0n },
+    ]);
+    expect(await statusOf(f, jobId)).toBe(Status.Completed);
+    expect(await claimOf(alice(), jobId)).toBe(1_200_000n);
+    expect(await claimOf(bob(), jobId)).toBe(0n);
+  });
+
+  it("an escalation in the delivery's own second keeps the job's terms (close, bond, minimum stake) and staking open; a silent arbiter cannot pay the unbonded provider", async () => {
+    // Before escalating stopped nothing, deliver + a fail stake + escalate in one block closed the check at
+    // offset 0, which reads as "never configured": the default terms (no bond, a 600 s window) replaced the
+    // job's. Now escalating moves no close, so the bundle cannot bring the defaults back.
     const config = withArbiter({ bondBps: 5_000n, escalationBps: 0n });
     const { jobId } = await createFundedJob(f, {
       evaluator: f.addresses.evaluator,
@@ -519,47 +616,59 @@ describe("StakedEvaluator escalation to an arbiter", () => {
       hashes = [
         await f.escrowAs(f.provider).write.deliver([jobId, "the work"], { gas }),
         await f.stakedAs(bob()).write.stake([jobId, false, MIN_STAKE], { value: MIN_STAKE, gas }),
+        await f.stakedAs(bob()).write.escalate([jobId], { gas }),
       ];
-      await expectRevert(
-        f.publicClient.simulateContract({
-          address: f.addresses.evaluator,
-          abi: stakedEvaluatorAbi,
-          functionName: "escalate",
-          args: [jobId],
-          account: bob().account,
-          blockTag: "pending",
-        }),
-        "EvaluatorEscalationTooEarly",
-        [jobId, deliveredAt + 1n],
-      );
-      hashes.push(await f.stakedAs(bob()).write.escalate([jobId], { gas }));
       await f.mine();
     } finally {
       await f.testClient.setAutomine(true);
     }
     const receipts = await Promise.all(hashes.map((hash) => f.publicClient.getTransactionReceipt({ hash })));
+    const block = receipts[0]!.blockNumber;
     expect(receipts.map((r) => [r.status, r.blockNumber])).toEqual([
-      ["success", receipts[0]!.blockNumber],
-      ["success", receipts[0]!.blockNumber],
-      ["reverted", receipts[0]!.blockNumber],
+      ["success", block],
+      ["success", block],
+      ["success", block],
     ]);
-    const check = await f.staked.read.getCheck([jobId]);
-    expect([check.closeOffset, check.bond, check.escalated]).toEqual([WINDOW, BUDGET / 2n, false]);
-    // From the next second the outbid side may escalate; staking then stops, and a silent arbiter cannot
-    // pay a provider that never bonded.
-    await f.setNextTimestamp(deliveredAt + 1n);
-    await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
-    await expectRevert(
-      f.stakedAs(alice()).write.stake([jobId, true, MIN_STAKE], { value: MIN_STAKE }),
-      "EvaluatorWindowClosed",
-      [jobId, deliveredAt + 1n],
+    expect((await f.publicClient.getBlock({ blockNumber: block })).timestamp).toBe(deliveredAt);
+    expect(await f.staked.read.getCheck([jobId])).toEqual(
+      checkView({
+        closeOffset: WINDOW,
+        closesAt: deliveredAt + WINDOW,
+        latestClose: deliveredAt + WINDOW + 3n * RESPONSE,
+        responsePeriod: RESPONSE,
+        maxFlips: 3n,
+        minStake: MIN_STAKE,
+        bond: BUDGET / 2n,
+        failTotal: MIN_STAKE,
+        arbiter: addressOf(arbiter()),
+        escalationThreshold: 0n,
+        arbitrationPeriod: ARBITRATION,
+        escalated: true,
+        rulingDeadline: deliveredAt + ARBITRATION,
+      }),
     );
-    const { rulingDeadline, bond } = await f.staked.read.getCheck([jobId]);
-    expect(bond).toBe(BUDGET / 2n);
-    await f.setNextTimestamp(rulingDeadline);
-    await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
+    // The job's minimum stake still holds, and staking goes on.
+    await expectRevert(
+      f.stakedAs(alice()).write.stake([jobId, true, MIN_STAKE - 1n], { value: MIN_STAKE - 1n }),
+      "EvaluatorStakeTooSmall",
+      [jobId, MIN_STAKE - 1n, MIN_STAKE],
+    );
+    await stakeOn(f, alice(), jobId, true, MIN_STAKE);
+    // The arbiter stays silent and the provider never bonds: pass leads at the close, without the bond.
+    const { closesAt } = await f.staked.read.getCheck([jobId]);
+    await f.setNextTimestamp(deliveredAt + ARBITRATION);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorWindowOpen", [jobId, closesAt]);
+    const providerBefore = await f.balanceOf(NATIVE, addressOf(f.provider));
+    await f.setNextTimestamp(closesAt);
+    const settled = await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
+    expect(eventsOf(settled, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
+      { jobId, passed: false, passTotal: MIN_STAKE, failTotal: MIN_STAKE, bondPosted: 0n },
+    ]);
     expect(await statusOf(f, jobId)).toBe(Status.Rejected);
     expect((await f.staked.read.getCheck([jobId])).verdict).toBe(Verdict.Void);
+    expect(await f.balanceOf(NATIVE, addressOf(f.provider))).toBe(providerBefore);
+    expect(await claimOf(bob(), jobId)).toBe(MIN_STAKE);
+    expect(await claimOf(alice(), jobId)).toBe(MIN_STAKE);
   });
 
   it("an arbiter that became the job's provider cannot rule; its silence leaves the leader", async () => {
@@ -580,8 +689,8 @@ describe("StakedEvaluator escalation to an arbiter", () => {
       jobId,
       addressOf(arbiter()),
     ]);
-    const { rulingDeadline } = await f.staked.read.getCheck([jobId]);
-    await f.setNextTimestamp(rulingDeadline);
+    const { rulingDeadline, closesAt } = await f.staked.read.getCheck([jobId]);
+    await f.setNextTimestamp(rulingDeadline > closesAt ? rulingDeadline : closesAt);
     await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
     expect(await statusOf(f, jobId)).toBe(Status.Completed);
   });
