@@ -79,7 +79,8 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     error EvaluatorNoArbiter(uint256 jobId);
     error EvaluatorNotStaker(uint256 jobId, address caller);
     error EvaluatorBelowEscalationThreshold(uint256 jobId, uint256 staked, uint256 threshold);
-    error EvaluatorEscalated(uint256 jobId, uint256 rulingDeadline);
+    error EvaluatorEscalated(uint256 jobId);
+    error EvaluatorRulingNotOpen(uint256 jobId, uint256 opensAt);
     error EvaluatorNotEscalated(uint256 jobId);
     error EvaluatorNotArbiter(uint256 jobId, address caller);
     error EvaluatorRulingClosed(uint256 jobId, uint256 rulingDeadline);
@@ -103,8 +104,9 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     /// @notice A stake gave `pass`'s side the lead with `total` staked; the check now closes at `closesAt`
     /// and this was flip number `flips`.
     event LeadChanged(uint256 indexed jobId, bool pass, uint256 total, uint256 closesAt, uint256 flips);
-    /// @notice `by` escalated the check to its arbiter, who may rule until `rulingDeadline`.
-    event CheckEscalated(uint256 indexed jobId, address indexed by, uint256 rulingDeadline);
+    /// @notice `by` escalated the check to its arbiter, who may rule from the close for the job's
+    /// arbitration period.
+    event CheckEscalated(uint256 indexed jobId, address indexed by);
     /// @notice The arbiter ruled on an escalated check.
     event CheckRuled(uint256 indexed jobId, address indexed arbiter, bool pass);
     /// @notice The check decided the job. The escrow's {JobCompleted} or {JobRejected} carries, as its
@@ -233,7 +235,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     mapping(uint256 jobId => Check) private _checks;
     /// @dev `responsePeriod` (24 bits) and `maxFlips` (8), for jobs whose timing is not the default.
     mapping(uint256 jobId => uint256) private _timings;
-    /// @dev `arbiter` (160 bits), `escalationBps` (32), `arbitrationPeriod` (24), `rulingDeadline` (40).
+    /// @dev `arbiter` (160 bits), `escalationBps` (32), `arbitrationPeriod` (24).
     mapping(uint256 jobId => uint256) private _arbitrations;
     mapping(uint256 jobId => mapping(address staker => Stake)) private _stakes;
 
@@ -383,8 +385,8 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     }
 
     /// @notice Escalates the check to the job's arbiter: any staker, before the close, once both sides' stakes
-    /// reach the job's escalation threshold. The arbiter may {rule} until the ruling deadline; the game goes
-    /// on meanwhile, and decides if the arbiter stays silent.
+    /// reach the job's escalation threshold. The game goes on until the close; the arbiter may then {rule}
+    /// for the job's arbitration period, and the game's result stands if it stays silent.
     /// Emits {CheckEscalated}.
     function escalate(uint256 jobId) external nonReentrant {
         (IJobEscrow.Status status, uint256 submittedAt,,,, uint256 budget) = escrow.jobForEvaluator(jobId);
@@ -393,7 +395,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         if (status != IJobEscrow.Status.Submitted) revert EvaluatorJobNotSubmitted(jobId, status);
         if (check.verdict() != Verdict.None) revert EvaluatorAlreadySettled(jobId);
         uint256 arbitration = _arbitrations[jobId];
-        if (check.escalated()) revert EvaluatorEscalated(jobId, arbitration.rulingDeadline());
+        if (check.escalated()) revert EvaluatorEscalated(jobId);
         uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp >= closesAt) revert EvaluatorWindowClosed(jobId, closesAt);
         if (_stakes[jobId][msg.sender].amount == 0) revert EvaluatorNotStaker(jobId, msg.sender);
@@ -402,20 +404,19 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         uint256 threshold = budget * arbitration.escalationBps() / 10_000;
         if (staked < threshold) revert EvaluatorBelowEscalationThreshold(jobId, staked, threshold);
 
-        uint256 rulingDeadline = block.timestamp + arbitration.arbitrationPeriod();
         // The game goes on: escalating stops nothing, so it cannot freeze a lead just taken (by one address
-        // or by two of one attacker's); the arbiter's ruling, when it comes, overrides the game.
+        // or by two of one attacker's); the arbiter rules once staking is over, and its ruling overrides it.
         _checks[jobId] = check.withEscalated();
-        _arbitrations[jobId] = arbitration.withRulingDeadline(uint40(rulingDeadline));
-        emit CheckEscalated(jobId, msg.sender, rulingDeadline);
+        emit CheckEscalated(jobId, msg.sender);
     }
 
-    /// @notice The job's arbiter decides an escalated check before its ruling deadline, and the job is
+    /// @notice The job's arbiter decides an escalated check, from the close (when staking is over, so nobody
+    /// can stake behind a ruling it saw coming) until the close plus the arbitration period, and the job is
     /// completed or rejected on the escrow. An arbiter that became the job's provider cannot rule.
     /// Emits {CheckRuled} and {CheckSettled} (and {CheckVoided} when nobody backed the side it chose, or
     /// when it chose pass and the provider's bond is missing).
     function rule(uint256 jobId, bool pass) external nonReentrant {
-        (IJobEscrow.Status status,, address client, address provider,, uint256 budget) =
+        (IJobEscrow.Status status, uint256 submittedAt, address client, address provider,, uint256 budget) =
             escrow.jobForEvaluator(jobId);
         Check check = _checks[jobId];
         if (!check.escalated()) revert EvaluatorNotEscalated(jobId);
@@ -425,7 +426,9 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         }
         if (check.verdict() != Verdict.None) revert EvaluatorAlreadySettled(jobId);
         if (status != IJobEscrow.Status.Submitted) revert EvaluatorJobNotSubmitted(jobId, status);
-        uint256 rulingDeadline = arbitration.rulingDeadline();
+        uint256 closesAt = _closesAt(submittedAt, check);
+        if (block.timestamp < closesAt) revert EvaluatorRulingNotOpen(jobId, closesAt);
+        uint256 rulingDeadline = closesAt + arbitration.arbitrationPeriod();
         if (block.timestamp >= rulingDeadline) revert EvaluatorRulingClosed(jobId, rulingDeadline);
         emit CheckRuled(jobId, msg.sender, pass);
         _settleAs(jobId, check, provider, budget, pass);
@@ -449,8 +452,8 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp < closesAt) revert EvaluatorWindowOpen(jobId, closesAt);
         if (check.escalated()) {
-            // A silent arbiter leaves the game's result; it has until its deadline to speak.
-            uint256 rulingDeadline = _arbitrations[jobId].rulingDeadline();
+            // A silent arbiter leaves the game's result; it has the arbitration period after the close.
+            uint256 rulingDeadline = closesAt + _arbitrations[jobId].arbitrationPeriod();
             if (block.timestamp < rulingDeadline) revert EvaluatorAwaitingRuling(jobId, rulingDeadline);
         }
         // Pass cannot win without the provider's bond: the job fails and every stake goes back.
@@ -532,7 +535,9 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
             view_.arbiter = arbitration.arbiter();
             view_.escalationThreshold = budget * arbitration.escalationBps() / 10_000;
             view_.arbitrationPeriod = arbitration.arbitrationPeriod();
-            view_.rulingDeadline = arbitration.rulingDeadline();
+            if (check.escalated() && view_.closesAt != 0) {
+                view_.rulingDeadline = view_.closesAt + view_.arbitrationPeriod;
+            }
         }
     }
 
@@ -694,7 +699,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         ) {
             revert EvaluatorInvalidArbitration(arbiter, escalationBps, arbitrationPeriod);
         }
-        _arbitrations[jobId] = ArbitrationFields.pack(arbiter, escalationBps, arbitrationPeriod, 0);
+        _arbitrations[jobId] = ArbitrationFields.pack(arbiter, escalationBps, arbitrationPeriod);
         emit ArbiterNamed(jobId, arbiter, escalationBps, arbitrationPeriod);
     }
 
@@ -942,18 +947,17 @@ library CheckFields {
 }
 
 /// @title ArbitrationFields
-/// @notice Reads and writes the fields of a job's packed arbitration.
+/// @notice Reads the fields of a job's packed arbitration.
 /// @dev Field access for a job's packed arbitration word: `arbiter` (160 bits), `escalationBps` (32),
-/// `arbitrationPeriod` (24), `rulingDeadline` (40, 0 until escalated).
+/// `arbitrationPeriod` (24).
 library ArbitrationFields {
-    function pack(address arbiter_, uint256 escalationBps_, uint256 arbitrationPeriod_, uint40 rulingDeadline_)
+    function pack(address arbiter_, uint256 escalationBps_, uint256 arbitrationPeriod_)
         internal
         pure
         returns (uint256)
     {
         // The bounds were checked by the caller: escalationBps under 2^32, the period under 2^24.
-        return uint256(uint160(arbiter_)) | (escalationBps_ << 160) | (arbitrationPeriod_ << 192)
-            | (uint256(rulingDeadline_) << 216);
+        return uint256(uint160(arbiter_)) | (escalationBps_ << 160) | (arbitrationPeriod_ << 192);
     }
 
     function arbiter(uint256 word) internal pure returns (address) {
@@ -966,13 +970,5 @@ library ArbitrationFields {
 
     function arbitrationPeriod(uint256 word) internal pure returns (uint256) {
         return uint24(word >> 192);
-    }
-
-    function rulingDeadline(uint256 word) internal pure returns (uint256) {
-        return uint40(word >> 216);
-    }
-
-    function withRulingDeadline(uint256 word, uint40 rulingDeadline_) internal pure returns (uint256) {
-        return (word & ~(uint256(type(uint40).max) << 216)) | (uint256(rulingDeadline_) << 216);
     }
 }

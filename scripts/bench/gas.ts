@@ -498,7 +498,7 @@ const extra = { noFlip: 0n, flip: 0n };
 
 // (f) an escalation settled by the arbiter's ruling: the terms name an arbiter (escalation once both sides hold
 // 100% of the budget); bond, a pass stake, a fail stake that flips the lead, the outbid pass staker escalates, the
-// arbiter rules pass, and the three stakers claim.
+// arbiter rules pass once staking is over (at the close), and the three stakers claim.
 const PATH_F = "(f) native, escalated, arbiter rules";
 {
   const evaluatorData = encodeCheckTerms({
@@ -552,9 +552,17 @@ const PATH_F = "(f) native, escalated, arbiter rules";
       args: [jobId],
     }),
   );
+  // The arbiter rules once staking is over: from the close.
+  const { closesAt } = await publicClient.readContract({
+    address: guild.evaluator,
+    abi: stakedEvaluatorAbi,
+    functionName: "getCheck",
+    args: [jobId],
+  });
+  await testClient.setNextBlockTimestamp({ timestamp: closesAt });
   await measure(
     PATH_F,
-    "rule (pass)",
+    "rule (pass, after the close)",
     arbiter.writeContract({
       address: guild.evaluator,
       abi: stakedEvaluatorAbi,
