@@ -14,6 +14,8 @@ describe("loadConfig", () => {
     expect(config.spending).toEqual({
       maxPerTransaction: "0.05 ETH, 50 gUSD",
       maxPerPeriod: "0.5 ETH, 500 gUSD",
+      maxPerTask: "0.05 ETH, 50 gUSD",
+      maxOpenStakes: "0.5 ETH, 500 gUSD",
       periodHours: 24,
       allowlist: [],
       approvalAbove: "0.02 ETH, 20 gUSD",
