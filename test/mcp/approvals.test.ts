@@ -45,7 +45,7 @@ describe("approvals over MCP elicitation", () => {
     expect(question!.message).toContain(`pay 0.001 ETH to ${payee}`);
     expect(question!.message).toContain("the payee is not in your task, the allowlist or the address book");
     expect(question!.message).toContain("The address came from the assistant");
-    expect(question!.requestedSchema).toMatchObject({
+    expect(question && "requestedSchema" in question ? question.requestedSchema : undefined).toMatchObject({
       type: "object",
       properties: { approve: { type: "boolean" } },
       required: ["approve"],
