@@ -27,11 +27,13 @@ contract AgentRegistry {
     event AgentRegistered(
         address indexed agent, string name, string[] skills, address priceToken, uint256 price, string metadataURI
     );
+    /// @notice `agent` replaced its listing; the event carries the whole new listing.
     event AgentUpdated(
         address indexed agent, string name, string[] skills, address priceToken, uint256 price, string metadataURI
     );
     /// @notice One event per skill of a listing, so agents can be found by skill with a topic filter.
     event SkillListed(bytes32 indexed skill, address indexed agent);
+    /// @notice `agent`'s listing was turned on or off; an inactive agent is not offered work.
     event AgentActiveSet(address indexed agent, bool active);
 
     // ----------------------------------------------------------------------------------------------
@@ -132,8 +134,13 @@ contract AgentRegistry {
         uint256 count;
         for (uint256 i = offset; i < end; ++i) {
             address agent = _agentList[i];
-            if (_agents[agent].active && hasSkill(agent, skill)) found[count++] = agent;
+            if (_agents[agent].active && hasSkill(agent, skill)) {
+                found[count] = agent;
+                ++count;
+            }
         }
+        // Shrinks the array to the agents found: Solidity has no other way to shorten a memory array.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(found, count)
         }

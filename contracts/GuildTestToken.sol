@@ -10,6 +10,7 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 contract GuildTestToken is ERC20, ERC20Permit {
     constructor() ERC20("Guild Test USD", "gUSD") ERC20Permit("Guild Test USD") {}
 
+    /// @notice 6, like the USD stablecoins it stands in for.
     function decimals() public pure override returns (uint8) {
         return 6;
     }

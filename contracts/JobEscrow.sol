@@ -131,6 +131,7 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
     mapping(uint256 jobId => JobRecord) private _jobs;
     mapping(address account => mapping(address token => uint256)) private _credits;
 
+    /// @notice Deploys the escrow with the evaluation period of jobs that set none.
     /// @param defaultEvaluationPeriod_ Seconds an evaluator has after submission, for jobs that set none.
     constructor(uint256 defaultEvaluationPeriod_) {
         if (defaultEvaluationPeriod_ > MAX_EVALUATION_PERIOD) {
@@ -526,6 +527,8 @@ contract JobEscrow is IJobEscrow, ReentrancyGuardTransient {
         bool ok;
         if (token == address(0)) {
             uint256 gasLimit = PAYOUT_GAS;
+            // A call that copies no return data: a receiver cannot make the payout pay for a large one.
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 ok := call(gasLimit, to, amount, 0, 0, 0, 0)
             }

@@ -77,6 +77,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     error EvaluatorClaimFailed(address to, uint256 amount);
     error EvaluatorNoArbiter(uint256 jobId);
     error EvaluatorNotStaker(uint256 jobId, address caller);
+    error EvaluatorLeaderCannotEscalate(uint256 jobId);
     error EvaluatorBelowEscalationThreshold(uint256 jobId, uint256 staked, uint256 threshold);
     error EvaluatorEscalated(uint256 jobId, uint256 rulingDeadline);
     error EvaluatorNotEscalated(uint256 jobId);
@@ -131,22 +132,23 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         Void
     }
 
-    /// @notice The terms a client sets at creation, as `evaluatorData = abi.encode(CheckTerms)`; a job
-    /// without an arbiter may send only the first five fields.
+    /// @notice The terms a client sets at creation, as `evaluatorData = abi.encode(CheckTerms)`. Trailing
+    /// fields may be left out: the first three alone (the default timing, no arbiter), or the first five (no
+    /// arbiter).
     /// @param window Seconds from submission to the first close; 0 takes {defaultWindow}.
-    /// @param responsePeriod Seconds the outbid side has to answer a flip; 0 takes {defaultResponsePeriod}.
-    /// @param maxFlips Changes of lead allowed by staking; 0 takes {defaultMaxFlips}.
     /// @param minStakeBps Smallest stake, in basis points of the budget (at least one base unit).
     /// @param bondBps The provider's bond, in basis points of the budget.
+    /// @param responsePeriod Seconds the outbid side has to answer a flip; 0 takes {defaultResponsePeriod}.
+    /// @param maxFlips Changes of lead allowed by staking; 0 takes {defaultMaxFlips}.
     /// @param arbiter Who may rule an escalated check; `address(0)` for none.
     /// @param escalationBps Both sides' stakes, in basis points of the budget, needed to escalate.
     /// @param arbitrationPeriod Seconds the arbiter has to rule once escalated.
     struct CheckTerms {
         uint256 window;
-        uint256 responsePeriod;
-        uint256 maxFlips;
         uint256 minStakeBps;
         uint256 bondBps;
+        uint256 responsePeriod;
+        uint256 maxFlips;
         address arbiter;
         uint256 escalationBps;
         uint256 arbitrationPeriod;
@@ -180,16 +182,16 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         uint256 responsePeriod;
         uint256 maxFlips;
         uint256 flips;
-        bool passLeads;
         uint256 minStake;
         uint256 bond;
         uint256 passTotal;
         uint256 failTotal;
-        address arbiter;
         uint256 escalationThreshold;
         uint256 arbitrationPeriod;
-        bool escalated;
         uint256 rulingDeadline;
+        address arbiter;
+        bool passLeads;
+        bool escalated;
         Verdict verdict;
     }
 
@@ -235,6 +237,8 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     mapping(uint256 jobId => uint256) private _arbitrations;
     mapping(uint256 jobId => mapping(address staker => Stake)) private _stakes;
 
+    /// @notice Deploys the evaluator for `escrow_`, with the terms of jobs that set none and the floors every
+    /// job's timing must respect.
     /// @param defaults The terms of jobs that set none; `arbiter`, `escalationBps` and
     /// `arbitrationPeriod` must be 0. They must fit the escrow's default evaluation period.
     /// @param minResponsePeriod_ Shortest response period any job may set (a public chain wants minutes).
@@ -266,8 +270,8 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     // External
     // ----------------------------------------------------------------------------------------------
 
-    /// @notice Sets a job's check from `abi.encode(CheckTerms)`, or from its first five fields alone when
-    /// the job names no arbiter; or checks that the defaults fit a job that sets none (`data` empty). Called by the escrow in the job's creating transaction. Refuses terms
+    /// @notice Sets a job's check from `abi.encode(CheckTerms)` (or its first three or five fields); or checks
+    /// that the defaults fit a job that sets none (`data` empty). Called by the escrow in the job's creating transaction. Refuses terms
     /// out of range, an arbiter that is the client or the provider, and terms whose latest end plus
     /// {minSettleMargin} does not fit the job's evaluation period.
     /// Emits {CheckConfigured} when `data` is not empty, {CheckTimingSet} when the timing is not the
@@ -284,19 +288,19 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
             _checkTiming(defaultWindow, defaultResponsePeriod, defaultMaxFlips, 0, evaluationPeriod);
             return;
         }
-        if (data.length != 160 && data.length != 256) revert EvaluatorMalformedTerms(data.length);
-        // Read straight from calldata (no memory copy): five words, and three more when an arbiter is named.
+        uint256 length = data.length;
+        if (length != 96 && length != 160 && length != 256) revert EvaluatorMalformedTerms(length);
+        // Read straight from calldata (no memory copy); fields left out take their defaults.
         uint256 window = _word(data, 0);
-        uint256 responsePeriod = _word(data, 1);
-        uint256 maxFlips = _word(data, 2);
-        uint256 minStakeBps = _word(data, 3);
-        uint256 bondBps = _word(data, 4);
+        uint256 minStakeBps = _word(data, 1);
+        uint256 bondBps = _word(data, 2);
+        (uint256 responsePeriod, uint256 maxFlips) = length == 96 ? (0, 0) : (_word(data, 3), _word(data, 4));
         if (window == 0) window = defaultWindow;
         if (responsePeriod == 0) responsePeriod = defaultResponsePeriod;
         if (maxFlips == 0) maxFlips = defaultMaxFlips;
         _validateTerms(window, responsePeriod, maxFlips, minStakeBps, bondBps);
         uint256 arbitrationPeriod;
-        bool hasArbiter = data.length == 256;
+        bool hasArbiter = length == 256;
         if (hasArbiter) {
             arbitrationPeriod = _word(data, 7);
             _configureArbitration(jobId, client, provider, _word(data, 5), _word(data, 6), arbitrationPeriod);
@@ -329,7 +333,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         Check check = _knownCheck(jobId);
         if (status != IJobEscrow.Status.Submitted) revert EvaluatorJobNotSubmitted(jobId, status);
         if (check.verdict() != Verdict.None) revert EvaluatorAlreadySettled(jobId);
-        if (check.escalated()) revert EvaluatorEscalated(jobId, _arbitrations[jobId].rulingDeadline());
+        // Escalation moved the close to its own time, so this also stops stakes on an escalated check.
         uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp >= closesAt) revert EvaluatorWindowClosed(jobId, closesAt);
         if (msg.sender == client) revert EvaluatorClientCannotStake(jobId);
@@ -354,7 +358,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
                 // The leader raising the bar in the last response period would leave no time to answer.
                 uint256 frozenFrom = closesAt - _responsePeriod(jobId, check);
                 if (block.timestamp >= frozenFrom) revert EvaluatorLeadFrozen(jobId, frozenFrom);
-            } else if (sideTotal >= OUTBID_FACTOR * otherTotal) {
+            } else if (sideTotal >= OUTBID_FACTOR * otherTotal && sideTotal >= _flipFloor(check, budget, minStake)) {
                 (uint256 responsePeriod, uint256 maxFlips) = _timing(jobId, check);
                 uint256 flips = check.flips();
                 if (flips >= maxFlips) revert EvaluatorLeadLocked(jobId, flips);
@@ -378,9 +382,9 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         _collect(token, amount);
     }
 
-    /// @notice Escalates the check to the job's arbiter: any staker, before the close, once both sides'
-    /// stakes reach the job's escalation threshold. Staking stops; the arbiter may {rule} until the
-    /// ruling deadline, after which the leader at escalation wins.
+    /// @notice Escalates the check to the job's arbiter: a staker on the side that does not lead, before the
+    /// close, once both sides' stakes reach the job's escalation threshold. Staking closes at once (the close moves to now); the
+    /// arbiter may {rule} until the ruling deadline, after which the leader at escalation wins.
     /// Emits {CheckEscalated}.
     function escalate(uint256 jobId) external nonReentrant {
         (IJobEscrow.Status status, uint256 submittedAt,,,, uint256 budget) = escrow.jobForEvaluator(jobId);
@@ -392,14 +396,19 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         if (check.escalated()) revert EvaluatorEscalated(jobId, arbitration.rulingDeadline());
         uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp >= closesAt) revert EvaluatorWindowClosed(jobId, closesAt);
-        if (_stakes[jobId][msg.sender].amount == 0) revert EvaluatorNotStaker(jobId, msg.sender);
+        Stake storage position = _stakes[jobId][msg.sender];
+        if (position.amount == 0) revert EvaluatorNotStaker(jobId, msg.sender);
+        // Only the side that was outbid may ask the arbiter, instead of answering with stakes: a side that
+        // just took the lead could otherwise freeze it, and win by the arbiter's silence.
+        if (position.pass == check.passLeads()) revert EvaluatorLeaderCannotEscalate(jobId);
         uint256 staked = uint256(check.passTotal()) + check.failTotal();
         // Budgets are at most a uint88 and the threshold's basis points fit 32 bits: no overflow.
         uint256 threshold = budget * arbitration.escalationBps() / 10_000;
         if (staked < threshold) revert EvaluatorBelowEscalationThreshold(jobId, staked, threshold);
 
         uint256 rulingDeadline = block.timestamp + arbitration.arbitrationPeriod();
-        _checks[jobId] = check.withEscalated();
+        // Staking closes now. Fits: before the close, so under the close's offset.
+        _checks[jobId] = check.withEscalated().withCloseOffset(uint24(block.timestamp - submittedAt));
         _arbitrations[jobId] = arbitration.withRulingDeadline(uint40(rulingDeadline));
         emit CheckEscalated(jobId, msg.sender, rulingDeadline);
     }
@@ -447,7 +456,10 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
             uint256 closesAt = _closesAt(submittedAt, check);
             if (block.timestamp < closesAt) revert EvaluatorWindowOpen(jobId, closesAt);
         }
-        _settleAs(jobId, check, provider, budget, check.passLeads());
+        // Pass cannot win without the provider's bond: the job fails and every stake goes back.
+        uint256 bondPosted = _stakes[jobId][provider].amount;
+        bool bondMissing = check.passLeads() && bondPosted < _bond(check, budget);
+        _decide(jobId, check, bondPosted, check.passLeads() && !bondMissing, bondMissing);
     }
 
     /// @notice The client accepts the work at any time before settlement, while no stake says fail.
@@ -659,6 +671,8 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
 
     /// @dev Word `index` of `data`, whose length the caller checked.
     function _word(bytes calldata data, uint256 index) private pure returns (uint256 word) {
+        // One CALLDATALOAD, where a slice would copy and bounds-check on the creation's hot path.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             word := calldataload(add(data.offset, mul(index, 32)))
         }
@@ -685,6 +699,19 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         }
         _arbitrations[jobId] = ArbitrationFields.pack(arbiter, escalationBps, arbitrationPeriod, 0);
         emit ArbiterNamed(jobId, arbiter, escalationBps, arbitrationPeriod);
+    }
+
+    /// @dev The least a side must bring to take the lead, whatever the leader holds: {OUTBID_FACTOR} times
+    /// the bond (or the minimum stake, if larger), doubled for every flip already made. Without it, two
+    /// addresses of one attacker could use up the flips while the totals are still small and lock the lead
+    /// for the price of a few minimum stakes; with it, the last flip costs at least `2^maxFlips` bonds.
+    /// Unchecked: the bond is at most the budget (2^88) and flips at most 15.
+    function _flipFloor(Check check, uint256 budget, uint256 minStake) private pure returns (uint256) {
+        uint256 base = _bond(check, budget);
+        if (base < minStake) base = minStake;
+        unchecked {
+            return OUTBID_FACTOR * (base << check.flips());
+        }
     }
 
     /// @dev `submittedAt` comes from the escrow's uint40 and the offset is a uint24: no overflow.
@@ -738,6 +765,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
 }
 
 /// @title CheckFields
+/// @notice Reads and writes the fields of a job's packed check.
 /// @dev Field access for {StakedEvaluator-Check}. Setters take values typed to their field's width, so
 /// no field can spill into the next.
 library CheckFields {
@@ -865,6 +893,7 @@ library CheckFields {
 }
 
 /// @title ArbitrationFields
+/// @notice Reads and writes the fields of a job's packed arbitration.
 /// @dev Field access for a job's packed arbitration word: `arbiter` (160 bits), `escalationBps` (32),
 /// `arbitrationPeriod` (24), `rulingDeadline` (40, 0 until escalated).
 library ArbitrationFields {

@@ -127,7 +127,10 @@ async function main(): Promise<void> {
   const flow = (address: Address) => {
     const name = nameOf(address);
     let entry = flows.get(name);
-    if (!entry) flows.set(name, (entry = { spent: 0n, earned: 0n, lines: [] }));
+    if (!entry) {
+      entry = { spent: 0n, earned: 0n, lines: [] };
+      flows.set(name, entry);
+    }
     return entry;
   };
   const settledJobs = new Map<bigint, boolean>();

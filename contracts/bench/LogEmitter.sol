@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+// A benchmark fixture, not part of Guild's interface.
+// solhint-disable use-natspec
+
 /// @notice Benchmark-only: emits events with the same signatures as JobEscrow's money events, in bulk,
 /// so a history of 100,000 events costs a hundred transactions to build.
 contract LogEmitter {

@@ -51,6 +51,7 @@ interface IJobEscrow {
         Status status;
     }
 
+    /// @notice The job `jobId` as stored (all zero when it does not exist).
     function getJob(uint256 jobId) external view returns (Job memory);
 
     /// @notice Evaluation period of jobs that set none, in seconds.
@@ -65,8 +66,11 @@ interface IJobEscrow {
     /// @notice Who evaluates a job and how long it has after submission, cheaper than {getJob}.
     function jobEvaluator(uint256 jobId) external view returns (address evaluator, uint256 evaluationPeriod);
 
+    /// @notice The evaluator accepts the submitted work of `jobId`: the provider is paid. `reason` is an
+    /// attestation (for the staked check, a commitment to the outcome and totals).
     function complete(uint256 jobId, bytes32 reason) external;
 
+    /// @notice The evaluator rejects `jobId` (the client, on an Open job): the client is refunded.
     function reject(uint256 jobId, bytes32 reason) external;
 }
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+// A test double, not part of Guild's interface.
+// solhint-disable use-natspec
+
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
 /// @notice Test token that burns 1% of every transfer, so receivers get less than was sent.

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+// A test double, not part of Guild's interface; it calls back into its target on purpose.
+// solhint-disable use-natspec, avoid-low-level-calls
+
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
 /// @notice Test token that calls back into a target during every transfer, with calldata set by the test.

@@ -223,8 +223,23 @@ export type TransactionCause = {
   claimedBy: number;
 };
 
+/** A tool call the spending guard refused, from a transcript: nothing was sent for it. */
+export type GuardRefusalEntry = {
+  file: string;
+  runId: string;
+  task: string | undefined;
+  step: number;
+  tool: string;
+  callId: string;
+  /** The guard's rule (`untrusted-payee`, `task-budget`, ...) and its one-line answer to the model. */
+  rule: string;
+  message: string;
+};
+
 export type TranscriptJoin = {
   files: number;
+  /** Tool calls the spending guard refused, in file order. */
+  refusals: GuardRefusalEntry[];
   /** Transactions the transcripts name that were sent by the agent within the range. */
   attributed: TransactionCause[];
   /** Agent transactions in the range that no transcript names (sent outside the agent loop). */

@@ -1,4 +1,4 @@
-import { getAddress, numberToHex, zeroAddress, type Address, type Hex } from "viem";
+import { getAddress, numberToHex, zeroAddress, type Address, type Hex, type RpcTransaction } from "viem";
 import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
 import type { GuildAddresses } from "../chain/deployContracts.js";
 import type { GuildReader } from "../chain/GuildClient.js";
@@ -16,7 +16,6 @@ import { mergeLogStreams } from "./mergeLogStreams.js";
 import { readBlockTimestamps } from "./readBlockTimestamps.js";
 import { readJobFacts } from "./readJobFacts.js";
 import { reconcileBalances } from "./reconcileBalances.js";
-import type { RpcTransaction } from "./rpcTypes.js";
 
 export type AuditPhase = "logs" | "transactions" | "balances" | "jobs" | "timestamps" | "transcripts";
 

@@ -97,7 +97,10 @@ export function createEventFlowCollector({
   };
   const credit = (token: Address): CreditState => {
     let entry = state.credits.get(token);
-    if (!entry) state.credits.set(token, (entry = { credited: 0n, withdrawn: 0n, withdrawnToSelf: 0n }));
+    if (!entry) {
+      entry = { credited: 0n, withdrawn: 0n, withdrawnToSelf: 0n };
+      state.credits.set(token, entry);
+    }
     return entry;
   };
   const candidate = (log: AuditLog, jobId: bigint | undefined) => {

@@ -49,7 +49,10 @@ export function createLedger({ keepFlows = false }: { keepFlows?: boolean } = {}
 
   const totalsOf = (token: Address): TokenTotals => {
     let totals = tokens.get(token);
-    if (!totals) tokens.set(token, (totals = { inflow: 0n, outflow: 0n, gas: 0n, byCategory: emptyByCategory() }));
+    if (!totals) {
+      totals = { inflow: 0n, outflow: 0n, gas: 0n, byCategory: emptyByCategory() };
+      tokens.set(token, totals);
+    }
     return totals;
   };
 
@@ -68,15 +71,24 @@ export function createLedger({ keepFlows = false }: { keepFlows?: boolean } = {}
 
     const key = flow.counterparty === NETWORK ? NETWORK : flow.counterparty.toLowerCase();
     let party = counterparties.get(key);
-    if (!party) counterparties.set(key, (party = { flows: 0, byToken: new Map() }));
+    if (!party) {
+      party = { flows: 0, byToken: new Map() };
+      counterparties.set(key, party);
+    }
     party.flows++;
     let partyToken = party.byToken.get(flow.token);
-    if (!partyToken) party.byToken.set(flow.token, (partyToken = { in: 0n, out: 0n }));
+    if (!partyToken) {
+      partyToken = { in: 0n, out: 0n };
+      party.byToken.set(flow.token, partyToken);
+    }
     if (flow.direction === "in") partyToken.in += flow.amount;
     else partyToken.out += flow.amount;
 
     let block = byBlock.get(flow.block);
-    if (!block) byBlock.set(flow.block, (block = new Map()));
+    if (!block) {
+      block = new Map();
+      byBlock.set(flow.block, block);
+    }
     const blockKey = `${flow.token}|${flow.category}|${flow.direction}`;
     block.set(blockKey, (block.get(blockKey) ?? 0n) + flow.amount);
     flows?.push(flow);
@@ -146,11 +158,17 @@ export function createLedger({ keepFlows = false }: { keepFlows?: boolean } = {}
         if (timestamp === undefined) throw new Error(`No timestamp for block ${block}.`);
         const start = Math.floor(timestamp / seconds) * seconds;
         let bucket = buckets.get(start);
-        if (!bucket) buckets.set(start, (bucket = new Map()));
+        if (!bucket) {
+          bucket = new Map();
+          buckets.set(start, bucket);
+        }
         for (const [key, amount] of entries) {
           const [token, category, direction] = key.split("|") as [Address, FlowCategory, "in" | "out"];
           let row = bucket.get(token);
-          if (!row) bucket.set(token, (row = { token, in: 0n, out: 0n, gas: 0n, byCategory: emptyByCategory() }));
+          if (!row) {
+            row = { token, in: 0n, out: 0n, gas: 0n, byCategory: emptyByCategory() };
+            bucket.set(token, row);
+          }
           row.byCategory[category][direction] += amount;
           if (category === "gas") row.gas += amount;
           else row[direction] += amount;

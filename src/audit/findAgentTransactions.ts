@@ -7,6 +7,9 @@ import {
   type Address,
   type Hash,
   type Hex,
+  type RpcBlock,
+  type RpcTransaction,
+  type RpcTransactionReceipt,
 } from "viem";
 import type { GuildAddresses } from "../chain/deployContracts.js";
 import type { Logger } from "../log/createLogger.js";
@@ -17,7 +20,7 @@ import { bisectChanges } from "./bisectChanges.js";
 import type { CandidateTx } from "./collectEventFlows.js";
 import type { Ledger } from "./createLedger.js";
 import { applyJobFact } from "./readJobFacts.js";
-import { feeOf, succeeded, type RpcBlock, type RpcReceipt, type RpcTransaction } from "./rpcTypes.js";
+import { feeOf, succeeded } from "./receiptOutcome.js";
 
 /** A transaction the agent sent. */
 export type AgentTx = {
@@ -119,7 +122,7 @@ export function createTransactionFinder({
   const knownValues = new Map<Hash, bigint>();
   const incomingByBlock = new Map<bigint, RpcTransaction[]>();
 
-  const accept = (receipt: RpcReceipt, jobId: bigint | undefined, foundBy: AgentTx["foundBy"]) => {
+  const accept = (receipt: RpcTransactionReceipt, jobId: bigint | undefined, foundBy: AgentTx["foundBy"]) => {
     if (receipt.from.toLowerCase() !== me) return;
     const block = hexToBigInt(receipt.blockNumber);
     if (block < fromBlock || block > toBlock || found.has(receipt.transactionHash)) return;
@@ -173,7 +176,7 @@ export function createTransactionFinder({
       const next = queue[head];
       if (next) {
         queue[head++] = undefined as never;
-        const receipt = await rpc.request<RpcReceipt | null>("eth_getTransactionReceipt", [next.hash]);
+        const receipt = await rpc.request<RpcTransactionReceipt | null>("eth_getTransactionReceipt", [next.hash]);
         if (receipt) accept(receipt, next.candidate.jobId, "events");
         if (++fetched % 2_000 === 0) onProgress?.(fetched, queue.length, "receipts");
         continue;
@@ -231,7 +234,7 @@ export function createTransactionFinder({
           onRound: (open, leaves) => onProgress?.(leaves, open + leaves, "nonce"),
         });
         await mapLimit(changes, BLOCK_CONCURRENCY, async ({ block }) => {
-          const full = await rpc.request<RpcBlock<true>>("eth_getBlockByNumber", [numberToHex(block), true]);
+          const full = await rpc.request<RpcBlock<"latest", true>>("eth_getBlockByNumber", [numberToHex(block), true]);
           incomingByBlock.set(
             block,
             full.transactions.filter((tx) => tx.to?.toLowerCase() === me && hexToBigInt(tx.value) > 0n),
@@ -239,7 +242,7 @@ export function createTransactionFinder({
           const mine = full.transactions.filter((tx) => tx.from.toLowerCase() === me && !found.has(tx.hash));
           for (const tx of mine) knownValues.set(tx.hash, hexToBigInt(tx.value));
           const receipts = await Promise.all(
-            mine.map((tx) => rpc.request<RpcReceipt>("eth_getTransactionReceipt", [tx.hash])),
+            mine.map((tx) => rpc.request<RpcTransactionReceipt>("eth_getTransactionReceipt", [tx.hash])),
           );
           for (const receipt of receipts) accept(receipt, undefined, "nonce");
         });

@@ -7,6 +7,9 @@ import {
   type Address,
   type Hash,
   type Hex,
+  type RpcBlock,
+  type RpcTransaction,
+  type RpcTransactionReceipt,
 } from "viem";
 import type { GuildAddresses } from "../chain/deployContracts.js";
 import { stakedEvaluatorAbi } from "../contracts/StakedEvaluator.js";
@@ -14,7 +17,7 @@ import type { Flow, UnexplainedChange } from "./AuditReport.js";
 import { mapLimit, type AuditRpc } from "./auditRpc.js";
 import { bisectChanges } from "./bisectChanges.js";
 import type { Ledger } from "./createLedger.js";
-import { succeeded, type RpcBlock, type RpcReceipt, type RpcTransaction } from "./rpcTypes.js";
+import { succeeded } from "./receiptOutcome.js";
 
 export type FindUnexplainedNativeTransfersParameters = {
   rpc: AuditRpc;
@@ -110,9 +113,9 @@ export async function findUnexplainedNativeTransfers({
   let traceRefused = false;
   const unexplained: UnexplainedChange[] = [];
   await mapLimit(changes, Math.max(1, Math.floor(concurrency / 50)), async ({ block, delta }) => {
-    let full: RpcBlock<true> | undefined;
+    let full: RpcBlock<"latest", true> | undefined;
     const readBlock = async () =>
-      (full ??= await rpc.request<RpcBlock<true>>("eth_getBlockByNumber", [numberToHex(block), true]));
+      (full ??= await rpc.request<RpcBlock<"latest", true>>("eth_getBlockByNumber", [numberToHex(block), true]));
     let remaining = delta;
     const add = (flow: Flow) => {
       ledger.add(flow);
@@ -123,10 +126,12 @@ export async function findUnexplainedNativeTransfers({
     const toMe =
       incomingByBlock.get(block) ??
       (await readBlock()).transactions.filter((tx) => tx.to?.toLowerCase() === me && hexToBigInt(tx.value) > 0n);
-    const receipts = new Map<Hash, RpcReceipt>();
+    const receipts = new Map<Hash, RpcTransactionReceipt>();
     const receiptOf = async (hash: Hash) => {
-      let receipt = receipts.get(hash);
-      if (!receipt) receipts.set(hash, (receipt = await rpc.request<RpcReceipt>("eth_getTransactionReceipt", [hash])));
+      const known = receipts.get(hash);
+      if (known) return known;
+      const receipt = await rpc.request<RpcTransactionReceipt>("eth_getTransactionReceipt", [hash]);
+      receipts.set(hash, receipt);
       return receipt;
     };
     for (const tx of toMe) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Hash } from "viem";
 import type { TranscriptEntry } from "../agent/transcript.js";
-import type { TranscriptJoin, TransactionCause } from "./AuditReport.js";
+import type { GuardRefusalEntry, TranscriptJoin, TransactionCause } from "./AuditReport.js";
 
 export type JoinTranscriptsParameters = {
   /** Folder of `.jsonl` transcripts (`<GUILD_HOME>/agents/<name>/transcripts`). */
@@ -34,6 +34,7 @@ export async function joinTranscripts({ dir, transactions }: JoinTranscriptsPara
     else throw error;
   }
   const causes = new Map<string, TransactionCause>();
+  const refusals: GuardRefusalEntry[] = [];
   for (const file of files) {
     const tasks = new Map<string, string>();
     /** Model turns by run and step: the text and the tool calls it asked for. */
@@ -59,10 +60,14 @@ export async function joinTranscripts({ dir, transactions }: JoinTranscriptsPara
         });
       } else if (entry.type === "tool" && Array.isArray(entry.txHashes) && entry.txHashes.length > 0)
         pendingTools.push(entry);
+      if (entry.type === "tool" && typeof entry.data?.refusedBy === "string") {
+        const { runId, step, name: tool, callId, message } = entry;
+        refusals.push({ file, runId, task: tasks.get(runId), step, tool, callId, rule: entry.data.refusedBy, message });
+      }
     }
     for (const tool of pendingTools) {
       const turn = turns.get(`${tool.runId}:${tool.step}`);
-      const text = turn && turn.callIds.has(tool.callId) ? turn.content : undefined;
+      const text = turn?.callIds.has(tool.callId) ? turn.content : undefined;
       for (const hash of tool.txHashes) {
         const key = hash.toLowerCase();
         const known = causes.get(key);
@@ -95,5 +100,5 @@ export async function joinTranscripts({ dir, transactions }: JoinTranscriptsPara
   const notFound = [...causes.values()]
     .filter((cause) => !mine.has(cause.txHash.toLowerCase()))
     .map((cause) => cause.txHash);
-  return { files: files.length, attributed, unattributed, notFound };
+  return { files: files.length, refusals, attributed, unattributed, notFound };
 }

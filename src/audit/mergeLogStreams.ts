@@ -34,9 +34,8 @@ export async function* mergeLogStreams<abi extends Abi>(
           for (const log of next.value.logs) laggard.buffer.push(log);
           laggard.through = next.value.toBlock;
         }
-        const still = states.filter((state) => !state.done);
-        if (still.length > 0)
-          safe = still.reduce((min, state) => (state.through < min ? state.through : min), still[0]!.through);
+        const [first, ...rest] = states.filter((state) => !state.done);
+        if (first) safe = rest.reduce((min, state) => (state.through < min ? state.through : min), first.through);
       }
       const out: DecodedLog<abi>[] = [];
       for (const state of states) {

@@ -1,6 +1,5 @@
-import { hexToNumber, numberToHex } from "viem";
+import { hexToNumber, numberToHex, type RpcBlock } from "viem";
 import { mapLimit, type AuditRpc } from "./auditRpc.js";
-import type { RpcBlock } from "./rpcTypes.js";
 
 /**
  * Timestamps (unix seconds) of `blocks`, from their headers, asked concurrently (batched over HTTP).
@@ -16,7 +15,7 @@ export async function readBlockTimestamps(
   const times = new Map<bigint, number>();
   let done = 0;
   await mapLimit(blocks, concurrency, async (block) => {
-    const header = await rpc.request<RpcBlock>("eth_getBlockByNumber", [numberToHex(block), false]);
+    const header = await rpc.request<RpcBlock<"latest", false>>("eth_getBlockByNumber", [numberToHex(block), false]);
     times.set(block, hexToNumber(header.timestamp));
     if (++done % 5_000 === 0) onProgress?.(done, blocks.length);
   });

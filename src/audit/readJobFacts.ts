@@ -167,7 +167,7 @@ export function applyJobFact(
     case "CheckSettled":
     case "CheckVoided": {
       const stake = stakes.get(log.args.jobId);
-      if (!stake || stake.outcome !== "open") return;
+      if (stake?.outcome !== "open") return;
       if (log.eventName === "CheckVoided") {
         stake.outcome = "unclaimed-void";
         return;

@@ -8,12 +8,12 @@ import {
   zeroAddress,
   type Address,
   type Hex,
+  type RpcBlock,
 } from "viem";
 import { emptyByCategory, type Reconciliation, type TokenSummary, type UnexplainedChange } from "./AuditReport.js";
 import { mapLimit, type AuditRpc } from "./auditRpc.js";
 import { bisectChanges } from "./bisectChanges.js";
 import type { Ledger } from "./createLedger.js";
-import type { RpcBlock } from "./rpcTypes.js";
 
 export type TokenMeta = { symbol: string; decimals: number };
 
@@ -119,7 +119,7 @@ export async function reconcileBalances({
       unexplained = await Promise.all(
         changes.map(async ({ block, delta }) => {
           // The block's transactions that touched the token (its own calls), then the others, for a person to look at.
-          const full = await rpc.request<RpcBlock<true>>("eth_getBlockByNumber", [numberToHex(block), true]);
+          const full = await rpc.request<RpcBlock<"latest", true>>("eth_getBlockByNumber", [numberToHex(block), true]);
           const ordered = [...full.transactions].sort(
             (a, b) =>
               Number(b.to?.toLowerCase() === token.toLowerCase()) - Number(a.to?.toLowerCase() === token.toLowerCase()),

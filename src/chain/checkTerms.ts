@@ -35,10 +35,10 @@ export type CheckSettings = {
 /** The terms as the contract stores them: every field present, 0 where the default applies. */
 export type EncodedCheckTerms = {
   window: bigint;
-  responsePeriod: bigint;
-  maxFlips: bigint;
   minStakeBps: bigint;
   bondBps: bigint;
+  responsePeriod: bigint;
+  maxFlips: bigint;
   arbiter: Address;
   escalationBps: bigint;
   arbitrationPeriod: bigint;
@@ -49,10 +49,10 @@ const CHECK_TERMS_PARAMETERS = [
     type: "tuple",
     components: [
       { name: "window", type: "uint256" },
-      { name: "responsePeriod", type: "uint256" },
-      { name: "maxFlips", type: "uint256" },
       { name: "minStakeBps", type: "uint256" },
       { name: "bondBps", type: "uint256" },
+      { name: "responsePeriod", type: "uint256" },
+      { name: "maxFlips", type: "uint256" },
       { name: "arbiter", type: "address" },
       { name: "escalationBps", type: "uint256" },
       { name: "arbitrationPeriod", type: "uint256" },
@@ -61,39 +61,32 @@ const CHECK_TERMS_PARAMETERS = [
 ] as const;
 
 /**
- * `abi.encode(StakedEvaluator.CheckTerms)`, or its first five words for a job without an arbiter: the job's
- * `evaluatorData`.
+ * `abi.encode(StakedEvaluator.CheckTerms)` without the trailing fields left at their defaults (3, 5 or 8
+ * words): the job's `evaluatorData`.
  *
  * @example
- * encodeCheckTerms({ windowSeconds: 600n, bondBps: 5_000n }); // 256 bytes, 0 where the default applies
+ * encodeCheckTerms({ windowSeconds: 600n, bondBps: 5_000n }); // 96 bytes: window, minimum stake, bond
  */
 export function encodeCheckTerms(settings: CheckSettings): Hex {
   const terms = toEncodedCheckTerms(settings);
   const full = encodeAbiParameters(CHECK_TERMS_PARAMETERS, [terms]);
-  // Without an arbiter the contract takes the first five words alone: 96 bytes less calldata.
-  return terms.arbiter === zeroAddress && terms.escalationBps === 0n && terms.arbitrationPeriod === 0n
-    ? sliceHex(full, 0, 160)
-    : full;
+  // Trailing fields left at 0 are left out (the contract reads them as defaults): less calldata.
+  if (terms.arbiter !== zeroAddress || terms.escalationBps !== 0n || terms.arbitrationPeriod !== 0n) return full;
+  return terms.responsePeriod === 0n && terms.maxFlips === 0n ? sliceHex(full, 0, 96) : sliceHex(full, 0, 160);
 }
 
-/** Reads `evaluatorData` written by {@link encodeCheckTerms} (160 or 256 bytes). Throws on anything else. */
+/** Reads `evaluatorData` written by {@link encodeCheckTerms} (96, 160 or 256 bytes). Throws on anything else. */
 export function decodeCheckTerms(data: Hex): EncodedCheckTerms {
-  const full = size(data) === 160 ? concatHex([data, `0x${"00".repeat(96)}`]) : data;
+  const full = size(data) < 256 ? concatHex([data, `0x${"00".repeat(256 - size(data))}`]) : data;
   const [terms] = decodeAbiParameters(CHECK_TERMS_PARAMETERS, full);
   return terms;
 }
 
-/**
- * The settings with every field filled as the contract reads them (0: the default). A window given without
- * a response period gets a third of it (at least a second): the contract needs the window to be longer
- * than the response period, and the deployment's default response period suits only its default window.
- */
+/** The settings with every field filled as the contract reads them (0: the default). */
 export function toEncodedCheckTerms(settings: CheckSettings): EncodedCheckTerms {
-  const window = settings.windowSeconds ?? 0n;
-  const derivedResponsePeriod = window === 0n ? 0n : window / 3n > 0n ? window / 3n : 1n;
   return {
-    window,
-    responsePeriod: settings.responsePeriodSeconds ?? derivedResponsePeriod,
+    window: settings.windowSeconds ?? 0n,
+    responsePeriod: settings.responsePeriodSeconds ?? 0n,
     maxFlips: settings.maxFlips ?? 0n,
     minStakeBps: settings.minStakeBps ?? 100n,
     bondBps: settings.bondBps ?? 0n,
@@ -101,4 +94,21 @@ export function toEncodedCheckTerms(settings: CheckSettings): EncodedCheckTerms 
     escalationBps: settings.escalationBps ?? 0n,
     arbitrationPeriod: settings.arbitrationPeriodSeconds ?? 0n,
   };
+}
+
+/**
+ * A response period for a window given without one: the evaluator's default when it is shorter than the
+ * window (the contract wants the window longer than the response period), else a third of the window, but
+ * never under the deployment's floor.
+ *
+ * @example
+ * responsePeriodFor(12n, { defaultResponsePeriod: 300n, minResponsePeriod: 1n }); // 4n
+ */
+export function responsePeriodFor(
+  windowSeconds: bigint,
+  { defaultResponsePeriod, minResponsePeriod }: { defaultResponsePeriod: bigint; minResponsePeriod: bigint },
+): bigint {
+  if (defaultResponsePeriod < windowSeconds) return defaultResponsePeriod;
+  const third = windowSeconds / 3n;
+  return third > minResponsePeriod ? third : minResponsePeriod;
 }

@@ -17,14 +17,14 @@ export async function parseTokenAmount(
   field = "amount",
   defaultToken?: string,
 ): Promise<{ token: TokenInfo; amount: bigint }> {
-  const match = /^\s*(\S+)(?:\s+(\S+))?\s*$/.exec(text);
-  if (!match) {
+  const [, number, symbol] = /^\s*(\S+)(?:\s+(\S+))?\s*$/.exec(text) ?? [];
+  if (number === undefined) {
     throw new InvalidAmountError(
       field,
       `"${text}" is not "<amount> [token]"`,
       'Write it like "0.01 ETH" or "12.5 gUSD".',
     );
   }
-  const token = await resolveToken(reader, match[2] ?? defaultToken, field);
-  return { token, amount: parseAmount(match[1]!, token.decimals, field) };
+  const token = await resolveToken(reader, symbol ?? defaultToken, field);
+  return { token, amount: parseAmount(number, token.decimals, field) };
 }

@@ -9,13 +9,16 @@ import { exitCodeOf } from "./exitCodes.js";
 /** Global options every command takes. */
 export type GlobalOptions = { json?: boolean; logLevel?: LogLevel };
 
+/** Where text goes: process.stdout and process.stderr, or a test's buffer. */
+export type TextSink = { write: (text: string) => unknown; isTTY?: boolean };
+
 /** What a command adapter gets: configuration, a logger on stderr, and the output streams. */
 export type CliContext = {
   config: GuildConfig;
   logger: Logger;
   json: boolean;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  stdout: TextSink;
+  stderr: TextSink;
   /** Prints a result: its JSON with --json, else the human text. */
   print: (human: string, data: unknown) => void;
   /** A progress line on stderr (never with --json, so stdout stays parseable either way). */
@@ -24,18 +27,19 @@ export type CliContext = {
 
 export function createCliContext(
   options: GlobalOptions,
-  io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {},
+  /** The streams, and (tests, embedding) a configuration and logger instead of the environment's. */
+  io: { stdout?: TextSink; stderr?: TextSink; config?: GuildConfig; logger?: Logger } = {},
   /** Log level when neither --log-level nor GUILD_LOG_LEVEL says: daemons log events, commands only errors. */
   quietLevel: LogLevel = "error",
 ): CliContext {
-  loadDotenv({ quiet: true });
-  const config = loadConfig(process.env);
+  if (!io.config) loadDotenv({ quiet: true });
+  const config = io.config ?? loadConfig(process.env);
   const json = options.json ?? false;
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   // Commands talk to people on stdout and stderr; their JSON log carries only errors unless asked.
   const explicit = options.logLevel ?? (process.env.GUILD_LOG_LEVEL ? config.logLevel : undefined);
-  const logger = createLogger({ level: explicit ?? quietLevel });
+  const logger = io.logger ?? createLogger({ level: explicit ?? quietLevel });
   return {
     config,
     logger,
@@ -55,8 +59,23 @@ export function toJson(data: unknown): string {
   return JSON.stringify(data, (_, value) => (typeof value === "bigint" ? value.toString() : value), 2);
 }
 
+/**
+ * Runs a command adapter: its exit code, or, when it throws, the error printed for people (or as JSON) and the
+ * code {@link exitCodeOf} maps it to.
+ *
+ * @example
+ * process.exitCode = await runCommand(ctx, (ctx) => jobsCommand(ctx, { limit: "5" }));
+ */
+export async function runCommand(ctx: CliContext, action: (ctx: CliContext) => Promise<number>): Promise<number> {
+  try {
+    return await action(ctx);
+  } catch (error) {
+    return reportError(error, ctx.json, ctx.stderr);
+  }
+}
+
 /** Prints an error for people (or as JSON) and returns the exit code. */
-export function reportError(error: unknown, json: boolean, stderr: NodeJS.WritableStream = process.stderr): number {
+export function reportError(error: unknown, json: boolean, stderr: TextSink = process.stderr): number {
   const code = exitCodeOf(error);
   const short =
     error instanceof GuildError || error instanceof BaseError

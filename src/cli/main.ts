@@ -1,8 +1,9 @@
 import { Command, Option } from "commander";
 import type { LogLevel } from "../log/createLogger.js";
-import { createCliContext, reportError, type CliContext, type GlobalOptions } from "./cliContext.js";
+import { createCliContext, reportError, runCommand, type CliContext, type GlobalOptions } from "./cliContext.js";
 import { EXIT } from "./exitCodes.js";
 import { agentsCommand } from "./commands/agentsCommand.js";
+import type { AuditOptions } from "./commands/auditCommand.js";
 import { chainCommand } from "./commands/chainCommand.js";
 import { deployCommand } from "./commands/deployCommand.js";
 import { hireCommand, type HireOptions } from "./commands/hireCommand.js";
@@ -70,14 +71,14 @@ function run(action: (ctx: CliContext, ...args: never[]) => Promise<number>, qui
   return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     const globals = command.optsWithGlobals() as GlobalOptions;
-    let ctx: CliContext | undefined;
-    let code: number;
+    let ctx: CliContext;
     try {
       ctx = createCliContext(globals, {}, quietLevel);
-      code = await action(ctx, ...(args.slice(0, -1) as never[]));
     } catch (error) {
-      code = reportError(error, globals.json ?? false);
+      process.exitCode = reportError(error, globals.json ?? false);
+      return;
     }
+    const code = await runCommand(ctx, (ctx) => action(ctx, ...(args.slice(0, -1) as never[])));
     process.exitCode = interrupted && code === EXIT.ok ? EXIT.ok : code;
   };
 }
@@ -283,34 +284,11 @@ program
     "\nExit 0 when every token reconciles to the wei, 4 when a difference is unexplained.\n\nExamples:\n  $ guild audit alice\n  $ guild audit alice --json > alice.json\n  $ guild audit 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --from-block 100 --csv\n  $ guild audit alice --html report.html --transcripts",
   )
   .action(
-    run(
-      async (
-        ctx,
-        agent: string,
-        options: {
-          fromBlock?: string;
-          toBlock?: string;
-          csv?: boolean;
-          html?: string;
-          out?: string;
-          transcripts?: boolean;
-        },
-      ) => {
-        const { auditCommand } = await import("../audit/auditCommand.js");
-        return auditCommand({
-          config: ctx.config,
-          logger: ctx.logger,
-          agent,
-          ...(options.fromBlock ? { fromBlock: options.fromBlock } : {}),
-          ...(options.toBlock ? { toBlock: options.toBlock } : {}),
-          format: options.html ? "html" : ctx.json ? "json" : options.csv ? "csv" : "table",
-          ...(options.html ? { out: options.html } : options.out ? { out: options.out } : {}),
-          transcripts: options.transcripts ?? false,
-          stdout: ctx.stdout,
-          stderr: ctx.stderr,
-        });
-      },
-    ),
+    run(async (ctx, agent: string, options: AuditOptions) => {
+      // Loaded on use: the report renderers are large and no other command needs them.
+      const { auditCommand } = await import("./commands/auditCommand.js");
+      return auditCommand(ctx, agent, options);
+    }),
   );
 
 await program.parseAsync(process.argv);

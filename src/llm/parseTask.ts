@@ -30,21 +30,28 @@
  */
 import { DURATION_PATTERN, durationSeconds } from "../chain/parseDuration.js";
 
-/** Example sentences of every form, for `--help` text and the planner's "I do not understand" answer. */
-export const SUPPORTED_TASKS = [
-  "Hire an agent for word-count to count the words in: the quick brown fox. Budget 0.002 ETH, bond 50%, check window 2 minutes.",
-  "Delegate sort of '3 1 2' with a budget of 1.5 gUSD",
-  "Hire an agent for sort to sort: 5 3 9 1. Budget 0.002 ETH, bond 50%, check window 15s. Let the check decide.",
-  '{"skill": "word-count", "input": "the quick brown fox", "budget": "0.002", "token": "ETH"}',
-  "Check the delivery of job 7",
-  "Verify job 7 and stake 0.001 ETH",
-  "Settle job 7",
-  "Claim my rewards for job 7",
-  "Report my spending for the last 24 hours",
-  "What is my balance in gUSD?",
-  "Pay 0.01 ETH to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-  "Register as bob with skills word-count, sort at 0.001 ETH",
-] as const;
+/**
+ * Example sentences of every form, keyed by the form each parses to (a test holds them to it). The first of each
+ * form is the one an incomplete task of that form quotes.
+ */
+export const TASK_EXAMPLES = {
+  hire: [
+    "Hire an agent for word-count to count the words in: the quick brown fox. Budget 0.002 ETH, bond 50%, check window 2 minutes.",
+    "Delegate sort of '3 1 2' with a budget of 1.5 gUSD",
+    "Hire an agent for sort to sort: 5 3 9 1. Budget 0.002 ETH, bond 50%, check window 15s. Let the check decide.",
+    '{"skill": "word-count", "input": "the quick brown fox", "budget": "0.002", "token": "ETH"}',
+  ],
+  check: ["Check the delivery of job 7", "Verify job 7 and stake 0.001 ETH"],
+  settle: ["Settle job 7"],
+  claim: ["Claim my rewards for job 7"],
+  spending: ["Report my spending for the last 24 hours"],
+  balance: ["What is my balance in gUSD?"],
+  pay: ["Pay 0.01 ETH to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8"],
+  register: ["Register as bob with skills word-count, sort at 0.001 ETH"],
+} as const satisfies Record<TaskForm, readonly [string, ...string[]]>;
+
+/** Every example sentence, for `--help` text and the planner's "I do not understand" answer. */
+export const SUPPORTED_TASKS: readonly string[] = Object.values(TASK_EXAMPLES).flat();
 
 export type HireTask = {
   kind: "hire";
@@ -84,9 +91,9 @@ export type Task =
 export type TaskForm = "hire" | "check" | "settle" | "claim" | "pay" | "register" | "spending" | "balance";
 
 const AMOUNT = String.raw`(\d+(?:\.\d+)?)`;
-const TOKEN = String.raw`(0x[0-9a-fA-F]{40}|[A-Za-z][A-Za-z0-9]{0,11})`;
+const TOKEN = "(0x[0-9a-fA-F]{40}|[A-Za-z][A-Za-z0-9]{0,11})";
 const DURATION = DURATION_PATTERN;
-const SKILL = String.raw`([a-z0-9][a-z0-9._-]*)`;
+const SKILL = "([a-z0-9][a-z0-9._-]*)";
 const JOB_ID = /(?:\bjob\s*(?:id\s*)?(?:#|no\.?\s*|number\s*)?:?\s*|#)(\d+)\b/i;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -119,17 +126,6 @@ const NOT_TOKENS = new Set(
     "as",
   ].concat(["budget", "within"]),
 );
-
-const EXAMPLE: Record<TaskForm, string> = {
-  hire: SUPPORTED_TASKS[0],
-  check: SUPPORTED_TASKS[4],
-  settle: SUPPORTED_TASKS[5],
-  claim: SUPPORTED_TASKS[6],
-  spending: SUPPORTED_TASKS[7],
-  balance: SUPPORTED_TASKS[8],
-  pay: SUPPORTED_TASKS[9],
-  register: SUPPORTED_TASKS[10],
-};
 
 /**
  * Parses one task sentence (or a JSON hire task) into a {@link Task}. Pure and deterministic.
@@ -170,7 +166,7 @@ function stripPoliteness(text: string): string {
 }
 
 function incomplete(form: TaskForm, problem: string): IncompleteTask {
-  return { kind: "incomplete", form, problem, example: EXAMPLE[form] };
+  return { kind: "incomplete", form, problem, example: TASK_EXAMPLES[form][0] };
 }
 
 function normalizeToken(word: string | undefined): string | undefined {
@@ -288,7 +284,7 @@ function unquote(text: string): string {
 function findQuoted(text: string, from: number): { index: number; value: string } | undefined {
   let best: { index: number; value: string } | undefined;
   for (const [open, close] of QUOTES) {
-    const pattern = new RegExp(`${escape(open)}([^]*?)${escape(close)}(?=[\\s.,;:!?)]|$)`, "g");
+    const pattern = new RegExp(`${escapeRegExp(open)}([^]*?)${escapeRegExp(close)}(?=[\\s.,;:!?)]|$)`, "g");
     pattern.lastIndex = from;
     const match = pattern.exec(text);
     if (match && match[1] !== undefined && (!best || match.index < best.index))
@@ -297,7 +293,7 @@ function findQuoted(text: string, from: number): { index: number; value: string 
   return best;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 

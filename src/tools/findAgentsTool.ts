@@ -1,8 +1,8 @@
 import { isAddressEqual } from "viem";
 import { z } from "zod";
 import { formatAmount, parseAmount } from "../chain/amounts.js";
-import { agentReputation } from "../chain/reads/agentReputation.js";
 import { listAgents } from "../chain/reads/listAgents.js";
+import { rankProviders } from "../chain/reads/rankProviders.js";
 import { resolveToken } from "../chain/resolveToken.js";
 import { defineTool } from "./GuildTool.js";
 import { amountSchema, tokenSchema } from "./schemas.js";
@@ -24,23 +24,15 @@ export const findAgentsTool = defineTool({
     const agents = (
       await listAgents(client, { skill, priceToken: info.address, ...(max === undefined ? {} : { maxPrice: max }) })
     ).filter((agent) => !isAddressEqual(agent.address, client.account.address));
-    if (agents.length === 0) {
+    const ranked = (await rankProviders(client, { agents })).slice(0, limit);
+    const [best] = ranked;
+    if (!best) {
       return {
         ok: true,
         message: `No active agent sells ${skill} in ${info.symbol}${max === undefined ? "" : ` for at most ${formatAmount(max, info.decimals, info.symbol)}`}.`,
         data: { agents: [] },
       };
     }
-    const reputations = await agentReputation(client, { providers: agents.map((agent) => agent.address) });
-    const ranked = agents
-      .map((agent, i) => ({ agent, reputation: reputations[i]! }))
-      .sort(
-        (a, b) =>
-          b.reputation.score - a.reputation.score ||
-          (a.agent.price < b.agent.price ? -1 : a.agent.price > b.agent.price ? 1 : 0),
-      )
-      .slice(0, limit);
-    const best = ranked[0]!;
     return {
       ok: true,
       message: `Found ${ranked.length} agent(s) for ${skill}; best: ${best.agent.name} (${best.agent.address}) at ${formatAmount(best.agent.price, info.decimals, info.symbol)}, reputation ${best.reputation.score.toFixed(2)}.`,

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { formatAmount, parseAmount } from "../chain/amounts.js";
 import { createAndFundJob } from "../chain/actions/createAndFundJob.js";
 import { parseAddress } from "../chain/parseAddress.js";
-import { agentReputation } from "../chain/reads/agentReputation.js";
 import { listAgents } from "../chain/reads/listAgents.js";
+import { rankProviders } from "../chain/reads/rankProviders.js";
 import { resolveToken } from "../chain/resolveToken.js";
 import { encodeJobSpec } from "../skills/jobSpec.js";
 import { defineTool } from "./GuildTool.js";
@@ -60,16 +60,13 @@ export const hireAgentTool = defineTool({
       name = listing.name;
     } else {
       const others = candidates.filter((agent) => !isAddressEqual(agent.address, client.account.address));
-      if (others.length === 0) {
+      const [best] = await rankProviders(client, { agents: others });
+      if (!best) {
         return {
           ok: false,
           message: `No agent sells ${args.skill} in ${info.symbol} within the budget. Nothing was sent.`,
         };
       }
-      const reputations = await agentReputation(client, { providers: others.map((agent) => agent.address) });
-      const best = others
-        .map((agent, i) => ({ agent, score: reputations[i]!.score }))
-        .sort((a, b) => b.score - a.score || (a.agent.price < b.agent.price ? -1 : 1))[0]!;
       provider = best.agent.address;
       name = best.agent.name;
     }

@@ -8,7 +8,8 @@ import { isDevChain } from "./devAccounts.js";
 import { fundFromDevAccount, type FundFromDevAccountReturnType } from "./fundFromDevAccount.js";
 import { loadAccount } from "./loadAccount.js";
 import type { PromptPassword } from "./promptPassword.js";
-import { walletImport } from "./walletCommands.js";
+import { importWallet } from "./importWallet.js";
+import { newWalletPassword } from "./newWalletPassword.js";
 import { walletFile } from "./walletFile.js";
 
 export type OpenAgentWalletParameters = {
@@ -61,13 +62,13 @@ export async function openAgentWallet({
     }
     const key = generatePrivateKey();
     registerSecret(key);
-    const wallet = await walletImport({
-      config,
-      logger,
+    const wallet = await importWallet({
+      home: config.home,
       name,
       privateKey: key,
+      password: await newWalletPassword({ config, name, promptPassword }),
+      logger,
       scryptN: config.keystoreScryptN,
-      ...(promptPassword ? { promptPassword } : {}),
     });
     created = wallet.file;
     account = privateKeyToAccount(key);

@@ -175,13 +175,13 @@ describe("askCommand (`guild ask`) against a Hardhat node", () => {
     expect(stderr).toMatch(/"Alice!" is not a wallet name/);
   });
 
-  it("without a wallet or a password to create one, exits 1 and says how to create it", async () => {
+  it("without a wallet or a password to create one, exits 2 (as every command) and says how to create it", async () => {
     const { code, stdout, stderr } = await ask(
       "What is my balance?",
       { GUILD_KEYSTORE_PASSWORD: "" },
       { as: "nobody" },
     );
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stdout).toBe("");
     expect(stderr).toMatch(/No wallet named "nobody"/);
     expect(stderr).toMatch(/guild wallet new nobody.*GUILD_KEYSTORE_PASSWORD/);

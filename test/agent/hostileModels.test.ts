@@ -7,11 +7,12 @@
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Hash, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createAgent, type Agent } from "../../src/agent/createAgent.js";
+import { joinTranscripts } from "../../src/audit/joinTranscripts.js";
 import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
 import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { readJob } from "../../src/chain/actions/readJob.js";
@@ -159,6 +160,10 @@ describe("hostile models against the spending guard, on anvil", () => {
       taskId: result.task.id,
       budget: expect.stringMatching(/nothing that costs money/),
     });
+    // The audit's join of the transcripts lists each refusal.
+    const joined = await joinTranscripts({ dir: dirname(result.transcriptPath!), transactions: [] });
+    expect(joined.refusals).toHaveLength(20);
+    expect(joined.refusals[0]).toMatchObject({ tool: "pay", rule: "task-budget", task: "What is my balance?" });
     const [after, nobodyAfter] = await chainState(h, [me.address, nobody]);
     expect(after).toEqual(before); // not even gas
     expect(nobodyAfter).toEqual(nobodyBefore);

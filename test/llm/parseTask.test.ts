@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTask, SUPPORTED_TASKS, type Task } from "../../src/llm/parseTask.js";
+import { parseTask, SUPPORTED_TASKS, TASK_EXAMPLES, type Task } from "../../src/llm/parseTask.js";
 
 const BOB = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
@@ -100,9 +100,18 @@ describe("parseTask", () => {
     expect(parseTask('{"skill": "sort", "budget": "1"}')).toMatchObject({ kind: "incomplete", form: "hire" });
   });
 
-  it("understands every example it advertises", () => {
-    for (const example of SUPPORTED_TASKS)
-      expect(parseTask(example).kind, example).not.toMatch(/^(unknown|incomplete)$/);
+  it("parses every example it advertises back to the form it is listed under", () => {
+    for (const [form, examples] of Object.entries(TASK_EXAMPLES))
+      for (const example of examples) expect(parseTask(example).kind, example).toBe(form);
+    expect(SUPPORTED_TASKS).toHaveLength(Object.values(TASK_EXAMPLES).flat().length);
+  });
+
+  it("quotes an example of the same form when a task is incomplete", () => {
+    for (const sentence of ["Settle it", "Check the delivery", "Pay 0.01 ETH to bob", "Register as bob at 0.001 ETH"]) {
+      const task = parseTask(sentence);
+      if (task.kind !== "incomplete") throw new Error(`"${sentence}" parsed as ${task.kind}`);
+      expect(parseTask(task.example).kind, task.example).toBe(task.form);
+    }
   });
 });
 

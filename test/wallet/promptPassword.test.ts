@@ -1,4 +1,5 @@
 import { PassThrough } from "node:stream";
+import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { PasswordPromptCancelledError } from "../../src/errors/wallet.js";
 import { promptPassword } from "../../src/wallet/promptPassword.js";
@@ -22,7 +23,7 @@ describe("promptPassword", () => {
       input.write(terminal ? "\r" : "\n");
       await expect(answer).resolves.toBe("s3cret-typed");
       await new Promise((resolve) => setImmediate(resolve));
-      const visible = written().replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+      const visible = stripVTControlCharacters(written());
       expect(visible).toBe("Password: \n");
       expect(written()).not.toContain("s3cret");
     });

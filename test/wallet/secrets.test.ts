@@ -23,7 +23,13 @@ import { decryptKeystore } from "../../src/wallet/decryptKeystore.js";
 import { fundFromDevAccount } from "../../src/wallet/fundFromDevAccount.js";
 import { loadAccount } from "../../src/wallet/loadAccount.js";
 import { readKeystoreFile } from "../../src/wallet/readKeystoreFile.js";
-import { walletAddress, walletFund, walletImport, walletList, walletNew } from "../../src/wallet/walletCommands.js";
+import {
+  walletAddress,
+  walletFund,
+  walletImport,
+  walletList,
+  walletNew,
+} from "../../src/cli/commands/walletCommand.js";
 import { startTestNode, type TestNode } from "../support/nodes.js";
 import { TEST_SCRYPT_N, tempHome } from "./support.js";
 

@@ -176,6 +176,14 @@ export function renderTable(report: AuditReport, options: RenderTableOptions = {
         `  ${cause.txHash.slice(0, 12)}… ${cause.tool} (run ${cause.runId.slice(0, 8)}, step ${cause.step})${cause.claimedBy > 1 ? ` [named by ${cause.claimedBy} tool calls]` : ""}${cause.modelTurn ? `: "${cause.modelTurn.slice(0, 80)}"` : ""}`,
       );
     }
+    if (join.refusals.length > 0) {
+      out.push(`Refused by the spending guard: ${join.refusals.length} tool calls (nothing sent).`);
+      for (const refusal of join.refusals.slice(0, 10)) {
+        out.push(
+          `  ${refusal.tool} ${refusal.rule} (run ${refusal.runId.slice(0, 8)}, step ${refusal.step}): ${refusal.message.slice(0, 120)}`,
+        );
+      }
+    }
   }
 
   const unexplained = report.tokens.flatMap((token) =>

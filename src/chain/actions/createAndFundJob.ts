@@ -2,7 +2,8 @@ import { isAddressEqual, parseEventLogs, zeroAddress, type Address, type Hash, t
 import { jobEscrowAbi } from "../../contracts/JobEscrow.js";
 import { GuildError } from "../../errors/GuildError.js";
 import { InvalidInputError } from "../../errors/input.js";
-import { type CheckSettings, encodeCheckTerms } from "../checkTerms.js";
+import { type CheckSettings, encodeCheckTerms, responsePeriodFor } from "../checkTerms.js";
+import { readCheckLimits } from "../reads/readCheckLimits.js";
 import type { GuildClient } from "../GuildClient.js";
 import { writeContract } from "../tx/writeContract.js";
 import { ensureAllowance } from "./ensureAllowance.js";
@@ -72,7 +73,14 @@ export async function createAndFundJob(
     if (!isAddressEqual(evaluator, client.addresses.evaluator)) {
       throw new InvalidInputError("check", "check settings apply only to the staked evaluator", "Drop them or use it.");
     }
-    evaluatorData = encodeCheckTerms(params.check);
+    let check = params.check;
+    if (check.windowSeconds !== undefined && check.responsePeriodSeconds === undefined) {
+      check = {
+        ...check,
+        responsePeriodSeconds: responsePeriodFor(check.windowSeconds, await readCheckLimits(client)),
+      };
+    }
+    evaluatorData = encodeCheckTerms(check);
   }
 
   const approveHash =

@@ -18,7 +18,10 @@ const cache = new WeakMap<object, Map<Address, TokenInfo>>();
 export async function getTokenInfo(reader: GuildReader, token: Address): Promise<TokenInfo> {
   if (token === zeroAddress) return NATIVE_TOKEN;
   let known = cache.get(reader.connection);
-  if (!known) cache.set(reader.connection, (known = new Map()));
+  if (!known) {
+    known = new Map();
+    cache.set(reader.connection, known);
+  }
   const hit = known.get(token);
   if (hit) return hit;
   const client = reader.connection.publicClient;

@@ -72,17 +72,16 @@ export type JobState = {
 export async function readJob(reader: GuildReader, { jobId }: { jobId: bigint }): Promise<JobState> {
   const client = reader.connection.publicClient;
   const { escrow, evaluator } = reader.addresses;
-  let job;
-  try {
-    job = await client.readContract({ address: escrow, abi: jobEscrowAbi, functionName: "getJob", args: [jobId] });
-  } catch (error) {
-    throw toGuildError(error, {
-      contract: "JobEscrow",
-      functionName: "getJob",
-      account: escrow,
-      label: `Reading job ${jobId}`,
+  const job = await client
+    .readContract({ address: escrow, abi: jobEscrowAbi, functionName: "getJob", args: [jobId] })
+    .catch((error: unknown) => {
+      throw toGuildError(error, {
+        contract: "JobEscrow",
+        functionName: "getJob",
+        account: escrow,
+        label: `Reading job ${jobId}`,
+      });
     });
-  }
   const status = statusName(job.status) as JobStatusName;
   const refundableAt =
     status === "Submitted" && job.submittedAt + job.evaluationPeriod > job.expiredAt

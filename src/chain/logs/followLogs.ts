@@ -1,8 +1,8 @@
+import { setTimeout } from "node:timers/promises";
 import { numberToHex, type Abi, type Address, type Hash, type Hex, type PublicClient } from "viem";
 import { InvalidLogCursorError, LogConsumerError, ReorgTooDeepError } from "../../errors/chain.js";
 import { silentLogger, type Logger } from "../../log/createLogger.js";
 import { readLogs, streamLogs, type DecodedLog } from "./readLogs.js";
-import { sleep } from "./sleep.js";
 
 /** A block by number and hash. */
 export type BlockRef = { number: bigint; hash: Hash };
@@ -337,7 +337,7 @@ export function followLogs<const abi extends Abi>(
       try {
         const busy = await step();
         failures = 0;
-        if (!busy) await sleep(pollingIntervalMs, signal);
+        if (!busy) await setTimeout(pollingIntervalMs, undefined, { signal });
       } catch (error) {
         if (signal.aborted) break;
         if (
@@ -351,7 +351,7 @@ export function followLogs<const abi extends Abi>(
         failures++;
         const delay = Math.min(maxBackoffMs, pollingIntervalMs * 2 ** Math.min(failures - 1, 20));
         logger.warn({ err: error, failures, retryInMs: delay }, "log follower: reading the chain failed; retrying");
-        await sleep(delay, signal).catch(() => {});
+        await setTimeout(delay, undefined, { signal }).catch(() => {});
       }
     }
     logger.info({ cursor: committed?.blockNumber.toString() }, "log follower stopped");

@@ -1,19 +1,18 @@
+import pRetry from "p-retry";
 import {
-  decodeEventLog,
   numberToHex,
+  parseEventLogs,
   toEventSelector,
   type Abi,
-  type AbiEvent,
   type Address,
-  type Hash,
   type Hex,
   type Log,
   type PublicClient,
+  type RpcLog,
 } from "viem";
 import { LogRangeRefusedError, LogReadFailedError } from "../../errors/chain.js";
 import { silentLogger, type Logger } from "../../log/createLogger.js";
 import { classifyLogsError, type ClassifyLogsErrorReturnType } from "./classifyLogsError.js";
-import { sleep } from "./sleep.js";
 
 /** A decoded log of one of the events of `abi`: viem's `Log` with `eventName` and typed `args`. */
 export type DecodedLog<abi extends Abi = Abi> = Log<bigint, number, false, undefined, true, abi>;
@@ -75,19 +74,6 @@ export type ReadLogsProgress = {
   retries: number;
   /** Block range the next page will ask for. */
   pageSize: bigint;
-};
-
-/** A log as `eth_getLogs` returns it. */
-type RpcLog = {
-  address: Address;
-  blockHash: Hash | null;
-  blockNumber: Hex | null;
-  data: Hex;
-  logIndex: Hex | null;
-  transactionHash: Hash | null;
-  transactionIndex: Hex | null;
-  removed?: boolean;
-  topics: Hex[];
 };
 
 type Stats = { requests: number; refusals: number; retries: number };
@@ -284,54 +270,67 @@ type FetchResult = { kind: "logs"; logs: RpcLog[] } | { kind: "split"; pieces: [
  */
 async function fetchOnce(fetcher: RangeFetcher, start: bigint, end: bigint): Promise<FetchResult> {
   const { client, filter, stats, maxRetries, retryDelayMs, signal, logger } = fetcher;
-  for (let attempt = 0; ; attempt++) {
-    signal.throwIfAborted();
-    stats.requests++;
-    try {
-      const logs = (await client.request(
-        {
-          method: "eth_getLogs",
-          params: [{ ...filter, fromBlock: numberToHex(start), toBlock: numberToHex(end) }],
-        },
-        // Retries are ours: a refusal must shrink the range, not repeat it.
-        { retryCount: 0, signal },
-      )) as unknown as RpcLog[];
-      fetcher.sizer.succeeded(end - start + 1n, logs.length);
-      return { kind: "logs", logs };
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      const verdict = classifyLogsError(error);
-      if (verdict.kind === "range") {
-        stats.refusals++;
-        if (start === end) throw new LogRangeRefusedError(start, end, { cause: error });
-        fetcher.sizer.refused(end - start + 1n, verdict.maxRange);
-        const pieces = splitRange(start, end, verdict);
-        logger.debug(
+  let attempts = 0;
+  try {
+    const logs = await pRetry(
+      async () => {
+        attempts++;
+        stats.requests++;
+        return (await client.request(
           {
-            fromBlock: start.toString(),
-            toBlock: end.toString(),
-            pieces: pieces.length,
-            nextPageSize: fetcher.sizer.size.toString(),
+            method: "eth_getLogs",
+            params: [{ ...filter, fromBlock: numberToHex(start), toBlock: numberToHex(end) }],
           },
-          "node refused the log range; splitting it",
-        );
-        return { kind: "split", pieces };
-      }
-      if (verdict.kind === "transient" && attempt < maxRetries) {
-        stats.retries++;
-        const delay = retryDelayMs * 2 ** attempt;
-        logger.debug(
-          { fromBlock: start.toString(), toBlock: end.toString(), attempt: attempt + 1, delayMs: delay, err: error },
-          "transient eth_getLogs failure; retrying",
-        );
-        await sleep(delay, signal);
-        continue;
-      }
-      throw new LogReadFailedError(start, end, attempt + 1, {
+          // Retries are ours: a refusal must shrink the range, not repeat it.
+          { retryCount: 0, signal },
+        )) as unknown as RpcLog[];
+      },
+      {
+        retries: maxRetries,
+        minTimeout: retryDelayMs,
+        signal,
+        shouldRetry: ({ error, attemptNumber, retryDelay }) => {
+          if (classifyLogsError(error).kind !== "transient") return false;
+          stats.retries++;
+          logger.debug(
+            {
+              fromBlock: start.toString(),
+              toBlock: end.toString(),
+              attempt: attemptNumber,
+              delayMs: retryDelay,
+              err: error,
+            },
+            "transient eth_getLogs failure; retrying",
+          );
+          return true;
+        },
+      },
+    );
+    fetcher.sizer.succeeded(end - start + 1n, logs.length);
+    return { kind: "logs", logs };
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    const verdict = classifyLogsError(error);
+    if (verdict.kind !== "range") {
+      throw new LogReadFailedError(start, end, attempts, {
         cause: error,
         details: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "",
       });
     }
+    stats.refusals++;
+    if (start === end) throw new LogRangeRefusedError(start, end, { cause: error });
+    fetcher.sizer.refused(end - start + 1n, verdict.maxRange);
+    const pieces = splitRange(start, end, verdict);
+    logger.debug(
+      {
+        fromBlock: start.toString(),
+        toBlock: end.toString(),
+        pieces: pieces.length,
+        nextPageSize: fetcher.sizer.size.toString(),
+      },
+      "node refused the log range; splitting it",
+    );
+    return { kind: "split", pieces };
   }
 }
 
@@ -440,76 +439,24 @@ type Decoder<abi extends Abi> = {
 };
 
 function createDecoder<abi extends Abi>(abi: abi, logger: Logger): Decoder<abi> {
-  const bySelector = new Map<Hex, AbiEvent[]>();
-  for (const item of abi) {
-    // Anonymous events have no selector topic to filter on.
-    if (item.type !== "event" || item.anonymous) continue;
-    const selector = toEventSelector(item);
-    const candidates = bySelector.get(selector);
-    if (candidates) {
-      // Same signature, different indexed layout (e.g. ERC-20 vs ERC-721 Transfer): try each in turn.
-      if (!candidates.some((known) => JSON.stringify(known) === JSON.stringify(item))) candidates.push(item);
-    } else {
-      bySelector.set(selector, [item]);
-    }
-  }
-  if (bySelector.size === 0) throw new TypeError("readLogs: `events` holds no non-anonymous event.");
-  const selectors = [...bySelector.keys()];
-
-  const decodeOne = (raw: RpcLog): DecodedLog<abi> | undefined => {
-    const [selector] = raw.topics;
-    const candidates = selector ? bySelector.get(selector) : undefined;
-    if (!candidates || raw.blockNumber === null || raw.blockHash === null || raw.logIndex === null) return undefined;
-    for (const event of candidates) {
-      try {
-        const decoded = decodeEventLog({
-          abi: [event],
-          data: raw.data,
-          topics: raw.topics as [Hex, ...Hex[]],
-          strict: true,
-        });
-        return {
-          address: raw.address,
-          blockHash: raw.blockHash,
-          blockNumber: BigInt(raw.blockNumber),
-          data: raw.data,
-          logIndex: Number(raw.logIndex),
-          transactionHash: raw.transactionHash,
-          transactionIndex: raw.transactionIndex === null ? null : Number(raw.transactionIndex),
-          removed: false,
-          topics: raw.topics,
-          eventName: decoded.eventName,
-          args: decoded.args,
-        } as unknown as DecodedLog<abi>;
-      } catch {
-        // try the next candidate
-      }
-    }
-    return undefined;
-  };
-
+  // Anonymous events have no selector topic to filter on. Events sharing a selector (ERC-20 and ERC-721
+  // Transfer) are told apart by viem, which tries each layout in turn.
+  const selectors = [
+    ...new Set(abi.flatMap((item) => (item.type === "event" && !item.anonymous ? [toEventSelector(item)] : []))),
+  ];
+  if (selectors.length === 0) throw new TypeError("readLogs: `events` holds no non-anonymous event.");
   return {
     selectors,
     decodePage: (fromBlock, toBlock, raw) => {
-      const logs: DecodedLog<abi>[] = [];
-      let skipped = 0;
-      for (const entry of raw) {
-        const decoded = decodeOne(entry);
-        if (decoded) {
-          logs.push(decoded);
-        } else {
-          skipped++;
-          logger.debug(
-            {
-              address: entry.address,
-              blockNumber: entry.blockNumber === null ? null : BigInt(entry.blockNumber).toString(),
-              logIndex: entry.logIndex === null ? null : Number(entry.logIndex),
-              topic0: entry.topics[0] ?? null,
-            },
-            "skipped a log that does not decode with the given events",
-          );
-        }
-      }
+      // A log without a block (pending) has no place in chain order.
+      const mined = raw.filter((entry) => entry.blockNumber !== null && entry.logIndex !== null);
+      const logs = parseEventLogs({ abi, logs: mined, strict: true }) as unknown as DecodedLog<abi>[];
+      const skipped = raw.length - logs.length;
+      if (skipped > 0)
+        logger.debug(
+          { fromBlock: fromBlock.toString(), toBlock: toBlock.toString(), skipped },
+          "skipped logs that do not decode with the given events",
+        );
       // Nodes answer in chain order; a misbehaving one is sorted rather than trusted.
       if (!isChainOrdered(logs)) logs.sort(compareLogs);
       return { fromBlock, toBlock, logs, skipped };

@@ -22,16 +22,17 @@ export type Reputation = {
 };
 
 /**
- * Reputation of providers derived from JobCreated, JobCompleted, JobRejected and JobExpired events.
- * Without `providers`, every provider that ever had a job.
+ * Each agent with its reputation as a provider, derived from JobCreated, ProviderSet, JobCompleted,
+ * JobRejected and JobExpired events, in the order given.
  *
  * @example
- * const [bob] = await agentReputation(reader, { providers: [bobAddress] });
+ * const [{ reputation }] = await agentReputation(reader, { agents: [{ address: bobAddress }] });
  */
-export async function agentReputation(
+export async function agentReputation<A extends { address: Address }>(
   reader: GuildReader,
-  { providers }: { providers?: Address[] } = {},
-): Promise<Reputation[]> {
+  { agents }: { agents: readonly A[] },
+): Promise<Array<{ agent: A; reputation: Reputation }>> {
+  if (agents.length === 0) return [];
   const logs = await readLogs(reader.connection.publicClient, {
     address: reader.addresses.escrow,
     events: jobEscrowAbi.filter(
@@ -47,8 +48,10 @@ export async function agentReputation(
   const records = new Map<Address, Reputation>();
   const record = (address: Address) => {
     let entry = records.get(address);
-    if (!entry)
-      records.set(address, (entry = { address, completed: 0, rejected: 0, declined: 0, expired: 0, score: 0 }));
+    if (!entry) {
+      entry = { address, completed: 0, rejected: 0, declined: 0, expired: 0, score: 0 };
+      records.set(address, entry);
+    }
     return entry;
   };
   for (const log of logs) {
@@ -81,10 +84,10 @@ export async function agentReputation(
       }
     }
   }
-  const wanted = providers?.map((address) => getAddress(address)) ?? [...records.keys()];
-  return wanted.map((address) => {
+  return agents.map((agent) => {
+    const address = getAddress(agent.address);
     const r = records.get(address) ?? { address, completed: 0, rejected: 0, declined: 0, expired: 0, score: 0 };
     const score = (r.completed + 1) / (r.completed + 2 * r.rejected + r.expired + 0.25 * r.declined + 2);
-    return { ...r, score };
+    return { agent, reputation: { ...r, score } };
   });
 }

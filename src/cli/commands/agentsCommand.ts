@@ -15,12 +15,11 @@ export async function agentsCommand(
   const guild = await openGuild(ctx);
   try {
     const agents = await listAgents(guild, { ...(skill ? { skill } : {}), includeInactive: all ?? false });
-    const reputations = await agentReputation(guild, { providers: agents.map((agent) => agent.address) });
+    const rated = await agentReputation(guild, { agents });
     const rows: string[][] = [];
     const data = [];
-    for (const [i, agent] of agents.entries()) {
+    for (const { agent, reputation: rep } of rated) {
       const token = await getTokenInfo(guild, agent.priceToken);
-      const rep = reputations[i]!;
       rows.push([
         agent.name,
         agent.address,

@@ -18,6 +18,7 @@ import { waitForDeliveryTool } from "../../tools/waitForDeliveryTool.js";
 import type { CliContext } from "../cliContext.js";
 import { EXIT } from "../exitCodes.js";
 import { openAgentClient, openGuild } from "../openGuild.js";
+import { parsePercent } from "../parsePercent.js";
 
 export type HireOptions = {
   as: string;
@@ -137,14 +138,7 @@ function checkHireOptions(options: HireOptions) {
   if (options.provider !== undefined) parseAddress(options.provider, "provider");
   const duration = (text: string | undefined, field: string) =>
     text === undefined ? undefined : parseDuration(text, field, "m") / 60;
-  const bondPercent = options.bond === undefined ? undefined : Number(options.bond);
-  if (bondPercent !== undefined && !(options.bond!.trim() !== "" && bondPercent >= 0 && bondPercent <= 500)) {
-    throw new InvalidInputError(
-      "bond",
-      `"${options.bond}" is not a percentage from 0 to 500`,
-      "Give a number such as 50.",
-    );
-  }
+  const bondPercent = parsePercent(options.bond, "bond", { min: 0, max: 500, example: 50 });
   const waitSeconds = Number(options.waitSeconds ?? 300);
   if (!(waitSeconds > 0))
     throw new InvalidInputError(

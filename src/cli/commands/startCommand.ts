@@ -4,6 +4,7 @@ import { InvalidInputError } from "../../errors/input.js";
 import { promptPassword } from "../../wallet/promptPassword.js";
 import type { CliContext } from "../cliContext.js";
 import { EXIT } from "../exitCodes.js";
+import { parsePercent } from "../parsePercent.js";
 
 const ROLES: DaemonRole[] = ["worker", "checker", "client"];
 
@@ -56,25 +57,18 @@ export async function startCommand(
       "Give a number from 0 (any free port) to 65535.",
     );
   }
-  const stakePercent = options.stakePercent === undefined ? undefined : Number(options.stakePercent);
-  const maxStakePercent = options.maxStakePercent === undefined ? undefined : Number(options.maxStakePercent);
-  if (
-    maxStakePercent !== undefined &&
-    !(options.maxStakePercent!.trim() !== "" && maxStakePercent > 0 && maxStakePercent <= 500)
-  ) {
-    throw new InvalidInputError(
-      "max-stake-percent",
-      `"${options.maxStakePercent}" is not a percentage above 0 and at most 500`,
-      "Give a number such as 100.",
-    );
-  }
-  if (stakePercent !== undefined && !(options.stakePercent!.trim() !== "" && stakePercent > 0 && stakePercent <= 100)) {
-    throw new InvalidInputError(
-      "stake-percent",
-      `"${options.stakePercent}" is not a percentage above 0 and at most 100`,
-      "Give a number such as 20.",
-    );
-  }
+  const maxStakePercent = parsePercent(options.maxStakePercent, "max-stake-percent", {
+    min: 0,
+    minExclusive: true,
+    max: 500,
+    example: 100,
+  });
+  const stakePercent = parsePercent(options.stakePercent, "stake-percent", {
+    min: 0,
+    minExclusive: true,
+    max: 100,
+    example: 20,
+  });
   const daemonOptions: DaemonOptions = {
     name: options.name,
     skills,

@@ -5,7 +5,9 @@ import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { zeroAddress } from "viem";
 import { expect, it } from "vitest";
-import { AUDIT_EXIT, auditCommand } from "../../../src/audit/auditCommand.js";
+import { createCliContext, runCommand } from "../../../src/cli/cliContext.js";
+import { auditCommand, type AuditOptions } from "../../../src/cli/commands/auditCommand.js";
+import { EXIT } from "../../../src/cli/exitCodes.js";
 import { CSV_COLUMNS, renderCsv } from "../../../src/audit/render/csv.js";
 import { renderHtml } from "../../../src/audit/render/html.js";
 import { AUDIT_JSON_SCHEMA, renderJson, type AuditJson } from "../../../src/audit/render/json.js";
@@ -66,48 +68,30 @@ export function renderChecks(context: () => ScenarioContext): void {
 
   it("runs as guild audit: exit codes, agent by registered name, files, progress on stderr", async () => {
     const { guild, history } = context();
-    const base = { config: guild.config, logger: silentLogger(), reader: guild.reader };
-    let stdout = sink();
-    let stderr = sink();
-    const ok = await auditCommand({
-      ...base,
-      agent: "alice",
-      toBlock: history.beforeCheat.toString(),
-      format: "table",
-      stdout,
-      stderr,
-    });
-    expect(ok).toBe(AUDIT_EXIT.reconciled);
-    expect(stdout.text()).toContain("Audit of alice");
-    expect(stdout.text()).toContain("RECONCILED");
+    const audit = (agent: string, options: AuditOptions, { json = false } = {}) => {
+      const stdout = sink();
+      const stderr = sink();
+      const ctx = createCliContext({ json }, { stdout, stderr, config: guild.config, logger: silentLogger() });
+      const code = runCommand(ctx, (ctx) => auditCommand(ctx, agent, options, { reader: guild.reader }));
+      return { code, stdout, stderr };
+    };
+    const ok = audit("alice", { toBlock: history.beforeCheat.toString() });
+    expect(await ok.code).toBe(EXIT.ok);
+    expect(ok.stdout.text()).toContain("Audit of alice");
+    expect(ok.stdout.text()).toContain("RECONCILED");
 
-    stdout = sink();
-    stderr = sink();
     const file = join(mkdtempSync(join(tmpdir(), "guild-audit-")), "alice.json");
-    const unexplained = await auditCommand({
-      ...base,
-      agent: history.alice.account.address,
-      format: "json",
-      out: file,
-      stdout,
-      stderr,
-    });
-    expect(unexplained).toBe(AUDIT_EXIT.unexplained);
+    const unexplained = audit(history.alice.account.address, { out: file }, { json: true });
+    expect(await unexplained.code).toBe(EXIT.rejected);
     const data = JSON.parse(readFileSync(file, "utf8")) as AuditJson;
     expect(data.tokens[0]?.reconciliation.unexplained[0]?.block).toBe(history.cheatBlock.toString());
-    expect(stderr.text()).toContain("NOT reconciled");
+    expect(unexplained.stderr.text()).toContain("NOT reconciled");
 
-    expect(await auditCommand({ ...base, agent: "alice", format: "html", stdout: sink(), stderr: sink() })).toBe(
-      AUDIT_EXIT.usage,
-    );
-    const unknown = sink();
-    expect(await auditCommand({ ...base, agent: "nobody", format: "table", stdout: sink(), stderr: unknown })).toBe(
-      AUDIT_EXIT.usage,
-    );
-    expect(unknown.text()).toMatch(/^error: /);
-    expect(
-      await auditCommand({ ...base, agent: "alice", fromBlock: "x", format: "table", stdout: sink(), stderr: sink() }),
-    ).toBe(AUDIT_EXIT.usage);
+    expect(await audit("alice", { html: "" }).code).toBe(EXIT.usage);
+    const unknown = audit("nobody", {});
+    expect(await unknown.code).toBe(EXIT.usage);
+    expect(unknown.stderr.text()).toMatch(/^error: /);
+    expect(await audit("alice", { fromBlock: "x" }).code).toBe(EXIT.usage);
   });
 
   it("renders a self-contained HTML report that Chromium draws offline", async () => {

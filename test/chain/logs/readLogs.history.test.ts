@@ -51,9 +51,12 @@ describe.each(NODE_KINDS)("streamLogs over a long history on %s", (kind) => {
     );
     expect(outOfOrder).toBe(0);
     expect(nextJobId - 1n).toBe(BigInt(TOTAL));
-    // The first page probes the density (200 blocks = 4,000 logs); later pages keep near the target (a soft
-    // one: the range is sized on the density seen so far, and a node may pack two transactions in a block).
-    expect(pageLogCounts[0]).toBe(200 * PER_BLOCK);
+    // The first page probes the density: 200 blocks, 4,000 logs, or whole transactions more when a node under
+    // load packed two in a block. Later pages keep near the target (a soft one: the range is sized on the
+    // density seen so far).
+    expect(pageLogCounts[0]! % PER_BLOCK).toBe(0);
+    expect(pageLogCounts[0]).toBeGreaterThanOrEqual(200 * PER_BLOCK);
+    expect(pageLogCounts[0]).toBeLessThanOrEqual(2 * 200 * PER_BLOCK);
     expect(Math.max(...pageLogCounts.slice(1))).toBeLessThanOrEqual(2 * target);
     expect(pageLogCounts.length).toBeGreaterThanOrEqual((TOTAL - 200 * PER_BLOCK) / target);
   });

@@ -7,11 +7,17 @@ import {
   WalletExistsError,
 } from "../../src/errors/wallet.js";
 import { silentLogger } from "../../src/log/createLogger.js";
-import { walletAddress, walletFund, walletImport, walletList, walletNew } from "../../src/wallet/walletCommands.js";
+import {
+  walletAddress,
+  walletFund,
+  walletImport,
+  walletList,
+  walletNew,
+} from "../../src/cli/commands/walletCommand.js";
 import { DEFAULT_NATIVE_TARGET } from "../../src/wallet/fundFromDevAccount.js";
 import { loadAccount } from "../../src/wallet/loadAccount.js";
 import { startTestNode, type TestNode } from "../support/nodes.js";
-import { TEST_SCRYPT_N, tempHome } from "./support.js";
+import { TEST_SCRYPT_N, tempHome } from "../wallet/support.js";
 
 const KEY = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6" as const;
 const logger = silentLogger();
