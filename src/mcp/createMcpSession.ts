@@ -27,7 +27,7 @@ import { runTool } from "../tools/runTool.js";
 import { collectToolCallTransactions } from "../tools/toolCallTransactions.js";
 import { daemonApprovalHint } from "./daemonApprovalHint.js";
 import { currentMcpCall, elicitationApprover, type McpCall } from "./elicitationApprover.js";
-import { registerGuildResources } from "./registerGuildResources.js";
+import { type ReadAuditJson, registerGuildResources } from "./registerGuildResources.js";
 import { mcpToolDefinition, toCallToolResult } from "./toMcpTools.js";
 
 /** What every session of one `guild mcp` process shares: the agent's chain client, guard and budget. */
@@ -50,6 +50,8 @@ export type McpAgent = {
   progressIntervalMs?: number;
   /** Longest wait for a person's answer to an approval question. Default 10 minutes. */
   approvalTimeoutMs?: number;
+  /** The `guild audit <agent> --json` of an agent, for the guild://audit/{agent} resource. */
+  readAudit: ReadAuditJson;
 };
 
 /** One MCP session: its server, its task (budget, trusted payees, verdicts), and a way to end it cleanly. */
@@ -195,7 +197,7 @@ export async function createMcpSession(agent: McpAgent): Promise<McpSession> {
     }
   });
 
-  registerGuildResources(mcp, { reader: client, config, logger: log, agent: { name, address } });
+  registerGuildResources(mcp, { reader: client, agent: { name, address }, readAudit: agent.readAudit });
 
   let closed: Promise<void> | undefined;
   return {

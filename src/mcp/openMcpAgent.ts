@@ -25,6 +25,8 @@ export type OpenMcpAgentParameters = {
   trust?: readonly string[];
   /** A line for people on stderr (never stdout: over stdio, stdout is the protocol). */
   say: (line: string) => void;
+  /** `guild audit <agent> --json` on the opened connection (the CLI's audit command). */
+  readAudit: (reader: GuildConnection, agent: string) => Promise<string>;
 };
 
 /** Test-token balance an empty wallet on a dev chain is given, as `guild ask` gives it. */
@@ -39,7 +41,7 @@ const DEV_NATIVE_FUNDING = 10n ** 18n;
  * topped up, as for `guild ask`.
  *
  * @example
- * const { agent, guild } = await openMcpAgent({ config, logger, agentName: "alice", say: (l) => process.stderr.write(`${l}\n`) });
+ * const { agent, guild } = await openMcpAgent({ config, logger, agentName: "alice", say, readAudit });
  */
 export async function openMcpAgent({
   config,
@@ -48,6 +50,7 @@ export async function openMcpAgent({
   budget,
   trust = [],
   say,
+  readAudit,
 }: OpenMcpAgentParameters): Promise<{ agent: McpAgent; guild: GuildConnection }> {
   validateWalletName(agentName);
   const trusted: Address[] = trust.map((entry) => getAddress(parseAddress(entry, "trust")));
@@ -95,6 +98,7 @@ export async function openMcpAgent({
         skills: BUILTIN_SKILLS,
         logger: log,
         pollIntervalMs: guild.connection.pollingIntervalMs,
+        readAudit: (agent) => readAudit(guild, agent),
       },
     };
   } catch (error) {

@@ -1,7 +1,6 @@
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpError, type ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Address } from "viem";
-import { auditCommand } from "../audit/auditCommand.js";
 import { formatAmount } from "../chain/amounts.js";
 import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
 import type { GuildReader } from "../chain/GuildClient.js";
@@ -9,21 +8,26 @@ import { readJobId } from "../chain/parseJobId.js";
 import { agentReputation } from "../chain/reads/agentReputation.js";
 import { listAgents } from "../chain/reads/listAgents.js";
 import { listJobs } from "../chain/reads/listJobs.js";
-import type { GuildConfig } from "../config/loadConfig.js";
 import { GuildError } from "../errors/GuildError.js";
-import type { Logger } from "../log/createLogger.js";
-import { redact } from "../log/secrets.js";
+import { InvalidInputError } from "../errors/input.js";
+import { WalletNotFoundError } from "../errors/wallet.js";
 import { readJobWithEvents } from "./readJobWithEvents.js";
 
 /** JSON-RPC code of a resource that does not exist (MCP specification, resources). */
 export const RESOURCE_NOT_FOUND = -32002;
 
+/**
+ * The guild.audit/v1 JSON of an agent (a wallet name, a registered name or an address), exactly as
+ * `guild audit <agent> --json` prints it: the CLI passes its own audit command in (the audit's options,
+ * labels and name resolution live there). Bad input throws InvalidInputError or WalletNotFoundError.
+ */
+export type ReadAuditJson = (agent: string) => Promise<string>;
+
 export type GuildResourcesParameters = {
   reader: GuildReader;
-  config: GuildConfig;
-  logger: Logger;
   /** The agent this server acts for: its jobs and its audit are listed. */
   agent: { name: string; address: Address };
+  readAudit: ReadAuditJson;
 };
 
 /**
@@ -33,12 +37,9 @@ export type GuildResourcesParameters = {
  * `guild://audit/{agent}` (the `guild.audit/v1` report `guild audit <agent> --json` prints).
  *
  * @example
- * registerGuildResources(mcp, { reader: guild, config, logger, agent: { name: "alice", address } });
+ * registerGuildResources(mcp, { reader: guild, agent: { name: "alice", address }, readAudit });
  */
-export function registerGuildResources(
-  mcp: McpServer,
-  { reader, config, logger, agent }: GuildResourcesParameters,
-): void {
+export function registerGuildResources(mcp: McpServer, { reader, agent, readAudit }: GuildResourcesParameters): void {
   mcp.registerResource(
     "agents",
     "guild://agents",
@@ -49,22 +50,19 @@ export function registerGuildResources(
       mimeType: "application/json",
     },
     async (uri) => {
-      const agents = await listAgents(reader);
-      const reputations =
-        agents.length === 0 ? [] : await agentReputation(reader, { providers: agents.map((a) => a.address) });
+      const ranked = await agentReputation(reader, { agents: await listAgents(reader) });
       const rows = await Promise.all(
-        agents.map(async (listing, i) => {
+        ranked.map(async ({ agent: listing, reputation }) => {
           const token = await getTokenInfo(reader, listing.priceToken);
-          const reputation = reputations[i];
           return {
             name: listing.name,
             address: listing.address,
             skills: listing.skills,
             price: formatAmount(listing.price, token.decimals),
             token: token.symbol,
-            reputation: reputation ? Number(reputation.score.toFixed(3)) : null,
-            completed: reputation?.completed ?? 0,
-            rejected: reputation?.rejected ?? 0,
+            reputation: Number(reputation.score.toFixed(3)),
+            completed: reputation.completed,
+            rejected: reputation.rejected,
           };
         }),
       );
@@ -138,23 +136,17 @@ export function registerGuildResources(
     },
     async (uri, variables) => {
       const who = decodeURIComponent(String(variables.agent ?? ""));
-      let out = "";
-      let err = "";
-      const code = await auditCommand({
-        config,
-        logger,
-        agent: who,
-        format: "json",
-        reader,
-        stdout: { write: (text: string) => (out += text) },
-        stderr: { write: (text: string) => (err += text) },
-      });
-      // 0: reconciled; 4: written, with a difference the report itself shows. Anything else is an error.
-      if (code !== 0 && code !== 4) {
-        const message = redact(err.trim().replace(/^error:\s*/, "")) || `the audit of ${who} failed`;
-        throw new McpError(code === 2 ? RESOURCE_NOT_FOUND : -32603, message);
+      let text: string;
+      try {
+        text = await readAudit(who);
+      } catch (error) {
+        // An agent nobody knows is the resource not being there; anything else is the node's or the audit's.
+        if (error instanceof InvalidInputError || error instanceof WalletNotFoundError) {
+          throw new McpError(RESOURCE_NOT_FOUND, error.shortMessage);
+        }
+        throw error;
       }
-      return { contents: [{ uri: uri.href, mimeType: "application/json", text: out }] };
+      return { contents: [{ uri: uri.href, mimeType: "application/json", text }] };
     },
   );
 }

@@ -4,7 +4,9 @@ import { openMcpAgent } from "../../mcp/openMcpAgent.js";
 import { serveHttp } from "../../mcp/serveHttp.js";
 import { serveStdio } from "../../mcp/serveStdio.js";
 import { redact } from "../../log/secrets.js";
-import type { CliContext } from "../cliContext.js";
+import type { GuildConnection } from "../../chain/connectGuild.js";
+import { type CliContext, createCliContext } from "../cliContext.js";
+import { auditCommand } from "./auditCommand.js";
 import { EXIT } from "../exitCodes.js";
 
 export type McpOptions = {
@@ -52,6 +54,7 @@ export async function mcpCommand(
     ...(options.budget === undefined ? {} : { budget: options.budget }),
     trust,
     say,
+    readAudit: (reader, agentName) => auditJson(ctx, reader, agentName),
   });
   try {
     if (port === undefined) {
@@ -90,4 +93,20 @@ export async function mcpCommand(
   } finally {
     await guild.close();
   }
+}
+
+/** What `guild audit <agent> --json` prints, on the server's own connection (the guild://audit resource). */
+async function auditJson(ctx: CliContext, reader: GuildConnection, agent: string): Promise<string> {
+  let out = "";
+  const audit = createCliContext(
+    { json: true },
+    {
+      stdout: { write: (text: string) => (out += text) },
+      stderr: { write: () => true },
+      config: ctx.config,
+      logger: ctx.logger,
+    },
+  );
+  await auditCommand(audit, agent, {}, { reader });
+  return out;
 }
