@@ -184,7 +184,7 @@ program
   .option("--trust <addresses>", "payees the operator trusts for direct payments, comma-separated")
   .addHelpText(
     "after",
-    '\nExamples:\n  $ guild mcp --as alice\n  $ guild mcp --as alice --budget "0.01 ETH" --http 7420\n\nA host runs it as: {"command": "npx", "args": ["guild", "mcp", "--as", "alice"], "env": {"GUILD_KEYSTORE_PASSWORD": "..."}}.\nSee docs/mcp.md.',
+    '\nExamples:\n  $ guild mcp --as alice\n  $ guild mcp --as alice --budget "0.01 ETH" --http 7420\n\nA host runs it as: {"command": "<guild>/node_modules/.bin/node", "args": ["<guild>/bin/guild.js", "mcp", "--as", "alice"],\n  "env": {"GUILD_HOME": "<guild>/.guild", "GUILD_KEYSTORE_PASSWORD": "..."}}. See docs/mcp.md.',
   )
   .action(
     run(async (ctx, options: McpOptions) => {

@@ -235,15 +235,16 @@ function explainApprovals(result: ToolResult, call: McpCall, home: string, agent
 
 /**
  * Progress notifications for one call, when its request asked for them (a progress token): each message
- * a tool reports, then the latest one again every `intervalMs` while the call runs, so a host sees a
- * long wait is alive (and, with resetTimeoutOnProgress, does not time it out). `progress` is seconds
- * since the call started.
+ * a tool reports, and, when the tool has said nothing for `intervalMs`, its latest message again with the
+ * time so far, so a host sees a long wait is alive (and, with resetTimeoutOnProgress, does not time it
+ * out). `progress` is seconds since the call started.
  */
 function progressReporter(extra: RequestHandlerExtra<ServerRequest, ServerNotification>, intervalMs: number) {
   const token = extra._meta?.progressToken;
   const started = Date.now();
   let last = "";
   let progress = 0;
+  let reported = false;
   let timer: NodeJS.Timeout | undefined;
   const send = (message: string) => {
     if (token === undefined) return;
@@ -258,8 +259,12 @@ function progressReporter(extra: RequestHandlerExtra<ServerRequest, ServerNotifi
   return {
     report(message: string) {
       last = message;
+      reported = true;
       send(message);
-      timer ??= setInterval(() => send(`${last} (${Math.round((Date.now() - started) / 1000)} s so far)`), intervalMs);
+      timer ??= setInterval(() => {
+        if (!reported) send(`${last} (${Math.round((Date.now() - started) / 1000)} s so far)`);
+        reported = false;
+      }, intervalMs);
     },
     stop() {
       clearInterval(timer);

@@ -5,9 +5,12 @@
  * the job and the audit resources; the audit's figures are those `guild audit --json` prints.
  */
 import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEther } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { PACKAGE_ROOT } from "../../src/chain/embeddedChain.js";
 import { ALL_TOOLS } from "../../src/tools/allTools.js";
@@ -15,10 +18,12 @@ import { type DaemonHandle, GUILD_BIN, startDaemonProcess, startTestGuild, type 
 import {
   callTool,
   chainState,
+  clip,
   connectMcp,
   type McpConnection,
   mcpTranscripts,
   readJsonResource,
+  sessionRecord,
   textOf,
 } from "./support.js";
 
@@ -28,11 +33,17 @@ describe("guild mcp over stdio, driven by the MCP SDK's Client", () => {
   let guild: TestGuild;
   let bob: DaemonHandle;
   let mcp: McpConnection;
+  /** The session as the host saw it: docs/mcp.md shows it (GUILD_UPDATE_DOCS=1 rewrites it). */
+  const record = sessionRecord();
 
   beforeAll(async () => {
     guild = await startTestGuild({ wallets: ["alice", "bob"] });
     bob = await startDaemonProcess(guild, "bob", ["--skills", "word-count", "--roles", "worker", "--price", "0.001"]);
-    mcp = await connectMcp(guild, "alice");
+    // A host whose user approves when asked (the last test shows a question).
+    mcp = await connectMcp(guild, "alice", {
+      record,
+      elicit: () => ({ action: "accept", content: { approve: true } }),
+    });
   }, 240_000);
   afterAll(async () => {
     await mcp?.close();
@@ -40,7 +51,11 @@ describe("guild mcp over stdio, driven by the MCP SDK's Client", () => {
   });
 
   it("lists every Guild tool with the JSON schema and description of its zod record", async () => {
+    record.add("-> tools/list");
     const { tools } = await mcp.client.listTools();
+    record.add(`<- ${tools.length} tools: ${tools.map((tool) => tool.name).join(", ")}`);
+    const shown = tools.find((tool) => tool.name === "pay");
+    record.add(`   pay: ${clip(JSON.stringify(shown), 600)}`);
     expect(tools.map((tool) => tool.name)).toEqual(ALL_TOOLS.map((tool) => tool.name));
     for (const record of ALL_TOOLS) {
       const listed = tools.find((tool) => tool.name === record.name)!;
@@ -58,9 +73,13 @@ describe("guild mcp over stdio, driven by the MCP SDK's Client", () => {
   });
 
   it("lists the registered agents, the job and audit templates, and the agent's own audit", async () => {
+    record.add("-> resources/list");
     const { resources } = await mcp.client.listResources();
+    record.add(`<- ${resources.map((resource) => resource.uri).join(", ")}`);
     expect(resources.map((resource) => resource.uri)).toEqual(["guild://agents", "guild://audit/alice"]);
+    record.add("-> resources/templates/list");
     const { resourceTemplates } = await mcp.client.listResourceTemplates();
+    record.add(`<- ${resourceTemplates.map((template) => template.uriTemplate).join(", ")}`);
     expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual([
       "guild://audit/{agent}",
       "guild://jobs/{id}",
@@ -68,6 +87,7 @@ describe("guild mcp over stdio, driven by the MCP SDK's Client", () => {
     const agents = await readJsonResource<{ agents: { name: string; address: string; skills: string[] }[] }>(
       mcp,
       "guild://agents",
+      (value) => JSON.stringify(value),
     );
     expect(agents.agents).toEqual([
       expect.objectContaining({
@@ -137,7 +157,12 @@ describe("guild mcp over stdio, driven by the MCP SDK's Client", () => {
       status: string;
       content: string;
       events: { event: string; args: Record<string, unknown> }[];
-    }>(mcp, `guild://jobs/${jobId}`);
+    }>(
+      mcp,
+      `guild://jobs/${jobId}`,
+      (value) =>
+        `${clip(JSON.stringify({ ...value, events: undefined }))}; events: ${value.events.map((event) => event.event).join(", ")}`,
+    );
     expect(job.status).toBe("Completed");
     expect(job.content).toBe("6");
     const names = job.events.map((event) => event.event);
@@ -172,7 +197,11 @@ describe("guild mcp over stdio, driven by the MCP SDK's Client", () => {
   });
 
   it("the audit resource is the guild.audit/v1 JSON `guild audit alice --json` prints, figure for figure", async () => {
-    const fromMcp = await readJsonResource(mcp, "guild://audit/alice");
+    const fromMcp = await readJsonResource<Record<string, unknown>>(mcp, "guild://audit/alice", (value) => {
+      const { tokens, jobs } = value as { tokens: { symbol: string; outflow: string; gas: string }[]; jobs: unknown[] };
+      const native = tokens.find((token) => token.symbol === "ETH");
+      return `${value.schema}, reconciled: ${value.reconciled}, jobs: ${jobs.length}, ETH out ${native?.outflow} wei (gas ${native?.gas} wei), …`;
+    });
     const fromCli = JSON.parse(await guildAuditJson(guild, "alice")) as Record<string, unknown>;
     expect(fromMcp.schema).toBe("guild.audit/v1");
     expect(fromMcp.reconciled).toBe(true);
@@ -187,10 +216,31 @@ describe("guild mcp over stdio, driven by the MCP SDK's Client", () => {
     ]);
   });
 
-  it("bob's daemon is still running (it served the job as a separate process)", () => {
-    expect(bob.running()).toBe(true);
+  it("a payment to an address the host's model supplied is asked of the person, who approves it", async () => {
+    const payee = privateKeyToAccount(generatePrivateKey()).address;
+    const paid = await callTool(mcp, "pay", { to: payee, amount: "0.001" });
+    expect(paid.isError, textOf(paid)).toBeUndefined();
+    expect(mcp.elicitations.map((question) => question.message)).toEqual([
+      expect.stringContaining(`pay 0.001 ETH to ${payee}`),
+    ]);
+    expect(await guild.connection.publicClient.getBalance({ address: payee })).toBe(parseEther("0.001"));
+    expect(bob.running()).toBe(true); // bob's daemon served the job as a separate process all along
+    if (process.env.GUILD_UPDATE_DOCS === "1") writeDocsTranscript(record.lines);
   });
 });
+
+/** Replaces the transcript block of docs/mcp.md with this run's session. */
+function writeDocsTranscript(lines: string[]): void {
+  const path = join(PACKAGE_ROOT, "docs", "mcp.md");
+  const start = "<!-- mcp-session:start (GUILD_UPDATE_DOCS=1 npx vitest run test/mcp/stdioSession.test.ts) -->";
+  const end = "<!-- mcp-session:end -->";
+  const text = readFileSync(path, "utf8");
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`docs/mcp.md has no transcript markers`);
+  const block = ["```text", ...lines, "```"].join("\n");
+  writeFileSync(path, `${text.slice(0, from + start.length)}\n${block}\n${text.slice(to)}`);
+}
 
 /** Runs `guild audit <agent> --json` as a user would and returns its stdout. */
 async function guildAuditJson(guild: TestGuild, agent: string): Promise<string> {

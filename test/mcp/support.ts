@@ -26,6 +26,23 @@ import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
 import { decodeJobSpec, type JobSpec } from "../../src/skills/jobSpec.js";
 import { GUILD_BIN, type TestGuild } from "../daemon/support.js";
 
+/**
+ * A session as a host saw it, one line per message: `->` the host's requests, `<-` the server's answers,
+ * `..` progress notifications, `<=`/`=>` an approval question from the server and the person's answer.
+ * The docs' transcript (docs/mcp.md) is this, from a real run.
+ */
+export type SessionRecord = { lines: string[]; add: (line: string) => void };
+
+/** Long JSON cut for the record, marked as cut. */
+export function clip(text: string, length = 240): string {
+  return text.length > length ? `${text.slice(0, length)} …` : text;
+}
+
+export function sessionRecord(): SessionRecord {
+  const lines: string[] = [];
+  return { lines, add: (line) => void lines.push(line) };
+}
+
 /** A connected MCP session with `guild mcp`, and what the server printed on stderr. */
 export type McpConnection = {
   client: Client;
@@ -33,6 +50,7 @@ export type McpConnection = {
   stderr: () => string;
   /** Questions the server asked through elicitation, in order. */
   elicitations: ElicitRequest["params"][];
+  record: SessionRecord | undefined;
   close: () => Promise<void>;
 };
 
@@ -42,6 +60,8 @@ export type ConnectOptions = {
   env?: Record<string, string>;
   /** How this client answers an approval question; undefined: it does not support elicitation at all. */
   elicit?: (params: ElicitRequest["params"]) => ElicitResult;
+  /** Writes the session down as it goes (see {@link SessionRecord}). */
+  record?: SessionRecord;
 };
 
 /** The argv a host runs: `node bin/guild.js mcp --as <agent>` (what `npx guild mcp --as <agent>` runs). */
@@ -71,7 +91,10 @@ export async function connectMcp(
     const answer = options.elicit;
     client.setRequestHandler(ElicitRequestSchema, async (request) => {
       elicitations.push(request.params);
-      return answer(request.params);
+      options.record?.add(`<= elicitation/create: ${request.params.message}`);
+      const result = answer(request.params);
+      options.record?.add(`=> ${result.action}${result.content ? ` ${JSON.stringify(result.content)}` : ""}`);
+      return result;
     });
   }
   try {
@@ -79,7 +102,14 @@ export async function connectMcp(
   } catch (error) {
     throw new Error(`guild mcp did not start: ${String(error)}\n${stderr}`);
   }
-  return { client, transport, stderr: () => stderr, elicitations, close: () => client.close() };
+  const record = options.record;
+  if (record) {
+    const server = client.getServerVersion();
+    record.add(`-> initialize (client guild-test-host 1.0.0, elicitation: ${options.elicit ? "form" : "none"})`);
+    record.add(`<- ${server?.name} ${server?.version}, ${JSON.stringify(client.getServerCapabilities())}`);
+    for (const line of (client.getInstructions() ?? "").split("\n")) record.add(`   instructions: ${line}`);
+  }
+  return { client, transport, stderr: () => stderr, elicitations, record, close: () => client.close() };
 }
 
 /** Calls a tool with generous timeouts (a loaded machine), returning the protocol's result. */
@@ -89,25 +119,42 @@ export async function callTool(
   args: Record<string, unknown>,
   options: { onprogress?: (progress: Progress) => void; signal?: AbortSignal } = {},
 ): Promise<CallToolResult & { structuredContent: Record<string, unknown> }> {
-  const result = await connection.client.callTool({ name, arguments: args }, undefined, {
+  const record = connection.record;
+  record?.add(`-> tools/call ${name} ${JSON.stringify(args)}`);
+  const onprogress = (progress: Progress) => {
+    record?.add(`.. progress ${progress.progress}: ${progress.message ?? ""}`);
+    options.onprogress?.(progress);
+  };
+  const result = (await connection.client.callTool({ name, arguments: args }, undefined, {
     timeout: 180_000,
     resetTimeoutOnProgress: true,
-    ...(options.onprogress ? { onprogress: options.onprogress } : {}),
+    ...(options.onprogress || record ? { onprogress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-  });
-  return result as CallToolResult & { structuredContent: Record<string, unknown> };
+  })) as CallToolResult & { structuredContent: Record<string, unknown> };
+  if (record) {
+    record.add(
+      `<- ${result.isError ? "isError: " : ""}${result.content.map((c) => (c.type === "text" ? c.text : c.type)).join(" ")}`,
+    );
+    record.add(`   structuredContent: ${clip(JSON.stringify(result.structuredContent))}`);
+  }
+  return result;
 }
 
 /** A JSON resource, parsed. */
 export async function readJsonResource<T = Record<string, unknown>>(
   connection: McpConnection,
   uri: string,
+  /** For the record: what to show of the resource (default its first 200 characters). */
+  summary?: (value: T) => string,
 ): Promise<T> {
+  connection.record?.add(`-> resources/read ${uri}`);
   const { contents } = await connection.client.readResource({ uri });
   const [first] = contents;
   if (contents.length !== 1 || !first || !("text" in first)) throw new Error(`${uri}: expected one text content`);
   if (first.mimeType !== "application/json") throw new Error(`${uri}: expected JSON, got ${first.mimeType}`);
-  return JSON.parse(first.text) as T;
+  const value = JSON.parse(first.text) as T;
+  connection.record?.add(`<- ${first.mimeType}: ${summary ? summary(value) : first.text.slice(0, 200)}`);
+  return value;
 }
 
 /** The text of a tool result's one content block. */
