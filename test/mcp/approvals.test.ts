@@ -7,7 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEther, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
+import { deliverJob } from "../../src/chain/actions/deliverJob.js";
+import { createGuildClient } from "../../src/chain/createGuildClient.js";
+import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
+import { encodeJobSpec } from "../../src/skills/jobSpec.js";
 import { startDaemonProcess, startTestGuild, type TestGuild } from "../daemon/support.js";
+import { DEV_KEYS } from "../support/nodes.js";
 import { callTool, chainState, connectMcp, type McpConnection, textOf } from "./support.js";
 
 const fresh = (): Address => privateKeyToAccount(generatePrivateKey()).address;
@@ -67,6 +73,50 @@ describe("approvals over MCP elicitation", () => {
     expect(mcp.elicitations[0]!.message).toContain("above the approval threshold");
     expect(mcp.elicitations[0]!.message).not.toContain("The address came from the assistant");
     expect(await guild.connection.publicClient.getBalance({ address: payee })).toBe(parseEther("0.04"));
+  });
+
+  it("a stake no check of the session backs is asked of the person, with that reason; approved, it is placed", async () => {
+    // Another client's job, delivered by another provider: alice has not verified it in this session.
+    const client = createGuildClient(guild.reader, { account: privateKeyToAccount(DEV_KEYS[2]) });
+    const provider = createGuildClient(guild.reader, { account: privateKeyToAccount(DEV_KEYS[3]) });
+    const { jobId } = await createAndFundJob(client, {
+      provider: provider.account.address,
+      budget: parseEther("0.01"),
+      description: encodeJobSpec({ skill: "word-count", input: "one two" }),
+      check: {},
+    });
+    await deliverJob(provider, { jobId, content: "2" });
+    const mcp = await host({ elicit: () => ({ action: "accept", content: { approve: true } }) });
+    const staked = await callTool(mcp, "stake_on_check", { jobId: jobId.toString(), pass: true, amount: "0.001" });
+    expect(staked.isError, textOf(staked)).toBeUndefined();
+    expect(mcp.elicitations).toHaveLength(1);
+    expect(mcp.elicitations[0]!.message).toContain(`stake 0.001 ETH ("stake on pass for job ${jobId}")`);
+    expect(mcp.elicitations[0]!.message).toContain("no check of this agent backs it");
+    const position = await guild.connection.publicClient.readContract({
+      address: guild.reader.addresses.evaluator,
+      abi: stakedEvaluatorAbi,
+      functionName: "stakeOf",
+      args: [jobId, guild.address("alice")],
+    });
+    expect(position).toEqual([parseEther("0.001"), true]);
+  });
+
+  it("the session's budget (--budget) is a hard limit: no question is asked and none can raise it", async () => {
+    const payee = fresh();
+    const mcp = await host({
+      args: ["--budget", "0.002 ETH", "--trust", payee],
+      elicit: () => ({ action: "accept", content: { approve: true } }),
+    });
+    expect(mcp.client.getInstructions()).toContain("may spend at most 0.002 ETH in all (as the task states)");
+    expect((await callTool(mcp, "pay", { to: payee, amount: "0.0015" })).isError).toBeUndefined();
+    const over = await callTool(mcp, "pay", { to: payee, amount: "0.001" });
+    expect(over.isError).toBe(true);
+    expect(over.structuredContent).toMatchObject({ refusedBy: "task-budget" });
+    expect(textOf(over)).toMatch(
+      /this task may spend 0\.002 ETH in all \(its stated budget\) and has spent 0\.0015 ETH/,
+    );
+    expect(mcp.elicitations).toHaveLength(0);
+    expect(await guild.connection.publicClient.getBalance({ address: payee })).toBe(parseEther("0.0015"));
   });
 
   for (const [how, answer] of [
