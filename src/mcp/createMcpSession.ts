@@ -159,41 +159,47 @@ export async function createMcpSession(agent: McpAgent): Promise<McpSession> {
       onProgress: progress.report,
     };
     const step = ++calls;
-    const run = currentMcpCall.run(call, () =>
-      collectToolCallTransactions(() => runTool(tool, request.params.arguments ?? {}, context)),
-    );
-    running.add(run);
-    try {
-      const { value, sent } = await run;
-      let result: ToolResult = value;
-      // What the client really sent during the call, also when the tool failed after sending something.
-      const hashes = [...new Set([...(result.txHashes ?? []), ...sent])];
-      if (hashes.length > 0) result = { ...result, txHashes: hashes };
-      sentInSession.push(...hashes);
-      if (extra.signal.aborted && !result.ok) {
-        result = {
-          ok: false,
-          message: `Cancelled by the host while ${tool.name} was waiting; ${hashes.length > 0 ? "what it had sent stays on chain" : "nothing was sent"}. Call it again to pick up where it stopped.`,
-          data: { ...result.data, cancelled: true },
-        };
+    // The whole call is tracked, transcript line included, so a session that ends waits for all of it.
+    const handled = (async () => {
+      try {
+        const { value, sent } = await currentMcpCall.run(call, () =>
+          collectToolCallTransactions(() => runTool(tool, request.params.arguments ?? {}, context)),
+        );
+        let result: ToolResult = value;
+        // What the client really sent during the call, also when the tool failed after sending something.
+        const hashes = [...new Set([...(result.txHashes ?? []), ...sent])];
+        if (hashes.length > 0) result = { ...result, txHashes: hashes };
+        sentInSession.push(...hashes);
+        if (extra.signal.aborted && !result.ok && result.data?.refusedBy === undefined) {
+          result = {
+            ok: false,
+            message: `Cancelled by the host while ${tool.name} was waiting; ${hashes.length > 0 ? "what it had sent stays on chain" : "nothing was sent"}. Call it again to pick up where it stopped.`,
+            data: { ...result.data, cancelled: true },
+          };
+        }
+        result = explainApprovals(result, call, config.home, name);
+        log.info({ tool: tool.name, ok: result.ok, txHashes: hashes, step }, result.message);
+        openTranscript().write({
+          type: "tool",
+          step,
+          callId: String(extra.requestId),
+          name: tool.name,
+          args: request.params.arguments ?? {},
+          ok: result.ok,
+          message: result.message,
+          txHashes: hashes,
+          data: result.data ?? {},
+        });
+        return toCallToolResult(result);
+      } finally {
+        progress.stop();
       }
-      result = explainApprovals(result, call, config.home, name);
-      log.info({ tool: tool.name, ok: result.ok, txHashes: hashes, step }, result.message);
-      openTranscript().write({
-        type: "tool",
-        step,
-        callId: String(extra.requestId),
-        name: tool.name,
-        args: request.params.arguments ?? {},
-        ok: result.ok,
-        message: result.message,
-        txHashes: hashes,
-        data: result.data ?? {},
-      });
-      return toCallToolResult(result);
+    })();
+    running.add(handled);
+    try {
+      return await handled;
     } finally {
-      progress.stop();
-      running.delete(run);
+      running.delete(handled);
     }
   });
 
