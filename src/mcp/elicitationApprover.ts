@@ -101,7 +101,13 @@ export function elicitationApprover({
   };
 }
 
-/** True when a client said it can show a form (`elicitation: {}` means form, for older clients). */
+/**
+ * True when a client said it can show a form (`elicitation: {}` means form, for older clients).
+ *
+ * @example
+ * supportsFormElicitation({ elicitation: {} }); // true
+ * supportsFormElicitation({}); // false
+ */
 export function supportsFormElicitation(capabilities: ClientCapabilities | undefined): boolean {
   const elicitation = capabilities?.elicitation;
   if (!elicitation) return false;
@@ -111,6 +117,10 @@ export function supportsFormElicitation(capabilities: ClientCapabilities | undef
 /**
  * What the person reads: who wants to do what, with how much, to whom, and why they are asked. The
  * facts come from the chain and the guard; the only words the model chose are quoted as such.
+ *
+ * @example
+ * approvalQuestion(request, { name: "alice", address });
+ * // 'Guild: your assistant wants agent alice (0x…) to pay 0.001 ETH to 0x… ("direct payment to 0x…"). You are asked because …'
  */
 export function approvalQuestion(request: ApprovalRequest, agent: { name: string; address: string }): string {
   const to = request.counterparty ? ` to ${request.counterparty}` : "";

@@ -27,7 +27,13 @@ export function mcpHttpToken(
   return found;
 }
 
-/** Writes `<agent folder>/mcp.json` (mode 0600: it holds the token); returns its path and a remover. */
+/**
+ * Writes `<agent folder>/mcp.json` (mode 0600: it holds the token); returns its path and a remover.
+ *
+ * @example
+ * const file = writeMcpHttpFile(config.home, { pid: process.pid, name: "alice", url, token, startedAt });
+ * // … on exit: file.remove();
+ */
 export function writeMcpHttpFile(home: string, file: McpHttpFile): { path: string; remove: () => void } {
   const dir = guildPaths(home).agent(file.name);
   mkdirSync(dir, { recursive: true });

@@ -214,6 +214,14 @@ describe("guild mcp over stdio, driven by the MCP SDK's Client", () => {
     expect(jobs).toEqual([
       expect.objectContaining({ outcome: "paid", budget: parseEther("0.002").toString(), roles: ["client"] }),
     ]);
+
+    // `guild audit --transcripts` names the MCP call that sent each of alice's transactions.
+    const joined = JSON.parse(await guildAuditJson(guild, "alice", ["--transcripts"])) as {
+      transcripts: { attributed: { tool: string; task: string | null }[]; unattributed: string[] };
+    };
+    expect(joined.transcripts.unattributed).toEqual([]);
+    expect(joined.transcripts.attributed.map((cause) => cause.tool)).toEqual(["hire_agent", "settle_job"]);
+    expect(joined.transcripts.attributed[0]!.task).toBe("MCP session from guild-test-host 1.0.0");
   });
 
   it("a payment to an address the host's model supplied is asked of the person, who approves it", async () => {
@@ -243,8 +251,8 @@ function writeDocsTranscript(lines: string[]): void {
 }
 
 /** Runs `guild audit <agent> --json` as a user would and returns its stdout. */
-async function guildAuditJson(guild: TestGuild, agent: string): Promise<string> {
-  const child = spawn(process.execPath, [GUILD_BIN, "audit", agent, "--json"], {
+async function guildAuditJson(guild: TestGuild, agent: string, extra: string[] = []): Promise<string> {
+  const child = spawn(process.execPath, [GUILD_BIN, "audit", agent, "--json", ...extra], {
     cwd: PACKAGE_ROOT,
     env: guild.env(),
     stdio: ["ignore", "pipe", "pipe"],

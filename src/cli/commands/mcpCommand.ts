@@ -27,6 +27,9 @@ export type McpOptions = {
  * stdout; people's lines and logs go to stderr. Exit codes (src/cli/exitCodes.ts): 0 the host
  * disconnected or the server was stopped; 2 bad usage; 3 the chain is unreachable or Guild is not
  * deployed (run `guild chain`, or set GUILD_RPC_URL); 1 anything else.
+ *
+ * @example
+ * const code = await mcpCommand(ctx, { as: "alice", budget: "0.01 ETH" }, { signal: controller.signal });
  */
 export async function mcpCommand(
   ctx: CliContext,
