@@ -3,7 +3,10 @@ pragma solidity ^0.8.24;
 
 /// @title AgentRegistry
 /// @notice Who can be hired: an agent registers its own wallet with a name, skills, a price (token and
-/// amount) and a metadata URI, and may update or deactivate itself.
+/// amount) and a metadata URI, and may update or deactivate itself. A name belongs to one agent at a time.
+/// Attacker: a second wallet registering as "bob" to be hired in bob's place. A name is claimed by its first
+/// registrant and stays theirs (deactivated or not) until they rename; names are lowercase ASCII only, so
+/// "Bob", "bob " and look-alike letters are not other spellings of "bob".
 /// @dev Stores only what discovery needs on-chain (active flag, price, skill hashes); names, skill
 /// strings and metadata URIs live in the events. Reputation is derived off-chain from the escrow's and
 /// the evaluator's events, so nothing about it is stored here.
@@ -15,6 +18,8 @@ contract AgentRegistry {
     error RegistryAlreadyRegistered(address agent);
     error RegistryNotRegistered(address agent);
     error RegistryEmptyName();
+    error RegistryInvalidName(string name);
+    error RegistryNameTaken(string name, address owner);
     error RegistryTooManySkills(uint256 count, uint256 max);
     error RegistryEmptySkill(uint256 index);
     error RegistryDuplicateSkill(string skill);
@@ -50,15 +55,20 @@ contract AgentRegistry {
 
     /// @notice Most skills one agent may list (bounds every loop in this contract).
     uint256 public constant MAX_SKILLS = 16;
+    /// @notice Longest name, in bytes.
+    uint256 public constant MAX_NAME_LENGTH = 32;
 
     mapping(address agent => Agent) private _agents;
+    mapping(bytes32 nameHash => address agent) private _nameOwners;
+    mapping(address agent => bytes32 nameHash) private _namesOf;
     address[] private _agentList;
 
     // ----------------------------------------------------------------------------------------------
     // External
     // ----------------------------------------------------------------------------------------------
 
-    /// @notice Lists the caller as an active agent. `price` is in base units of `priceToken`
+    /// @notice Lists the caller as an active agent under `name`, which must be free: 1 to 32 of `a-z`, `0-9`,
+    /// `-` and `_`, starting with a letter or digit. `price` is in base units of `priceToken`
     /// (`address(0)` for native ETH). Skills are short lowercase names such as "word-count".
     /// Emits {AgentRegistered} and one {SkillListed} per skill.
     function register(
@@ -69,14 +79,15 @@ contract AgentRegistry {
         string calldata metadataURI
     ) external {
         if (_isRegistered(msg.sender)) revert RegistryAlreadyRegistered(msg.sender);
+        _claimName(name);
         _agentList.push(msg.sender);
-        _store(name, skills, priceToken, price);
+        _store(skills, priceToken, price);
         emit AgentRegistered(msg.sender, name, skills, priceToken, price, metadataURI);
         emit AgentActiveSet(msg.sender, true);
     }
 
-    /// @notice Replaces the caller's listing and makes it active.
-    /// Emits {AgentUpdated} and one {SkillListed} per skill.
+    /// @notice Replaces the caller's listing and makes it active. A new `name` must be free; the old one is
+    /// released. Emits {AgentUpdated} and one {SkillListed} per skill.
     function update(
         string calldata name,
         string[] calldata skills,
@@ -85,8 +96,9 @@ contract AgentRegistry {
         string calldata metadataURI
     ) external {
         if (!_isRegistered(msg.sender)) revert RegistryNotRegistered(msg.sender);
+        _claimName(name);
         bool wasActive = _agents[msg.sender].active;
-        _store(name, skills, priceToken, price);
+        _store(skills, priceToken, price);
         emit AgentUpdated(msg.sender, name, skills, priceToken, price, metadataURI);
         if (!wasActive) emit AgentActiveSet(msg.sender, true);
     }
@@ -107,6 +119,11 @@ contract AgentRegistry {
     {
         Agent storage entry = _agents[agent];
         return (_isRegistered(agent), entry.active, entry.priceToken, entry.price, entry.skills);
+    }
+
+    /// @notice The agent that holds `name` (`address(0)` when nobody does).
+    function agentByName(string calldata name) external view returns (address) {
+        return _nameOwners[keccak256(bytes(name))];
     }
 
     /// @notice Whether `agent` lists `skill` (by `keccak256(bytes(name))`).
@@ -150,8 +167,27 @@ contract AgentRegistry {
     // Internal
     // ----------------------------------------------------------------------------------------------
 
-    function _store(string calldata name, string[] calldata skills, address priceToken, uint256 price) private {
-        if (bytes(name).length == 0) revert RegistryEmptyName();
+    /// @dev Gives `name` to the caller (after checking its spelling), releasing the caller's previous name.
+    function _claimName(string calldata name) private {
+        bytes memory raw = bytes(name);
+        if (raw.length == 0) revert RegistryEmptyName();
+        if (raw.length > MAX_NAME_LENGTH) revert RegistryInvalidName(name);
+        for (uint256 i = 0; i < raw.length; ++i) {
+            bytes1 c = raw[i];
+            bool letterOrDigit = (c >= "a" && c <= "z") || (c >= "0" && c <= "9");
+            if (!letterOrDigit && (i == 0 || (c != "-" && c != "_"))) revert RegistryInvalidName(name);
+        }
+        bytes32 nameHash = keccak256(raw);
+        address owner = _nameOwners[nameHash];
+        if (owner == msg.sender) return;
+        if (owner != address(0)) revert RegistryNameTaken(name, owner);
+        bytes32 previous = _namesOf[msg.sender];
+        if (previous != bytes32(0)) delete _nameOwners[previous];
+        _nameOwners[nameHash] = msg.sender;
+        _namesOf[msg.sender] = nameHash;
+    }
+
+    function _store(string[] calldata skills, address priceToken, uint256 price) private {
         if (skills.length > MAX_SKILLS) revert RegistryTooManySkills(skills.length, MAX_SKILLS);
         Agent storage entry = _agents[msg.sender];
         entry.registered = true;

@@ -342,12 +342,18 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         Stake storage position = _stakes[jobId][msg.sender];
         (uint256 previous, bool previousPass) = (position.amount, position.pass);
         if (previous != 0 && previousPass != pass) revert EvaluatorSideConflict(jobId, previousPass);
-        uint256 total = previous + amount;
+        if (amount > type(uint88).max) revert EvaluatorStakeTooLarge(jobId, amount);
+        (uint256 passTotal, uint256 failTotal) = (check.passTotal(), check.failTotal());
+        uint256 total;
+        uint256 sideTotal;
+        uint256 otherTotal;
+        // Cannot overflow: every term is under 2^96.
+        unchecked {
+            total = previous + amount;
+            (sideTotal, otherTotal) = pass ? (passTotal + amount, failTotal) : (failTotal + amount, passTotal);
+        }
         uint256 minStake = _minStake(check, budget);
         if (amount == 0 || total < minStake) revert EvaluatorStakeTooSmall(jobId, total, minStake);
-        (uint256 passTotal, uint256 failTotal) = (check.passTotal(), check.failTotal());
-        (uint256 sideTotal, uint256 otherTotal) =
-            pass ? (passTotal + amount, failTotal) : (failTotal + amount, passTotal);
         if (total > type(uint88).max || sideTotal > type(uint96).max) revert EvaluatorStakeTooLarge(jobId, total);
 
         bool flipped;
@@ -355,21 +361,16 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         // are under 2^96 and the times under 2^41.
         unchecked {
             if (pass == check.passLeads()) {
-                // The leader raising the bar in the last response period would leave no time to answer.
-                uint256 frozenFrom = closesAt - _responsePeriod(jobId, check);
-                if (block.timestamp >= frozenFrom) revert EvaluatorLeadFrozen(jobId, frozenFrom);
-            } else if (sideTotal >= OUTBID_FACTOR * otherTotal && sideTotal >= _flipFloor(check, budget, minStake)) {
-                (uint256 responsePeriod, uint256 maxFlips) = _timing(jobId, check);
-                uint256 flips = check.flips();
-                if (flips >= maxFlips) revert EvaluatorLeadLocked(jobId, flips);
-                uint256 answerBy = block.timestamp + responsePeriod;
-                if (answerBy > closesAt) {
-                    closesAt = answerBy;
-                    // Fits: at most window + maxFlips * responsePeriod, bounded at creation under 2^24.
-                    check = check.withCloseOffset(uint24(closesAt - submittedAt));
+                // The leader raising the bar in the last response period would leave no time to answer. The
+                // provider's bond, up to what the job requires, raises nothing: a flip against pass already
+                // counts it (below), so it may come at any time before the close.
+                if (msg.sender != provider || total > _bond(check, budget)) {
+                    uint256 frozenFrom = closesAt - _responsePeriod(jobId, check);
+                    if (block.timestamp >= frozenFrom) revert EvaluatorLeadFrozen(jobId, frozenFrom);
                 }
-                check = check.withLead(pass, uint8(flips + 1));
-                flipped = true;
+            } else if (sideTotal >= OUTBID_FACTOR * otherTotal) {
+                (check, closesAt, flipped) =
+                    _flip(jobId, check, pass, sideTotal, otherTotal, submittedAt, closesAt, provider, budget, minStake);
             }
         }
 
@@ -711,6 +712,58 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         if (base < minStake) base = minStake;
         unchecked {
             return OUTBID_FACTOR * (base << check.flips());
+        }
+    }
+
+    /// @dev A stake that brought its side to {OUTBID_FACTOR} times the leader's takes the lead if it also
+    /// clears the floor ({_flipFloor}) and, against pass, doubles the pass side with the bond not yet posted
+    /// counted ({_bondMissing}); it then moves the close to at least a response period away. Otherwise the
+    /// stake stays a stake on the trailing side.
+    function _flip(
+        uint256 jobId,
+        Check check,
+        bool pass,
+        uint256 sideTotal,
+        uint256 otherTotal,
+        uint256 submittedAt,
+        uint256 closesAt,
+        address provider,
+        uint256 budget,
+        uint256 minStake
+    ) private view returns (Check, uint256, bool) {
+        if (sideTotal < _flipFloor(check, budget, minStake)) return (check, closesAt, false);
+        // Cannot overflow: the totals are under 2^96 and the bond under 2^88.
+        unchecked {
+            if (!pass && sideTotal < OUTBID_FACTOR * (otherTotal + _bondMissing(jobId, check, provider, budget))) {
+                return (check, closesAt, false);
+            }
+        }
+        (uint256 responsePeriod, uint256 maxFlips) = _timing(jobId, check);
+        uint256 flips = check.flips();
+        if (flips >= maxFlips) revert EvaluatorLeadLocked(jobId, flips);
+        // Unchecked: times are under 2^41; the offset is at most window + maxFlips * responsePeriod,
+        // bounded at creation under 2^24.
+        unchecked {
+            uint256 answerBy = block.timestamp + responsePeriod;
+            if (answerBy > closesAt) {
+                closesAt = answerBy;
+                check = check.withCloseOffset(uint24(closesAt - submittedAt));
+            }
+            return (check.withLead(pass, uint8(flips + 1)), closesAt, true);
+        }
+    }
+
+    /// @dev What the provider still owes of its bond: a flip against pass must double the pass side with it
+    /// counted, so that the bond arriving late never raises the bar.
+    function _bondMissing(uint256 jobId, Check check, address provider, uint256 budget)
+        private
+        view
+        returns (uint256)
+    {
+        uint256 bond = _bond(check, budget);
+        uint256 posted = _stakes[jobId][provider].amount;
+        unchecked {
+            return posted >= bond ? 0 : bond - posted;
         }
     }
 

@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { config as loadDotenv } from "dotenv";
 import { formatEther, getAddress, isAddressEqual, parseEther, parseUnits, type Address, type Hash } from "viem";
 import { connectGuild } from "../src/chain/connectGuild.js";
+import type { GuildReader } from "../src/chain/GuildClient.js";
+import { readStake } from "../src/chain/reads/readStake.js";
 import { ensureEmbeddedChain, PACKAGE_ROOT, type EmbeddedChain } from "../src/chain/embeddedChain.js";
 import { followLogs } from "../src/chain/logs/followLogs.js";
 import { createMemoryCursorStore } from "../src/chain/logs/memoryCursorStore.js";
@@ -23,6 +25,7 @@ import { createLogger } from "../src/log/createLogger.js";
 import { createWallet } from "../src/wallet/createWallet.js";
 import { fundFromDevAccount } from "../src/wallet/fundFromDevAccount.js";
 import { getWalletAddress } from "../src/wallet/getWalletAddress.js";
+import { describeError } from "../src/errors/describeError.js";
 
 loadDotenv({ quiet: true });
 // The demo's wallets are throwaway keys on a local chain: a fixed password and a cheap scrypt cost.
@@ -272,12 +275,7 @@ async function main(): Promise<void> {
   // 6. Wait until every stake on both jobs is claimed (the daemons claim on their own).
   await waitFor(
     async () => {
-      const open = await openStakes(
-        guild.connection.publicClient,
-        guild.addresses.evaluator,
-        [...settledJobs.keys()],
-        Object.values(addressOf),
-      );
+      const open = await openStakes(guild, [...settledJobs.keys()], Object.values(addressOf));
       return settledJobs.size >= 2 && open === 0;
     },
     60_000,
@@ -392,23 +390,10 @@ async function balances(
   return out;
 }
 
-async function openStakes(
-  client: { readContract: (args: never) => Promise<unknown> },
-  evaluator: Address,
-  jobIds: bigint[],
-  stakers: Address[],
-): Promise<number> {
+async function openStakes(reader: GuildReader, jobIds: bigint[], stakers: Address[]): Promise<number> {
   let open = 0;
   for (const jobId of jobIds) {
-    for (const staker of stakers) {
-      const [amount] = (await client.readContract({
-        address: evaluator,
-        abi: stakedEvaluatorAbi,
-        functionName: "stakeOf",
-        args: [jobId, staker],
-      } as never)) as [bigint, boolean];
-      if (amount > 0n) open++;
-    }
+    for (const staker of stakers) if ((await readStake(reader, { jobId, staker })).amount > 0n) open++;
   }
   return open;
 }
@@ -433,7 +418,7 @@ try {
   await main();
 } catch (error) {
   code = 1;
-  process.stderr.write(`${t()} demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${t()} demo failed: ${describeError(error)}\n`);
 } finally {
   await shutdown();
   say(`Stopped ${children.size} daemons${chain?.started ? " and the chain" : ""}; exiting ${code}.`);

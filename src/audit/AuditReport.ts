@@ -205,15 +205,19 @@ export type CreditSummary = {
   outstanding: bigint;
 };
 
-/** Which run, model turn and tool call of an agent's transcripts sent a transaction. */
-export type TransactionCause = {
-  txHash: Hash;
+/** A tool call in an agent's transcripts: the file, the run and its task, the model turn's step, the call. */
+export type ToolCallRef = {
   file: string;
   runId: string;
   task: string | undefined;
   step: number;
   tool: string;
   callId: string;
+};
+
+/** Which run, model turn and tool call of an agent's transcripts sent a transaction. */
+export type TransactionCause = ToolCallRef & {
+  txHash: Hash;
   /** The model turn that asked for the tool call (its text, shortened). */
   modelTurn: string | undefined;
   /**
@@ -224,13 +228,7 @@ export type TransactionCause = {
 };
 
 /** A tool call the spending guard refused, from a transcript: nothing was sent for it. */
-export type GuardRefusalEntry = {
-  file: string;
-  runId: string;
-  task: string | undefined;
-  step: number;
-  tool: string;
-  callId: string;
+export type GuardRefusalEntry = ToolCallRef & {
   /** The guard's rule (`untrusted-payee`, `task-budget`, ...) and its one-line answer to the model. */
   rule: string;
   message: string;

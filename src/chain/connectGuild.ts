@@ -10,6 +10,8 @@ import { DEV_CHECK_LIMITS, deployContracts, PUBLIC_CHECK_LIMITS } from "./deploy
 import { missingContracts, readDeployment, writeDeployment, type DeploymentRecord } from "./deployments.js";
 import { ensureEmbeddedChain, type EmbeddedChain } from "./embeddedChain.js";
 import type { GuildReader } from "./GuildClient.js";
+import { toGuildError } from "./tx/toGuildError.js";
+import { withLocalLock } from "./withLocalLock.js";
 
 export type ConnectGuildParameters = {
   config: GuildConfig;
@@ -106,24 +108,35 @@ async function resolveDeployment(
       deployedAt: recorded?.deployedAt ?? "unknown",
     };
   }
-  const recorded = readDeployment(dir, chainId);
-  if (recorded) {
-    const { escrow, evaluator, registry, testToken } = recorded;
-    const missing = await missingContracts(connection, {
-      escrow,
-      evaluator,
-      registry,
-      ...(testToken ? { testToken } : {}),
-    });
-    if (missing.length === 0) return recorded;
-    if (!connection.isDevChain) {
-      throw new ContractsNotDeployedError(chainId, `the recorded addresses hold no code: ${missing.join(", ")}`);
+  if (!connection.isDevChain) return recordedDeployment(connection, dir);
+  // On a dev chain this may deploy: one process at a time per chain, so a second process started at the same moment
+  // waits for the first one's deployment to be recorded and then uses it (deploying twice from the same dev account
+  // at once fails with "nonce too low").
+  return withLocalLock({ name: `deploy-${chainId}-${connection.url ?? "in-process"}`, logger: log }, async () => {
+    const recorded = readDeployment(dir, chainId);
+    if (recorded) {
+      const missing = await missingContracts(connection, addressesOf(recorded));
+      if (missing.length === 0) return recorded;
+      log.info({ chainId, missing }, "recorded contracts are gone (the dev chain restarted); deploying again");
     }
-    log.info({ chainId, missing }, "recorded contracts are gone (the dev chain restarted); deploying again");
-  } else if (!connection.isDevChain) {
-    throw new ContractsNotDeployedError(chainId, `no deployment is recorded in ${dir}`);
+    return deployGuild(connection, config, log);
+  });
+}
+
+/** The deployment recorded for a chain that is not a dev chain (nothing is deployed implicitly there). */
+async function recordedDeployment(connection: ChainConnection, dir: string): Promise<DeploymentRecord> {
+  const { chainId } = connection;
+  const recorded = readDeployment(dir, chainId);
+  if (!recorded) throw new ContractsNotDeployedError(chainId, `no deployment is recorded in ${dir}`);
+  const missing = await missingContracts(connection, addressesOf(recorded));
+  if (missing.length > 0) {
+    throw new ContractsNotDeployedError(chainId, `the recorded addresses hold no code: ${missing.join(", ")}`);
   }
-  return deployGuild(connection, config, log);
+  return recorded;
+}
+
+function addressesOf({ escrow, evaluator, registry, testToken }: DeploymentRecord) {
+  return { escrow, evaluator, registry, ...(testToken ? { testToken } : {}) };
 }
 
 /**
@@ -141,6 +154,14 @@ export async function deployGuild(
   const deployed = await deployContracts(wallet, connection.publicClient, {
     withTestToken: connection.isDevChain,
     checkLimits: connection.isDevChain ? DEV_CHECK_LIMITS : PUBLIC_CHECK_LIMITS,
+  }).catch((error: unknown) => {
+    // viem's own message carries the whole bytecode of the contract being deployed: keep the short cause only.
+    throw toGuildError(error, {
+      contract: "Guild",
+      functionName: "deploy",
+      account: account.address,
+      label: "Deploying Guild's contracts",
+    });
   });
   const record: DeploymentRecord = {
     chainId: connection.chainId,

@@ -65,6 +65,9 @@ const MESSAGES: Record<string, (args: readonly unknown[]) => string> = {
   RegistryAlreadyRegistered: ([agent]) => `${agent} is already registered; update it instead.`,
   RegistryNotRegistered: ([agent]) => `${agent} is not registered.`,
   RegistryEmptyName: () => "The agent needs a name.",
+  RegistryInvalidName: ([name]) =>
+    `"${name}" is not a valid agent name: use up to 32 lowercase letters, digits, - or _, starting with a letter or digit.`,
+  RegistryNameTaken: ([name, owner]) => `The name "${name}" belongs to ${owner}; choose another name.`,
   RegistryTooManySkills: ([count, max]) => `${count} skills is more than the ${max} allowed.`,
   RegistryEmptySkill: ([index]) => `Skill number ${Number(index) + 1} is empty.`,
   RegistryDuplicateSkill: ([skill]) => `Skill "${skill}" is listed twice.`,

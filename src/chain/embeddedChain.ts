@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GuildError } from "../errors/GuildError.js";
 import type { Logger } from "../log/createLogger.js";
+import { withLocalLock } from "./withLocalLock.js";
 
 /** Root of the Guild package (where hardhat.config.ts lives). */
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -49,7 +50,8 @@ export async function probeChainId(url: string, timeoutMs = 1_000): Promise<numb
 
 /**
  * Makes sure a local Hardhat node answers at `host:port`: reuses one already running there, or starts one
- * (`hardhat node`, with this package's config) and waits until it answers.
+ * (`hardhat node`, with this package's config) and waits until it answers. Two Guild processes that call this at
+ * once for the same port start one chain: the second waits (a lock per host and port) and then reuses it.
  *
  * @example
  * const chain = await ensureEmbeddedChain({ port: 8545 });
@@ -63,6 +65,25 @@ export async function ensureEmbeddedChain({
   logger,
   readyTimeoutMs = 60_000,
 }: EnsureEmbeddedChainParameters = {}): Promise<EmbeddedChain> {
+  return withLocalLock(
+    { name: `chain-${host}-${port}`, timeoutMs: readyTimeoutMs + 10_000, ...(logger ? { logger } : {}) },
+    () => startUnlessRunning({ host, port, logFile, logger, readyTimeoutMs }),
+  );
+}
+
+async function startUnlessRunning({
+  host,
+  port,
+  logFile,
+  logger,
+  readyTimeoutMs,
+}: {
+  host: string;
+  port: number;
+  logFile: string | undefined;
+  logger: Logger | undefined;
+  readyTimeoutMs: number;
+}): Promise<EmbeddedChain> {
   const url = `http://${host}:${port}`;
   const existing = await probeChainId(url);
   if (existing !== undefined) {

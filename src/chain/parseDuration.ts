@@ -18,7 +18,7 @@ export type DurationUnit = "s" | "m" | "h" | "d";
 export function parseDuration(value: string | number, field: string, defaultUnit: DurationUnit = "m"): number {
   const text = String(value).trim();
   const match = new RegExp(`^${DURATION_PATTERN}$`, "i").exec(text);
-  const seconds = match ? durationSeconds(match[1]!, match[2], defaultUnit) : Number.NaN;
+  const seconds = match?.[1] ? durationSeconds(match[1], match[2], defaultUnit) : Number.NaN;
   if (!(seconds >= 1) || !Number.isSafeInteger(seconds)) {
     throw new InvalidInputError(
       field,

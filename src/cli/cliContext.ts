@@ -1,6 +1,6 @@
 import { config as loadDotenv } from "dotenv";
-import { BaseError } from "viem";
 import { loadConfig, type GuildConfig } from "../config/loadConfig.js";
+import { describeError } from "../errors/describeError.js";
 import { GuildError } from "../errors/GuildError.js";
 import { createLogger, type Logger, type LogLevel } from "../log/createLogger.js";
 import { redact } from "../log/secrets.js";
@@ -77,12 +77,8 @@ export async function runCommand(ctx: CliContext, action: (ctx: CliContext) => P
 /** Prints an error for people (or as JSON) and returns the exit code. */
 export function reportError(error: unknown, json: boolean, stderr: TextSink = process.stderr): number {
   const code = exitCodeOf(error);
-  const short =
-    error instanceof GuildError || error instanceof BaseError
-      ? error.shortMessage
-      : error instanceof Error
-        ? error.message
-        : String(error);
+  // The short cause only: never calldata or bytecode (viem's full messages carry both).
+  const short = describeError(error);
   const meta = error instanceof GuildError ? error.metaMessages : [];
   if (json) {
     const name = error instanceof Error ? error.name : "Error";

@@ -118,7 +118,11 @@ program
     "100",
   )
   .addOption(
-    new Option("--deliver-wrong", "deliver wrong results on purpose (demos and tests of the check)").hideHelp(),
+    // Demo only (npm start's cheating worker): sells the wrong-result versions of its skills (src/skills/demo).
+    new Option(
+      "--deliver-wrong",
+      "demo only: deliver wrong results on purpose (src/skills/demo/wrongResults.ts)",
+    ).hideHelp(),
   )
   .addHelpText(
     "after",

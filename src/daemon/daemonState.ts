@@ -29,6 +29,9 @@ export type JobRow = {
   updatedBlock: bigint;
 };
 
+/** A job's description and delivered content, as the daemon ingested them from the escrow's events. */
+export type StoredJobTexts = { description: string | undefined; content: string | undefined };
+
 export type LedgerKind = "hire" | "stake" | "payout" | "refund" | "claim" | "withdraw";
 
 export type TaskRow = {
@@ -44,7 +47,8 @@ export type TaskRow = {
  * A daemon's durable state in `node:sqlite` under its agent folder: the work queue derived from chain
  * events, the jobs it is a party to, a ledger of its money events (for metrics), the transactions it
  * sent per action (so a restart waits for an in-flight transaction instead of sending another), and
- * delegated tasks. The log follower's cursor lives in the same database and is committed in the same
+ * delegated tasks. Job texts (description, delivered content) are kept as they are ingested, so no work item reads
+ * the escrow's logs again. The log follower's cursor lives in the same database and is committed in the same
  * transaction as the rows derived from each batch of events.
  */
 export type DaemonState = ReturnType<typeof openDaemonState>;
@@ -64,6 +68,9 @@ export function openDaemonState(path: string) {
     CREATE TABLE IF NOT EXISTS jobs (
       job_id TEXT PRIMARY KEY, client TEXT NOT NULL, provider TEXT NOT NULL, evaluator TEXT NOT NULL,
       token TEXT, status TEXT NOT NULL, updated_block TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS job_texts (
+      job_id TEXT PRIMARY KEY, description TEXT, content TEXT, content_block TEXT
     );
     CREATE TABLE IF NOT EXISTS ledger (
       tx_hash TEXT NOT NULL, log_index INTEGER NOT NULL, block TEXT NOT NULL, kind TEXT NOT NULL,
@@ -100,6 +107,18 @@ export function openDaemonState(path: string) {
     jobStatus: db.prepare("UPDATE jobs SET status = ?, updated_block = ? WHERE job_id = ?"),
     jobProvider: db.prepare("UPDATE jobs SET provider = ? WHERE job_id = ?"),
     getJob: db.prepare("SELECT * FROM jobs WHERE job_id = ?"),
+    setDescription: db.prepare(
+      `INSERT INTO job_texts (job_id, description) VALUES (?, ?)
+       ON CONFLICT(job_id) DO UPDATE SET description = excluded.description`,
+    ),
+    setContent: db.prepare(
+      `INSERT INTO job_texts (job_id, content, content_block) VALUES (?, ?, ?)
+       ON CONFLICT(job_id) DO UPDATE SET content = excluded.content, content_block = excluded.content_block`,
+    ),
+    getTexts: db.prepare("SELECT description, content FROM job_texts WHERE job_id = ?"),
+    undoContent: db.prepare(
+      "UPDATE job_texts SET content = NULL, content_block = NULL WHERE CAST(content_block AS INTEGER) >= ?",
+    ),
     myJobs: db.prepare(
       "SELECT * FROM jobs WHERE client = ? OR provider = ? OR job_id IN (SELECT job_id FROM ledger WHERE kind = 'stake') ORDER BY CAST(job_id AS INTEGER) DESC LIMIT ?",
     ),
@@ -189,6 +208,20 @@ export function openDaemonState(path: string) {
     setJobProvider(jobId: bigint, provider: Address) {
       stmt.jobProvider.run(provider, jobId.toString());
     },
+    setJobDescription(jobId: bigint, description: string) {
+      stmt.setDescription.run(jobId.toString(), description);
+    },
+    /** The delivered content (the latest delivery wins, as on chain). */
+    setJobContent(jobId: bigint, content: string, block: bigint) {
+      stmt.setContent.run(jobId.toString(), content, block.toString());
+    },
+    jobTexts(jobId: bigint): StoredJobTexts {
+      const row = stmt.getTexts.get(jobId.toString()) as Record<string, unknown> | undefined;
+      return {
+        description: typeof row?.description === "string" ? row.description : undefined,
+        content: typeof row?.content === "string" ? row.content : undefined,
+      };
+    },
     job(jobId: bigint): JobRow | undefined {
       const row = stmt.getJob.get(jobId.toString());
       return row ? toJob(row as Record<string, unknown>) : undefined;
@@ -242,6 +275,7 @@ export function openDaemonState(path: string) {
     undoFrom(fromBlock: bigint) {
       stmt.undoItems.run(Number(fromBlock));
       stmt.undoLedger.run(Number(fromBlock));
+      stmt.undoContent.run(Number(fromBlock));
     },
     recordAction(key: string, txHash: Hash) {
       stmt.setAction.run(key, txHash, now());

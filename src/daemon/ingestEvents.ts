@@ -19,7 +19,7 @@ export type IngestContext = {
 
 /**
  * Turns a batch of chain events into the daemon's durable state, inside the follower's commit (so the
- * rows and the cursor are saved together): the jobs table, this agent's money ledger, and the work
+ * rows and the cursor are saved together): the jobs table and their texts, this agent's money ledger, and the work
  * queue (deliver, check, claim, settle, refund, withdraw). Synchronous: nothing else runs meanwhile.
  */
 export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: IngestContext): void {
@@ -58,6 +58,10 @@ export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: I
         break;
       case "JobDetails":
         state.setJobToken(jobId!, getAddress(args.token as Address));
+        state.setJobDescription(jobId!, args.description as string);
+        break;
+      case "DeliverablePublished":
+        state.setJobContent(jobId!, args.content as string, block);
         break;
       case "ProviderSet":
         state.setJobProvider(jobId!, getAddress(args.provider as Address));

@@ -17,8 +17,8 @@ import { settleCheck } from "../chain/actions/settleCheck.js";
 import { stakeOnCheck } from "../chain/actions/stakeOnCheck.js";
 import { withdrawCredits } from "../chain/actions/withdrawCredits.js";
 import type { GuildClient } from "../chain/GuildClient.js";
-import { readJobTexts } from "../chain/reads/readJobTexts.js";
-import { stakedEvaluatorAbi } from "../contracts/StakedEvaluator.js";
+import { readJobTexts, type JobTexts } from "../chain/reads/readJobTexts.js";
+import { readStake, type StakePosition } from "../chain/reads/readStake.js";
 import { GuildError } from "../errors/GuildError.js";
 import { ContractRevertedError } from "../errors/transaction.js";
 import type { SpendingGuard } from "../guard/createSpendingGuard.js";
@@ -41,13 +41,20 @@ export type WorkContext = {
   task?: TaskContext;
   state: DaemonState;
   roles: ReadonlySet<DaemonRole>;
-  /** Skills this agent sells (worker) and can check (checker). */
+  /** Skills this agent can check (checker): the real implementations. */
   skills: ReadonlyMap<string, Skill>;
-  offering: { skills: string[]; price: bigint; priceToken: Address };
+  /**
+   * What this agent sells (worker), with the implementations it delivers with: the same as `skills`, except for the
+   * demo's cheating worker (src/skills/demo/wrongResults.ts).
+   */
+  offering: { skills: ReadonlyMap<string, Skill>; price: bigint; priceToken: Address };
   /** Stake per check and its ceiling, in basis points of the budget; the least confidence to stake on. */
   checker: { stakeBps: bigint; maxStakeBps: bigint; minConfidence: number };
-  /** Demo and test agents only: deliver deliberately wrong results. */
-  deliverWrong: boolean;
+  /**
+   * Tests only (none in production): awaited just before each action that sends a transaction, with the action's
+   * key ("deliver:7", "stake:7", "claim:7", ...), so an end-to-end test can hold a daemon there and kill it.
+   */
+  beforeAction?: (action: string) => Promise<void>;
   /** An LLM judge for skills that cannot be re-computed; none offline. */
   judge: ((spec: JobSpec, content: string) => Promise<Verdict & { confidence?: number }>) | undefined;
   logger: Logger;
@@ -100,7 +107,7 @@ async function once(
       "the node does not know the transaction sent for this action; sending it again",
     );
   }
-  await testPause(key, ctx.logger);
+  await ctx.beforeAction?.(key);
   await currentAction.run(key, send);
   return previous ? "resent" : "sent";
 }
@@ -130,17 +137,18 @@ async function awaitPrevious(hash: Hash, ctx: WorkContext): Promise<"mined" | "d
   throw new GuildError(`Transaction ${hash} is still pending after two minutes; the daemon will look again later.`);
 }
 
-async function myStake(ctx: WorkContext, jobId: bigint): Promise<bigint> {
-  return (await myPosition(ctx, jobId))[0];
+function myPosition(ctx: WorkContext, jobId: bigint): Promise<StakePosition> {
+  return readStake(ctx.client, { jobId, staker: ctx.client.account.address });
 }
 
-async function myPosition(ctx: WorkContext, jobId: bigint): Promise<readonly [bigint, boolean]> {
-  return ctx.client.connection.publicClient.readContract({
-    address: ctx.client.addresses.evaluator,
-    abi: stakedEvaluatorAbi,
-    functionName: "stakeOf",
-    args: [jobId, ctx.client.account.address],
-  });
+/**
+ * A job's texts as the daemon ingested them; read from the chain's logs only when the daemon has not seen them (its
+ * follower lags behind the item, or the state predates the texts table).
+ */
+async function jobTexts(ctx: WorkContext, jobId: bigint, need: "description" | "both"): Promise<JobTexts> {
+  const stored = ctx.state.jobTexts(jobId);
+  if (stored.description !== undefined && (need === "description" || stored.content !== undefined)) return stored;
+  return readJobTexts(ctx.client, { jobId });
 }
 
 async function work(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
@@ -150,35 +158,35 @@ async function work(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
   if (job.status === "Submitted") return postBond(job, ctx, log);
   if (job.status !== "Funded") return { status: "skipped", detail: `job is ${job.status}` };
 
-  const { description } = await readJobTexts(ctx.client, { jobId });
+  const { description } = await jobTexts(ctx, jobId, "description");
   const spec = description === undefined ? undefined : decodeJobSpec(description);
+  const skill = spec && ctx.offering.skills.get(spec.skill);
   const refusal = !spec
     ? "its description is not a Guild job spec"
-    : !ctx.offering.skills.includes(spec.skill) || !ctx.skills.has(spec.skill)
+    : !skill
       ? `this agent does not sell ${spec.skill}`
       : !isAddressEqual(job.token, ctx.offering.priceToken)
         ? "it pays in a token this agent does not take"
         : job.budget < ctx.offering.price
           ? "its budget is below this agent's price"
           : undefined;
-  if (refusal || !spec) {
+  if (refusal || !spec || !skill) {
     await once(`decline:${jobId}`, ctx, () => declineJob(ctx.client, { jobId }));
     log.info({ reason: refusal }, "declined the job; the client is refunded");
     return { status: "done", detail: `declined: ${refusal}` };
   }
-  const skill = ctx.skills.get(spec.skill)!;
-  let content = await skill.run(spec.input);
-  if (ctx.deliverWrong) content = corrupt(content);
+  const content = await skill.run(spec.input);
   const sent = await once(`deliver:${jobId}`, ctx, () => deliverJob(ctx.client, { jobId, content }));
-  log.info({ skill: spec.skill, sent, wrong: ctx.deliverWrong || undefined }, "delivered the job");
-  return postBond(await readJob(ctx.client, { jobId }), ctx, log);
+  log.info({ skill: spec.skill, sent }, "delivered the job");
+  // The job as read, now delivered: its bond and token were set at creation, so no second read is needed.
+  return postBond({ ...job, status: "Submitted" }, ctx, log);
 }
 
 /** The provider's own pass stake: what makes its delivery count, and what it loses if the work is wrong. */
 async function postBond(job: JobState, ctx: WorkContext, log: Logger): Promise<WorkOutcome> {
   const bond = job.check?.bond ?? 0n;
   if (bond === 0n) return { status: "done", detail: "delivered (no bond required)" };
-  const staked = await myStake(ctx, job.jobId);
+  const staked = (await myPosition(ctx, job.jobId)).amount;
   if (staked >= bond) return { status: "done", detail: "delivered and bonded" };
   const token = await getTokenInfo(ctx.client, job.token);
   const amount = bond - staked;
@@ -213,9 +221,9 @@ async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promi
   if (job.check.closesAt !== undefined && BigInt(nowSeconds) >= job.check.closesAt) {
     return { status: "skipped", detail: "the check window closed" };
   }
-  const [staked, stakedPass] = await myPosition(ctx, jobId);
-  if (staked > 0n) return recheck(job, staked, stakedPass, ctx, log);
-  const { description, content } = await readJobTexts(ctx.client, { jobId });
+  const position = await myPosition(ctx, jobId);
+  if (position.amount > 0n) return recheck(job, position.amount, position.pass, ctx, log);
+  const { description, content } = await jobTexts(ctx, jobId, "both");
   const spec = description === undefined ? undefined : decodeJobSpec(description);
   if (!spec || content === undefined) return { status: "skipped", detail: "no spec or no content to check" };
   const verdict = await verifyDelivery(spec, content, ctx.skills, ctx.judge);
@@ -340,8 +348,8 @@ export function checkerStake(job: JobState, pass: boolean, policy: WorkContext["
 }
 
 async function claim(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
-  if ((await myStake(ctx, jobId)) === 0n) return { status: "done", detail: "nothing left to claim" };
-  await testPause(`claim:${jobId}`, ctx.logger);
+  if ((await myPosition(ctx, jobId)).amount === 0n) return { status: "done", detail: "nothing left to claim" };
+  await ctx.beforeAction?.(`claim:${jobId}`);
   const result = await claimStake(ctx.client, { jobId });
   ctx.logger.info(
     { jobId: jobId.toString(), txHash: result.hash, stake: result.stake.toString(), amount: result.amount.toString() },
@@ -387,31 +395,4 @@ async function refund(jobId: bigint, ctx: WorkContext, nowSeconds: number): Prom
 async function withdraw(token: Address, ctx: WorkContext): Promise<WorkOutcome> {
   const result = await withdrawCredits(ctx.client, { token: token ?? zeroAddress });
   return { status: "done", detail: result.hash ? `withdrew ${result.amount}` : "nothing credited" };
-}
-
-/**
- * Test-only seam, inert when unset (always, outside tests): `GUILD_TEST_PAUSE_BEFORE=deliver:20000` (comma-separated
- * `action:ms` pairs; actions are deliver, bond, stake, claim, decline, refund) logs "test pause" and waits before that
- * action, so end-to-end tests can kill the daemon at a known point (test/daemon/resilience.test.ts).
- */
-async function testPause(key: string, log: Logger): Promise<void> {
-  const setting = process.env.GUILD_TEST_PAUSE_BEFORE;
-  if (!setting) return;
-  const action = key.split(":")[0];
-  const ms = Number(
-    setting
-      .split(",")
-      .find((pair) => pair.split(":")[0] === action)
-      ?.split(":")[1],
-  );
-  if (!(ms > 0)) return;
-  log.warn({ action: key, ms }, "test pause before an action (GUILD_TEST_PAUSE_BEFORE)");
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A plausible but wrong result (for the demo's cheating worker). */
-function corrupt(content: string): string {
-  if (/^\d+$/.test(content)) return String(Number(content) + 1);
-  const reversed = content.split(" ").reverse().join(" ");
-  return reversed !== content ? reversed : `${content} (unchecked)`;
 }

@@ -19,6 +19,7 @@ import { workLoopTask } from "../guard/TaskContext.js";
 import type { Logger } from "../log/createLogger.js";
 import { registerSecret } from "../log/secrets.js";
 import { BUILTIN_SKILLS } from "../skills/builtinSkills.js";
+import { wrongResults } from "../skills/demo/wrongResults.js";
 import { recordToolCallTransaction } from "../tools/toolCallTransactions.js";
 import { createLlmJudge, createLlmSkills, LLM_SKILL_NAMES } from "../skills/llmSkills.js";
 import { createChatModel } from "../llm/createChatModel.js";
@@ -48,7 +49,10 @@ export type DaemonOptions = {
   maxStakePercent?: number;
   /** Smallest judge confidence to stake on (deterministic re-computation counts as 1). Default 0.8. */
   minConfidence?: number;
-  /** Demo and tests only: deliver deliberately wrong results. */
+  /**
+   * Demo only: sell the skills through their wrong-result versions (src/skills/demo/wrongResults.ts), for the demo's
+   * cheating worker and the tests of the staked check. Checking still uses the real skills.
+   */
   deliverWrong?: boolean;
   /** How often to poll the chain. Default 250 ms on dev chains, 2 s elsewhere. */
   pollIntervalMs?: number;
@@ -91,11 +95,14 @@ export async function startDaemon({
   logger,
   options,
   promptPassword,
+  beforeAction,
 }: {
   config: GuildConfig;
   logger: Logger;
   options: DaemonOptions;
   promptPassword?: PromptPassword;
+  /** Tests only: awaited before each action that sends a transaction (see {@link WorkContext.beforeAction}). */
+  beforeAction?: (action: string) => Promise<void>;
 }): Promise<Daemon> {
   const log = logger.child({ agent: options.name });
   // Model-backed skills and the model judge exist only when a model is configured.
@@ -192,13 +199,22 @@ export async function startDaemon({
     state,
     roles,
     skills,
-    offering: { skills: options.skills, price, priceToken: priceToken.address },
+    offering: {
+      // Every name was checked against `skills` above.
+      skills: new Map(
+        [...skills]
+          .filter(([name]) => options.skills.includes(name))
+          .map(([name, skill]) => [name, options.deliverWrong ? wrongResults(skill) : skill]),
+      ),
+      price,
+      priceToken: priceToken.address,
+    },
     checker: {
       stakeBps: BigInt(Math.round((options.stakePercent ?? 20) * 100)),
       maxStakeBps: BigInt(Math.round((options.maxStakePercent ?? 100) * 100)),
       minConfidence: options.minConfidence ?? 0.8,
     },
-    deliverWrong: options.deliverWrong ?? false,
+    ...(beforeAction ? { beforeAction } : {}),
     judge: model ? createLlmJudge(model) : undefined,
     logger: log,
   };
@@ -298,6 +314,7 @@ export async function startDaemon({
       roles: [...roles],
       skills: options.skills,
       model: agent.modelDescription,
+      ...(options.deliverWrong ? { demo: "delivers wrong results on purpose (--deliver-wrong)" } : {}),
     },
     "daemon started",
   );

@@ -108,10 +108,10 @@ export function readTaskBudget(text: string, policy: SpendingPolicy): TaskBudget
     const limits = new Map<Address, TokenLimit>();
     for (const match of matches) {
       const token = match[2] ? tokens.get(match[2].toLowerCase()) : bareIsNative ? native : undefined;
-      if (!token) continue;
+      if (!token || match[1] === undefined) continue;
       let amount: bigint;
       try {
-        amount = parseAmount(match[1]!, token.decimals, "budget", true);
+        amount = parseAmount(match[1], token.decimals, "budget", true);
       } catch {
         continue; // more decimals than the token has: not an amount of it
       }

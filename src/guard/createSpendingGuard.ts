@@ -211,7 +211,8 @@ export function createSpendingGuard({
         });
       }
     }
-    if (asks.length === 0) return;
+    const [first] = asks;
+    if (!first) return;
     const approved = await task.approver({
       id: randomUUID(),
       taskId: task.id,
@@ -221,8 +222,8 @@ export function createSpendingGuard({
       description: request.description,
       reasons: asks.map((ask) => ask.rule),
     });
-    if (!approved) refuse(asks[0]!.rule, asks[0]!.why);
-    log.info({ ...refusal(asks[0]!.rule), reasons: asks.map((ask) => ask.rule) }, "spending approved by a person");
+    if (!approved) refuse(first.rule, first.why);
+    log.info({ ...refusal(first.rule), reasons: asks.map((ask) => ask.rule) }, "spending approved by a person");
   }
 
   return {

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from "pino";
+import { shortenHex } from "../errors/describeError.js";
 import { redact } from "./secrets.js";
 
 export type { Logger } from "pino";
@@ -33,7 +34,8 @@ const REDACT_PATHS = [
 
 /**
  * Guild's logger: pino, one JSON line per event, structured fields (jobId, txHash, amounts as strings).
- * Secret-named fields are censored and every registered secret is masked in the written line.
+ * Secret-named fields are censored and every registered secret is masked in the written line; hex longer than a
+ * hash (calldata and bytecode inside the causes of an error) is cut to its first bytes and its length.
  *
  * @example
  * const log = createLogger({ level: "info" }).child({ module: "chain/sendTransaction" });
@@ -46,7 +48,7 @@ export function createLogger({ level = "info", destination, base = {} }: CreateL
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     serializers: { err: pino.stdSerializers.err },
     hooks: {
-      streamWrite: (line) => redact(line),
+      streamWrite: (line) => redact(shortenHex(line)),
     },
   };
   return pino(options, destination ?? pino.destination({ fd: 2, sync: true }));

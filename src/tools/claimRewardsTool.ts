@@ -5,6 +5,7 @@ import { claimStake } from "../chain/actions/claimStake.js";
 import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
 import { readJob } from "../chain/actions/readJob.js";
 import { withdrawCredits } from "../chain/actions/withdrawCredits.js";
+import { readStake } from "../chain/reads/readStake.js";
 import { readLogs } from "../chain/logs/readLogs.js";
 import { stakedEvaluatorAbi } from "../contracts/StakedEvaluator.js";
 import { defineTool } from "./GuildTool.js";
@@ -40,13 +41,7 @@ export const claimRewardsTool = defineTool({
     const hashes: Hash[] = [];
     const lines: string[] = [];
     for (const id of jobIds) {
-      const [amount] = await reader.readContract({
-        address: client.addresses.evaluator,
-        abi: stakedEvaluatorAbi,
-        functionName: "stakeOf",
-        args: [id, me],
-      });
-      if (amount === 0n) continue;
+      if ((await readStake(client, { jobId: id, staker: me })).amount === 0n) continue;
       const check = await reader.readContract({
         address: client.addresses.evaluator,
         abi: stakedEvaluatorAbi,

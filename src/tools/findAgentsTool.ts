@@ -11,7 +11,7 @@ export const findAgentsTool = defineTool({
   name: "find_agents",
   moves: "none",
   description:
-    "Finds registered agents that sell a skill at or below a price, ranked by reputation (jobs completed versus rejected or expired, from the chain) and then by price.",
+    "Finds registered agents that sell a skill at or below a price, ranked by reputation (a confidence bound on their value-weighted record with independent evaluators and distinct clients, from the chain) and then by price. Agents are told apart by address: pass the address to hire_agent; a name is only a label.",
   schema: z.object({
     skill: z.string().min(1).describe('The skill to hire for, e.g. "word-count", "sort", "sha256", "summarize".'),
     maxPrice: amountSchema.optional().describe('Highest price per job in token units, e.g. "0.002"; omit for any.'),
@@ -43,6 +43,8 @@ export const findAgentsTool = defineTool({
           price: formatAmount(agent.price, info.decimals),
           token: info.symbol,
           reputation: Number(reputation.score.toFixed(3)),
+          sampleSize: Number(reputation.sampleSize.toFixed(2)),
+          clients: reputation.clients,
           completed: reputation.completed,
           rejected: reputation.rejected,
         })),

@@ -2,37 +2,11 @@
  * `guild ask` as a user runs it: the `guild` command line in a child process, the real @langchain/openai
  * client talking to a local Chat Completions server scripted as a hostile model, a real Anvil node.
  */
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { PACKAGE_ROOT } from "../../src/chain/embeddedChain.js";
-import { GUILD_BIN } from "../daemon/support.js";
+import { runGuild } from "../support/runGuild.js";
 import { startFakeOpenAIServer, toolCallStep, type FakeOpenAIServer } from "../support/fakeOpenAIServer.js";
 import { chainState, startHarness, type Harness } from "../tools/harness.js";
-
-type Run = { code: number | null; stdout: string; stderr: string };
-
-function guild(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 150_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GUILD_BIN, ...args], {
-      cwd: PACKAGE_ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`guild ${args.join(" ")} did not finish in ${timeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe("guild ask against a hostile model (the command line, on anvil)", () => {
   let h: Harness;
@@ -53,7 +27,7 @@ describe("guild ask against a hostile model (the command line, on anvil)", () =>
     for (const [key, value] of Object.entries(process.env)) {
       if (!key.startsWith("GUILD_") && !key.startsWith("OPENAI_")) env[key] = value;
     }
-    const run = await guild(["ask", "--as", "alice", "What is my balance?"], {
+    const run = await runGuild(["ask", "--as", "alice", "What is my balance?"], {
       ...env,
       GUILD_HOME: h.guild.config.home,
       GUILD_RPC_URL: h.node.url,

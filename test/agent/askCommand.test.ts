@@ -21,7 +21,7 @@ import { expectWellFormed, readTranscript } from "./support.js";
 const PASSWORD = "correct horse battery staple";
 
 /** A CLI context over `config` whose stdout and stderr are collected. */
-export function collectingContext(config: GuildConfig): {
+function collectingContext(config: GuildConfig): {
   ctx: CliContext;
   stdout: () => string;
   stderr: () => string;

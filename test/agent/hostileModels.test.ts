@@ -21,7 +21,6 @@ import { sendPayment } from "../../src/chain/actions/sendPayment.js";
 import { settleCheck } from "../../src/chain/actions/settleCheck.js";
 import { createGuildClient } from "../../src/chain/createGuildClient.js";
 import { loadConfig, type GuildConfig } from "../../src/config/loadConfig.js";
-import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
 import { type ApprovalRequest, type Approver, denyAll } from "../../src/guard/approvers.js";
 import { silentLogger } from "../../src/log/createLogger.js";
 import { encodeJobSpec } from "../../src/skills/jobSpec.js";
@@ -32,6 +31,7 @@ import {
   jobCount,
   newAgent,
   stake,
+  stakeOf,
   startHarness,
   startProvider,
   timeTravel,
@@ -267,13 +267,7 @@ describe("hostile models against the spending guard, on anvil", () => {
     expect(tools[2]!.message).toBe(
       `Refused by the spending policy: this agent's own check found job ${id} pass, so a stake on fail needs a person's approval, and it was not given. Nothing was sent.`,
     );
-    const position = await h.guild.reader.connection.publicClient.readContract({
-      address: h.guild.reader.addresses.evaluator,
-      abi: stakedEvaluatorAbi,
-      functionName: "stakeOf",
-      args: [jobId, me.address],
-    });
-    expect(position).toEqual([parseEther("0.001"), true]);
+    expect(await stakeOf(h, jobId, me.address)).toEqual([parseEther("0.001"), true]);
     await expectAttackerGotNothing(attackerBefore!, since);
   });
 

@@ -200,6 +200,17 @@ describe.each(NODE_KINDS)("chain actions on %s", (kind) => {
     expect(again).toEqual({ hash: undefined, action: "unchanged" });
     const changed = await registerAgent(carol, { name: "carol", skills: ["sort"], price: parseEther("0.002") });
     expect(changed.action).toBe("updated");
+    const renamed = await registerAgent(carol, { name: "carol-2", skills: ["sort"], price: parseEther("0.002") });
+    expect(renamed.action).toBe("updated");
+  });
+
+  it("refuses to register under a name another agent holds, before sending anything", async () => {
+    await registerAgent(carol, { name: "carol-3", skills: ["sort"], price: parseEther("0.002") });
+    const nonce = await dave.connection.publicClient.getTransactionCount({ address: dave.account.address });
+    const error = await registerAgent(dave, { name: "carol-3", skills: ["sort"], price: 1n }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ field: "name" });
+    expect(await dave.connection.publicClient.getTransactionCount({ address: dave.account.address })).toBe(nonce);
   });
 
   it("keeps one nonce sequence when many payments are sent at once", async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createConnection } from "../../src/chain/createConnection.js";
-import { createTxSender } from "../../src/chain/tx/createTxSender.js";
+import { createTxSender, type SubmittedTx } from "../../src/chain/tx/createTxSender.js";
 import { RpcUnavailableError, TransactionTimeoutError } from "../../src/errors/transaction.js";
 import { DEV_KEYS, NODE_KINDS, startTestNode, type TestNode } from "../support/nodes.js";
 import { startRpcProxy, type RpcProxy } from "../support/rpcProxy.js";
@@ -35,6 +35,48 @@ describe.each(NODE_KINDS)("transaction sender on %s", (kind) => {
     // The node got the first copy; the resent identical bytes did not make a second transaction.
     expect(await connection.publicClient.getTransactionCount({ address: account.address })).toBe(nonceBefore + 1);
     expect(proxy.seen.filter((m) => m === "eth_sendRawTransaction").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("never signs a second transaction while the node cannot say whether the first arrived", async () => {
+    const connection = await createConnection({ url: proxy.url });
+    const account = privateKeyToAccount(DEV_KEYS[4]!);
+    const reported: SubmittedTx[] = [];
+    const sender = createTxSender({
+      connection,
+      account,
+      timeoutMs: 10_000,
+      onSubmitted: (submitted) => reported.push(submitted),
+    });
+    const direct = await createConnection({ url: node.url });
+    const nonceBefore = await direct.publicClient.getTransactionCount({ address: account.address });
+
+    // The node takes the payment but its answer is lost; the resend is refused as a used nonce, and every question
+    // about the transaction gets a 503: the sender cannot tell whether the payment is its own.
+    proxy.dropResponseOnce("eth_sendRawTransaction");
+    proxy.fail("eth_getTransactionByHash");
+    try {
+      const error = await sender.send({ to, value: 11n, gas: 21_000n, label: "pay once" }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RpcUnavailableError);
+      // The payment the node took is reported, marked uncertain, so a caller can ask about it before acting again.
+      expect(reported).toHaveLength(1);
+      expect(reported[0]).toMatchObject({ label: "pay once", uncertain: true, nonce: nonceBefore });
+      expect(await direct.publicClient.getTransactionCount({ address: account.address })).toBe(nonceBefore + 1);
+
+      // While the node still cannot say, nothing new is signed.
+      const again = await sender.send({ to, value: 12n, gas: 21_000n, label: "pay next" }).catch((e: unknown) => e);
+      expect(again).toBeInstanceOf(RpcUnavailableError);
+      expect(await direct.publicClient.getTransactionCount({ address: account.address })).toBe(nonceBefore + 1);
+    } finally {
+      proxy.heal();
+    }
+
+    // The node answers again: the next payment goes out under the next nonce, and the first was sent once.
+    const receipt = await sender.send({ to, value: 13n, gas: 21_000n, label: "pay after" });
+    expect(receipt.status).toBe("success");
+    expect(await direct.publicClient.getTransactionCount({ address: account.address })).toBe(nonceBefore + 2);
+    const first = await direct.publicClient.getTransaction({ hash: reported[0]!.hash });
+    expect(first.value).toBe(11n);
+    expect((await direct.publicClient.getTransaction({ hash: receipt.transactionHash })).value).toBe(13n);
   });
 
   it("reports an unreachable node as RpcUnavailableError and works again when it is back", async () => {

@@ -1,39 +1,17 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getAddress } from "viem";
-import { PACKAGE_ROOT } from "../../src/chain/embeddedChain.js";
 import { freePort } from "../support/nodes.js";
-import { GUILD_BIN, guildEnv, startDaemonProcess, startTestGuild, type TestGuild } from "../daemon/support.js";
+import { type GuildRun, runGuild } from "../support/runGuild.js";
+import { guildEnv, startDaemonProcess, startTestGuild, type TestGuild } from "../daemon/support.js";
 
 // The `guild` command line as scripts use it: a child process, its exit code, stdout (the result; JSON with
 // --json) and stderr (progress and errors).
 
-type Run = { code: number | null; stdout: string; stderr: string };
-
-function guild(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GUILD_BIN, ...args], {
-      cwd: PACKAGE_ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`guild ${args.join(" ")} did not finish in ${timeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const guild = runGuild;
+type Run = GuildRun;
 
 /** Runs `tasks` at most `limit` at a time (each `guild` is a Node process that compiles TypeScript). */
 async function pooled<T>(tasks: (() => Promise<T>)[], limit = 4): Promise<T[]> {

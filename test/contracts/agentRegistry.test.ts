@@ -16,10 +16,13 @@ beforeAll(async () => {
 afterAll(async () => f.chain.close());
 useChainSnapshot(() => f);
 
+/** Each wallet's own default name (names are unique in the registry). */
+const defaultName = (wallet: TestWallet) => `agent-${wallet.account.address.slice(2, 10).toLowerCase()}`;
+
 async function register(
   wallet: TestWallet,
   skills: string[],
-  { name = "agent", priceToken = zeroAddress as Address, price = 1_000n, uri = "ipfs://meta" } = {},
+  { name = defaultName(wallet), priceToken = zeroAddress as Address, price = 1_000n, uri = "ipfs://meta" } = {},
 ) {
   return f.tx(f.registryAs(wallet).write.register([name, skills, priceToken, price, uri]));
 }
@@ -29,7 +32,7 @@ describe("AgentRegistry", () => {
     const agent = f.provider.account.address;
     const skills = ["word-count", "summarise", "translate"];
     const receipt = await register(f.provider, skills, {
-      name: "Wordsmith",
+      name: "wordsmith",
       priceToken: f.erc20.token,
       price: 2_500_000n,
     });
@@ -44,7 +47,7 @@ describe("AgentRegistry", () => {
       skills.map((skill) => ({ skill: skillId(skill), agent })),
     );
     expect(eventsOf(receipt, agentRegistryAbi, "AgentRegistered", f.addresses.registry)).toEqual([
-      { agent, name: "Wordsmith", skills, priceToken: f.erc20.token, price: 2_500_000n, metadataURI: "ipfs://meta" },
+      { agent, name: "wordsmith", skills, priceToken: f.erc20.token, price: 2_500_000n, metadataURI: "ipfs://meta" },
     ]);
     expect(eventsOf(receipt, agentRegistryAbi, "AgentActiveSet", f.addresses.registry)).toEqual([
       { agent, active: true },
@@ -109,7 +112,7 @@ describe("AgentRegistry", () => {
     await register(f.provider, ["old-skill", "kept"]);
 
     const receipt = await f.tx(
-      f.registryAs(f.provider).write.update(["Renamed", ["kept", "new-skill"], f.erc20.token, 7n, "ipfs://v2"]),
+      f.registryAs(f.provider).write.update(["renamed", ["kept", "new-skill"], f.erc20.token, 7n, "ipfs://v2"]),
     );
     expect(eventNamesOf(receipt, agentRegistryAbi, f.addresses.registry)).toEqual([
       "SkillListed",
@@ -119,7 +122,7 @@ describe("AgentRegistry", () => {
     expect(eventsOf(receipt, agentRegistryAbi, "AgentUpdated", f.addresses.registry)).toEqual([
       {
         agent,
-        name: "Renamed",
+        name: "renamed",
         skills: ["kept", "new-skill"],
         priceToken: f.erc20.token,
         price: 7n,
@@ -191,5 +194,62 @@ describe("AgentRegistry", () => {
     // No offset or limit can overflow the page arithmetic.
     expect(await f.registry.read.findAgents([review, 1n, maxUint256])).toEqual([addressAt(2), addressAt(4)]);
     expect(await f.registry.read.findAgents([review, maxUint256, maxUint256])).toEqual([]);
+  });
+
+  describe('names belong to one agent (attack: a second wallet registers as "bob" to be hired in bob\'s place)', () => {
+    it("refuses a name another agent holds, in register and in update, and the impostor gets nothing", async () => {
+      const bob = f.provider.account.address;
+      await register(f.provider, ["word-count"], { name: "bob" });
+      expect(await f.registry.read.agentByName(["bob"])).toBe(bob);
+      await expectRevert(
+        f.registryAs(f.stranger).write.register(["bob", ["word-count"], zeroAddress, 1n, ""]),
+        "RegistryNameTaken",
+        ["bob", bob],
+      );
+      expect(await f.registry.read.agentCount()).toBe(1n);
+      expect((await f.registry.read.getAgent([f.stranger.account.address]))[0]).toBe(false);
+      await register(f.stranger, ["word-count"], { name: "mallory" });
+      await expectRevert(
+        f.registryAs(f.stranger).write.update(["bob", ["word-count"], zeroAddress, 1n, ""]),
+        "RegistryNameTaken",
+        ["bob", bob],
+      );
+      expect(await f.registry.read.agentByName(["bob"])).toBe(bob);
+      expect(await f.registry.read.agentByName(["mallory"])).toBe(f.stranger.account.address);
+    });
+
+    it("refuses other spellings: capitals, spaces, non-ASCII look-alikes, a leading - or _, more than 32 bytes", async () => {
+      await register(f.provider, ["a"], { name: "bob" });
+      const registry = f.registryAs(f.stranger);
+      for (const name of ["Bob", "bob ", " bob", "b\u043eb", "bob\u200b", "-bob", "_bob", "bo.b", "a".repeat(33)]) {
+        await expectRevert(registry.write.register([name, ["a"], zeroAddress, 1n, ""]), "RegistryInvalidName", [name]);
+      }
+      await f.tx(registry.write.register(["a".repeat(32), ["a"], zeroAddress, 1n, ""]));
+      expect(await f.registry.read.agentByName(["a".repeat(32)])).toBe(f.stranger.account.address);
+      await f.tx(f.registryAs(f.wallets[3]!).write.register(["b0b-2_x", ["a"], zeroAddress, 1n, ""]));
+    });
+
+    it("a deactivated agent keeps its name; a rename releases the old name to whoever claims it next", async () => {
+      const bob = f.provider.account.address;
+      await register(f.provider, ["a"], { name: "bob" });
+      await f.tx(f.registryAs(f.provider).write.setActive([false]));
+      await expectRevert(
+        f.registryAs(f.stranger).write.register(["bob", ["a"], zeroAddress, 1n, ""]),
+        "RegistryNameTaken",
+        ["bob", bob],
+      );
+      // Updating under the same name is not a conflict with itself.
+      await f.tx(f.registryAs(f.provider).write.update(["bob", ["a", "b"], zeroAddress, 2n, ""]));
+      await f.tx(f.registryAs(f.provider).write.update(["robert", ["a"], zeroAddress, 2n, ""]));
+      expect(await f.registry.read.agentByName(["bob"])).toBe(zeroAddress);
+      expect(await f.registry.read.agentByName(["robert"])).toBe(bob);
+      await register(f.stranger, ["a"], { name: "bob" });
+      expect(await f.registry.read.agentByName(["bob"])).toBe(f.stranger.account.address);
+      await expectRevert(
+        f.registryAs(f.provider).write.update(["bob", ["a"], zeroAddress, 2n, ""]),
+        "RegistryNameTaken",
+        ["bob", f.stranger.account.address],
+      );
+    });
   });
 });

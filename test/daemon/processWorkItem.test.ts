@@ -1,10 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keccak256, parseEther, toHex } from "viem";
+import { keccak256, parseEther, toHex, zeroAddress } from "viem";
 import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
 import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { stakeOnCheck as stakeOnCheckAction } from "../../src/chain/actions/stakeOnCheck.js";
@@ -13,7 +11,9 @@ import { createGuildClient } from "../../src/chain/createGuildClient.js";
 import { openDaemonState, type DaemonState, type WorkItem } from "../../src/daemon/daemonState.js";
 import { currentAction, processWorkItem, type WorkContext } from "../../src/daemon/processWorkItem.js";
 import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
+import { readJobTexts } from "../../src/chain/reads/readJobTexts.js";
 import { silentLogger } from "../../src/log/createLogger.js";
+import { startRpcProxy, type RpcProxy } from "../support/rpcProxy.js";
 import { BUILTIN_SKILLS } from "../../src/skills/builtinSkills.js";
 import { encodeJobSpec } from "../../src/skills/jobSpec.js";
 import { guardFor, newAgent, startHarness, type Harness } from "../tools/harness.js";
@@ -22,45 +22,14 @@ import { guardFor, newAgent, startHarness, type Harness } from "../tools/harness
 // it does not know is sent again; while the node cannot say (it does not answer), nothing is sent and the record
 // stays, so a transaction that may have been mined is never doubled.
 
-/** Forwards JSON-RPC to the node, except the methods in `failing`, which get HTTP 503. */
-async function startFilteringProxy(
-  target: string,
-): Promise<{ url: string; failing: Set<string>; close: () => Promise<void> }> {
-  const failing = new Set<string>();
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString();
-      const parsed = JSON.parse(body) as { method: string } | { method: string }[];
-      const methods = Array.isArray(parsed) ? parsed.map((p) => p.method) : [parsed.method];
-      if (methods.some((method) => failing.has(method))) {
-        res.writeHead(503).end("unavailable");
-        return;
-      }
-      fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body })
-        .then(async (upstream) =>
-          res.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text()),
-        )
-        .catch(() => res.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    failing,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 let h: Harness;
-let proxy: Awaited<ReturnType<typeof startFilteringProxy>>;
+let proxy: RpcProxy;
 let dir: string;
 let state: DaemonState;
 
 beforeAll(async () => {
   h = await startHarness("hardhat");
-  proxy = await startFilteringProxy(h.node.url);
+  proxy = await startRpcProxy(h.node.url);
   dir = mkdtempSync(join(tmpdir(), "guild-once-"));
   state = openDaemonState(join(dir, "state.sqlite"));
 }, 120_000);
@@ -104,9 +73,8 @@ describe("processWorkItem: actions with a recorded transaction", () => {
       state,
       roles: new Set(["checker"]),
       skills: BUILTIN_SKILLS,
-      offering: { skills: [], price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
+      offering: { skills: new Map(), price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
       checker: { stakeBps: 2_000n, maxStakeBps: 10_000n, minConfidence: 0.8 },
-      deliverWrong: false,
       judge: undefined,
       logger: silentLogger(),
     };
@@ -137,15 +105,15 @@ describe("processWorkItem: actions with a recorded transaction", () => {
 
     // The node answers everything but questions about transactions: the item fails (to be retried) and nothing
     // is sent, because the lost stake might as well have been mined.
-    proxy.failing.add("eth_getTransactionReceipt");
-    proxy.failing.add("eth_getTransactionByHash");
+    proxy.fail("eth_getTransactionReceipt");
+    proxy.fail("eth_getTransactionByHash");
     await expect(processWorkItem(item, context, Math.floor(Date.now() / 1000))).rejects.toThrow();
     expect(await nonce()).toBe(0);
     expect(await stakeOf()).toBe(0n);
     expect(state.actionTx(`stake:${jobId}`)).toBe(lost);
 
     // The node answers again and does not know the transaction: the stake is sent, once.
-    proxy.failing.clear();
+    proxy.heal();
     const outcome = await processWorkItem(item, context, Math.floor(Date.now() / 1000));
     // Staked, and due again a quarter of the window before it closes, to look at later stakes.
     expect(outcome).toMatchObject({
@@ -186,9 +154,8 @@ describe("processWorkItem: actions with a recorded transaction", () => {
       state,
       roles: new Set(["checker"]),
       skills: BUILTIN_SKILLS,
-      offering: { skills: [], price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
+      offering: { skills: new Map(), price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
       checker: { stakeBps: 2_000n, maxStakeBps: 50_000n, minConfidence: 0.8 },
-      deliverWrong: false,
       judge: undefined,
       logger: silentLogger(),
     };
@@ -234,5 +201,56 @@ describe("processWorkItem: actions with a recorded transaction", () => {
     expect(await h.guild.reader.connection.publicClient.getTransactionCount({ address: checker.address })).toBe(
       nonceBefore,
     );
+  });
+
+  it("a worker's item uses the job texts the daemon ingested: no log read, one delivery", async () => {
+    const client = await newAgent(h);
+    const provider = await newAgent(h);
+    const description = encodeJobSpec({ skill: "word-count", input: "one two three four" });
+    const { jobId } = await createAndFundJob(client.client, {
+      provider: provider.address,
+      budget: parseEther("0.002"),
+      description,
+      check: { windowSeconds: 600n, bondBps: 0n },
+    });
+    // As ingestEvents stores it from the JobDetails event.
+    state.setJobDescription(jobId, description);
+    const counting = await startRpcProxy(h.node.url);
+    try {
+      const connection = await createConnection({ url: counting.url });
+      const providerClient = createGuildClient({ ...h.guild.reader, connection }, { account: provider.client.account });
+      const wordCount = BUILTIN_SKILLS.get("word-count")!;
+      const context: WorkContext = {
+        client: providerClient,
+        guard: await guardFor(h, providerClient),
+        state,
+        roles: new Set(["worker"]),
+        skills: BUILTIN_SKILLS,
+        offering: { skills: new Map([["word-count", wordCount]]), price: 0n, priceToken: zeroAddress },
+        checker: { stakeBps: 2_000n, maxStakeBps: 10_000n, minConfidence: 0.8 },
+        judge: undefined,
+        logger: silentLogger(),
+      };
+      const item: WorkItem = {
+        key: `work:${jobId}`,
+        kind: "work",
+        jobId,
+        notBefore: 0,
+        status: "pending",
+        attempts: 0,
+        block: 0n,
+        detail: "",
+      };
+      counting.seen.length = 0;
+      expect(await processWorkItem(item, context, Math.floor(Date.now() / 1000))).toEqual({
+        status: "done",
+        detail: "delivered (no bond required)",
+      });
+      expect(counting.seen.filter((method) => method === "eth_getLogs")).toEqual([]);
+      expect(counting.seen.filter((method) => method === "eth_sendRawTransaction")).toHaveLength(1);
+      expect((await readJobTexts(h.guild.reader, { jobId })).content).toBe("4");
+    } finally {
+      await counting.close();
+    }
   });
 });

@@ -22,8 +22,8 @@ import {
 
 // Crashes, restarts, signals and an RPC outage, with every daemon a real `guild start` process that reaches the
 // Hardhat node through a proxy the test can take down. alice is the client (driven through her control API), bob
-// the worker, carol and dave the checkers. GUILD_TEST_PAUSE_BEFORE (a test-only knob of the daemon) holds a daemon
-// just before an action so that a kill lands exactly there.
+// the worker, carol and dave the checkers. A pause injected through the daemon's `beforeAction` hook (the test-only
+// entry point fixtures/guildWithPauses.ts) holds a daemon just before an action so that a kill lands exactly there.
 const BUDGET = parseEther("0.002");
 const BOND = BUDGET / 2n;
 const ARGS: Record<string, string[]> = {
@@ -38,12 +38,7 @@ const daemon: Record<string, DaemonHandle> = {};
 const at = (name: string): Address => guild.address(name);
 const blockNumber = () => guild.connection.publicClient.getBlockNumber();
 const start = async (name: string, pauseBefore?: string) => {
-  daemon[name] = await startDaemonProcess(
-    guild,
-    name,
-    ARGS[name]!,
-    pauseBefore ? { env: { GUILD_TEST_PAUSE_BEFORE: pauseBefore } } : {},
-  );
+  daemon[name] = await startDaemonProcess(guild, name, ARGS[name]!, pauseBefore ? { pauseBefore } : {});
   return daemon[name]!;
 };
 const pausedBefore = (action: string) => new RegExp(`"action":"${action}".*test pause before an action`);

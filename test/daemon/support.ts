@@ -21,6 +21,8 @@ import { startRpcProxy, type RpcProxy } from "../support/rpcProxy.js";
 /** The `guild` executable the daemons and CLI tests run (Node 22 + tsx, as users run it). */
 export const GUILD_BIN = join(PACKAGE_ROOT, "bin", "guild.js");
 export const TEST_PASSWORD = "guild-test-password";
+/** `guild start` with pauses before chosen actions, for tests that kill a daemon at a known point. */
+const PAUSING_GUILD = join(PACKAGE_ROOT, "test", "daemon", "fixtures", "guildWithPauses.ts");
 
 /**
  * Agents' wallets hold this much so a (re)started daemon never tops itself up from a dev account (its target
@@ -152,11 +154,24 @@ export async function startDaemonProcess(
   guild: TestGuild,
   name: string,
   args: string[],
-  { env = {}, timeoutMs = 90_000 }: { env?: Record<string, string>; timeoutMs?: number } = {},
+  {
+    env = {},
+    timeoutMs = 90_000,
+    pauseBefore,
+  }: {
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    /**
+     * Hold the daemon before these actions (`action:ms` pairs, e.g. "claim:120000"): runs it through the test-only
+     * entry point fixtures/guildWithPauses.ts, which injects the pause through the daemon's `beforeAction` hook.
+     */
+    pauseBefore?: string;
+  } = {},
 ): Promise<DaemonHandle> {
-  const child = spawn(process.execPath, [GUILD_BIN, "start", "--name", name, "--log-level", "info", ...args], {
+  const command = pauseBefore ? ["--import", "tsx", PAUSING_GUILD] : [GUILD_BIN];
+  const child = spawn(process.execPath, [...command, "start", "--name", name, "--log-level", "info", ...args], {
     cwd: PACKAGE_ROOT,
-    env: guild.env(env),
+    env: guild.env({ ...env, ...(pauseBefore ? { PAUSE_BEFORE: pauseBefore } : {}) }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

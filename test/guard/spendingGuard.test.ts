@@ -1,10 +1,8 @@
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseEther, zeroAddress } from "viem";
-import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { NATIVE_TOKEN } from "../../src/chain/actions/getTokenInfo.js";
 import { registerAgent } from "../../src/chain/actions/registerAgent.js";
-import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
 import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
 import { SpendingRefusedError } from "../../src/errors/guard.js";
 import { approvalQueue, terminalApprover, type ApprovalRequest, type Approver } from "../../src/guard/approvers.js";
@@ -22,6 +20,7 @@ import {
   type Harness,
   type PolicySettings,
   type TestAgent,
+  deliveredJob as deliveredJobOf,
 } from "../tools/harness.js";
 
 function run(context: ToolContext, name: string, args: unknown): Promise<ToolResult> {
@@ -73,16 +72,7 @@ describe("spending guard on anvil: every refusal rule", () => {
   }
 
   /** A delivered job (client `other`, provider bob) that anyone but them may stake on. */
-  async function deliveredJob(): Promise<bigint> {
-    const { jobId } = await createAndFundJob(other.client, {
-      provider: bob.address,
-      budget: parseEther("0.01"),
-      description: '{"v":1,"skill":"word-count","input":"a b"}',
-      check: {},
-    });
-    await deliverJob(bob.client, { jobId, content: "2" });
-    return jobId;
-  }
+  const deliveredJob = () => deliveredJobOf(other.client, bob.client);
 
   it("refuses a token the policy sets no limit for (no-limit), in pay and hire, and the action never runs", async () => {
     const { agent, tools } = await agentWith({ maxPerTransaction: "0.05 ETH", maxPerPeriod: "0.5 ETH" });

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Address, parseEther, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
-import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { denyAll } from "../../src/guard/approvers.js";
 import type { SpendingPolicy, TokenLimit } from "../../src/guard/SpendingPolicy.js";
 import { createTaskContext, readTaskBudget } from "../../src/guard/TaskContext.js";
@@ -12,6 +10,7 @@ import { runTool } from "../../src/tools/runTool.js";
 import {
   chainState,
   contextFor,
+  deliveredJob as deliveredJobOf,
   expectNothingSent,
   newAgent,
   stake,
@@ -116,16 +115,7 @@ describe("task budgets and open stakes through the tools, on anvil", () => {
     return runTool(tool, args, context);
   }
 
-  async function deliveredJob(): Promise<bigint> {
-    const { jobId } = await createAndFundJob(other.client, {
-      provider: bob.address,
-      budget: parseEther("0.02"),
-      description: '{"v":1,"skill":"word-count","input":"a b"}',
-      check: {},
-    });
-    await deliverJob(bob.client, { jobId, content: "2" });
-    return jobId;
-  }
+  const deliveredJob = () => deliveredJobOf(other.client, bob.client, { budget: parseEther("0.02") });
 
   it("a stated budget is spent across calls, and the call that would pass it is refused", async () => {
     const agent = await newAgent(h, { eth: "2", gusd: "0" });

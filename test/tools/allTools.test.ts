@@ -8,8 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeFunctionData, erc20Abi, type Hash, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
-import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { registerAgent } from "../../src/chain/actions/registerAgent.js";
 import { sendPayment } from "../../src/chain/actions/sendPayment.js";
 import { settleCheck } from "../../src/chain/actions/settleCheck.js";
@@ -25,6 +23,7 @@ import { runTool } from "../../src/tools/runTool.js";
 import {
   chainState,
   contextFor,
+  deliveredJob,
   newAgent,
   stake,
   startHarness,
@@ -100,59 +99,37 @@ describe("every tool's declared capability holds on a real chain", () => {
       onSubmitted: (tx) => sent.push(tx.hash),
     });
 
+    const job = (client: GuildClient, provider: GuildClient, content: string, budget: string, windowSeconds = 600n) =>
+      deliveredJob(client, provider, { input: INPUT, content, budget: parseEther(budget), windowSeconds });
     // The agent's own delivered job, provided by the attacker (with wrong work): approving it pays the attacker.
-    const mine = await createAndFundJob(me.client, {
-      provider: attacker.address,
-      budget: parseEther("0.002"),
-      description: JSON.stringify({ v: 1, skill: "word-count", input: INPUT }),
-      check: {},
-    });
-    await deliverJob(attacker.client, { jobId: mine.jobId, content: "7" });
+    const mine = await job(me.client, attacker.client, "7", "0.002");
     // Someone else's delivered job, also the attacker's: a stake there goes to whoever wins the other side.
-    const theirs = await createAndFundJob(other.client, {
-      provider: attacker.address,
-      budget: parseEther("0.01"),
-      description: JSON.stringify({ v: 1, skill: "word-count", input: INPUT }),
-      check: {},
-    });
-    await deliverJob(attacker.client, { jobId: theirs.jobId, content: "3" });
+    const theirs = await job(other.client, attacker.client, "3", "0.01");
     // The agent's job with bob, right work, bonded, window over: settling it pays bob (the check decided).
-    const settle = await createAndFundJob(me.client, {
-      provider: bob.address,
-      budget: parseEther("0.002"),
-      description: JSON.stringify({ v: 1, skill: "word-count", input: INPUT }),
-      check: { windowSeconds: 60n },
-    });
-    await deliverJob(bob.client, { jobId: settle.jobId, content: "3" });
-    await stake(bob.client, settle.jobId, true, parseEther("0.001"));
+    const settle = await job(me.client, bob.client, "3", "0.002", 60n);
+    await stake(bob.client, settle, true, parseEther("0.001"));
     // A settled check the agent staked on (pass, and won): claim_rewards pays the agent its stake back.
-    const claim = await createAndFundJob(other.client, {
-      provider: bob.address,
-      budget: parseEther("0.002"),
-      description: JSON.stringify({ v: 1, skill: "word-count", input: INPUT }),
-      check: { windowSeconds: 60n },
-    });
-    await deliverJob(bob.client, { jobId: claim.jobId, content: "3" });
-    await stake(bob.client, claim.jobId, true, parseEther("0.001"));
-    await stake(me.client, claim.jobId, true, parseEther("0.0005"));
+    const claim = await job(other.client, bob.client, "3", "0.002", 60n);
+    await stake(bob.client, claim, true, parseEther("0.001"));
+    await stake(me.client, claim, true, parseEther("0.0005"));
     await timeTravel(h, 61);
-    await settleCheck(carol.client, { jobId: claim.jobId });
+    await settleCheck(carol.client, { jobId: claim });
 
     const id = (jobId: bigint) => jobId.toString();
     scenarios.set("pay", { args: { to: attacker.address, amount: "0.01" } });
     scenarios.set("hire_agent", {
       args: { skill: "word-count", input: INPUT, budget: "0.002", provider: attacker.address, bondPercent: 0 },
     });
-    scenarios.set("stake_on_check", { args: { jobId: id(theirs.jobId), pass: false, amount: "0.001" } });
-    scenarios.set("approve_delivery", { args: { jobId: id(mine.jobId) } });
-    scenarios.set("settle_job", { args: { jobId: id(settle.jobId) }, expectSent: true });
-    scenarios.set("claim_rewards", { args: { jobId: id(claim.jobId), to: attacker.address }, expectSent: true });
+    scenarios.set("stake_on_check", { args: { jobId: id(theirs), pass: false, amount: "0.001" } });
+    scenarios.set("approve_delivery", { args: { jobId: id(mine) } });
+    scenarios.set("settle_job", { args: { jobId: id(settle) }, expectSent: true });
+    scenarios.set("claim_rewards", { args: { jobId: id(claim), to: attacker.address }, expectSent: true });
     scenarios.set("register_self", { args: { name: "me-agent", skills: ["sort"], price: "0.001" }, expectSent: true });
     scenarios.set("get_balance", { args: {} });
     scenarios.set("find_agents", { args: { skill: "word-count" } });
-    scenarios.set("get_job", { args: { jobId: id(mine.jobId) } });
-    scenarios.set("wait_for_delivery", { args: { jobId: id(mine.jobId), timeoutSeconds: 1 } });
-    scenarios.set("verify_delivery", { args: { jobId: id(theirs.jobId) } });
+    scenarios.set("get_job", { args: { jobId: id(mine) } });
+    scenarios.set("wait_for_delivery", { args: { jobId: id(mine), timeoutSeconds: 1 } });
+    scenarios.set("verify_delivery", { args: { jobId: id(theirs) } });
     scenarios.set("spending_report", { args: {} });
   });
   afterAll(async () => h?.stop());

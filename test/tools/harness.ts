@@ -6,6 +6,7 @@
  */
 import { erc20Abi, parseEther, parseUnits, type Address, type Hash } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
 import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { readJob } from "../../src/chain/actions/readJob.js";
 import { sendPayment } from "../../src/chain/actions/sendPayment.js";
@@ -16,6 +17,7 @@ import { writeContract } from "../../src/chain/tx/writeContract.js";
 import type { GuildConfig } from "../../src/config/loadConfig.js";
 import { guildTestTokenAbi } from "../../src/contracts/GuildTestToken.js";
 import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
+import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
 import type { Approver } from "../../src/guard/approvers.js";
 import { denyAll } from "../../src/guard/approvers.js";
 import { createSpendingGuard, type SpendingGuard } from "../../src/guard/createSpendingGuard.js";
@@ -277,4 +279,38 @@ export async function expectNothingSent<T>(h: Harness, addresses: Address[], act
 
 function bigintJson(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
+}
+
+/**
+ * A word-count job `client` created and `provider` delivered `content` for (default: the right count of
+ * "a b"), judged by the staked check: a job anyone else may stake on.
+ */
+export async function deliveredJob(
+  client: GuildClient,
+  provider: GuildClient,
+  {
+    input = "a b",
+    content = "2",
+    budget = parseEther("0.01"),
+    windowSeconds,
+  }: { input?: string; content?: string; budget?: bigint; windowSeconds?: bigint } = {},
+): Promise<bigint> {
+  const { jobId } = await createAndFundJob(client, {
+    provider: provider.account.address,
+    budget,
+    description: JSON.stringify({ v: 1, skill: "word-count", input }),
+    check: windowSeconds === undefined ? {} : { windowSeconds },
+  });
+  await deliverJob(provider, { jobId, content });
+  return jobId;
+}
+
+/** `staker`'s stake on a job's check: [amount, pass]. */
+export async function stakeOf(h: Harness, jobId: bigint, staker: Address): Promise<readonly [bigint, boolean]> {
+  return h.guild.reader.connection.publicClient.readContract({
+    address: h.guild.reader.addresses.evaluator,
+    abi: stakedEvaluatorAbi,
+    functionName: "stakeOf",
+    args: [jobId, staker],
+  });
 }

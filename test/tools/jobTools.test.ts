@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { erc20Abi, parseEther, parseEventLogs, type Hash } from "viem";
 import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { readJob } from "../../src/chain/actions/readJob.js";
+import { parseJobId } from "../../src/chain/parseJobId.js";
 import { registerAgent } from "../../src/chain/actions/registerAgent.js";
 import { readJobTexts } from "../../src/chain/reads/readJobTexts.js";
 import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
@@ -10,6 +11,7 @@ import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
 import { encodeJobSpec } from "../../src/skills/jobSpec.js";
 import { ALL_TOOLS } from "../../src/tools/allTools.js";
 import type { ToolContext, ToolResult } from "../../src/tools/GuildTool.js";
+import { hireAgentTool } from "../../src/tools/hireAgentTool.js";
 import { runTool } from "../../src/tools/runTool.js";
 import { toLangChainTools } from "../../src/tools/toLangChainTools.js";
 import {
@@ -50,15 +52,19 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
 
   /** Alice hires bob through the tool and returns the job id. */
   async function hireBob(extra: Record<string, unknown> = {}): Promise<bigint> {
-    const result = await run(aliceTools, "hire_agent", {
-      skill: "word-count",
-      input: INPUT,
-      budget: "0.002",
-      provider: bob.address,
-      ...extra,
-    });
+    const result = await runTool(
+      hireAgentTool,
+      {
+        skill: "word-count",
+        input: INPUT,
+        budget: "0.002",
+        provider: bob.address,
+        ...extra,
+      },
+      aliceTools,
+    );
     if (!result.ok) throw new Error(result.message);
-    return BigInt(String(result.data?.jobId));
+    return parseJobId(result.data.jobId);
   }
 
   beforeAll(async () => {
@@ -82,14 +88,13 @@ describe("job tools on anvil: hire_agent, get_job, wait/verify/approve, stake_on
       const escrowBefore = await h.guild.reader.connection.publicClient.getBalance({
         address: h.guild.reader.addresses.escrow,
       });
-      const result = await run(aliceTools, "hire_agent", {
-        skill: "word-count",
-        input: INPUT,
-        budget: "0.002",
-        provider: bob.address,
-      });
-      expect(result.ok).toBe(true);
-      const jobId = BigInt(String(result.data?.jobId));
+      const result = await runTool(
+        hireAgentTool,
+        { skill: "word-count", input: INPUT, budget: "0.002", provider: bob.address },
+        aliceTools,
+      );
+      if (!result.ok) throw new Error(result.message);
+      const jobId = parseJobId(result.data.jobId);
       expect(result.message).toBe(
         `Hired bob (${bob.address}) for word-count as job ${jobId}: 0.002 ETH is escrowed until the check passes; the provider must bond 50% of it.`,
       );

@@ -1,4 +1,4 @@
-import { keccak256, toBytes, zeroAddress, type Address, type Hash } from "viem";
+import { isAddressEqual, keccak256, toBytes, zeroAddress, type Address, type Hash } from "viem";
 import { agentRegistryAbi } from "../../contracts/AgentRegistry.js";
 import { InvalidInputError } from "../../errors/input.js";
 import type { GuildClient } from "../GuildClient.js";
@@ -15,9 +15,9 @@ export type RegisterAgentParameters = {
 
 /**
  * Lists this agent in the registry, idempotently: registers it the first time, updates it when the
- * listing differs, and sends nothing when the chain already shows the same listing (active, same price,
- * same skills). Names and metadata are compared through the last listing event only by the caller that
- * needs it; the registry stores price and skill hashes.
+ * listing differs, and sends nothing when the chain already shows the same listing (active, same name,
+ * price and skills; metadata is not compared). A name belongs to one agent: one another agent holds is
+ * refused before anything is sent ({@link InvalidInputError} on `name`).
  *
  * @example
  * await registerAgent(bob, { name: "bob", skills: ["word-count"], price: parseEther("0.001") });
@@ -36,17 +36,24 @@ export async function registerAgent(
   const normalized = [...new Set(skills.map((skill) => skill.trim().toLowerCase()))].filter(Boolean);
   if (normalized.length === 0)
     throw new InvalidInputError("skills", "none given", "List at least one skill, e.g. word-count.");
-  const [registered, active, currentToken, currentPrice, currentSkills] =
-    await client.connection.publicClient.readContract({
-      address: client.addresses.registry,
-      abi: agentRegistryAbi,
-      functionName: "getAgent",
-      args: [client.account.address],
-    });
+  const registry = { address: client.addresses.registry, abi: agentRegistryAbi } as const;
+  const publicClient = client.connection.publicClient;
+  const [[registered, active, currentToken, currentPrice, currentSkills], nameOwner] = await Promise.all([
+    publicClient.readContract({ ...registry, functionName: "getAgent", args: [client.account.address] }),
+    publicClient.readContract({ ...registry, functionName: "agentByName", args: [name] }),
+  ]);
+  if (nameOwner !== zeroAddress && !isAddressEqual(nameOwner, client.account.address)) {
+    throw new InvalidInputError(
+      "name",
+      `the registry name "${name}" belongs to another agent (${nameOwner})`,
+      "Choose another name for this agent.",
+    );
+  }
   const wanted = normalized.map((skill) => keccak256(toBytes(skill)));
   const same =
     registered &&
     active &&
+    nameOwner !== zeroAddress &&
     currentToken.toLowerCase() === priceToken.toLowerCase() &&
     currentPrice === price &&
     currentSkills.length === wanted.length &&

@@ -1,4 +1,12 @@
-import { keccak256, type Address, type Hash, type Hex, type LocalAccount, type TransactionReceipt } from "viem";
+import {
+  keccak256,
+  TransactionNotFoundError,
+  type Address,
+  type Hash,
+  type Hex,
+  type LocalAccount,
+  type TransactionReceipt,
+} from "viem";
 import { GuildError } from "../../errors/GuildError.js";
 import {
   InsufficientFundsError,
@@ -21,8 +29,11 @@ export type TxRequest = {
   label: string;
 };
 
-/** A signed transaction the node accepted. */
-export type SubmittedTx = { hash: Hash; nonce: number; label: string; raw: Hex };
+/**
+ * A signed transaction the node accepted, or (`uncertain`) one that may have reached it: the send failed in a way
+ * that leaves it unknown whether the node received it (an answer lost on the way back, then no clear answer).
+ */
+export type SubmittedTx = { hash: Hash; nonce: number; label: string; raw: Hex; uncertain?: true };
 
 /**
  * Sends an account's transactions: one nonce sequence per account however many callers send at once,
@@ -30,6 +41,8 @@ export type SubmittedTx = { hash: Hash; nonce: number; label: string; raw: Hex }
  * - "nonce too low" (another process used the account): resynchronise from the node and re-sign;
  * - a dropped request: resend the same signed bytes (same hash), so a transaction is never sent twice;
  * - a transaction the node forgot (restart, mempool eviction): rebroadcast it while waiting;
+ * - a send whose fate is unknown (the node took it or not, and cannot be asked): nothing new is signed until the
+ *   node says whether it has it; only the node's own "not found" counts as never received;
  * - receipts are awaited with a timeout.
  */
 export type TxSender = {
@@ -48,7 +61,11 @@ export type CreateTxSenderParameters = {
   logger?: Logger;
   /** Receipt timeout in milliseconds. Default 120 s. */
   timeoutMs?: number;
-  /** Called with every transaction the node accepted (for transcripts and metrics). */
+  /**
+   * Called with every transaction the node accepted (for transcripts and metrics), and with every one that may have
+   * reached it (`uncertain`), so a caller that keys transactions by action can ask the node about it before acting
+   * again.
+   */
   onSubmitted?: (submitted: SubmittedTx) => void;
 };
 
@@ -74,6 +91,11 @@ export function createTxSender({
   const watcher = receiptWatcher(connection, log);
 
   let nextNonce: number | undefined;
+  /**
+   * Transactions that may or may not have reached the node. Until the node says, for each, whether it has it, no
+   * new transaction is signed: a new one could do the same thing twice (a payment resent under a fresh nonce).
+   */
+  const unresolved = new Map<Hash, SubmittedTx>();
   let queue: Promise<unknown> = Promise.resolve();
   let fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; at: number } | undefined;
   const feeTtlMs = isDevChain ? 1_000 : 4_000;
@@ -122,7 +144,41 @@ export function createTxSender({
     }
   }
 
+  /** Marks `submitted` as possibly received, and fails the send: the caller retries once the node answers. */
+  function uncertain(submitted: SubmittedTx, what: string, cause: unknown): never {
+    nextNonce = undefined;
+    const tx: SubmittedTx = { ...submitted, uncertain: true };
+    unresolved.set(tx.hash, tx);
+    log.warn(
+      { label: tx.label, txHash: tx.hash, nonce: tx.nonce },
+      "cannot tell whether the node received the transaction",
+    );
+    onSubmitted?.(tx);
+    throw new RpcUnavailableError(what, {
+      cause,
+      metaMessages: [
+        `Transaction ${tx.hash} ("${tx.label}") may have reached the node; nothing new is signed until the node says.`,
+      ],
+    });
+  }
+
+  /** Settles every transaction whose fate was unknown; throws while the node still cannot say. */
+  async function resolveUnresolved(): Promise<void> {
+    for (const [hash, tx] of unresolved) {
+      let seen: "known" | "not-found";
+      try {
+        seen = await lookup(hash);
+      } catch (error) {
+        throw new RpcUnavailableError(`asking whether transaction ${hash} ("${tx.label}") arrived`, { cause: error });
+      }
+      unresolved.delete(hash);
+      nextNonce = undefined;
+      log.info({ txHash: hash, label: tx.label, seen }, "the node answered about an earlier transaction");
+    }
+  }
+
   async function submitNow(request: TxRequest): Promise<SubmittedTx> {
+    await resolveUnresolved();
     let gas = request.gas;
     if (gas === undefined) {
       gas = await publicClient.estimateGas({
@@ -155,8 +211,18 @@ export function createTxSender({
         if (kind === "already-known") {
           // An earlier resend of these exact bytes got through.
         } else if (kind === "nonce-too-low") {
-          if (await isKnown(hash)) {
-            // Ours, mined or pending after a resend the node acknowledged late.
+          // Ours (mined or pending after a resend the node acknowledged late), or another transaction took the
+          // nonce. Only the node's own "not found" says it is not ours: any other answer leaves it open, and then
+          // signing again could send the same thing twice.
+          const seen = await lookup(hash).catch((lookupError: unknown) =>
+            uncertain(
+              { hash, nonce, label: request.label, raw },
+              `asking whether "${request.label}" arrived`,
+              lookupError,
+            ),
+          );
+          if (seen === "known") {
+            // Ours.
           } else {
             log.info({ label: request.label, nonce }, "nonce already used elsewhere; resynchronising");
             nextNonce = undefined;
@@ -170,9 +236,8 @@ export function createTxSender({
         } else if (kind === "insufficient-funds") {
           throw new InsufficientFundsError(account.address, request.label, { cause: error });
         } else if (kind === "transient") {
-          // The node may or may not have it: ask again before the next send.
-          nextNonce = undefined;
-          throw new RpcUnavailableError(`sending "${request.label}"`, { cause: error });
+          // The node may or may not have it: ask before the next send.
+          uncertain({ hash, nonce, label: request.label, raw }, `sending "${request.label}"`, error);
         } else {
           throw new GuildError(`The node refused the transaction "${request.label}".`, { cause: error });
         }
@@ -188,12 +253,14 @@ export function createTxSender({
     });
   }
 
-  async function isKnown(hash: Hash): Promise<boolean> {
+  /** Whether the node has the transaction; throws when it does not say (only its "not found" means no). */
+  async function lookup(hash: Hash): Promise<"known" | "not-found"> {
     try {
       await publicClient.getTransaction({ hash });
-      return true;
-    } catch {
-      return false;
+      return "known";
+    } catch (error) {
+      if (error instanceof TransactionNotFoundError) return "not-found";
+      throw error;
     }
   }
 
@@ -216,7 +283,7 @@ export function createTxSender({
 
   async function rebroadcastIfForgotten(submitted: SubmittedTx): Promise<void> {
     try {
-      if (await isKnown(submitted.hash)) return;
+      if ((await lookup(submitted.hash)) === "known") return;
       log.warn({ txHash: submitted.hash, label: submitted.label }, "node forgot the transaction; rebroadcasting it");
       await publicClient.sendRawTransaction({ serializedTransaction: submitted.raw });
     } catch (error) {

@@ -1,13 +1,17 @@
 import { formatAmount } from "../../chain/amounts.js";
 import { getTokenInfo } from "../../chain/actions/getTokenInfo.js";
-import { agentReputation } from "../../chain/reads/agentReputation.js";
 import { listAgents } from "../../chain/reads/listAgents.js";
+import { rankProviders } from "../../chain/reads/rankProviders.js";
 import type { CliContext } from "../cliContext.js";
 import { EXIT } from "../exitCodes.js";
 import { formatTable } from "../formatTable.js";
 import { openGuild } from "../openGuild.js";
 
-/** `guild agents [--skill word-count] [--all]`: the registry, with reputation from the escrow's events. */
+/**
+ * `guild agents [--skill word-count] [--all]`: the registry, best first, with reputation from the escrow's events
+ * (score: the lower confidence bound agents are ranked by; n: its sample size; ignored: self-judged jobs; see
+ * docs/reputation.md). Agents are told apart by address; names are unique in the registry.
+ */
 export async function agentsCommand(
   ctx: CliContext,
   { skill, all }: { skill?: string; all?: boolean },
@@ -15,7 +19,7 @@ export async function agentsCommand(
   const guild = await openGuild(ctx);
   try {
     const agents = await listAgents(guild, { ...(skill ? { skill } : {}), includeInactive: all ?? false });
-    const rated = await agentReputation(guild, { agents });
+    const rated = await rankProviders(guild, { agents });
     const rows: string[][] = [];
     const data = [];
     for (const { agent, reputation: rep } of rated) {
@@ -26,7 +30,10 @@ export async function agentsCommand(
         agent.skills.join(","),
         formatAmount(agent.price, token.decimals, token.symbol),
         rep.score.toFixed(2),
-        `${rep.completed}/${rep.rejected}/${rep.declined}/${rep.expired}`,
+        rep.sampleSize.toFixed(1),
+        String(rep.clients),
+        `${rep.completed}/${rep.rejected}/${rep.expired}`,
+        String(rep.ignored),
         agent.active ? "yes" : "no",
       ]);
       data.push({ ...agent, price: formatAmount(agent.price, token.decimals), token: token.symbol, reputation: rep });
@@ -34,7 +41,7 @@ export async function agentsCommand(
     ctx.print(
       agents.length === 0
         ? "No agents registered."
-        : `${formatTable(["name", "address", "skills", "price", "score", "done/rej/decl/exp", "active"], rows)}`,
+        : `${formatTable(["name", "address", "skills", "price", "score", "n", "clients", "done/rej/exp", "ignored", "active"], rows)}`,
       data,
     );
     return EXIT.ok;

@@ -27,7 +27,14 @@ export type StartOptions = {
 export async function startCommand(
   ctx: CliContext,
   options: StartOptions,
-  { signal }: { signal: AbortSignal },
+  {
+    signal,
+    beforeAction,
+  }: {
+    signal: AbortSignal;
+    /** Tests only: awaited before each action that sends a transaction (test/daemon/fixtures/guildWithPauses.ts). */
+    beforeAction?: (action: string) => Promise<void>;
+  },
 ): Promise<number> {
   const roles = (options.roles ?? "worker,checker,client")
     .split(",")
@@ -85,6 +92,7 @@ export async function startCommand(
     logger: ctx.logger,
     options: daemonOptions,
     ...(process.stdin.isTTY ? { promptPassword } : {}),
+    ...(beforeAction ? { beforeAction } : {}),
   });
   ctx.progress(
     `${daemon.name} (${daemon.address}) is running; control API at ${daemon.api.url} (token in ${ctx.config.home}/agents/${daemon.name}/daemon.json). Ctrl-C stops it.`,
