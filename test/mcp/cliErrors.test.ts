@@ -2,13 +2,11 @@
  * `guild mcp` as a command: bad options and a missing chain fail before any session, with a sentence on
  * stderr naming the option and the exit code of the shared map; stdout (the protocol's) stays empty.
  */
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../../src/cli/exitCodes.js";
-import { PACKAGE_ROOT } from "../../src/chain/embeddedChain.js";
 import { startTestGuild, type TestGuild } from "../daemon/support.js";
 import { freePort } from "../support/nodes.js";
-import { mcpArgs } from "./support.js";
+import { runGuild } from "../support/runGuild.js";
 
 describe("guild mcp's usage errors and exit codes", () => {
   let guild: TestGuild;
@@ -21,19 +19,8 @@ describe("guild mcp's usage errors and exit codes", () => {
   });
 
   /** Runs `guild mcp` with stdin closed at once (a host that never speaks). */
-  async function run(agent: string, args: string[], env: Record<string, string> = {}) {
-    const child = spawn(process.execPath, mcpArgs(agent, args), {
-      cwd: PACKAGE_ROOT,
-      env: guild.env(env),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-    return { code, stdout, stderr };
-  }
+  const run = (agent: string, args: string[], env: Record<string, string> = {}) =>
+    runGuild(["mcp", "--as", agent, ...args], guild.env(env));
 
   it("a port that is not one: exit 2, naming --http", async () => {
     const { code, stdout, stderr } = await run("alice", ["--http", "eighty"]);

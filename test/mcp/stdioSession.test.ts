@@ -4,7 +4,6 @@
  * its own process, waits for the delivery and the check's close with progress notifications, and reads
  * the job and the audit resources; the audit's figures are those `guild audit --json` prints.
  */
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
@@ -14,7 +13,8 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { PACKAGE_ROOT } from "../../src/chain/embeddedChain.js";
 import { ALL_TOOLS } from "../../src/tools/allTools.js";
-import { type DaemonHandle, GUILD_BIN, startDaemonProcess, startTestGuild, type TestGuild } from "../daemon/support.js";
+import { runGuild } from "../support/runGuild.js";
+import { type DaemonHandle, startDaemonProcess, startTestGuild, type TestGuild } from "../daemon/support.js";
 import {
   callTool,
   chainState,
@@ -252,16 +252,7 @@ function writeDocsTranscript(lines: string[]): void {
 
 /** Runs `guild audit <agent> --json` as a user would and returns its stdout. */
 async function guildAuditJson(guild: TestGuild, agent: string, extra: string[] = []): Promise<string> {
-  const child = spawn(process.execPath, [GUILD_BIN, "audit", agent, "--json", ...extra], {
-    cwd: PACKAGE_ROOT,
-    env: guild.env(),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  if (code !== 0) throw new Error(`guild audit exited ${code}: ${err}`);
-  return out;
+  const { code, stdout, stderr } = await runGuild(["audit", agent, "--json", ...extra], guild.env());
+  if (code !== 0) throw new Error(`guild audit exited ${code}: ${stderr}`);
+  return stdout;
 }
