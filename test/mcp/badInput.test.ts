@@ -90,7 +90,12 @@ describe("bad input over MCP", () => {
   });
 
   it("an unknown resource is 'resource not found' (-32002)", async () => {
-    for (const uri of ["guild://jobs/999999", "guild://jobs/abc", "guild://audit/nobody-here"]) {
+    for (const uri of [
+      "guild://jobs/999999",
+      "guild://jobs/abc",
+      "guild://audit/nobody-here",
+      "guild://audit/..%2F..%2Fetc%2Fpasswd", // a wallet name cannot leave the wallets folder
+    ]) {
       const error = await mcp.client.readResource({ uri }).then(
         () => undefined,
         (thrown: unknown) => thrown,
