@@ -222,4 +222,38 @@ describe("guild mcp's lifecycle: HTTP, cancellation, a host that disconnects mid
     }
     expect(bob.running()).toBe(true);
   });
+
+  it("a host killed mid-hire (every pipe closed at once): the hire still finishes on chain, whole", async () => {
+    const server = spawnMcp();
+    const send = (message: unknown) => server.child.stdin?.write(`${JSON.stringify(message)}\n`);
+    send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "killed-host", version: "1" } },
+    });
+    await waitFor("the initialize response", async () => server.stdout().includes('"id":1'), 120_000);
+    send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    const jobsBefore = await jobCount(guild);
+    send({
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "hire_agent", arguments: { skill: "word-count", input: "four five", budget: "0.002" } },
+    });
+    // The host dies: its ends of stdin, stdout and stderr all close (later writes by the server get EPIPE).
+    server.child.stdin?.destroy();
+    server.child.stdout?.destroy();
+    server.child.stderr?.destroy();
+    const code = await server.exited;
+    expect(await jobCount(guild)).toBe(jobsBefore + 1n);
+    const job = await readJob(guild.reader, { jobId: jobsBefore + 1n });
+    expect(job).toMatchObject({ client: guild.address("alice"), budget: parseEther("0.002") });
+    expect(["Funded", "Submitted"]).toContain(job.status);
+    const [session] = mcpTranscripts(guild, "alice").filter((entries) =>
+      entries.some((entry) => entry.type === "run" && entry.task.includes("killed-host")),
+    );
+    expect(session?.find((entry) => entry.type === "tool")).toMatchObject({ name: "hire_agent", ok: true });
+    expect(code).toBe(0);
+  });
 });
