@@ -4,6 +4,7 @@ import { createCliContext, reportError, runCommand, type CliContext, type Global
 import { EXIT } from "./exitCodes.js";
 import type { AuditOptions } from "./commands/auditCommand.js";
 import type { HireOptions } from "./commands/hireCommand.js";
+import type { McpOptions } from "./commands/mcpCommand.js";
 import type { StartOptions } from "./commands/startCommand.js";
 
 /**
@@ -177,6 +178,28 @@ program
         ...(process.stdin.isTTY ? { promptPassword } : {}),
       });
     }),
+  );
+
+program
+  .command("mcp")
+  .description("serve an agent's Guild tools and resources to any MCP host (stdio, or Streamable HTTP with --http)")
+  .requiredOption("--as <agent>", "the agent's wallet name (unlocked with GUILD_KEYSTORE_PASSWORD)")
+  .option("--http <port>", "serve Streamable HTTP on 127.0.0.1:<port>/mcp behind the control API's bearer token")
+  .option(
+    "--budget <amounts>",
+    'what each session may spend in all, e.g. "0.01 ETH, 5 gUSD" (default GUILD_MAX_PER_TASK)',
+  )
+  .option("--trust <addresses>", "payees the operator trusts for direct payments, comma-separated")
+  .addHelpText(
+    "after",
+    '\nExamples:\n  $ guild mcp --as alice\n  $ guild mcp --as alice --budget "0.01 ETH" --http 7420\n\nA host runs it as: {"command": "<guild>/node_modules/.bin/node", "args": ["<guild>/bin/guild.js", "mcp", "--as", "alice"],\n  "env": {"GUILD_HOME": "<guild>/.guild", "GUILD_KEYSTORE_PASSWORD": "..."}}. See docs/mcp.md.',
+  )
+  .action(
+    run(async (ctx, options: McpOptions) => {
+      // Loaded on use: the MCP SDK is only needed here.
+      const { mcpCommand } = await import("./commands/mcpCommand.js");
+      return mcpCommand(ctx, options, { signal: controller.signal });
+    }, "info"),
   );
 
 program
