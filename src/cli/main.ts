@@ -101,7 +101,7 @@ program
   .requiredOption("--name <name>", "agent name (its wallet is created on a dev chain if missing)")
   .option(
     "--skills <list>",
-    "skills sold and checked, comma-separated: word-count, sort, sha256, json-validate, summarize-extractive",
+    "skills sold and checked, comma-separated: word-count, sort, sha256, json-validate, summarize-extractive, js-function, extract-fields (the last two checked by the job's criteria)",
   )
   .option("--roles <list>", "worker, checker, client (comma-separated)", "worker,checker,client")
   .option("--price <amount>", "price per job in token units", "0.001")

@@ -19,7 +19,7 @@ export const verifyDeliveryTool = defineTool({
   name: "verify_delivery",
   moves: "none",
   description:
-    'Checks a delivered job by re-computing its skill when the skill is deterministic; answers verdict "pass", "fail" or "cannot-judge".',
+    'Checks a delivered job by its acceptance criteria (tests run in a sandbox, a JSON Schema, constraints, a rubric when a model is configured) or, for a deterministic skill without criteria, by re-computing it; answers verdict "pass", "fail" or "cannot-judge".',
   schema: z.object({ jobId: jobIdSchema }),
   async invoke({ jobId }, { client, skills, task }): Promise<ToolResult<VerifyDeliveryData>> {
     // Throws "Job N does not exist." for an unknown id, instead of answering that it has no spec.
