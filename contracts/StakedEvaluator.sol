@@ -65,6 +65,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     error EvaluatorLeadFrozen(uint256 jobId, uint256 frozenFrom);
     error EvaluatorLeadLocked(uint256 jobId, uint256 flips);
     error EvaluatorClientCannotStake(uint256 jobId);
+    error EvaluatorArbiterCannotStake(uint256 jobId);
     error EvaluatorProviderMustStakePass(uint256 jobId);
     error EvaluatorSideConflict(uint256 jobId, bool pass);
     error EvaluatorStakeTooSmall(uint256 jobId, uint256 stake, uint256 minStake);
@@ -317,7 +318,7 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
     }
 
     /// @notice Stakes `amount` of the job's token on whether its submitted work passes. Anyone but the
-    /// client, before the close; the provider only on pass (its bond). A staker stays on one side and may
+    /// client and the job's arbiter, before the close; the provider only on pass (its bond). A staker stays on one side and may
     /// add to its stake. A stake that brings its side to {OUTBID_FACTOR} times the leader's takes the lead
     /// and moves the close to at least a response period away (refused once `maxFlips` flips were made);
     /// a stake on the leading side is refused in the last response period before the close. Native jobs
@@ -338,6 +339,8 @@ contract StakedEvaluator is IJobEvaluator, ReentrancyGuardTransient {
         uint256 closesAt = _closesAt(submittedAt, check);
         if (block.timestamp >= closesAt) revert EvaluatorWindowClosed(jobId, closesAt);
         if (msg.sender == client) revert EvaluatorClientCannotStake(jobId);
+        // The arbiter would otherwise back the side it is about to rule for.
+        if (check.hasArbiter() && msg.sender == _arbitrations[jobId].arbiter()) revert EvaluatorArbiterCannotStake(jobId);
         if (msg.sender == provider && !pass) revert EvaluatorProviderMustStakePass(jobId);
 
         Stake storage position = _stakes[jobId][msg.sender];
