@@ -670,6 +670,45 @@ describe.each(["native", "erc20"] as const)("front-running the arbiter's ruling,
   });
 });
 
+describe.each(["native", "erc20"] as const)("the arbiter's own stake, %s", (kind) => {
+  it("OPEN (fails on the current contract, for the lead): the named arbiter stakes in the last second before the close on the side it will rule, then rules it: a risk-free bet on its own ruling that takes most of the losers' stakes from the honest checker; it should not be able to stake on a job it may rule", async () => {
+    // The contract already keeps an arbiter that became the job's provider from ruling; an arbiter with a stake
+    // in the outcome is the same conflict. Its ruling decides its own bet, so ruling the truth still pays it a
+    // share of the losers' stakes taken from the checkers who staked before anyone knew the ruling. (A second
+    // address of the arbiter's cannot be refused by the contract; the named one can.)
+    const a = await Attack.begin(f[kind]);
+    await a.createAndDeliver({
+      ...ISSUE_TERMS,
+      arbiter: addressOf(arbiter()),
+      escalationBps: 10_000n,
+      arbitrationPeriodSeconds: 600n,
+    });
+    // Wrong work: the provider bonds and its second address backs pass; an honest checker stakes fail and,
+    // outbid, escalates.
+    await a.stake(provider(), true, a.u(1n, 2n));
+    await a.stake(providerSecond(), true, a.u(3n, 2n));
+    await a.stake(honestB(), false, a.u(1n));
+    await a.ledger.tx(f.stakedAs(honestB()).write.escalate([a.jobId]));
+    // The arbiter, who will rule fail, backs fail in the last second: 2.9 against 2 flips nothing, and the
+    // trailing side is never frozen.
+    let refused = false;
+    try {
+      expect(await a.stake(arbiter(), false, a.u(19n, 10n), a.closesAt - 1n)).toEqual([]);
+    } catch {
+      refused = true;
+    }
+    await a.ruleAtClose(false);
+    expect(await statusOf(f, a.jobId)).toBe(Status.Rejected);
+    await a.claimAll([honestB(), ...(refused ? [] : [arbiter()]), provider(), providerSecond()]);
+    expect(await a.delta(provider())).toBe(-a.u(1n, 2n));
+    expect(await a.delta(providerSecond())).toBe(-a.u(3n, 2n));
+    // What should hold: the arbiter gains nothing from its ruling, and the honest checker keeps the whole of the
+    // pass side's 2 units. Today the arbiter takes 2 x 1.9 / 2.9 = 1.31 of them and the checker 0.69.
+    expect(await a.delta(arbiter()), "arbiter's gain").toBeLessThanOrEqual(0n);
+    expect(await a.delta(honestB())).toBe(a.u(2n));
+  });
+});
+
 describe("issue 9's attack table, the per-staker cap", () => {
   it("a budget over 2^88 - 1 is refused; at 2^88 - 1 with a 100% bond and a 100% minimum stake the provider can bond and is paid", async () => {
     const a = await Attack.begin(f.erc20);
