@@ -17,6 +17,7 @@ export type CheckState = {
   bond: bigint;
   escalationThreshold: bigint;
   escalated: boolean;
+  /** The close plus the arbitration period once escalated (0 before): the arbiter rules from the close until then. */
   rulingDeadline: bigint;
   verdict: number;
 };
@@ -82,7 +83,8 @@ const GAS = {
 
 /**
  * One checked job played on the real contracts: the worker delivers and bonds, honest checkers open, answer and
- * escalate by the rules in docs/simulation.md, the attacker of the job's cell plays its strategy, and everyone
+ * escalate by the rules in docs/simulation.md, the attacker of the job's cell plays its strategy (escalating
+ * stops nothing: both keep playing until the close), an honest arbiter rules once staking is over, and everyone
  * claims. `actions(now)` gives the transactions due at chain time `now`; `observe` feeds the check back after
  * they are mined; `wakeAt(now)` is the next time anyone acts.
  */
@@ -107,7 +109,6 @@ export class CheckGame {
   private lastChange = 0n;
   private honestActedFor = -1n;
   private attackerActedFor = -1n;
-  private escalatedAt = 0n;
   private escalateSent = false;
   private ruleSent = false;
   private settleSent = false;
@@ -222,10 +223,7 @@ export class CheckGame {
     const previous = this.state;
     this.state = state;
     if (previous && (state.flips !== previous.flips || state.passLeads !== previous.passLeads)) this.lastChange = now;
-    if (state.escalated && !(previous?.escalated ?? false)) {
-      this.escalatedAt = now;
-      this.everEscalated = true;
-    }
+    if (state.escalated && !(previous?.escalated ?? false)) this.everEscalated = true;
     if (state.verdict !== 0 && this.phase === "open") this.phase = "claim";
   }
 
@@ -235,15 +233,18 @@ export class CheckGame {
     if (this.phase !== "open") return now + 1n;
     const state = this.required();
     const times: bigint[] = [];
-    if (state.escalated) {
-      if (this.cell.arbiter === "honest" && !this.ruleSent)
-        times.push(this.escalatedAt + this.model.arbiterDelaySeconds);
-      times.push(state.rulingDeadline);
-    } else {
+    if (now < state.closesAt) {
+      // Staking goes on until the close, escalated or not.
       times.push(state.closesAt);
       if (this.honestActedFor !== this.lastChange) times.push(this.honestTime());
       const attackerTime = this.attackerTime(state);
       if (attackerTime !== undefined) times.push(attackerTime);
+    }
+    if (state.escalated) {
+      // The arbiter may rule only from the close; a silent one leaves the leader at the close to settle after
+      // the arbitration period.
+      if (this.cell.arbiter === "honest" && !this.ruleSent) times.push(this.rulingTime(state));
+      times.push(state.rulingDeadline);
     }
     // bigint: no Math.min
     let earliest: bigint | undefined;
@@ -312,12 +313,12 @@ export class CheckGame {
 
   private openActions(now: bigint): SimTx[] {
     const state = this.required();
-    if (state.escalated) {
+    if (now >= state.closesAt && state.escalated) {
       if (
         this.cell.arbiter === "honest" &&
         this.addr.arbiter &&
         !this.ruleSent &&
-        now >= this.escalatedAt + this.model.arbiterDelaySeconds &&
+        now >= this.rulingTime(state) &&
         now < state.rulingDeadline
       ) {
         this.ruleSent = true;
@@ -349,13 +350,18 @@ export class CheckGame {
     return txs;
   }
 
+  /** An honest arbiter rules one delay after the close, the first second it may (staking is over by then). */
+  private rulingTime(state: CheckState): bigint {
+    return state.closesAt + this.model.arbiterDelaySeconds;
+  }
+
   /** The honest checkers answer one delay after each change of lead (one second after their opening stakes). */
   private honestTime(): bigint {
     return this.lastChange === this.openedAt ? this.openedAt + 1n : this.lastChange + this.model.honestDelaySeconds;
   }
 
   private attackerTime(state: CheckState): bigint | undefined {
-    if (this.cell.attack === "none" || state.escalated) return undefined;
+    if (this.cell.attack === "none") return undefined;
     if (this.cell.attack === "rich-out-staker") {
       if (this.attackerActedFor === this.lastChange) return undefined;
       return this.lastChange + this.model.attackerDelaySeconds;
@@ -375,7 +381,8 @@ export class CheckGame {
     }
     const txs: SimTx[] = [];
     // Only the outbid side answers: with stakes while its members can afford the flip, else (when the terms name
-    // an arbiter and the stakes reached the threshold) by escalating. The leading side may not escalate.
+    // an arbiter and the stakes reached the threshold) by escalating, once; escalating stops nothing, so the
+    // game goes on after it. The leading side has no reason to escalate.
     const pass = !state.passLeads;
     const camp = [...this.positions.values()].filter((p) => p.role === "honest" && p.pass === pass);
     if (camp.length === 0) return txs;
@@ -394,8 +401,8 @@ export class CheckGame {
     if (!address) return [];
     if (this.attackerSide === undefined) this.attackerSide = !state.passLeads; // the sniper backs the trailer
     const position = this.position(address, "attacker", this.attackerSide, this.attackerCeiling);
-    // The attacker never escalates: only the outbid side may, and an honest arbiter would rule against it while a
-    // silent one leaves the leader (the honest side) standing.
+    // The attacker never escalates (any staker may): an honest arbiter would rule against it, and a silent one
+    // changes nothing, since the leader at the close wins either way. It keeps playing after an escalation.
     if (position.pass === state.passLeads) return [];
     const plan = this.flipPlan(state, [position], false);
     if (!plan) return [];

@@ -292,6 +292,10 @@ const evaluatorBalance = await chain.balanceOf(chain.guild.evaluator);
 const escrowBalance = await chain.balanceOf(chain.guild.escrow);
 const txCount = [...chain.sent.values()].reduce((s, n) => s + n, 0);
 const reverts = [...chain.reverted.entries()].map(([label, n]) => `${label} ${n}`).join(", ") || "none";
+const kinds = [...chain.sent.entries()]
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(([label, n]) => `${label} ${n}`)
+  .join(", ");
 
 const report = renderReport(results);
 const ceilings = checkers.map((c) => Number(c.ceiling) / 1e18).sort((a, b) => a - b);
@@ -319,7 +323,7 @@ console.log("");
 for (const line of report.lines) console.log(line);
 console.log("");
 console.log(
-  `Chain: ${txCount} transactions in ${chain.blocks} blocks, ${(Number(chain.gasUsed) / 1e6).toFixed(0)}M gas; ` +
+  `Chain: ${txCount} transactions (${kinds}) in ${chain.blocks} blocks, ${(Number(chain.gasUsed) / 1e6).toFixed(0)}M gas; ` +
     `reverted: ${reverts}. Left in the evaluator: ${evaluatorBalance} wei, in the escrow: ${escrowBalance} wei; ` +
     `addresses whose balance change differs from the ledger: ${mismatches} of ${chain.accounts.length}.`,
 );

@@ -36,7 +36,7 @@ export type ModelParameters = {
   honestDelaySeconds: bigint;
   /** Seconds after a change of lead before a rich out-staker answers. */
   attackerDelaySeconds: bigint;
-  /** Seconds after an escalation before an honest arbiter rules. */
+  /** Seconds after the close before an honest arbiter rules (it may rule only once staking is over). */
   arbiterDelaySeconds: bigint;
   /** How honest checkers size a flip. */
   honestRule: HonestRule;

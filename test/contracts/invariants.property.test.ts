@@ -897,12 +897,14 @@ describe("escrow and evaluator invariants under random action sequences", () => 
 // The staked check's game under adversarial sequences: one checked job per run with random terms (an
 // arbiter or none, evaluation periods as tight as the contracts accept), stakers that snipe the last second
 // of every extension with amounts at, under and over the doubling threshold, flips up to maxFlips,
-// escalation, rulings and arbiter silence. Every call's success is predicted from the rules in
+// escalation, rulings (only from the close until close + arbitrationPeriod) and arbiter silence (settled
+// at close + arbitrationPeriod). Every call's success is predicted from the rules in
 // docs/staked-check.md and checked against the chain; every settlement's verdict and every claim's payout
 // too. Invariants after every step: conservation per token, terminal states final, no double payout, the
 // refund always after the check's latest end; on every LeadChanged, the side that was outbid gets a full
-// response period to answer and the flip count stays within maxFlips. Each run ends by driving the job to
-// a terminal state and claiming every stake: nothing stays locked.
+// response period to answer and the flip count stays within maxFlips; an escalated check's ruling deadline is
+// its close plus the arbitration period, and no stake lands once a ruling is possible. Each run ends by
+// driving the job to a terminal state and claiming every stake: nothing stays locked.
 // ------------------------------------------------------------------------------------------------------
 
 const GAME_RUNS = 60;
@@ -982,6 +984,16 @@ const gameActionArbitrary = fc.oneof(
       kind: fc.constant("rule" as const),
       byArbiter: fc.boolean(),
       pass: fc.boolean(),
+      // Now, or at the edges of the arbiter's window: a second before the close, the close, the window's
+      // last second, the deadline.
+      when: fc.constantFrom(
+        "now" as const,
+        "now" as const,
+        "beforeClose" as const,
+        "close" as const,
+        "lastSecond" as const,
+        "deadline" as const,
+      ),
     }),
   },
   {
@@ -999,16 +1011,37 @@ const gameActionArbitrary = fc.oneof(
 );
 type GameAction = typeof gameActionArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
-/** A third of the runs open with a dispute that reaches the arbiter: a pass stake, a fail stake just under
- * the flip, and an escalation by the outbid fail staker; the random actions then play on from there. */
-const escalationOpening: GameAction[] = [
+/** Two runs in three open with a dispute that reaches the arbiter: a pass stake, a fail stake just under the
+ * flip, an escalation by the outbid fail staker or by the pass leader, and the arbiter trying to rule at once
+ * (refused: staking is open). */
+const escalationOpening = (byLeader: boolean): GameAction[] => [
   { kind: "stake", who: 0, side: "pass", size: "percent", percent: 100, when: "now" },
   { kind: "stake", who: 1, side: "fail", size: "flipUnder", percent: 1, when: "now" },
-  { kind: "escalate", who: 1, staker: true },
+  byLeader ? { kind: "escalate", who: 0, staker: false } : { kind: "escalate", who: 1, staker: true },
+  { kind: "rule", byArbiter: true, pass: false, when: "now" },
 ];
+/** Then either the random actions play on from there, or the dispute does first: a snipe in the last second
+ * that flips it (the close and the arbiter's window move), the arbiter trying a second before the new close
+ * (refused), then ruling at the close, in its window's last second, or at the deadline (refused: the game's
+ * result then stands). */
+const disputeOpeningArbitrary = fc
+  .record({
+    byLeader: fc.boolean(),
+    ruling: fc.constantFrom("random" as const, "close" as const, "lastSecond" as const, "deadline" as const),
+  })
+  .map(({ byLeader, ruling }): GameAction[] =>
+    ruling === "random"
+      ? escalationOpening(byLeader)
+      : [
+          ...escalationOpening(byLeader),
+          { kind: "snipe", who: 2, delta: 0n },
+          { kind: "rule", byArbiter: true, pass: true, when: "beforeClose" },
+          { kind: "rule", byArbiter: true, pass: true, when: ruling },
+        ],
+  );
 const gameOpeningArbitrary = fc.oneof(
-  { weight: 2, arbitrary: fc.constant<GameAction[]>([]) },
-  { weight: 1, arbitrary: fc.constant(escalationOpening) },
+  { weight: 1, arbitrary: fc.constant<GameAction[]>([]) },
+  { weight: 2, arbitrary: disputeOpeningArbitrary },
 );
 type CheckView = Awaited<ReturnType<GuildFixture["staked"]["read"]["getCheck"]>>;
 type Position = { actor: Actor; amount: bigint; pass: boolean };
@@ -1024,6 +1057,8 @@ class GameRun extends Run {
   /** The decided check as the claims see it: the winners' stake and the reward not yet paid. */
   decided: { verdict: number; winnersLeft: bigint; rewardLeft: bigint } | undefined;
   flipsSeen = 0n;
+  /** When the last stake was mined: a ruling must come after it. */
+  lastStakeAt = 0n;
 
   client(): Actor {
     return clients[0]!;
@@ -1127,7 +1162,10 @@ class GameRun extends Run {
         this.jumpTo(check.closesAt - 1n);
         const [side, other] = pass ? [check.passTotal, check.failTotal] : [check.failTotal, check.passTotal];
         const previous = this.positions.get(actor.address)?.amount ?? 0n;
-        const toFlip = maxOf(2n * other, flipFloor(check)) - side;
+        // Against pass, the bond not yet posted counts as staked.
+        const posted = this.positions.get(this.provider().address)?.amount ?? 0n;
+        const bondMissing = !pass && check.bond > posted ? check.bond - posted : 0n;
+        const toFlip = maxOf(2n * (other + bondMissing), flipFloor(check)) - side;
         return this.stake(actor, pass, maxOf(toFlip + a.delta, maxOf(check.minStake - previous, 1n)));
       }
       case "escalate": {
@@ -1139,8 +1177,19 @@ class GameRun extends Run {
         const actor = pool.length > 0 && a.who % 4 !== 3 ? pool[a.who % pool.length]!.actor : this.actor(a.who);
         return this.escalate(actor);
       }
-      case "rule":
+      case "rule": {
+        // The window the arbiter would have if the check were escalated now (getCheck shows it only once it is).
+        const deadline = check.closesAt + check.arbitrationPeriod;
+        const target = {
+          now: this.t + 1n,
+          beforeClose: check.closesAt - 1n,
+          close: check.closesAt,
+          lastSecond: deadline - 1n,
+          deadline,
+        }[a.when];
+        this.jumpTo(target);
         return this.rule(a.byArbiter ? arbiterActor : this.actor(a.pass ? 0 : 4), a.pass);
+      }
       case "wait": {
         const onChain = await f.escrow.read.getJob([this.job.id]);
         const moment = {
@@ -1239,6 +1288,7 @@ class GameRun extends Run {
     }
     this.positions.set(actor.address, { actor, amount: total, pass });
     this.stakedTotal += amount;
+    this.lastStakeAt = (await f.publicClient.getBlock({ blockNumber: receipt.blockNumber })).timestamp;
   }
 
   async escalate(actor: Actor): Promise<void> {
@@ -1260,28 +1310,42 @@ class GameRun extends Run {
     if (this.positions.get(actor.address)?.pass === check.passLeads) {
       outcomes.set("game escalated by the leader", (outcomes.get("game escalated by the leader") ?? 0) + 1);
     }
-    const [escalated] = eventsOf(receipt, stakedEvaluatorAbi, "CheckEscalated", f.addresses.evaluator);
-    expect(escalated?.rulingDeadline).toBe(next + check.arbitrationPeriod);
-    // Escalating stops nothing: the close, the lead, the flips and the terms stay as they were.
+    expect(eventsOf(receipt, stakedEvaluatorAbi, "CheckEscalated", f.addresses.evaluator)).toEqual([
+      { jobId: this.job.id, by: actor.address },
+    ]);
+    // Escalating stops nothing: the close, the lead, the flips and the terms stay as they were; the arbiter's
+    // window is the arbitration period after the close, whenever the escalation came.
     const after = await this.check();
-    expect({ ...after, escalated: false, rulingDeadline: 0n }).toEqual({ ...check, rulingDeadline: 0n });
-    expect([after.escalated, after.rulingDeadline]).toEqual([true, next + check.arbitrationPeriod]);
+    expect(check.rulingDeadline).toBe(0n);
+    expect({ ...after, escalated: false, rulingDeadline: 0n }).toEqual(check);
+    expect([after.escalated, after.rulingDeadline]).toEqual([true, check.closesAt + check.arbitrationPeriod]);
   }
 
   async rule(actor: Actor, pass: boolean): Promise<void> {
     const check = await this.check();
     const onChain = await f.escrow.read.getJob([this.job.id]);
     const next = this.t + 1n;
+    // Only once staking is over (from the close) and for the arbitration period after it.
     const ok =
       check.escalated &&
       actor.address === check.arbiter &&
       check.verdict === Verdict.None &&
       onChain.status === Status.Submitted &&
-      next < check.rulingDeadline;
+      next >= check.closesAt &&
+      next < check.closesAt + check.arbitrationPeriod;
     const call = { abi: stakedEvaluatorAbi, functionName: "rule", args: [this.job.id, pass] } as const;
     const receipt = await this.evaluator(`rule ${pass} by ${actor.label}`, ok, actor, call);
     if (!receipt) return;
     outcomes.set("game ruled", (outcomes.get("game ruled") ?? 0) + 1);
+    if (next === check.closesAt)
+      outcomes.set("game ruled at the close", (outcomes.get("game ruled at the close") ?? 0) + 1);
+    if (next === check.rulingDeadline - 1n) {
+      outcomes.set("game ruled in the last second", (outcomes.get("game ruled in the last second") ?? 0) + 1);
+    }
+    // Nobody staked behind the ruling: every stake was mined before the close, so before the ruling.
+    const ruledAt = (await f.publicClient.getBlock({ blockNumber: receipt.blockNumber })).timestamp;
+    expect(this.lastStakeAt).toBeLessThan(check.closesAt);
+    expect(this.lastStakeAt).toBeLessThan(ruledAt);
     await this.expectDecided(check, pass);
   }
 
@@ -1389,7 +1453,10 @@ class GameRun extends Run {
       expect([check.passTotal, check.failTotal]).toEqual([pass, fail]);
       const refundableAt = maxOf(onChain.expiredAt, onChain.submittedAt + onChain.evaluationPeriod);
       expect(check.closesAt).toBeLessThanOrEqual(this.latestAtDelivery);
-      expect(refundableAt).toBeGreaterThan(check.latestClose);
+      // The latest close plus the arbiter's whole period (0 without one) still ends before the refund.
+      expect(refundableAt).toBeGreaterThan(check.latestClose + check.arbitrationPeriod);
+      // The ruling deadline follows the close (a flip after the escalation moves both); 0 until escalated.
+      expect(check.rulingDeadline).toBe(check.escalated ? check.closesAt + check.arbitrationPeriod : 0n);
       if (check.escalated) expect(refundableAt).toBeGreaterThan(check.rulingDeadline);
       expect(check.flips).toBe(this.flipsSeen);
     }
@@ -1421,6 +1488,8 @@ class GameRun extends Run {
       const onChain = await f.escrow.read.getJob([this.job.id]);
       if (onChain.status === Status.Submitted) {
         if (check.escalated && ending.rule && this.t + 1n < check.rulingDeadline) {
+          // The arbiter rules once staking is over.
+          this.jumpTo(check.closesAt);
           await this.rule(arbiterActor, ending.pass);
           continue;
         }
@@ -1429,8 +1498,8 @@ class GameRun extends Run {
           await this.claimRefund();
           continue;
         }
-        // A silent arbiter leaves the game's result, after both the close and the ruling deadline.
-        this.jumpTo(check.escalated ? maxOf(check.closesAt, check.rulingDeadline) : check.closesAt);
+        // A silent arbiter leaves the game's result at the close plus the arbitration period.
+        this.jumpTo(check.escalated ? check.rulingDeadline : check.closesAt);
         await this.settle();
       } else if (onChain.status === Status.Expired && check.verdict === Verdict.None) {
         await this.settle();
@@ -1482,6 +1551,10 @@ describe("the staked check under adversarial sequences", () => {
       "game stake after escalation",
       "game flip after escalation",
       "game ruled",
+      "game ruled at the close",
+      "game ruled in the last second",
+      "rule refused EvaluatorRulingNotOpen",
+      "rule refused EvaluatorRulingClosed",
       "game arbiter silent",
       "game voided by expiry",
       `game verdict ${Verdict.Pass}`,

@@ -345,14 +345,18 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     await stakeOn(f, bob(), jobId, false, 1n);
     // The leading side may escalate too: escalating freezes nothing, so it gains nothing by it.
     expect((await f.staked.read.getCheck([jobId])).passLeads).toBe(true);
-    const t = (await f.now()) + 10n;
-    await f.setNextTimestamp(t);
+    expect((await f.staked.read.getCheck([jobId])).rulingDeadline).toBe(0n);
     const escalated = await f.tx(f.stakedAs(alice()).write.escalate([jobId]));
     expect(eventsOf(escalated, stakedEvaluatorAbi, "CheckEscalated", f.addresses.evaluator)).toEqual([
-      { jobId, by: addressOf(alice()), rulingDeadline: t + ARBITRATION },
+      { jobId, by: addressOf(alice()) },
     ]);
+    // The arbiter's window is the arbitration period after the close, whenever the escalation came.
     const check = await f.staked.read.getCheck([jobId]);
-    expect([check.escalated, check.rulingDeadline, check.verdict]).toEqual([true, t + ARBITRATION, Verdict.None]);
+    expect([check.escalated, check.rulingDeadline, check.verdict]).toEqual([
+      true,
+      closesAt + ARBITRATION,
+      Verdict.None,
+    ]);
     // The close, the offset and the terms are the job's as before: escalating moves nothing.
     expect([check.closesAt, check.closeOffset, check.minStake, check.flips, check.passLeads]).toEqual([
       closesAt,
@@ -363,7 +367,7 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     ]);
     // Only once, by either side.
     for (const w of [alice(), bob()]) {
-      await expectRevert(f.stakedAs(w).write.escalate([jobId]), "EvaluatorEscalated", [jobId, t + ARBITRATION]);
+      await expectRevert(f.stakedAs(w).write.escalate([jobId]), "EvaluatorEscalated", [jobId]);
     }
   });
 
@@ -377,37 +381,55 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     expect(await statusOf(f, jobId)).toBe(Status.Completed);
   });
 
-  it("once escalated, the game goes on (stakes, flips, the close moving, the leader frozen); a ruling before the close overrides it", async () => {
+  it("once escalated, the game goes on (stakes, flips, the close moving, the leader frozen); the arbiter may rule only from the close (EvaluatorRulingNotOpen), which every flip moves, and its ruling overrides the lead", async () => {
     const { jobId, closesAt } = await createCheckedJob(f, { config: withArbiter() });
     await stakeOn(f, alice(), jobId, true, 200_000n);
     await stakeOn(f, bob(), jobId, false, 300_000n);
     await f.setNextTimestamp(closesAt - 150n);
     await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
-    const deadline = closesAt - 150n + ARBITRATION;
-    await expectRevert(f.stakedAs(alice()).write.escalate([jobId]), "EvaluatorEscalated", [jobId, deadline]);
+    await expectRevert(f.stakedAs(alice()).write.escalate([jobId]), "EvaluatorEscalated", [jobId]);
     await expectRevert(f.stakedAs(f.client).write.approve([jobId]), "EvaluatorFailStakePresent", [jobId, 300_000n]);
+    // Staking is open, so the arbiter may not rule yet: nobody can stake behind a ruling it saw coming.
+    await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, false]), "EvaluatorRulingNotOpen", [jobId, closesAt]);
     // The leader's last response period is frozen as before.
     await f.setNextTimestamp(closesAt - RESPONSE);
     await expectRevert(f.stakedAs(alice()).write.stake([jobId, true, 1n], { value: 1n }), "EvaluatorLeadFrozen", [
       jobId,
       closesAt - RESPONSE,
     ]);
-    // A new staker takes the lead for fail and the close moves; pass answers in its last second.
+    // A new staker takes the lead for fail and the close moves, and the arbiter's window with it.
     const flip = await stakeAt(closesAt - 50n, carol(), jobId, false, 100_000n);
     expect(leadChanges(flip)).toEqual([{ jobId, pass: false, total: 400_000n, closesAt: closesAt + 50n, flips: 1n }]);
+    expect((await f.staked.read.getCheck([jobId])).rulingDeadline).toBe(closesAt + 50n + ARBITRATION);
+    // At the old close the ruling is still refused: pass may answer until the new one.
+    await f.setNextTimestamp(closesAt);
+    await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, false]), "EvaluatorRulingNotOpen", [
+      jobId,
+      closesAt + 50n,
+    ]);
     const answer = await stakeAt(closesAt + 49n, alice(), jobId, true, 600_000n);
-    expect(leadChanges(answer)).toEqual([{ jobId, pass: true, total: 800_000n, closesAt: closesAt + 149n, flips: 2n }]);
+    const close = closesAt + 149n;
+    expect(leadChanges(answer)).toEqual([{ jobId, pass: true, total: 800_000n, closesAt: close, flips: 2n }]);
     const check = await f.staked.read.getCheck([jobId]);
     expect([check.escalated, check.rulingDeadline, check.closesAt, check.passLeads, check.flips]).toEqual([
       true,
-      deadline,
-      closesAt + 149n,
+      close + ARBITRATION,
+      close,
       true,
       2n,
     ]);
-    // The arbiter rules fail while the game is still open: its ruling, not the lead, decides.
-    await f.setNextTimestamp(closesAt + 100n);
+    await f.setNextTimestamp(close - 1n);
+    await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, false]), "EvaluatorRulingNotOpen", [jobId, close]);
+    // From the close, staking is over and the ruling is open: in the same second, a stake is refused and the
+    // arbiter's ruling for fail, not the lead, decides.
+    await f.setNextTimestamp(close);
+    await expectRevert(
+      f.stakedAs(bob()).write.stake([jobId, false, MIN_STAKE], { value: MIN_STAKE }),
+      "EvaluatorWindowClosed",
+      [jobId, close],
+    );
     const ruled = await f.tx(f.stakedAs(arbiter()).write.rule([jobId, false]));
+    expect((await f.publicClient.getBlock({ blockNumber: ruled.blockNumber })).timestamp).toBe(close);
     expect(eventsOf(ruled, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
       { jobId, passed: false, passTotal: 800_000n, failTotal: 400_000n, bondPosted: 0n },
     ]);
@@ -423,22 +445,48 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     expect(await f.balanceOf(NATIVE, f.addresses.evaluator)).toBe(0n);
   });
 
-  it("rule: only the arbiter (EvaluatorNotArbiter), only once escalated, only before the deadline", async () => {
-    const { jobId } = await createCheckedJob(f, { config: withArbiter() });
+  it("rule: only the arbiter (EvaluatorNotArbiter), only once escalated (EvaluatorNotEscalated), only from the close (EvaluatorRulingNotOpen) until close + arbitrationPeriod (EvaluatorRulingClosed)", async () => {
+    const { jobId, closesAt } = await createCheckedJob(f, { config: withArbiter() });
     await stakeOn(f, alice(), jobId, true, 200_000n);
     await stakeOn(f, bob(), jobId, false, 300_000n);
     await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, false]), "EvaluatorNotEscalated", [jobId]);
-    const t = (await f.now()) + 5n;
-    await f.setNextTimestamp(t);
     await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
     for (const w of [f.client, f.provider, alice(), bob(), f.stranger]) {
       await expectRevert(f.stakedAs(w).write.rule([jobId, false]), "EvaluatorNotArbiter", [jobId, addressOf(w)]);
     }
-    await f.setNextTimestamp(t + ARBITRATION);
+    await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, false]), "EvaluatorRulingNotOpen", [jobId, closesAt]);
+    await f.setNextTimestamp(closesAt - 1n);
+    await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, true]), "EvaluatorRulingNotOpen", [jobId, closesAt]);
+    // Strangers stay refused inside the window too.
+    await f.setNextTimestamp(closesAt);
+    await expectRevert(f.stakedAs(f.stranger).write.rule([jobId, false]), "EvaluatorNotArbiter", [
+      jobId,
+      addressOf(f.stranger),
+    ]);
+    await f.setNextTimestamp(closesAt + ARBITRATION);
     await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, false]), "EvaluatorRulingClosed", [
       jobId,
-      t + ARBITRATION,
+      closesAt + ARBITRATION,
     ]);
+    // Its silence leaves the game's result: pass led at the close.
+    await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
+    expect(await statusOf(f, jobId)).toBe(Status.Completed);
+  });
+
+  it("the last second of the arbiter's window still rules (close + arbitrationPeriod - 1)", async () => {
+    const { jobId, closesAt } = await createCheckedJob(f, { config: withArbiter() });
+    await stakeOn(f, alice(), jobId, true, 200_000n);
+    await stakeOn(f, bob(), jobId, false, 300_000n);
+    await f.tx(f.stakedAs(alice()).write.escalate([jobId]));
+    await f.setNextTimestamp(closesAt + ARBITRATION - 1n);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorAwaitingRuling", [
+      jobId,
+      closesAt + ARBITRATION,
+    ]);
+    await f.tx(f.stakedAs(arbiter()).write.rule([jobId, false]));
+    expect(await statusOf(f, jobId)).toBe(Status.Rejected);
+    expect(await claimOf(bob(), jobId)).toBe(500_000n);
+    expect(await claimOf(alice(), jobId)).toBe(0n);
   });
 
   describe.each([
@@ -461,6 +509,14 @@ describe("StakedEvaluator escalation to an arbiter", () => {
         f.balanceOf(NATIVE, addressOf(f.client)),
         f.balanceOf(NATIVE, addressOf(f.provider)),
       ]);
+      // The first second the arbiter may rule is the close.
+      const { closesAt } = await f.staked.read.getCheck([jobId]);
+      await f.setNextTimestamp(closesAt - 1n);
+      await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, ruling]), "EvaluatorRulingNotOpen", [
+        jobId,
+        closesAt,
+      ]);
+      await f.setNextTimestamp(closesAt);
       const ruled = await f.tx(f.stakedAs(arbiter()).write.rule([jobId, ruling]));
       expect(eventNamesOf(ruled, stakedEvaluatorAbi, f.addresses.evaluator)).toEqual(["CheckRuled", "CheckSettled"]);
       expect(eventsOf(ruled, stakedEvaluatorAbi, "CheckRuled", f.addresses.evaluator)).toEqual([
@@ -497,6 +553,7 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     await stakeOn(f, alice(), jobId, true, 300_000n);
     await expectRevert(f.stakedAs(bob()).write.escalate([jobId]), "EvaluatorNotStaker", [jobId, addressOf(bob())]);
     await f.tx(f.stakedAs(f.provider).write.escalate([jobId]));
+    await f.setNextTimestamp((await f.staked.read.getCheck([jobId])).closesAt);
     const ruled = await f.tx(f.stakedAs(arbiter()).write.rule([jobId, false]));
     expect(eventNamesOf(ruled, stakedEvaluatorAbi, f.addresses.evaluator)).toEqual([
       "CheckRuled",
@@ -516,6 +573,7 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     await stakeOn(f, alice(), jobId, true, 200_001n);
     await stakeOn(f, bob(), jobId, false, 200_000n);
     await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
+    await f.setNextTimestamp((await f.staked.read.getCheck([jobId])).closesAt);
     const ruled = await f.tx(f.stakedAs(arbiter()).write.rule([jobId, true]));
     expect(eventsOf(ruled, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
       { jobId, passed: false, passTotal: 300_000n, failTotal: 200_000n, bondPosted: 99_999n },
@@ -527,19 +585,21 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     expect(await claimOf(f.provider, jobId)).toBe(99_999n);
   });
 
-  it("arbiter silence, the deadline after the close: settle waits for both (EvaluatorWindowOpen, then EvaluatorAwaitingRuling), then the leader at that time wins, not the one at escalation", async () => {
+  it("arbiter silence: settle waits for the close (EvaluatorWindowOpen), then for the arbitration period after it (EvaluatorAwaitingRuling), which a flip after the escalation moves; then the leader at the close wins, not the one at escalation", async () => {
     const { jobId, closesAt } = await createCheckedJob(f, { config: withArbiter() });
     await stakeOn(f, alice(), jobId, true, 200_000n);
     await stakeOn(f, bob(), jobId, false, 300_000n);
     // Alice, leading, escalates; the arbiter never answers.
     await f.setNextTimestamp(closesAt - 10n);
     await f.tx(f.stakedAs(alice()).write.escalate([jobId]));
-    const deadline = closesAt - 10n + ARBITRATION;
-    expect(await f.escrow.read.refundableAt([jobId])).toBeGreaterThan(deadline);
-    // After the escalation fail takes the lead, and the close moves past the old one.
+    expect((await f.staked.read.getCheck([jobId])).rulingDeadline).toBe(closesAt + ARBITRATION);
+    // After the escalation fail takes the lead, and the close moves past the old one, the deadline with it.
     const flip = await stakeAt(closesAt - 5n, carol(), jobId, false, 100_000n);
     const moved = closesAt - 5n + RESPONSE;
+    const deadline = moved + ARBITRATION;
     expect(leadChanges(flip)).toEqual([{ jobId, pass: false, total: 400_000n, closesAt: moved, flips: 1n }]);
+    expect((await f.staked.read.getCheck([jobId])).rulingDeadline).toBe(deadline);
+    expect(await f.escrow.read.refundableAt([jobId])).toBeGreaterThan(deadline);
     await f.setNextTimestamp(closesAt);
     await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorWindowOpen", [jobId, moved]);
     await f.setNextTimestamp(moved - 1n);
@@ -552,6 +612,9 @@ describe("StakedEvaluator escalation to an arbiter", () => {
       "EvaluatorWindowClosed",
       [jobId, moved],
     );
+    // The arbitration period counted from the old close is not enough: the deadline moved with the close.
+    await f.setNextTimestamp(closesAt + ARBITRATION);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorAwaitingRuling", [jobId, deadline]);
     await f.setNextTimestamp(deadline - 1n);
     await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorAwaitingRuling", [jobId, deadline]);
     expect(await statusOf(f, jobId)).toBe(Status.Submitted);
@@ -568,18 +631,14 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     expect(await f.balanceOf(NATIVE, f.addresses.evaluator)).toBe(0n);
   });
 
-  it("arbiter silence, the close after the deadline: settle waits for the close (EvaluatorWindowOpen), and the outbid side may still answer after the deadline", async () => {
+  it("arbiter silence after an early escalation by the new leader: the arbiter cannot rule while staking is open, the outbid side answers in the last second, and the leader at the close wins at close + arbitrationPeriod", async () => {
     const { jobId, closesAt } = await createCheckedJob(f, { config: withArbiter() });
     await stakeOn(f, alice(), jobId, true, 200_000n);
     await stakeOn(f, bob(), jobId, false, 400_000n);
-    const t = (await f.now()) + 5n;
-    await f.setNextTimestamp(t);
     // Bob, who just took the lead, escalates at once, hoping the arbiter's silence keeps it.
     await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
-    const deadline = t + ARBITRATION;
-    expect(deadline).toBeLessThan(closesAt);
-    await f.setNextTimestamp(deadline);
-    await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, false]), "EvaluatorRulingClosed", [jobId, deadline]);
+    await f.setNextTimestamp(closesAt - ARBITRATION);
+    await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, false]), "EvaluatorRulingNotOpen", [jobId, closesAt]);
     await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorWindowOpen", [jobId, closesAt]);
     // Alice answers in the last second before the close; the close moves a response period on.
     const answer = await stakeAt(closesAt - 1n, alice(), jobId, true, 600_000n);
@@ -588,6 +647,11 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     await f.setNextTimestamp(moved - 1n);
     await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorWindowOpen", [jobId, moved]);
     await f.setNextTimestamp(moved);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorAwaitingRuling", [
+      jobId,
+      moved + ARBITRATION,
+    ]);
+    await f.setNextTimestamp(moved + ARBITRATION);
     const settled = await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
     expect(eventsOf(settled, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
       { jobId, passed: true, passTotal: 800_000n, failTotal: 400_000n, bondPosted: 0n },
@@ -644,7 +708,7 @@ describe("StakedEvaluator escalation to an arbiter", () => {
         escalationThreshold: 0n,
         arbitrationPeriod: ARBITRATION,
         escalated: true,
-        rulingDeadline: deliveredAt + ARBITRATION,
+        rulingDeadline: deliveredAt + WINDOW + ARBITRATION,
       }),
     );
     // The job's minimum stake still holds, and staking goes on.
@@ -656,10 +720,16 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     await stakeOn(f, alice(), jobId, true, MIN_STAKE);
     // The arbiter stays silent and the provider never bonds: pass leads at the close, without the bond.
     const { closesAt } = await f.staked.read.getCheck([jobId]);
+    expect(closesAt).toBe(deliveredAt + WINDOW);
     await f.setNextTimestamp(deliveredAt + ARBITRATION);
     await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorWindowOpen", [jobId, closesAt]);
-    const providerBefore = await f.balanceOf(NATIVE, addressOf(f.provider));
     await f.setNextTimestamp(closesAt);
+    await expectRevert(f.stakedAs(f.stranger).write.settle([jobId]), "EvaluatorAwaitingRuling", [
+      jobId,
+      closesAt + ARBITRATION,
+    ]);
+    const providerBefore = await f.balanceOf(NATIVE, addressOf(f.provider));
+    await f.setNextTimestamp(closesAt + ARBITRATION);
     const settled = await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
     expect(eventsOf(settled, stakedEvaluatorAbi, "CheckSettled", f.addresses.evaluator)).toEqual([
       { jobId, passed: false, passTotal: MIN_STAKE, failTotal: MIN_STAKE, bondPosted: 0n },
@@ -685,12 +755,17 @@ describe("StakedEvaluator escalation to an arbiter", () => {
     await stakeOn(f, alice(), jobId, true, 200_000n);
     await stakeOn(f, bob(), jobId, false, 300_000n);
     await f.tx(f.stakedAs(bob()).write.escalate([jobId]));
-    await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, true]), "EvaluatorNotArbiter", [
-      jobId,
-      addressOf(arbiter()),
-    ]);
     const { rulingDeadline, closesAt } = await f.staked.read.getCheck([jobId]);
-    await f.setNextTimestamp(rulingDeadline > closesAt ? rulingDeadline : closesAt);
+    expect(rulingDeadline).toBe(closesAt + ARBITRATION);
+    // Refused before the close and inside its window alike.
+    for (const at of [closesAt - 1n, closesAt]) {
+      await f.setNextTimestamp(at);
+      await expectRevert(f.stakedAs(arbiter()).write.rule([jobId, true]), "EvaluatorNotArbiter", [
+        jobId,
+        addressOf(arbiter()),
+      ]);
+    }
+    await f.setNextTimestamp(rulingDeadline);
     await f.tx(f.stakedAs(f.stranger).write.settle([jobId]));
     expect(await statusOf(f, jobId)).toBe(Status.Completed);
   });
