@@ -1249,6 +1249,8 @@ class GameRun extends Run {
       check.verdict === Verdict.None &&
       next < check.closesAt &&
       actor.address !== this.client().address &&
+      // The job's arbiter may not stake: it would back the side it is about to rule for.
+      !(check.arbiter !== zeroAddress && actor.address === check.arbiter) &&
       !(actor.address === this.provider().address && !pass) &&
       !(previous !== undefined && previous.pass !== pass) &&
       amount !== 0n &&
