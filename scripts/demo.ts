@@ -100,7 +100,13 @@ const CODE_AGENTS: AgentSpec[] = [
 ];
 const AGENTS = CODE ? CODE_AGENTS : DEFAULT_AGENTS;
 /** The code scenario's job: isPrime(n), with the function library's test suite as its criteria. */
-const IS_PRIME = FUNCTION_LIBRARY.find((f) => f.name === "isPrime")!;
+const IS_PRIME = requireFunction("isPrime");
+
+function requireFunction(name: string): (typeof FUNCTION_LIBRARY)[number] {
+  const found = FUNCTION_LIBRARY.find((f) => f.name === name);
+  if (!found) throw new Error(`the function library has no ${name}`);
+  return found;
+}
 
 const children = new Map<string, ChildProcess>();
 let chain: EmbeddedChain | undefined;

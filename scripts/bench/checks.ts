@@ -295,7 +295,10 @@ const weakSuites: Record<string, string> = {
         "wrong",
       );
   }
-  const isPrime = FUNCTION_LIBRARY.find((f) => f.name === "isPrime")!;
+  const isPrime = must(
+    FUNCTION_LIBRARY.find((f) => f.name === "isPrime"),
+    "isPrime",
+  );
   const strong: CriterionInput[] = [{ kind: "tests", code: isPrime.tests }];
   const input = "isPrime(n): true when n is prime";
   add("tests", "garbage (prose)", "js-function", input, strong, "Here is your function: it checks primes.", "wrong");
@@ -330,7 +333,10 @@ const weakSuites: Record<string, string> = {
     false,
   );
   for (const [name, suite] of Object.entries(weakSuites)) {
-    const f = FUNCTION_LIBRARY.find((entry) => entry.name === name)!;
+    const f = must(
+      FUNCTION_LIBRARY.find((entry) => entry.name === name),
+      name,
+    );
     const weak: CriterionInput[] = [{ kind: "tests", code: suite }];
     const signature = `${f.name}(${f.params.join(", ")}): ${f.summary}`;
     add("tests (weak suite)", `${name} honest`, "js-function", signature, weak, f.source, "honest");
@@ -340,7 +346,7 @@ const weakSuites: Record<string, string> = {
       "js-function",
       signature,
       weak,
-      SUBTLY_WRONG_FUNCTIONS[name]!.source,
+      must(SUBTLY_WRONG_FUNCTIONS[name], name).source,
       "wrong",
       weakSuiteCatches.has(name),
     );
@@ -400,7 +406,9 @@ const weakSuites: Record<string, string> = {
     "wrong",
     false,
   );
-  const pi: CriterionInput[] = [{ kind: "constraints", number: { equals: 3.14159, tolerance: 0.0001 } }];
+  const pi: CriterionInput[] = [
+    { kind: "constraints", number: { equals: Math.round(Math.PI * 1e4) / 1e4, tolerance: 0.00005 } },
+  ];
   add("constraints", "number honest", "answer", "pi to 4 decimals", pi, "3.1416", "honest");
   add("constraints", "number off by one digit", "answer", "pi to 4 decimals", pi, "3.1426", "wrong");
   add("constraints", "number with words", "answer", "pi to 4 decimals", pi, "about 3.14", "wrong");
@@ -449,7 +457,15 @@ const rows: Row[] = [];
 const sandboxRuns: { setupMs: number; runMs: number; code: string; content: string }[] = [];
 
 // One warm-up check loads the WebAssembly module, so the figures are per check, not per process.
-await verifyDelivery(cases.find((c) => c.kind === "tests")!.spec, "function f() {}", skills, judge);
+await verifyDelivery(
+  must(
+    cases.find((c) => c.kind === "tests"),
+    "a tests case",
+  ).spec,
+  "function f() {}",
+  skills,
+  judge,
+);
 
 for (const item of cases) {
   const times: number[] = [];
@@ -460,7 +476,10 @@ for (const item of cases) {
     times.push(performance.now() - started);
     for (const result of verdict.results ?? []) {
       if (result.sandbox) {
-        const criterion = item.spec.criteria!.find((c) => c.kind === "tests")!;
+        const criterion = must(
+          item.spec.criteria?.find((c) => c.kind === "tests"),
+          "a tests criterion",
+        );
         sandboxRuns.push({
           setupMs: result.sandbox.setupMs,
           runMs: result.sandbox.runMs,
@@ -598,7 +617,13 @@ function median(xs: number[]): number {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  const at = (i: number) => s[i] ?? 0;
+  return s.length % 2 ? at(m) : (at(m - 1) + at(m)) / 2;
+}
+
+function must<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`bench:checks: ${what} is missing`);
+  return value;
 }
 
 function ratio(a: number, b: number): string {
@@ -606,8 +631,8 @@ function ratio(a: number, b: number): string {
 }
 
 function formatTable(header: string[], body: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+    cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
 }

@@ -24,8 +24,9 @@ export function parseCriteria(raw: unknown, field = "criteria"): Criterion[] {
   }
   const parsed = criteriaSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidCriteriaError(fieldName(field, issue.path), describeIssue(issue));
+    const [issue] = parsed.error.issues;
+    if (issue) throw new InvalidCriteriaError(fieldName(field, issue.path), describeIssue(issue));
+    throw new InvalidCriteriaError(field, "does not match the criteria schema");
   }
   parsed.data.forEach((criterion, index) => {
     if (criterion.kind === "json-schema") {

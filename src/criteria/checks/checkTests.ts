@@ -46,8 +46,8 @@ export async function checkTests(
     sandbox,
   });
   if (run.stop) return stopped(run.stop, result);
-  if (failed.length > 0) {
-    const first = failed[0]!;
+  const first = failed[0];
+  if (first) {
     return result(
       "fail",
       1,

@@ -298,7 +298,7 @@ function runWithModule(
     }
   }
   return {
-    tests: order.map((key) => results.get(key)!),
+    tests: order.flatMap((key) => results.get(key) ?? []),
     ...(stop ? { stop } : {}),
     logs,
     droppedLogChars,

@@ -87,7 +87,8 @@ function labelledLines(text: string): { label: string; value: string }[] {
   const found: { label: string; value: string }[] = [];
   for (const line of text.split(/\r?\n/)) {
     const match = /^\s*([\p{L}][\p{L}\p{N} ._'-]{0,40}?)\s*[:=]\s*(.+?)\s*$/u.exec(line);
-    if (match) found.push({ label: normalizeLabel(match[1]!), value: match[2]! });
+    const [, label, value] = match ?? [];
+    if (label && value) found.push({ label: normalizeLabel(label), value });
   }
   return found;
 }
@@ -115,10 +116,11 @@ function findDate(text: string): string | undefined {
   const iso = /\b\d{4}-\d{2}-\d{2}\b/.exec(text)?.[0];
   if (iso) return iso;
   const written = new RegExp(`\\b(\\d{1,2})\\s+(${MONTHS.join("|")})\\s+(\\d{4})\\b`, "i").exec(text);
-  if (written) return isoDate(Number(written[3]), MONTHS.indexOf(written[2]!.toLowerCase()) + 1, Number(written[1]));
+  if (written)
+    return isoDate(Number(written[3]), MONTHS.indexOf((written[2] ?? "").toLowerCase()) + 1, Number(written[1]));
   const american = new RegExp(`\\b(${MONTHS.join("|")})\\s+(\\d{1,2}),?\\s+(\\d{4})\\b`, "i").exec(text);
   if (american)
-    return isoDate(Number(american[3]), MONTHS.indexOf(american[1]!.toLowerCase()) + 1, Number(american[2]));
+    return isoDate(Number(american[3]), MONTHS.indexOf((american[1] ?? "").toLowerCase()) + 1, Number(american[2]));
   return undefined;
 }
 

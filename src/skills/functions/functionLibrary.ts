@@ -193,7 +193,8 @@ export function findLibraryFunction(name: string, arity: number): LibraryFunctio
  */
 export function parseSignature(task: string): { name: string; params: string[] } | undefined {
   const match = /\b([A-Za-z_$][\w$]*)\(\s*([A-Za-z_$][\w$]*(?:\s*,\s*[A-Za-z_$][\w$]*)*)?\s*\)/.exec(task);
-  if (!match) return undefined;
+  const name = match?.[1];
+  if (!match || !name) return undefined;
   const params = match[2] ? match[2].split(",").map((p) => p.trim()) : [];
-  return { name: match[1]!, params };
+  return { name, params };
 }
