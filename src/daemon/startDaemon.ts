@@ -1,6 +1,6 @@
 import pRetry from "p-retry";
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEther, parseUnits, type Address } from "viem";
 import { createAgent } from "../agent/createAgent.js";
@@ -306,8 +306,11 @@ export async function startDaemon({
     token,
     startedAt: new Date(startedAt).toISOString(),
   };
-  writeFileSync(daemonFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(daemonFile, 0o600);
+  // Written aside and renamed, so a reader (the CLI, the demo) never sees half a file.
+  const temp = `${daemonFile}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(temp, 0o600);
+  renameSync(temp, daemonFile);
   log.info(
     {
       address: account.address,

@@ -104,10 +104,10 @@ describe("the sandbox is a security boundary: hostile code is contained and repo
     const result = await run("const hog = []; for (;;) hog.push('x'.repeat(1 << 20) + hog.length);", "", true, 300);
     expect(result.stop?.reason).toMatch(/time|memory/);
     expect(Date.now() - started).toBeLessThan(15_000);
-    // A fresh thread serves the next run.
-    expect((await run("function one() { return 1; }", "test('one', () => assert.equal(one(), 1))")).tests).toEqual([
-      { name: "one", passed: true },
-    ]);
+    // A fresh thread serves the next run (a generous limit: a loaded machine is slow to start a thread).
+    const next = await run("function one() { return 1; }", "test('one', () => assert.equal(one(), 1))", true, 3_000);
+    expect(next.stop).toBeUndefined();
+    expect(next.tests).toEqual([{ name: "one", passed: true }]);
   });
 
   it("stops runaway recursion, in interpreted code and inside native built-ins", async () => {
