@@ -29,6 +29,7 @@ import { decodeJobSpec, type JobSpec } from "../skills/jobSpec.js";
 import { produceDelivery } from "../skills/produceDelivery.js";
 import type { Skill } from "../skills/Skill.js";
 import { verifyDelivery, type Verdict } from "../skills/verifyDelivery.js";
+import { acceptTerms, DEV_ACCEPTANCE, PUBLIC_ACCEPTANCE, type AcceptancePolicy } from "./acceptTerms.js";
 import type { DaemonState, WorkItem } from "./daemonState.js";
 import type { DaemonRole } from "./ingestEvents.js";
 
@@ -52,6 +53,11 @@ export type WorkContext = {
   offering: { skills: ReadonlyMap<string, Skill>; price: bigint; priceToken: Address };
   /** Stake per check and its ceiling, in basis points of the budget; the least confidence to stake on. */
   checker: { stakeBps: bigint; maxStakeBps: bigint; minConfidence: number };
+  /**
+   * The terms this agent takes jobs and stakes on checks under (src/daemon/acceptTerms.ts). Default: the chain's
+   * defaults ({@link DEV_ACCEPTANCE} on dev chains, {@link PUBLIC_ACCEPTANCE} elsewhere).
+   */
+  acceptance?: AcceptancePolicy;
   /**
    * Tests only (none in production): awaited just before each action that sends a transaction, with the action's
    * key ("deliver:7", "stake:7", "claim:7", ...), so an end-to-end test can hold a daemon there and kill it.
@@ -79,7 +85,7 @@ export async function processWorkItem(item: WorkItem, ctx: WorkContext, nowSecon
   if (jobId === undefined) throw new Error(`Work item ${item.key} (${item.kind}) names no job.`);
   switch (item.kind) {
     case "work":
-      return work(jobId, ctx);
+      return work(jobId, ctx, nowSeconds);
     case "check":
       return check(jobId, ctx, nowSeconds);
     case "claim":
@@ -153,12 +159,21 @@ async function jobTexts(ctx: WorkContext, jobId: bigint, need: "description" | "
   return readJobTexts(ctx.client, { jobId });
 }
 
-async function work(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
+async function work(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promise<WorkOutcome> {
   const log = ctx.logger.child({ role: "worker", jobId: jobId.toString() });
   const job = await readJob(ctx.client, { jobId });
   if (!isAddressEqual(job.provider, ctx.client.account.address)) return { status: "skipped", detail: "not our job" };
   if (job.status === "Submitted") return postBond(job, ctx, log);
   if (job.status !== "Funded") return { status: "skipped", detail: `job is ${job.status}` };
+  // Terms first: out-of-policy jobs are declined before any work is done or shown.
+  const terms = acceptTerms({
+    job,
+    policy: acceptancePolicy(ctx),
+    role: "worker",
+    stakedEvaluator: ctx.client.addresses.evaluator,
+    nowSeconds,
+  });
+  if (!terms.accepted) return decline(jobId, terms.reason, ctx, log, { term: terms.term });
 
   const { description } = await jobTexts(ctx, jobId, "description");
   const spec = description === undefined ? undefined : decodeJobSpec(description);
@@ -179,16 +194,30 @@ async function work(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
       ? undefined
       : await produceDelivery(spec, { skill, skills: ctx.skills, judge: ctx.judge });
   if (!spec || !produced || produced.status === "decline") {
-    const reason = refusal ?? (produced?.status === "decline" ? produced.reason : "no job spec");
-    await once(`decline:${jobId}`, ctx, () => declineJob(ctx.client, { jobId }));
-    log.info({ reason }, "declined the job; the client is refunded");
-    return { status: "done", detail: `declined: ${reason}` };
+    return decline(jobId, refusal ?? (produced?.status === "decline" ? produced.reason : "no job spec"), ctx, log);
   }
   const content = produced.content;
   const sent = await once(`deliver:${jobId}`, ctx, () => deliverJob(ctx.client, { jobId, content }));
   log.info({ skill: spec.skill, sent }, "delivered the job");
   // The job as read, now delivered: its bond and token were set at creation, so no second read is needed.
   return postBond({ ...job, status: "Submitted" }, ctx, log);
+}
+
+function acceptancePolicy(ctx: WorkContext): AcceptancePolicy {
+  return ctx.acceptance ?? (ctx.client.connection.isDevChain ? DEV_ACCEPTANCE : PUBLIC_ACCEPTANCE);
+}
+
+/** Turns the job down on chain with its reason (the client is refunded at once and reads why). */
+async function decline(
+  jobId: bigint,
+  reason: string,
+  ctx: WorkContext,
+  log: Logger,
+  fields: Record<string, string> = {},
+): Promise<WorkOutcome> {
+  await once(`decline:${jobId}`, ctx, () => declineJob(ctx.client, { jobId, why: reason }));
+  log.info({ reason, ...fields }, "declined the job; the client is refunded");
+  return { status: "done", detail: `declined: ${reason}` };
 }
 
 /** The provider's own pass stake: what makes its delivery count, and what it loses if the work is wrong. */
@@ -232,6 +261,19 @@ async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promi
   }
   const position = await myPosition(ctx, jobId);
   if (position.amount > 0n) return recheck(job, position.amount, position.pass, ctx, log);
+  // No stake on terms this checker does not accept (src/daemon/acceptTerms.ts).
+  const terms = acceptTerms({
+    job,
+    policy: acceptancePolicy(ctx),
+    role: "checker",
+    stakedEvaluator: ctx.client.addresses.evaluator,
+    nowSeconds,
+    maxStakeBps: ctx.checker.maxStakeBps,
+  });
+  if (!terms.accepted) {
+    log.info({ reason: terms.reason, term: terms.term }, "refused the check's terms; no stake");
+    return { status: "skipped", detail: `terms refused: ${terms.reason}` };
+  }
   const { description, content } = await jobTexts(ctx, jobId, "both");
   const spec = description === undefined ? undefined : decodeJobSpec(description);
   if (!spec || content === undefined) return { status: "skipped", detail: "no spec or no content to check" };
