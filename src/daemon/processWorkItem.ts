@@ -415,23 +415,83 @@ async function claim(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
   return { status: "done", detail: `claimed ${result.amount}` };
 }
 
+/**
+ * Settles a check this agent is owed money by, once the check can be settled: after its close, and after the
+ * arbiter's time when it was escalated and no ruling came. Each party settles the outcome that pays it, so no
+ * payment waits on a counterparty's daemon: the provider a pass (its pay), a staker its winning side (its stake and
+ * reward), the client a fail (its refund), and anyone with money in it a void (the bond was missing: the client is
+ * refunded and every stake returned). The close is a fixed number of response periods before the client's refund
+ * (acceptTerms' settle margin), so this comes first. A check someone else settled is done, not an error.
+ *
+ * Attacker: a client whose daemon stops for good after funding. Without this, the provider's passing check waited on
+ * the client's settle, and the client claimed its refund once the evaluation period was over (the check voided).
+ */
 async function settle(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promise<WorkOutcome> {
   const job = await readJob(ctx.client, { jobId });
-  if (job.status !== "Submitted" || !job.check || job.check.verdict !== "None") {
-    return { status: "done", detail: `job is ${job.status}` };
+  const { check } = job;
+  if (!check) return { status: "done", detail: "not a staked check" };
+  if (check.verdict !== "None") return { status: "done", detail: `settled: ${check.verdict}` };
+  const me = ctx.client.account.address;
+  const mine = await myPosition(ctx, jobId);
+  if (job.status === "Expired") {
+    // The client took its refund before anyone settled: settling now voids the check, and every stake comes back.
+    if (mine.amount === 0n) return { status: "done", detail: "job expired; no stake of ours in it" };
+    return sendSettle(jobId, `void:${jobId}`, "voided the check of an expired job to get the stake back", ctx);
   }
-  const closesAt = Number(job.check.closesAt ?? 0n);
+  if (job.status !== "Submitted") return { status: "done", detail: `job is ${job.status}` };
+  const closesAt = Number(check.closesAt ?? 0n);
   if (nowSeconds < closesAt) return { status: "retry", at: closesAt, detail: "waiting for the check window to close" };
+  const arbitration = check.arbitration;
+  if (arbitration?.escalated && nowSeconds < Number(arbitration.rulingDeadline)) {
+    return { status: "retry", at: Number(arbitration.rulingDeadline), detail: "escalated: waiting for the ruling" };
+  }
+  // Staking is over: the leader wins, pass only with the provider's bond posted (else the check voids).
+  const provider = isAddressEqual(job.provider, me);
+  const bondPosted = provider ? mine.amount : (await readStake(ctx.client, { jobId, staker: job.provider })).amount;
+  const outcome = check.leader === "fail" ? "fail" : bondPosted >= check.bond ? "pass" : "void";
+  const staked = mine.amount > 0n;
+  const client = isAddressEqual(job.client, me);
+  const owed =
+    outcome === "pass"
+      ? provider || (staked && mine.pass)
+      : outcome === "fail"
+        ? client || (staked && !mine.pass)
+        : client || staked;
+  if (!owed) return { status: "done", detail: `${outcome} at the close: the parties it pays settle` };
+  const why =
+    outcome === "pass"
+      ? provider
+        ? "settled a passing check: the provider is paid"
+        : "settled a passing check: our pass stake won"
+      : outcome === "fail"
+        ? client
+          ? "settled a failing check: the client is refunded"
+          : "settled a failing check: our fail stake won"
+        : "settled a check whose bond is missing: the client is refunded and every stake returned";
+  return sendSettle(jobId, `settle:${jobId}`, why, ctx);
+}
+
+async function sendSettle(jobId: bigint, action: string, why: string, ctx: WorkContext): Promise<WorkOutcome> {
   try {
-    const result = await settleCheck(ctx.client, { jobId });
-    return { status: "done", detail: result.passed ? "passed: provider paid" : "failed: refunded" };
+    let hash: Hash | undefined;
+    const sent = await once(action, ctx, async () => {
+      hash = (await settleCheck(ctx.client, { jobId })).hash;
+    });
+    ctx.logger.info({ jobId: jobId.toString(), txHash: hash, sent }, why);
+    return { status: "done", detail: why };
   } catch (error) {
-    if (error instanceof ContractRevertedError && error.errorName === "EvaluatorAlreadySettled")
-      return { status: "done", detail: "settled by someone else" };
-    if (error instanceof ContractRevertedError && error.errorName === "EvaluatorWindowOpen") {
-      return { status: "retry", at: Number(error.errorArgs[1] as bigint), detail: "window still open" };
+    if (!(error instanceof ContractRevertedError)) throw error;
+    switch (error.errorName) {
+      case "EvaluatorAlreadySettled":
+      case "EvaluatorNotSettleable":
+        return { status: "done", detail: "settled by someone else" };
+      case "EvaluatorWindowOpen":
+        return { status: "retry", at: Number(error.errorArgs[1] as bigint), detail: "window still open" };
+      case "EvaluatorAwaitingRuling":
+        return { status: "retry", at: Number(error.errorArgs[1] as bigint), detail: "waiting for the ruling" };
+      default:
+        throw error;
     }
-    throw error;
   }
 }
 
