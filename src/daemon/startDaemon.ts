@@ -88,9 +88,9 @@ export type Daemon = {
 /**
  * Starts an agent daemon: loads (or, on a dev chain, creates and funds) its wallet, lists it in the
  * registry, then follows the chain and works its queue until stopped — as a worker (delivers funded jobs
- * addressed to it, declines the rest, posts its bond), a checker (re-computes deliveries and stakes),
- * and a client (settles its jobs after their check window, takes refunds of abandoned jobs, withdraws
- * credits, serves delegated tasks). All state is in node:sqlite; every action is re-derived from the
+ * addressed to it within its acceptance terms, declines the rest with the reason, posts its bond), a checker
+ * (re-computes deliveries and stakes on checks whose terms it accepts), and a client (takes refunds of abandoned
+ * jobs, withdraws credits, serves delegated tasks). Each settles the checks that pay it. All state is in node:sqlite; every action is re-derived from the
  * chain, so a restart after a crash does nothing twice.
  *
  * @example
