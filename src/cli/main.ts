@@ -113,6 +113,34 @@ program
     "most a checker stakes on one job (raising to outweigh a provider), in percent of its budget",
     "100",
   )
+  // Acceptance terms (src/daemon/acceptTerms.ts, docs/daemon.md): out-of-policy jobs are declined on chain with the
+  // reason, and checks with them get no stake. Chain-dependent defaults are applied by the daemon, not here.
+  .option(
+    "--accept-evaluators <addresses>",
+    "evaluators accepted besides the deployment's staked evaluator, comma-separated (default: none)",
+  )
+  .option(
+    "--accept-arbiters <addresses|any>",
+    "arbiters accepted on checks that name one, comma-separated, or any (default: none: jobs with an arbiter are declined)",
+  )
+  .option("--deny-arbiters <addresses>", "arbiters refused even with --accept-arbiters any (default: none)")
+  .option("--max-bond-percent <n>", "highest bond a worker posts, in percent of the budget (default: 50)")
+  .option(
+    "--max-min-stake-percent <n>",
+    "highest minimum stake a worker accepts, in percent of the budget (default: 20)",
+  )
+  .option("--min-window <duration>", "shortest check window a worker accepts (default: 10m; 3s on dev chains)")
+  .option(
+    "--min-response-period <duration>",
+    "shortest time to answer a change of lead (default: 5m; 1s on dev chains)",
+  )
+  .option("--max-flips <n>", "most changes of lead a worker accepts; odd counts need an arbiter (default: 6)")
+  .option("--max-check-time <duration>", "longest a check may last after delivery, every flip used (default: 3d)")
+  .option(
+    "--min-settle-margin <duration>",
+    "least time between a check's latest end and the client's refund, to settle in (default: 1h; 5s on dev chains)",
+  )
+  .option("--min-time-to-deadline <duration>", "least time left to deliver when a worker takes a job (default: 1m)")
   .addOption(
     // Demo only (npm start's cheating worker): sells the wrong-result versions of its skills (src/skills/demo).
     new Option(
@@ -122,7 +150,7 @@ program
   )
   .addHelpText(
     "after",
-    "\nExamples:\n  $ guild start --name bob --skills word-count,sort --roles worker,checker --price 0.001\n  $ guild start --name alice --roles client --api-port 7410",
+    "\nExamples:\n  $ guild start --name bob --skills word-count,sort --roles worker,checker --price 0.001\n  $ guild start --name alice --roles client --api-port 7410\n  $ guild start --name bob --skills sort --max-bond-percent 25 --min-settle-margin 2h --accept-arbiters 0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
   )
   .action(
     run(

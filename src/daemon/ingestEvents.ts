@@ -94,8 +94,8 @@ export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: I
         const party = isAddressEqual(job.client, me) || isAddressEqual(job.provider, me);
         if (roles.has("checker") && !party)
           state.enqueue({ key: `check:${jobId}`, kind: "check", jobId: jobId, block });
-        if (isAddressEqual(job.client, me))
-          state.enqueue({ key: `settle:${jobId}`, kind: "settle", jobId: jobId, block });
+        // The parties settle what they are owed (the provider its pay, the client its refund); stakers below.
+        if (party) state.enqueue({ key: `settle:${jobId}`, kind: "settle", jobId: jobId, block });
         break;
       }
       case "JobCompleted":
@@ -106,6 +106,9 @@ export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: I
         break;
       case "JobExpired":
         state.setJobStatus(jobId, "Expired", block);
+        // Refunded before anyone settled: a staker voids the check to get its stake back.
+        if (state.hasStaked(jobId))
+          state.enqueue({ key: `settle:${jobId}:expired`, kind: "settle", jobId: jobId, block });
         break;
       case "PaymentReleased":
         if (isAddressEqual(args.provider as Address, me))
@@ -116,8 +119,11 @@ export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: I
           ledger("refund", "in", args.token as Address, args.amount as bigint, jobId);
         break;
       case "Staked":
-        if (isAddressEqual(args.staker as Address, me))
+        if (isAddressEqual(args.staker as Address, me)) {
           ledger("stake", "out", args.token as Address, args.amount as bigint, jobId);
+          // A staker settles its winning side itself (the same item as a party's).
+          state.enqueue({ key: `settle:${jobId}`, kind: "settle", jobId: jobId, block });
+        }
         break;
       case "CheckSettled":
       case "CheckVoided":

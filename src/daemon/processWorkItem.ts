@@ -29,6 +29,7 @@ import { decodeJobSpec, type JobSpec } from "../skills/jobSpec.js";
 import { produceDelivery } from "../skills/produceDelivery.js";
 import type { Skill } from "../skills/Skill.js";
 import { verifyDelivery, type Verdict } from "../skills/verifyDelivery.js";
+import { acceptTerms, DEV_ACCEPTANCE, PUBLIC_ACCEPTANCE, type AcceptancePolicy } from "./acceptTerms.js";
 import type { DaemonState, WorkItem } from "./daemonState.js";
 import type { DaemonRole } from "./ingestEvents.js";
 
@@ -52,6 +53,11 @@ export type WorkContext = {
   offering: { skills: ReadonlyMap<string, Skill>; price: bigint; priceToken: Address };
   /** Stake per check and its ceiling, in basis points of the budget; the least confidence to stake on. */
   checker: { stakeBps: bigint; maxStakeBps: bigint; minConfidence: number };
+  /**
+   * The terms this agent takes jobs and stakes on checks under (src/daemon/acceptTerms.ts). Default: the chain's
+   * defaults ({@link DEV_ACCEPTANCE} on dev chains, {@link PUBLIC_ACCEPTANCE} elsewhere).
+   */
+  acceptance?: AcceptancePolicy;
   /**
    * Tests only (none in production): awaited just before each action that sends a transaction, with the action's
    * key ("deliver:7", "stake:7", "claim:7", ...), so an end-to-end test can hold a daemon there and kill it.
@@ -79,7 +85,7 @@ export async function processWorkItem(item: WorkItem, ctx: WorkContext, nowSecon
   if (jobId === undefined) throw new Error(`Work item ${item.key} (${item.kind}) names no job.`);
   switch (item.kind) {
     case "work":
-      return work(jobId, ctx);
+      return work(jobId, ctx, nowSeconds);
     case "check":
       return check(jobId, ctx, nowSeconds);
     case "claim":
@@ -153,12 +159,21 @@ async function jobTexts(ctx: WorkContext, jobId: bigint, need: "description" | "
   return readJobTexts(ctx.client, { jobId });
 }
 
-async function work(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
+async function work(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promise<WorkOutcome> {
   const log = ctx.logger.child({ role: "worker", jobId: jobId.toString() });
   const job = await readJob(ctx.client, { jobId });
   if (!isAddressEqual(job.provider, ctx.client.account.address)) return { status: "skipped", detail: "not our job" };
   if (job.status === "Submitted") return postBond(job, ctx, log);
   if (job.status !== "Funded") return { status: "skipped", detail: `job is ${job.status}` };
+  // Terms first: out-of-policy jobs are declined before any work is done or shown.
+  const terms = acceptTerms({
+    job,
+    policy: acceptancePolicy(ctx),
+    role: "worker",
+    stakedEvaluator: ctx.client.addresses.evaluator,
+    nowSeconds,
+  });
+  if (!terms.accepted) return decline(jobId, terms.reason, ctx, log, { term: terms.term });
 
   const { description } = await jobTexts(ctx, jobId, "description");
   const spec = description === undefined ? undefined : decodeJobSpec(description);
@@ -179,16 +194,30 @@ async function work(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
       ? undefined
       : await produceDelivery(spec, { skill, skills: ctx.skills, judge: ctx.judge });
   if (!spec || !produced || produced.status === "decline") {
-    const reason = refusal ?? (produced?.status === "decline" ? produced.reason : "no job spec");
-    await once(`decline:${jobId}`, ctx, () => declineJob(ctx.client, { jobId }));
-    log.info({ reason }, "declined the job; the client is refunded");
-    return { status: "done", detail: `declined: ${reason}` };
+    return decline(jobId, refusal ?? (produced?.status === "decline" ? produced.reason : "no job spec"), ctx, log);
   }
   const content = produced.content;
   const sent = await once(`deliver:${jobId}`, ctx, () => deliverJob(ctx.client, { jobId, content }));
   log.info({ skill: spec.skill, sent }, "delivered the job");
   // The job as read, now delivered: its bond and token were set at creation, so no second read is needed.
   return postBond({ ...job, status: "Submitted" }, ctx, log);
+}
+
+function acceptancePolicy(ctx: WorkContext): AcceptancePolicy {
+  return ctx.acceptance ?? (ctx.client.connection.isDevChain ? DEV_ACCEPTANCE : PUBLIC_ACCEPTANCE);
+}
+
+/** Turns the job down on chain with its reason (the client is refunded at once and reads why). */
+async function decline(
+  jobId: bigint,
+  reason: string,
+  ctx: WorkContext,
+  log: Logger,
+  fields: Record<string, string> = {},
+): Promise<WorkOutcome> {
+  await once(`decline:${jobId}`, ctx, () => declineJob(ctx.client, { jobId, why: reason }));
+  log.info({ reason, ...fields }, "declined the job; the client is refunded");
+  return { status: "done", detail: `declined: ${reason}` };
 }
 
 /** The provider's own pass stake: what makes its delivery count, and what it loses if the work is wrong. */
@@ -232,6 +261,19 @@ async function check(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promi
   }
   const position = await myPosition(ctx, jobId);
   if (position.amount > 0n) return recheck(job, position.amount, position.pass, ctx, log);
+  // No stake on terms this checker does not accept (src/daemon/acceptTerms.ts).
+  const terms = acceptTerms({
+    job,
+    policy: acceptancePolicy(ctx),
+    role: "checker",
+    stakedEvaluator: ctx.client.addresses.evaluator,
+    nowSeconds,
+    maxStakeBps: ctx.checker.maxStakeBps,
+  });
+  if (!terms.accepted) {
+    log.info({ reason: terms.reason, term: terms.term }, "refused the check's terms; no stake");
+    return { status: "skipped", detail: `terms refused: ${terms.reason}` };
+  }
   const { description, content } = await jobTexts(ctx, jobId, "both");
   const spec = description === undefined ? undefined : decodeJobSpec(description);
   if (!spec || content === undefined) return { status: "skipped", detail: "no spec or no content to check" };
@@ -373,23 +415,83 @@ async function claim(jobId: bigint, ctx: WorkContext): Promise<WorkOutcome> {
   return { status: "done", detail: `claimed ${result.amount}` };
 }
 
+/**
+ * Settles a check this agent is owed money by, once the check can be settled: after its close, and after the
+ * arbiter's time when it was escalated and no ruling came. Each party settles the outcome that pays it, so no
+ * payment waits on a counterparty's daemon: the provider a pass (its pay), a staker its winning side (its stake and
+ * reward), the client a fail (its refund), and anyone with money in it a void (the bond was missing: the client is
+ * refunded and every stake returned). The close is a fixed number of response periods before the client's refund
+ * (acceptTerms' settle margin), so this comes first. A check someone else settled is done, not an error.
+ *
+ * Attacker: a client whose daemon stops for good after funding. Without this, the provider's passing check waited on
+ * the client's settle, and the client claimed its refund once the evaluation period was over (the check voided).
+ */
 async function settle(jobId: bigint, ctx: WorkContext, nowSeconds: number): Promise<WorkOutcome> {
   const job = await readJob(ctx.client, { jobId });
-  if (job.status !== "Submitted" || !job.check || job.check.verdict !== "None") {
-    return { status: "done", detail: `job is ${job.status}` };
+  const { check } = job;
+  if (!check) return { status: "done", detail: "not a staked check" };
+  if (check.verdict !== "None") return { status: "done", detail: `settled: ${check.verdict}` };
+  const me = ctx.client.account.address;
+  const mine = await myPosition(ctx, jobId);
+  if (job.status === "Expired") {
+    // The client took its refund before anyone settled: settling now voids the check, and every stake comes back.
+    if (mine.amount === 0n) return { status: "done", detail: "job expired; no stake of ours in it" };
+    return sendSettle(jobId, `void:${jobId}`, "voided the check of an expired job to get the stake back", ctx);
   }
-  const closesAt = Number(job.check.closesAt ?? 0n);
+  if (job.status !== "Submitted") return { status: "done", detail: `job is ${job.status}` };
+  const closesAt = Number(check.closesAt ?? 0n);
   if (nowSeconds < closesAt) return { status: "retry", at: closesAt, detail: "waiting for the check window to close" };
+  const arbitration = check.arbitration;
+  if (arbitration?.escalated && nowSeconds < Number(arbitration.rulingDeadline)) {
+    return { status: "retry", at: Number(arbitration.rulingDeadline), detail: "escalated: waiting for the ruling" };
+  }
+  // Staking is over: the leader wins, pass only with the provider's bond posted (else the check voids).
+  const provider = isAddressEqual(job.provider, me);
+  const bondPosted = provider ? mine.amount : (await readStake(ctx.client, { jobId, staker: job.provider })).amount;
+  const outcome = check.leader === "fail" ? "fail" : bondPosted >= check.bond ? "pass" : "void";
+  const staked = mine.amount > 0n;
+  const client = isAddressEqual(job.client, me);
+  const owed =
+    outcome === "pass"
+      ? provider || (staked && mine.pass)
+      : outcome === "fail"
+        ? client || (staked && !mine.pass)
+        : client || staked;
+  if (!owed) return { status: "done", detail: `${outcome} at the close: the parties it pays settle` };
+  const why =
+    outcome === "pass"
+      ? provider
+        ? "settled a passing check: the provider is paid"
+        : "settled a passing check: our pass stake won"
+      : outcome === "fail"
+        ? client
+          ? "settled a failing check: the client is refunded"
+          : "settled a failing check: our fail stake won"
+        : "settled a check whose bond is missing: the client is refunded and every stake returned";
+  return sendSettle(jobId, `settle:${jobId}`, why, ctx);
+}
+
+async function sendSettle(jobId: bigint, action: string, why: string, ctx: WorkContext): Promise<WorkOutcome> {
   try {
-    const result = await settleCheck(ctx.client, { jobId });
-    return { status: "done", detail: result.passed ? "passed: provider paid" : "failed: refunded" };
+    let hash: Hash | undefined;
+    const sent = await once(action, ctx, async () => {
+      hash = (await settleCheck(ctx.client, { jobId })).hash;
+    });
+    ctx.logger.info({ jobId: jobId.toString(), txHash: hash, sent }, why);
+    return { status: "done", detail: why };
   } catch (error) {
-    if (error instanceof ContractRevertedError && error.errorName === "EvaluatorAlreadySettled")
-      return { status: "done", detail: "settled by someone else" };
-    if (error instanceof ContractRevertedError && error.errorName === "EvaluatorWindowOpen") {
-      return { status: "retry", at: Number(error.errorArgs[1] as bigint), detail: "window still open" };
+    if (!(error instanceof ContractRevertedError)) throw error;
+    switch (error.errorName) {
+      case "EvaluatorAlreadySettled":
+      case "EvaluatorNotSettleable":
+        return { status: "done", detail: "settled by someone else" };
+      case "EvaluatorWindowOpen":
+        return { status: "retry", at: Number(error.errorArgs[1] as bigint), detail: "window still open" };
+      case "EvaluatorAwaitingRuling":
+        return { status: "retry", at: Number(error.errorArgs[1] as bigint), detail: "waiting for the ruling" };
+      default:
+        throw error;
     }
-    throw error;
   }
 }
 

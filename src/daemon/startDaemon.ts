@@ -27,6 +27,7 @@ import { createChatModel } from "../llm/createChatModel.js";
 import { openAgentWallet } from "../wallet/openAgentWallet.js";
 import type { PromptPassword } from "../wallet/promptPassword.js";
 import { startControlApi, type ControlApi } from "./controlApi.js";
+import { DEV_ACCEPTANCE, PUBLIC_ACCEPTANCE, type AcceptancePolicy } from "./acceptTerms.js";
 import { openDaemonState } from "./daemonState.js";
 import { DAEMON_EVENTS, ingestEvents, type DaemonRole } from "./ingestEvents.js";
 import { renderMetrics } from "./metrics.js";
@@ -57,6 +58,11 @@ export type DaemonOptions = {
   deliverWrong?: boolean;
   /** How often to poll the chain. Default 250 ms on dev chains, 2 s elsewhere. */
   pollIntervalMs?: number;
+  /**
+   * The terms this agent takes jobs and stakes on checks under; fields left out take the chain's defaults
+   * ({@link DEV_ACCEPTANCE} on dev chains, {@link PUBLIC_ACCEPTANCE} elsewhere).
+   */
+  acceptance?: Partial<AcceptancePolicy>;
 };
 
 /** What `<agent folder>/daemon.json` says to the CLI and the demo (mode 0600: it holds the API token). */
@@ -82,9 +88,9 @@ export type Daemon = {
 /**
  * Starts an agent daemon: loads (or, on a dev chain, creates and funds) its wallet, lists it in the
  * registry, then follows the chain and works its queue until stopped — as a worker (delivers funded jobs
- * addressed to it, declines the rest, posts its bond), a checker (re-computes deliveries and stakes),
- * and a client (settles its jobs after their check window, takes refunds of abandoned jobs, withdraws
- * credits, serves delegated tasks). All state is in node:sqlite; every action is re-derived from the
+ * addressed to it within its acceptance terms, declines the rest with the reason, posts its bond), a checker
+ * (re-computes deliveries and stakes on checks whose terms it accepts), and a client (takes refunds of abandoned
+ * jobs, withdraws credits, serves delegated tasks). Each settles the checks that pay it. All state is in node:sqlite; every action is re-derived from the
  * chain, so a restart after a crash does nothing twice.
  *
  * @example
@@ -215,6 +221,7 @@ export async function startDaemon({
       maxStakeBps: BigInt(Math.round((options.maxStakePercent ?? 100) * 100)),
       minConfidence: options.minConfidence ?? 0.8,
     },
+    acceptance: { ...(connection.isDevChain ? DEV_ACCEPTANCE : PUBLIC_ACCEPTANCE), ...options.acceptance },
     ...(beforeAction ? { beforeAction } : {}),
     judge: model ? createLlmJudge(model) : undefined,
     logger: log,
@@ -319,6 +326,12 @@ export async function startDaemon({
       skills: options.skills,
       model: agent.modelDescription,
       ...(options.deliverWrong ? { demo: "delivers wrong results on purpose (--deliver-wrong)" } : {}),
+      acceptance: Object.fromEntries(
+        Object.entries(context.acceptance ?? {}).map(([term, value]) => [
+          term,
+          typeof value === "bigint" ? value.toString() : value,
+        ]),
+      ),
     },
     "daemon started",
   );

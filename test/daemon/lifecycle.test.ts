@@ -102,7 +102,7 @@ describe("daemons as child processes", () => {
     });
   });
 
-  it("honest path: bob delivers, checkers stake pass, alice's daemon settles, bob is paid and everyone's stake comes back", async () => {
+  it("honest path: bob delivers, checkers stake pass, a daemon the pass pays settles, bob is paid and everyone's stake comes back", async () => {
     const before = await blockNumber();
     const taskId = await delegate(
       daemon.alice!,
@@ -131,7 +131,8 @@ describe("daemons as child processes", () => {
       failTotal: 0n,
       bondPosted: BOND,
     });
-    expect(await senderOf(guild, settled!.transactionHash)).toBe(at("alice"));
+    // Whoever the outcome pays settles: bob (his pay) or a pass staker (its stake back), first come.
+    expect([at("bob"), at("carol"), at("dave")]).toContain(await senderOf(guild, settled!.transactionHash));
     expect(
       named(events, "PaymentReleased").map((e) => [getAddress(e.args.provider as Address), e.args.amount]),
     ).toEqual([[at("bob"), BUDGET]]);
@@ -184,7 +185,8 @@ describe("daemons as child processes", () => {
 
     const [settled] = named(events, "CheckSettled");
     expect(settled?.args).toMatchObject({ passed: false, passTotal: BOND, failTotal, bondPosted: BOND });
-    expect(await senderOf(guild, settled!.transactionHash)).toBe(at("alice"));
+    // The client (its refund) or a fail staker (its reward): never mallory, whom the outcome does not pay.
+    expect([at("alice"), at("carol"), at("dave")]).toContain(await senderOf(guild, settled!.transactionHash));
     expect(named(events, "JobRejected")).toHaveLength(1);
     expect(named(events, "Refunded").map((e) => [getAddress(e.args.client as Address), e.args.amount])).toEqual([
       [at("alice"), BUDGET],
@@ -227,11 +229,12 @@ describe("daemons as child processes", () => {
     ]);
     const done = await Promise.all(jobs.map((jobId) => waitForJobDone(guild, jobId)));
     for (const [i, events] of done.entries()) {
-      const client = i === 0 ? "alice" : "erin";
       expect(named(events, "DeliverablePublished").map((e) => e.args.content)).toEqual([i === 0 ? "4" : "6"]);
       expect(stakeOf(events, "bob").map((e) => e.args.amount)).toEqual([BOND]);
       expect(named(events, "CheckSettled")[0]?.args.passed).toBe(true);
-      expect(await senderOf(guild, named(events, "CheckSettled")[0]!.transactionHash)).toBe(at(client));
+      expect([at("bob"), at("carol"), at("dave")]).toContain(
+        await senderOf(guild, named(events, "CheckSettled")[0]!.transactionHash),
+      );
       expect(
         named(events, "PaymentReleased").map((e) => [getAddress(e.args.provider as Address), e.args.amount]),
       ).toEqual([[at("bob"), BUDGET]]);

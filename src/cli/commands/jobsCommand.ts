@@ -94,6 +94,7 @@ export async function jobCommand(ctx: CliContext, id: string): Promise<number> {
       ...(job.parentJobId ? [`  parent     job ${job.parentJobId}`] : []),
       `  task       ${texts.description ?? "-"}`,
       `  delivered  ${texts.content === undefined ? "-" : JSON.stringify(texts.content)}`,
+      ...(texts.declined === undefined ? [] : [`  declined   ${JSON.stringify(texts.declined)}`]),
       ...(job.check
         ? [
             `  check      verdict ${job.check.verdict}; bond ${amount(job.check.bond)}; window ${job.check.closeOffsetSeconds} s${job.check.closesAt ? ` (closes ${iso(job.check.closesAt)}, at the latest ${iso(job.check.latestClose ?? job.check.closesAt)})` : ""}; ${job.check.leader} leads after ${job.check.flips} of ${job.check.maxFlips} flips`,

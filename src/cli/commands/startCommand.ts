@@ -1,3 +1,7 @@
+import type { Address } from "viem";
+import { parseAddress } from "../../chain/parseAddress.js";
+import { parseDuration } from "../../chain/parseDuration.js";
+import type { AcceptancePolicy } from "../../daemon/acceptTerms.js";
 import { startDaemon, type DaemonOptions } from "../../daemon/startDaemon.js";
 import type { DaemonRole } from "../../daemon/ingestEvents.js";
 import { InvalidInputError } from "../../errors/input.js";
@@ -18,6 +22,21 @@ export type StartOptions = {
   stakePercent?: string;
   maxStakePercent?: string;
   deliverWrong?: boolean;
+} & AcceptanceOptions;
+
+/** The acceptance flags as typed (src/daemon/acceptTerms.ts); the chain's defaults apply to those not given. */
+export type AcceptanceOptions = {
+  acceptEvaluators?: string;
+  acceptArbiters?: string;
+  denyArbiters?: string;
+  maxBondPercent?: string;
+  maxMinStakePercent?: string;
+  minWindow?: string;
+  minResponsePeriod?: string;
+  maxFlips?: string;
+  maxCheckTime?: string;
+  minSettleMargin?: string;
+  minTimeToDeadline?: string;
 };
 
 /**
@@ -86,6 +105,7 @@ export async function startCommand(
     ...(stakePercent === undefined ? {} : { stakePercent }),
     ...(maxStakePercent === undefined ? {} : { maxStakePercent }),
     ...(options.deliverWrong ? { deliverWrong: true } : {}),
+    acceptance: parseAcceptance(options),
   };
   const daemon = await startDaemon({
     config: ctx.config,
@@ -100,4 +120,64 @@ export async function startCommand(
   signal.addEventListener("abort", () => void daemon.stop(), { once: true });
   await daemon.done;
   return EXIT.ok;
+}
+
+/**
+ * The acceptance flags as a partial policy: only the flags given, each checked (addresses, percentages, durations
+ * in seconds unless a unit is written). Throws an InvalidInputError naming the flag.
+ *
+ * @example
+ * parseAcceptance({ maxBondPercent: "25", minSettleMargin: "2h" }); // { maxBondBps: 2500n, minSettleMarginSeconds: 7200n }
+ */
+export function parseAcceptance(options: AcceptanceOptions): Partial<AcceptancePolicy> {
+  const policy: Partial<AcceptancePolicy> = {};
+  const addresses = (text: string, field: string): Address[] =>
+    text
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean)
+      .map((item) => parseAddress(item, field));
+  const bps = (text: string | undefined, field: string, example: number) => {
+    const value = parsePercent(text, field, { min: 0, max: 100, example });
+    return value === undefined ? undefined : BigInt(Math.round(value * 100));
+  };
+  const duration = (text: string | undefined, field: string) =>
+    text === undefined ? undefined : BigInt(parseDuration(text, field, "s"));
+
+  if (options.acceptEvaluators !== undefined)
+    policy.evaluators = addresses(options.acceptEvaluators, "accept-evaluators");
+  if (options.acceptArbiters !== undefined) {
+    policy.arbiters =
+      options.acceptArbiters.trim().toLowerCase() === "any"
+        ? "any"
+        : addresses(options.acceptArbiters, "accept-arbiters");
+  }
+  if (options.denyArbiters !== undefined) policy.deniedArbiters = addresses(options.denyArbiters, "deny-arbiters");
+  const maxBondBps = bps(options.maxBondPercent, "max-bond-percent", 50);
+  if (maxBondBps !== undefined) policy.maxBondBps = maxBondBps;
+  const maxMinStakeBps = bps(options.maxMinStakePercent, "max-min-stake-percent", 20);
+  if (maxMinStakeBps !== undefined) policy.maxMinStakeBps = maxMinStakeBps;
+  if (options.maxFlips !== undefined) {
+    const flips = Number(options.maxFlips);
+    if (!Number.isInteger(flips) || flips < 2 || flips > 15) {
+      throw new InvalidInputError(
+        "max-flips",
+        `"${options.maxFlips}" is not a whole number from 2 to 15`,
+        "Give a number such as 6.",
+      );
+    }
+    policy.maxFlips = BigInt(flips);
+  }
+  const times = [
+    ["minWindowSeconds", options.minWindow, "min-window"],
+    ["minResponsePeriodSeconds", options.minResponsePeriod, "min-response-period"],
+    ["maxCheckSeconds", options.maxCheckTime, "max-check-time"],
+    ["minSettleMarginSeconds", options.minSettleMargin, "min-settle-margin"],
+    ["minTimeToDeadlineSeconds", options.minTimeToDeadline, "min-time-to-deadline"],
+  ] as const;
+  for (const [term, text, field] of times) {
+    const seconds = duration(text, field);
+    if (seconds !== undefined) policy[term] = seconds;
+  }
+  return policy;
 }
