@@ -9,6 +9,7 @@ import { createTestClient, createWalletClient, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createConnection, type ChainConnection } from "../../src/chain/createConnection.js";
 import { ensureEmbeddedChain, PACKAGE_ROOT, probeChainId } from "../../src/chain/embeddedChain.js";
+import { pollUntil } from "../../src/chain/pollUntil.js";
 import { DEV_ACCOUNT_KEYS } from "../../src/wallet/devAccounts.js";
 import {
   type DeployGuildOnParameters,
@@ -113,22 +114,25 @@ async function startAnvil(
     stderr += chunk.toString();
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`anvil exited: ${stderr}`);
-    if ((await probeChainId(url, 500)) !== undefined) {
-      return {
-        url,
-        stop: async () => {
-          if (child.exitCode !== null) return;
-          const done = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-          child.kill("SIGTERM");
-          await done;
-        },
-      };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const { done } = await pollUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`anvil exited: ${stderr}`);
+      return probeChainId(url, 500);
+    },
+    (chainId) => chainId !== undefined,
+    { intervalMs: 100, timeoutMs: 20_000 },
+  );
+  if (!done) {
+    child.kill("SIGKILL");
+    throw new Error("anvil did not answer within 20 s");
   }
-  child.kill("SIGKILL");
-  throw new Error("anvil did not answer within 20 s");
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }

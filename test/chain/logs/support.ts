@@ -1,4 +1,5 @@
 import { createPublicClient, http, type Address, type Chain, type Hash, type Hex, type PublicClient } from "viem";
+import { pollUntil } from "../../../src/chain/pollUntil.js";
 import { agentRegistryAbi } from "../../../src/contracts/AgentRegistry.js";
 import { jobEscrowAbi } from "../../../src/contracts/JobEscrow.js";
 import { type GuildNode, type NodeKind, startGuildNode } from "../../support/nodes.js";
@@ -143,9 +144,6 @@ export async function waitUntil(
   timeoutMs = 20_000,
   intervalMs = 25,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  const { done } = await pollUntil(check, (holds) => holds, { intervalMs, timeoutMs });
+  if (!done) throw new Error(`timed out waiting for ${what}`);
 }
