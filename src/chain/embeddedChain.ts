@@ -1,10 +1,10 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GuildError } from "../errors/GuildError.js";
 import type { Logger } from "../log/createLogger.js";
+import { pollUntil } from "./pollUntil.js";
 import { withLocalLock } from "./withLocalLock.js";
 
 /** Root of the Guild package (where hardhat.config.ts lives). */
@@ -126,25 +126,27 @@ async function startUnlessRunning({
     child.stderr?.pipe(sink);
   }
 
-  const deadline = Date.now() + readyTimeoutMs;
-  while (Date.now() < deadline) {
-    if (exited) {
-      const tail = output
-        .split("\n")
-        .filter((line) => !/Private Key/i.test(line))
-        .slice(-5)
-        .join("\n");
-      throw new EmbeddedChainError(`The embedded chain exited before answering at ${url}.`, {
-        details: tail || `exit code ${exited.code}`,
-        metaMessages: [`Is port ${port} free? Set GUILD_CHAIN_PORT to use another one.`],
-      });
-    }
-    const chainId = await probeChainId(url, 500);
-    if (chainId !== undefined) {
-      logger?.info({ url, chainId, pid: child.pid }, "embedded chain ready");
-      return { url, chainId, started: true, stop: () => stopChild(child) };
-    }
-    await delay(100);
+  const { value: chainId } = await pollUntil(
+    async () => {
+      if (exited) {
+        const tail = output
+          .split("\n")
+          .filter((line) => !/Private Key/i.test(line))
+          .slice(-5)
+          .join("\n");
+        throw new EmbeddedChainError(`The embedded chain exited before answering at ${url}.`, {
+          details: tail || `exit code ${exited.code}`,
+          metaMessages: [`Is port ${port} free? Set GUILD_CHAIN_PORT to use another one.`],
+        });
+      }
+      return probeChainId(url, 500);
+    },
+    (answered) => answered !== undefined,
+    { intervalMs: 100, timeoutMs: readyTimeoutMs },
+  );
+  if (chainId !== undefined) {
+    logger?.info({ url, chainId, pid: child.pid }, "embedded chain ready");
+    return { url, chainId, started: true, stop: () => stopChild(child) };
   }
   await stopChild(child);
   throw new EmbeddedChainError(`The embedded chain did not answer at ${url} within ${readyTimeoutMs} ms.`);

@@ -1,9 +1,9 @@
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { GuildError } from "../errors/GuildError.js";
 import type { Logger } from "../log/createLogger.js";
+import { pollUntil } from "./pollUntil.js";
 
 /** Another process held a local lock for longer than the caller would wait. */
 export class LocalLockTimeoutError extends GuildError {
@@ -37,26 +37,25 @@ export async function withLocalLock<T>(
 ): Promise<T> {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}.lock`);
-  const deadline = Date.now() + timeoutMs;
   let announced = false;
-  for (;;) {
-    if (tryCreate(path)) break;
-    const owner = ownerOf(path);
-    // A dead owner, or none written long after the file appeared (its creator died in between).
-    if (owner === undefined ? olderThan(path, TAKEOVER_STALE_MS) : !isAlive(owner)) {
-      breakStaleLock(path, owner);
-      continue;
-    }
-    if (!announced) {
-      logger?.info({ lock: name, owner }, "another Guild process is doing this; waiting for it");
-      announced = true;
-    }
-    if (Date.now() > deadline) {
-      throw new LocalLockTimeoutError(`Another Guild process (pid ${owner ?? "unknown"}) held "${name}" too long.`, {
-        metaMessages: [`If no Guild process is running, delete ${path}.`],
-      });
-    }
-    await sleep(100);
+  const { value: last, done } = await pollUntil(
+    () => tryAcquire(path),
+    (attempt) => attempt.acquired,
+    {
+      // Right after breaking a stale lock, try again at once.
+      intervalMs: (attempt) => (attempt.brokeStale ? 0 : 100),
+      timeoutMs,
+      onWait: ({ last: attempt }) => {
+        if (announced || attempt.brokeStale) return;
+        logger?.info({ lock: name, owner: attempt.owner }, "another Guild process is doing this; waiting for it");
+        announced = true;
+      },
+    },
+  );
+  if (!done) {
+    throw new LocalLockTimeoutError(`Another Guild process (pid ${last.owner ?? "unknown"}) held "${name}" too long.`, {
+      metaMessages: [`If no Guild process is running, delete ${path}.`],
+    });
   }
   try {
     return await task();
@@ -67,6 +66,20 @@ export async function withLocalLock<T>(
       // Already gone.
     }
   }
+}
+
+type LockAttempt = { acquired: boolean; owner: number | undefined; brokeStale: boolean };
+
+/** Takes the lock if it is free; breaks it if its owner is dead (or never wrote its pid), to try again. */
+function tryAcquire(path: string): LockAttempt {
+  if (tryCreate(path)) return { acquired: true, owner: process.pid, brokeStale: false };
+  const owner = ownerOf(path);
+  // A dead owner, or none written long after the file appeared (its creator died in between).
+  if (owner === undefined ? olderThan(path, TAKEOVER_STALE_MS) : !isAlive(owner)) {
+    breakStaleLock(path, owner);
+    return { acquired: false, owner, brokeStale: true };
+  }
+  return { acquired: false, owner, brokeStale: false };
 }
 
 function tryCreate(path: string): boolean {

@@ -1,6 +1,6 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { readJob } from "../chain/actions/readJob.js";
+import { pollUntil } from "../chain/pollUntil.js";
 import { readJobTexts } from "../chain/reads/readJobTexts.js";
 import { defineTool } from "./GuildTool.js";
 import { jobFields } from "./describeJob.js";
@@ -16,23 +16,24 @@ export const waitForDeliveryTool = defineTool({
     timeoutSeconds: z.number().int().min(1).max(3_600).optional().describe("How long to wait; default 120."),
   }),
   async invoke({ jobId, timeoutSeconds = 120 }, { client, onProgress, signal, pollIntervalMs = 1_000 }) {
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    let job = await readJob(client, { jobId });
-    let announced = false;
-    while (job.status === "Open" || job.status === "Funded") {
-      if (Date.now() >= deadline) {
-        return {
-          ok: false,
-          message: `Job ${jobId} was not delivered within ${timeoutSeconds} s (still ${job.status}); wait again later, or claim the refund after its deadline.`,
-          data: await jobFields(client, job),
-        };
-      }
-      if (!announced) {
-        onProgress?.(`waiting for job ${jobId} to be delivered (up to ${timeoutSeconds} s)`);
-        announced = true;
-      }
-      await delay(pollIntervalMs, undefined, { signal });
-      job = await readJob(client, { jobId });
+    const { value: job, done } = await pollUntil(
+      () => readJob(client, { jobId }),
+      (state) => state.status !== "Open" && state.status !== "Funded",
+      {
+        intervalMs: pollIntervalMs,
+        timeoutMs: timeoutSeconds * 1000,
+        signal,
+        onWait: ({ reads }) => {
+          if (reads === 1) onProgress?.(`waiting for job ${jobId} to be delivered (up to ${timeoutSeconds} s)`);
+        },
+      },
+    );
+    if (!done) {
+      return {
+        ok: false,
+        message: `Job ${jobId} was not delivered within ${timeoutSeconds} s (still ${job.status}); wait again later, or claim the refund after its deadline.`,
+        data: await jobFields(client, job),
+      };
     }
     const { content } = await readJobTexts(client, { jobId });
     if (job.status !== "Submitted" && content === undefined) {

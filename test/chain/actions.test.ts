@@ -17,8 +17,8 @@ import { withdrawCredits } from "../../src/chain/actions/withdrawCredits.js";
 import type { GuildClient } from "../../src/chain/GuildClient.js";
 import { ContractRevertedError } from "../../src/errors/transaction.js";
 import { InvalidInputError } from "../../src/errors/input.js";
-import { setupGuildOnNode, type GuildOnNode } from "../support/guildOnNode.js";
-import { DEV_KEYS, NODE_KINDS, startTestNode, type TestNode } from "../support/nodes.js";
+import { DEV_KEYS, type GuildNode, NODE_KINDS, startGuildNode } from "../support/nodes.js";
+import type { GuildOnChain } from "../support/testChain.js";
 
 async function gasCost(client: GuildClient, hash: `0x${string}`): Promise<bigint> {
   const receipt: TransactionReceipt = await client.connection.publicClient.getTransactionReceipt({ hash });
@@ -35,16 +35,16 @@ async function timeTravel(client: GuildClient, seconds: number): Promise<void> {
 }
 
 describe.each(NODE_KINDS)("chain actions on %s", (kind) => {
-  let node: TestNode;
-  let guild: GuildOnNode;
+  let node: GuildNode;
+  let guild: GuildOnChain;
   let alice: GuildClient;
   let bob: GuildClient;
   let carol: GuildClient;
   let dave: GuildClient;
 
   beforeAll(async () => {
-    node = await startTestNode(kind);
-    guild = await setupGuildOnNode(node.url);
+    node = await startGuildNode(kind);
+    guild = node.guild;
     [alice, bob, carol, dave] = [1, 2, 3, 4].map((i) => guild.clientFor(DEV_KEYS[i]!)) as [
       GuildClient,
       GuildClient,

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseTokenAmount } from "../../src/chain/parseTokenAmount.js";
 import { InvalidAmountError, InvalidInputError } from "../../src/errors/input.js";
-import { setupGuildOnNode, type GuildOnNode } from "../support/guildOnNode.js";
-import { startTestNode, type TestNode } from "../support/nodes.js";
+import { type GuildNode, startGuildNode } from "../support/nodes.js";
+import type { GuildOnChain } from "../support/testChain.js";
 
 describe("parseTokenAmount", () => {
-  let node: TestNode;
-  let guild: GuildOnNode;
+  let node: GuildNode;
+  let guild: GuildOnChain;
   beforeAll(async () => {
-    node = await startTestNode("anvil");
-    guild = await setupGuildOnNode(node.url);
+    node = await startGuildNode("anvil");
+    guild = node.guild;
   });
   afterAll(async () => node?.stop());
 

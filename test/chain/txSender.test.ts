@@ -37,6 +37,22 @@ describe.each(NODE_KINDS)("transaction sender on %s", (kind) => {
     expect(proxy.seen.filter((m) => m === "eth_sendRawTransaction").length).toBeGreaterThanOrEqual(2);
   });
 
+  it("resends the same signed transaction while the node keeps failing, and it is mined once", async () => {
+    const connection = await createConnection({ url: proxy.url });
+    const account = privateKeyToAccount(DEV_KEYS[6]!);
+    const sender = createTxSender({ connection, account, timeoutMs: 10_000 });
+    const nonceBefore = await connection.publicClient.getTransactionCount({ address: account.address });
+    const sendsBefore = proxy.seen.filter((m) => m === "eth_sendRawTransaction").length;
+
+    // viem never retries a send itself (retryCount 0): each 503 reaches the sender, which resends after 100, 200, 400 ms.
+    proxy.fail("eth_sendRawTransaction", 3);
+    const receipt = await sender.send({ to, value: parseEther("0.001"), label: "pay through a flaky node" });
+
+    expect(receipt.status).toBe("success");
+    expect(await connection.publicClient.getTransactionCount({ address: account.address })).toBe(nonceBefore + 1);
+    expect(proxy.seen.filter((m) => m === "eth_sendRawTransaction").length - sendsBefore).toBe(4);
+  });
+
   it("never signs a second transaction while the node cannot say whether the first arrived", async () => {
     const connection = await createConnection({ url: proxy.url });
     const account = privateKeyToAccount(DEV_KEYS[4]!);

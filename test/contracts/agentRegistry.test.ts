@@ -13,7 +13,7 @@ let f: GuildFixture;
 beforeAll(async () => {
   f = await createGuildFixture();
 });
-afterAll(async () => f.chain.close());
+afterAll(async () => f.chain.stop());
 useChainSnapshot(() => f);
 
 /** Each wallet's own default name (names are unique in the registry). */

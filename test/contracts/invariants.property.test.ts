@@ -201,7 +201,7 @@ beforeAll(async () => {
   }
   baseSnapshot = await f.testClient.snapshot();
 }, 120_000);
-afterAll(async () => f.chain.close());
+afterAll(async () => f.chain.stop());
 
 /** Sends `data` to `to` as `actor` (an EOA, or a ReceiverMock through its `execute`). */
 async function send(actor: Actor, to: Address, data: Hex, value = 0n): Promise<TransactionReceipt> {

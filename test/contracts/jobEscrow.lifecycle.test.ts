@@ -20,7 +20,7 @@ let f: GuildFixture;
 beforeAll(async () => {
   f = await createGuildFixture();
 });
-afterAll(async () => f.chain.close());
+afterAll(async () => f.chain.stop());
 useChainSnapshot(() => f);
 
 describe.each(["native", "erc20"] as const)("JobEscrow money paths, %s", (kind) => {

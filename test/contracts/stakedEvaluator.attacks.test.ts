@@ -35,7 +35,7 @@ let f: GuildFixture;
 beforeAll(async () => {
   f = await createGuildFixture();
 });
-afterAll(async () => f.chain.close());
+afterAll(async () => f.chain.stop());
 useChainSnapshot(() => f);
 
 const client = () => f.client;

@@ -53,7 +53,7 @@ let f: GuildFixture;
 beforeAll(async () => {
   f = await createGuildFixture();
 });
-afterAll(async () => f.chain.close());
+afterAll(async () => f.chain.stop());
 useChainSnapshot(() => f);
 
 const addressOf = (w: TestWallet): Address => w.account.address;

@@ -1,35 +1,15 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { privateKeyToAccount } from "viem/accounts";
-import { loadConfig, type GuildConfig } from "../../src/config/loadConfig.js";
-import { createConnection } from "../../src/chain/createConnection.js";
-import { createGuildClient } from "../../src/chain/createGuildClient.js";
-import { deployGuild } from "../../src/chain/connectGuild.js";
-import type { GuildClient, GuildReader } from "../../src/chain/GuildClient.js";
-import { silentLogger, type Logger } from "../../src/log/createLogger.js";
+/*
+ * Kept for test/audit/support (moved by the lead): new tests call startGuildNode (./nodes.ts), which starts the
+ * node and deploys Guild in one step with the same deployment code.
+ */
+import type { Logger } from "../../src/log/createLogger.js";
+import { nodeClients } from "./nodes.js";
+import { deployGuildOn, type GuildOnChain } from "./testChain.js";
 
-export type GuildOnNode = {
-  reader: GuildReader;
-  config: GuildConfig;
-  clientFor: (key: `0x${string}`, options?: { timeoutMs?: number }) => GuildClient;
-};
+/** @deprecated Use `GuildOnChain` from ./testChain.ts. */
+export type GuildOnNode = GuildOnChain;
 
-/** Deploys Guild on a running node (fresh temp GUILD_HOME) and hands out agent clients. */
-export async function setupGuildOnNode(url: string, logger: Logger = silentLogger()): Promise<GuildOnNode> {
-  const home = mkdtempSync(join(tmpdir(), "guild-test-"));
-  const config = loadConfig({ GUILD_HOME: home, GUILD_RPC_URL: url });
-  const connection = await createConnection({ url });
-  const record = await deployGuild(connection, config, logger);
-  const { chainId: _chainId, deployedAt: _deployedAt, fromBlock, ...addresses } = record;
-  const reader: GuildReader = { connection, addresses, fromBlock, logger };
-  return {
-    reader,
-    config,
-    clientFor: (key, options = {}) =>
-      createGuildClient(reader, {
-        account: privateKeyToAccount(key),
-        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-      }),
-  };
+/** @deprecated Use `startGuildNode` from ./nodes.ts. Deploys Guild on the running node at `url`. */
+export async function setupGuildOnNode(url: string, logger?: Logger): Promise<GuildOnNode> {
+  return deployGuildOn({ url, ...(await nodeClients(url)) }, logger ? { logger } : {});
 }

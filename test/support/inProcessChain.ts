@@ -1,51 +1,48 @@
+/*
+ * The harness for the in-process Hardhat network (EDR, no port): the fastest chain, for the contracts' own tests.
+ * Same shape as a node process (./nodes.ts, ./testChain.ts), with Guild deployed.
+ */
 import hre from "hardhat";
-import type { Account, Address, Chain, PublicClient, TestClient, Transport, WalletClient } from "viem";
+import type { EIP1193Provider, PublicClient } from "viem";
+import { createConnection } from "../../src/chain/createConnection.js";
 import {
-  DEV_CHECK_LIMITS,
-  deployContracts,
-  type DeployContractsParameters,
-  type GuildAddresses,
-} from "../../src/chain/deployContracts.js";
+  type DeployGuildOnParameters,
+  type GuildChain,
+  type TestChain,
+  type TestWallet,
+  withGuild,
+} from "./testChain.js";
 
-export type TestWallet = WalletClient<Transport, Chain, Account>;
-
-export type InProcessChain = {
-  publicClient: PublicClient;
-  testClient: TestClient;
-  /** Hardhat's 20 funded dev accounts as wallet clients; [0] deployed the contracts. */
-  wallets: TestWallet[];
-  addresses: GuildAddresses & { testToken: Address };
-  /** EIP-1193 provider of the in-process network, for viem's `custom()` transport. */
-  provider: Awaited<ReturnType<typeof hre.network.create>>["provider"];
-  close: () => Promise<void>;
-};
+export type { TestWallet } from "./testChain.js";
 
 /**
- * A fresh in-process Hardhat network (EDR, no port) with Guild's contracts and the test token deployed.
+ * A fresh in-process Hardhat network with Guild's contracts and the test token deployed (dev-chain check limits;
+ * `params` override them) and Hardhat's 20 funded dev accounts as wallet clients ([0] deployed).
+ *
+ * @example
+ * const chain = await startInProcessChain({ defaultBondBps: 500n });
+ * const escrow = chain.guild.addresses.escrow;
+ * await chain.stop();
  */
-export async function createInProcessChain(params: DeployContractsParameters = {}): Promise<InProcessChain> {
-  const connection = await hre.network.create();
-  const publicClient = (await connection.viem.getPublicClient()) as unknown as PublicClient;
-  const testClient = (await connection.viem.getTestClient()) as unknown as TestClient;
-  const wallets = (await connection.viem.getWalletClients()) as unknown as TestWallet[];
-  const deployer = wallets[0];
-  if (!deployer) throw new Error("The in-process network has no accounts.");
-  const deployed = await deployContracts(deployer, publicClient, {
-    withTestToken: true,
-    checkLimits: DEV_CHECK_LIMITS,
-    ...params,
-  });
-  return {
-    publicClient,
-    testClient,
-    wallets,
-    addresses: {
-      escrow: deployed.escrow,
-      evaluator: deployed.evaluator,
-      registry: deployed.registry,
-      testToken: deployed.testToken as Address,
-    },
-    provider: connection.provider,
-    close: () => connection.close(),
-  };
+export async function startInProcessChain(params: DeployGuildOnParameters = {}): Promise<GuildChain> {
+  const network = await hre.network.create();
+  let chain: TestChain;
+  try {
+    const publicClient = (await network.viem.getPublicClient()) as unknown as PublicClient;
+    const connection = await createConnection({ provider: network.provider as unknown as EIP1193Provider });
+    chain = {
+      kind: "in-process",
+      url: undefined,
+      chainId: connection.chainId,
+      connection,
+      publicClient,
+      testClient: (await network.viem.getTestClient()) as unknown as TestChain["testClient"],
+      wallets: (await network.viem.getWalletClients()) as unknown as TestWallet[],
+      stop: () => network.close(),
+    };
+  } catch (error) {
+    await network.close();
+    throw error;
+  }
+  return withGuild(chain, params);
 }

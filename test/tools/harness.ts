@@ -28,12 +28,12 @@ import { silentLogger } from "../../src/log/createLogger.js";
 import { BUILTIN_SKILLS } from "../../src/skills/builtinSkills.js";
 import { decodeJobSpec, type JobSpec } from "../../src/skills/jobSpec.js";
 import type { ToolContext } from "../../src/tools/GuildTool.js";
-import { setupGuildOnNode, type GuildOnNode } from "../support/guildOnNode.js";
-import { DEV_KEYS, startTestNode, type NodeKind, type TestNode } from "../support/nodes.js";
+import { DEV_KEYS, type GuildNode, type NodeKind, startGuildNode } from "../support/nodes.js";
+import type { GuildOnChain } from "../support/testChain.js";
 
 export type Harness = {
-  node: TestNode;
-  guild: GuildOnNode;
+  node: GuildNode;
+  guild: GuildOnChain;
   /** Every account newAgent made: the test operator's own wallets, its address book. */
   addressBook: Address[];
   /** Dev account 0 (the deployer), which funds the agents. */
@@ -42,25 +42,17 @@ export type Harness = {
   stop: () => Promise<void>;
 };
 
-/** A node of `kind` with Guild and the 6-decimal test token (gUSD) deployed. */
+/** A node of `kind` with Guild and the 6-decimal test token (gUSD) deployed (see startGuildNode). */
 export async function startHarness(kind: NodeKind): Promise<Harness> {
-  const node = await startTestNode(kind);
-  try {
-    const guild = await setupGuildOnNode(node.url);
-    const token = guild.reader.addresses.testToken;
-    if (!token) throw new Error("the test token was not deployed");
-    return {
-      node,
-      guild,
-      addressBook: [],
-      funder: guild.clientFor(DEV_KEYS[0]),
-      token,
-      stop: () => node.stop(),
-    };
-  } catch (error) {
-    await node.stop();
-    throw error;
-  }
+  const node = await startGuildNode(kind);
+  return {
+    node,
+    guild: node.guild,
+    addressBook: [],
+    funder: node.guild.clientFor(DEV_KEYS[0]),
+    token: node.guild.addresses.testToken,
+    stop: () => node.stop(),
+  };
 }
 
 export type TestAgent = { key: `0x${string}`; address: Address; client: GuildClient };
@@ -182,9 +174,8 @@ export async function gasPaid(h: Harness, hashes: readonly Hash[]): Promise<bigi
 
 /** Moves the node's clock forward and mines a block at the new time. */
 export async function timeTravel(h: Harness, seconds: number): Promise<void> {
-  const client = h.guild.reader.connection.publicClient;
-  await client.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
-  await client.request({ method: "evm_mine" as never, params: [] as never });
+  await h.node.testClient.increaseTime({ seconds });
+  await h.node.testClient.mine({ blocks: 1 });
 }
 
 /** The right answer for a job spec, computed with the built-in skill. */

@@ -3,15 +3,15 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createGuildClient } from "../../src/chain/createGuildClient.js";
 import { sendPayment } from "../../src/chain/actions/sendPayment.js";
 import { collectToolCallTransactions, recordToolCallTransaction } from "../../src/tools/toolCallTransactions.js";
-import { setupGuildOnNode, type GuildOnNode } from "../support/guildOnNode.js";
-import { DEV_KEYS, startTestNode, type TestNode } from "../support/nodes.js";
+import { DEV_KEYS, type GuildNode, startGuildNode } from "../support/nodes.js";
+import type { GuildOnChain } from "../support/testChain.js";
 
 describe("transactions credited to the tool call that sent them", () => {
-  let node: TestNode;
-  let guild: GuildOnNode;
+  let node: GuildNode;
+  let guild: GuildOnChain;
   beforeAll(async () => {
-    node = await startTestNode("anvil");
-    guild = await setupGuildOnNode(node.url);
+    node = await startGuildNode("anvil");
+    guild = node.guild;
   });
   afterAll(async () => node?.stop());
 

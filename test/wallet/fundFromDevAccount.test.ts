@@ -1,26 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublicClient, createWalletClient, defineChain, http, parseEther, type Address, type Chain } from "viem";
+import { parseEther, type Address } from "viem";
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { guildTestTokenAbi, guildTestTokenBytecode } from "../../src/contracts/GuildTestToken.js";
 import { FundingError, FundingRequiredError } from "../../src/errors/wallet.js";
 import { DEV_ACCOUNT_KEYS, DEV_MNEMONIC, isDevChain } from "../../src/wallet/devAccounts.js";
 import { DEFAULT_NATIVE_TARGET, fundFromDevAccount } from "../../src/wallet/fundFromDevAccount.js";
 import { DEV_KEYS, NODE_KINDS, startTestNode, type TestNode } from "../support/nodes.js";
-import { startAnvilWithChainId } from "./support.js";
 
 const freshAddress = (): Address => privateKeyToAccount(generatePrivateKey()).address;
 
 function clients(node: TestNode) {
-  const chain: Chain = defineChain({
-    id: node.chainId,
-    name: "test",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [node.url] } },
-  });
-  const publicClient = createPublicClient({ chain, transport: http(node.url) });
   // The deployer is dev account 1, so funding (dev account 0) and deployment never share a nonce.
-  const deployer = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[1]), chain, transport: http(node.url) });
-  return { publicClient, deployer };
+  const deployer = node.wallets[1];
+  if (!deployer) throw new Error("the node has no dev account 1");
+  return { publicClient: node.publicClient, deployer };
 }
 
 async function deployTestToken(node: TestNode): Promise<Address> {
@@ -53,7 +46,7 @@ describe.each(NODE_KINDS)("fundFromDevAccount on a %s dev chain", (kind) => {
 
   it("tops a new wallet up to the target, then sends nothing the second time", async () => {
     const address = freshAddress();
-    const { publicClient } = clients(node);
+    const { publicClient } = node;
     const first = await fundFromDevAccount({ rpcUrl: node.url, address });
     expect(first.chainId).toBe(31337);
     expect(first.funder).toBe(privateKeyToAccount(DEV_ACCOUNT_KEYS[0]).address);
@@ -72,7 +65,7 @@ describe.each(NODE_KINDS)("fundFromDevAccount on a %s dev chain", (kind) => {
 
   it("mints the test token up to its target", async () => {
     const address = freshAddress();
-    const { publicClient } = clients(node);
+    const { publicClient } = node;
     const result = await fundFromDevAccount({
       rpcUrl: node.url,
       address,
@@ -98,7 +91,7 @@ describe.each(NODE_KINDS)("fundFromDevAccount on a %s dev chain", (kind) => {
 
   it("funds several wallets at once without nonce clashes", async () => {
     const addresses = [freshAddress(), freshAddress(), freshAddress(), freshAddress()];
-    const { publicClient } = clients(node);
+    const { publicClient } = node;
     const results = await Promise.all(
       addresses.map((address) =>
         fundFromDevAccount({ rpcUrl: node.url, address, token: { address: token, target: 1n } }),
@@ -118,7 +111,7 @@ describe.each(NODE_KINDS)("fundFromDevAccount on a %s dev chain", (kind) => {
   });
 
   it("throws FundingError for a token address without a token, and when the mint reverts", async () => {
-    const { publicClient } = clients(node);
+    const { publicClient } = node;
     const notAToken = freshAddress();
     await expect(
       fundFromDevAccount({ rpcUrl: node.url, address: freshAddress(), token: { address: notAToken, target: 1n } }),
@@ -148,14 +141,14 @@ describe("fundFromDevAccount on a chain that is not a dev chain", () => {
   let node: TestNode;
   let token: Address;
   beforeAll(async () => {
-    node = await startAnvilWithChainId(8453);
+    node = await startTestNode("anvil", { chainId: 8453 });
     token = await deployTestToken(node);
   });
   afterAll(async () => node?.stop());
 
   it("sends nothing and throws FundingRequiredError saying the address, the chain and how", async () => {
     const address = freshAddress();
-    const { publicClient } = clients(node);
+    const { publicClient } = node;
     const devBalance = await publicClient.getBalance({ address: privateKeyToAccount(DEV_ACCOUNT_KEYS[0]).address });
     const error = await fundFromDevAccount({
       rpcUrl: node.url,

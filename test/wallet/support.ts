@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startTestNode, type TestNode } from "../support/nodes.js";
 
 /** scrypt cost for tests: milliseconds instead of seconds. */
 export const TEST_SCRYPT_N = 1024;
@@ -10,9 +9,4 @@ export const TEST_SCRYPT_N = 1024;
 export function tempHome(): { home: string; cleanup: () => void } {
   const home = mkdtempSync(join(tmpdir(), "guild-wallet-"));
   return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
-}
-
-/** Anvil with a chain id of our choosing (a stand-in for a non-dev chain: it still holds the dev accounts). */
-export function startAnvilWithChainId(chainId: number): Promise<TestNode> {
-  return startTestNode("anvil", { chainId });
 }

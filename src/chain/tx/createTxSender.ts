@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import pRetry from "p-retry";
 import {
   keccak256,
   TransactionNotFoundError,
@@ -128,21 +128,21 @@ export function createTxSender({
   }
 
   async function sendRaw(raw: Hex, label: string): Promise<void> {
-    let delay = 100;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await publicClient.sendRawTransaction({ serializedTransaction: raw });
-        return;
-      } catch (error) {
-        if (classifyRpcError(error) !== "transient" || attempt >= MAX_TRANSIENT_RETRIES) throw error;
+    // Resending the same signed bytes is safe: the node takes them once. Waits of 100 ms doubling up to 3 s.
+    await pRetry(() => publicClient.sendRawTransaction({ serializedTransaction: raw }), {
+      retries: MAX_TRANSIENT_RETRIES,
+      minTimeout: 100,
+      factor: 2,
+      maxTimeout: 3_000,
+      shouldRetry: ({ error, attemptNumber }) => {
+        if (classifyRpcError(error) !== "transient") return false;
         log.warn(
-          { label, attempt: attempt + 1, err: error },
+          { label, attempt: attemptNumber, err: error },
           "node did not answer; resending the same signed transaction",
         );
-        await sleep(delay);
-        delay = Math.min(delay * 2, 3_000);
-      }
-    }
+        return true;
+      },
+    });
   }
 
   /** Marks `submitted` as possibly received, and fails the send: the caller retries once the node answers. */

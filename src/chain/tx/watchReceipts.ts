@@ -1,7 +1,7 @@
-import { setTimeout as delay } from "node:timers/promises";
 import type { Hash, TransactionReceipt } from "viem";
 import type { Logger } from "../../log/createLogger.js";
 import type { ChainConnection } from "../createConnection.js";
+import { pollUntil } from "../pollUntil.js";
 
 /**
  * Waits for many receipts at once with one poller per connection: it follows the block number and,
@@ -86,14 +86,14 @@ function createReceiptWatcher(connection: ChainConnection, logger: Logger): Rece
   async function loop(): Promise<void> {
     running = true;
     try {
-      while (waiters.size > 0) {
-        try {
-          await scan();
-        } catch (error) {
-          logger.debug({ err: error }, "receipt poll failed; will retry");
-        }
-        if (waiters.size > 0) await delay(pollingIntervalMs);
-      }
+      await pollUntil(
+        () =>
+          scan().catch((error: unknown) => {
+            logger.debug({ err: error }, "receipt poll failed; will retry");
+          }),
+        () => waiters.size === 0,
+        { intervalMs: pollingIntervalMs },
+      );
     } finally {
       running = false;
     }

@@ -43,11 +43,11 @@ async function startConsumer(chain: LogsTestChain, dbPath: string): Promise<Cons
     cwd: PACKAGE_ROOT,
     env: {
       ...process.env,
-      RPC_URL: chain.node.url,
-      CHAIN_ID: `${chain.node.chainId}`,
+      RPC_URL: chain.url,
+      CHAIN_ID: `${chain.chainId}`,
       DB_PATH: dbPath,
       ADDRESSES: guildAddresses(chain).join(","),
-      FROM_BLOCK: chain.deployment.fromBlock.toString(),
+      FROM_BLOCK: chain.guild.reader.fromBlock.toString(),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -104,7 +104,7 @@ function createHarness(kind: NodeKind) {
 
   beforeAll(async () => {
     chain = await startLogsTestChain(kind);
-    fromBlock = chain.deployment.fromBlock;
+    fromBlock = chain.guild.reader.fromBlock;
   });
   afterAll(async () => {
     await Promise.all(followers.map((follower) => follower.stop()));
@@ -237,7 +237,7 @@ describe.each(NODE_KINDS)("followLogs on %s", (kind) => {
   it("keeps trying while the node is unreachable, logging warnings, and catches up when it is back", async () => {
     let down = false;
     const client = createPublicClient({
-      chain: chain.chain,
+      chain: chain.connection.chain,
       transport: custom(
         {
           request: async ({ method, params }) => {
@@ -372,7 +372,7 @@ describe("followLogs on anvil: anvil_reorg", () => {
     });
     await rpc(chain, "anvil_reorg", [
       2,
-      [[{ from: provider.account.address, to: chain.deployment.registry, data, gas: "0x100000" }, 0]],
+      [[{ from: provider.account.address, to: chain.guild.addresses.registry, data, gas: "0x100000" }, 0]],
     ]);
     const after = await head();
     expect(after.number).toBe(before.number);

@@ -82,7 +82,7 @@ describe.each(NODE_KINDS)("readLogs on %s", (kind) => {
 
   beforeAll(async () => {
     chain = await startLogsTestChain(kind);
-    fromBlock = chain.deployment.fromBlock;
+    fromBlock = chain.guild.reader.fromBlock;
     const hashes: Hash[] = [];
     // Interleaved registry and escrow activity from several accounts, one transaction per block.
     for (let index = 1; index <= 6; index++) {
@@ -333,7 +333,7 @@ describe.each(NODE_KINDS)("readLogs on %s", (kind) => {
     let skipped = 0;
     const logs: DecodedLog<typeof misdeclared>[] = [];
     for await (const page of streamLogs(chain.publicClient, {
-      address: chain.deployment.escrow,
+      address: chain.guild.addresses.escrow,
       events: misdeclared,
       fromBlock,
       toBlock,

@@ -1,37 +1,15 @@
-import {
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  http,
-  type Account,
-  type Address,
-  type Chain,
-  type Hash,
-  type Hex,
-  type PublicClient,
-  type Transport,
-  type WalletClient,
-} from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { deployContracts, type DeployContractsReturnType } from "../../../src/chain/deployContracts.js";
+import { createPublicClient, http, type Address, type Chain, type Hash, type Hex, type PublicClient } from "viem";
+import { pollUntil } from "../../../src/chain/pollUntil.js";
 import { agentRegistryAbi } from "../../../src/contracts/AgentRegistry.js";
 import { jobEscrowAbi } from "../../../src/contracts/JobEscrow.js";
-import { DEV_KEYS, startTestNode, type NodeKind, type TestNode } from "../../support/nodes.js";
+import { type GuildNode, type NodeKind, startGuildNode } from "../../support/nodes.js";
+import type { TestWallet } from "../../support/testChain.js";
 
 /** Every event of the escrow and the registry: what the daemon reads. */
 export const guildEvents = [...jobEscrowAbi, ...agentRegistryAbi] as const;
 
-export type TestWallet = WalletClient<Transport, Chain, Account>;
-
-export type LogsTestChain = {
-  node: TestNode;
-  chain: Chain;
-  publicClient: PublicClient;
-  /** One wallet per DEV_KEYS entry; [0] deployed the contracts. */
-  wallets: TestWallet[];
-  deployment: DeployContractsReturnType;
-  stop: () => Promise<void>;
-};
+/** A node with Guild deployed whose public client makes no retries: the code under test does its own. */
+export type LogsTestChain = GuildNode;
 
 /** A public client over plain HTTP with no viem retries: the code under test does its own. */
 export function httpPublicClient(url: string, chain: Chain): PublicClient {
@@ -43,28 +21,10 @@ export function httpPublicClient(url: string, chain: Chain): PublicClient {
   }) as PublicClient;
 }
 
-/** Starts a fresh node of `kind` and deploys Guild's contracts on it. */
+/** Starts a fresh node of `kind` with Guild deployed (see startGuildNode), read through {@link httpPublicClient}. */
 export async function startLogsTestChain(kind: NodeKind): Promise<LogsTestChain> {
-  const node = await startTestNode(kind);
-  try {
-    const chain = defineChain({
-      id: node.chainId,
-      name: `test-${kind}`,
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [node.url] } },
-    });
-    const publicClient = httpPublicClient(node.url, chain);
-    const wallets = DEV_KEYS.map((key) =>
-      createWalletClient({ account: privateKeyToAccount(key), chain, transport: http(node.url, { retryCount: 0 }) }),
-    );
-    const deployer = wallets[0];
-    if (!deployer) throw new Error("no dev keys");
-    const deployment = await deployContracts(deployer, publicClient);
-    return { node, chain, publicClient, wallets, deployment, stop: () => node.stop() };
-  } catch (error) {
-    await node.stop();
-    throw error;
-  }
+  const node = await startGuildNode(kind);
+  return { ...node, publicClient: httpPublicClient(node.url, node.connection.chain) };
 }
 
 function wallet(chain: LogsTestChain, index: number): TestWallet {
@@ -82,7 +42,7 @@ async function mined(chain: LogsTestChain, hash: Hash): Promise<Hash> {
 /** `AgentRegistry.register` from wallet `index`: AgentRegistered, one SkillListed per skill, AgentActiveSet. */
 export async function registerAgent(chain: LogsTestChain, index: number, skills: string[]): Promise<Hash> {
   const hash = await wallet(chain, index).writeContract({
-    address: chain.deployment.registry,
+    address: chain.guild.addresses.registry,
     abi: agentRegistryAbi,
     functionName: "register",
     args: [`agent-${index}`, skills, "0x0000000000000000000000000000000000000000", 1_000n, `ipfs://agent-${index}`],
@@ -93,7 +53,7 @@ export async function registerAgent(chain: LogsTestChain, index: number, skills:
 /** `AgentRegistry.update` from an already registered wallet: AgentUpdated and one SkillListed per skill. */
 export async function updateAgent(chain: LogsTestChain, index: number, skills: string[], price: bigint): Promise<Hash> {
   const hash = await wallet(chain, index).writeContract({
-    address: chain.deployment.registry,
+    address: chain.guild.addresses.registry,
     abi: agentRegistryAbi,
     functionName: "update",
     args: [`agent-${index}`, skills, "0x0000000000000000000000000000000000000000", price, `ipfs://agent-${index}`],
@@ -110,7 +70,7 @@ export async function createAndFundJob(
 ): Promise<Hash> {
   const client = wallet(chain, clientIndex);
   const hash = await client.writeContract({
-    address: chain.deployment.escrow,
+    address: chain.guild.addresses.escrow,
     abi: jobEscrowAbi,
     functionName: "createAndFund",
     args: [
@@ -136,7 +96,10 @@ export type LogKey = { blockNumber: bigint; logIndex: number; transactionHash: H
 
 /** The logs of the escrow and registry in the receipts of `hashes`: the independent oracle of what readLogs must return. */
 export async function logsOfTransactions(chain: LogsTestChain, hashes: Hash[]): Promise<LogKey[]> {
-  const addresses = new Set<string>([chain.deployment.escrow.toLowerCase(), chain.deployment.registry.toLowerCase()]);
+  const addresses = new Set<string>([
+    chain.guild.addresses.escrow.toLowerCase(),
+    chain.guild.addresses.registry.toLowerCase(),
+  ]);
   const keys: LogKey[] = [];
   for (const hash of hashes) {
     const receipt = await chain.publicClient.getTransactionReceipt({ hash });
@@ -171,7 +134,7 @@ export function keyOf(log: {
 
 /** Both Guild contracts, the address filter of the tests. */
 export function guildAddresses(chain: LogsTestChain): Address[] {
-  return [chain.deployment.escrow, chain.deployment.registry];
+  return [chain.guild.addresses.escrow, chain.guild.addresses.registry];
 }
 
 /** Waits until `check` holds, polling every `intervalMs`; throws with `what` after `timeoutMs`. */
@@ -181,9 +144,6 @@ export async function waitUntil(
   timeoutMs = 20_000,
   intervalMs = 25,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  const { done } = await pollUntil(check, (holds) => holds, { intervalMs, timeoutMs });
+  if (!done) throw new Error(`timed out waiting for ${what}`);
 }

@@ -1,5 +1,5 @@
 import { encodeAbiParameters, keccak256, zeroAddress, type Address, type Hash, type TransactionReceipt } from "viem";
-import type { TestWallet } from "../inProcessChain.js";
+import type { TestWallet } from "../testChain.js";
 import { NATIVE, type GuildFixture } from "./fixture.js";
 import { type CheckSettings, encodeCheckTerms } from "../../../src/chain/checkTerms.js";
 import { createFundedJob } from "./jobs.js";

@@ -17,12 +17,12 @@ import { agentRegistryAbi } from "../../../src/contracts/AgentRegistry.js";
 import { guildTestTokenAbi } from "../../../src/contracts/GuildTestToken.js";
 import { jobEscrowAbi } from "../../../src/contracts/JobEscrow.js";
 import { stakedEvaluatorAbi } from "../../../src/contracts/StakedEvaluator.js";
-import type { DeployContractsParameters } from "../../../src/chain/deployContracts.js";
 import { configurableTokenAbi, configurableTokenBytecode } from "../contracts/ConfigurableToken.js";
 import { feeOnTransferTokenAbi, feeOnTransferTokenBytecode } from "../contracts/FeeOnTransferToken.js";
 import { receiverMockAbi, receiverMockBytecode } from "../contracts/ReceiverMock.js";
 import { reentrantTokenAbi, reentrantTokenBytecode } from "../contracts/ReentrantToken.js";
-import { createInProcessChain, type InProcessChain, type TestWallet } from "../inProcessChain.js";
+import { startInProcessChain } from "../inProcessChain.js";
+import type { DeployGuildOnParameters, GuildChain, TestWallet } from "../testChain.js";
 
 /** A payment token as the escrow sees it: `address(0)` is native ETH. */
 export type Asset = { label: string; token: Address };
@@ -49,8 +49,8 @@ export type GuildFixture = Awaited<ReturnType<typeof createGuildFixture>>;
  * const f = await createGuildFixture();
  * const receipt = await f.tx(f.escrowAs(f.client).write.withdraw([NATIVE]));
  */
-export async function createGuildFixture(params: DeployContractsParameters = {}) {
-  const chain: InProcessChain = await createInProcessChain(params);
+export async function createGuildFixture(params: DeployGuildOnParameters = {}) {
+  const chain: GuildChain = await startInProcessChain(params);
   const { publicClient, testClient, wallets } = chain;
   // Hardhat hands out lowercase account addresses; contracts' reads and events return checksummed ones.
   for (const w of wallets) w.account.address = getAddress(w.account.address);
@@ -60,10 +60,10 @@ export async function createGuildFixture(params: DeployContractsParameters = {})
     return found;
   };
   const addresses = {
-    escrow: getAddress(chain.addresses.escrow),
-    evaluator: getAddress(chain.addresses.evaluator),
-    registry: getAddress(chain.addresses.registry),
-    token: getAddress(chain.addresses.testToken),
+    escrow: getAddress(chain.guild.addresses.escrow),
+    evaluator: getAddress(chain.guild.addresses.evaluator),
+    registry: getAddress(chain.guild.addresses.registry),
+    token: getAddress(chain.guild.addresses.testToken),
   };
   const clientsOf = (w: TestWallet) => ({ public: publicClient, wallet: w });
 

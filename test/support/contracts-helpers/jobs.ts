@@ -1,7 +1,7 @@
 import { encodeCheckTerms } from "../../../src/chain/checkTerms.js";
 import { parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
 import { jobEscrowAbi } from "../../../src/contracts/JobEscrow.js";
-import type { TestWallet } from "../inProcessChain.js";
+import type { TestWallet } from "../testChain.js";
 import { NATIVE, type GuildFixture } from "./fixture.js";
 
 /** ERC-8183 job states, in the order of the escrow's `Status` enum. */

@@ -1,5 +1,5 @@
 import { getAddress, type Address, type Hash, type TransactionReceipt } from "viem";
-import type { TestWallet } from "../inProcessChain.js";
+import type { TestWallet } from "../testChain.js";
 import { gasCost, NATIVE, type GuildFixture } from "./fixture.js";
 
 /**
