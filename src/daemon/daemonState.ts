@@ -96,6 +96,7 @@ export function openDaemonState(path: string) {
     retry: db.prepare(
       "UPDATE work_items SET attempts = attempts + 1, not_before = ?, detail = ?, updated_at = ? WHERE key = ?",
     ),
+    wait: db.prepare("UPDATE work_items SET not_before = ?, detail = ?, updated_at = ? WHERE key = ?"),
     undoItems: db.prepare("DELETE FROM work_items WHERE status = 'pending' AND CAST(block AS INTEGER) >= ?"),
     countItems: db.prepare("SELECT status, COUNT(*) AS n FROM work_items GROUP BY status"),
     upsertJob: db.prepare(
@@ -182,8 +183,12 @@ export function openDaemonState(path: string) {
     finish(key: string, status: Exclude<WorkStatus, "pending">, detail = "") {
       stmt.finish.run(status, detail, now(), key);
     },
-    retryLater(key: string, notBefore: number, detail: string) {
-      stmt.retry.run(notBefore, detail, now(), key);
+    /**
+     * Looks at the item again at `notBefore`. Only a failed attempt counts toward giving up; waiting for a time on
+     * chain or for the node to come back does not.
+     */
+    retryLater(key: string, notBefore: number, detail: string, failedAttempt = false) {
+      (failedAttempt ? stmt.retry : stmt.wait).run(notBefore, detail, now(), key);
     },
     itemCounts(): Record<string, number> {
       return Object.fromEntries(stmt.countItems.all().map((row) => [String(row.status), Number(row.n)]));

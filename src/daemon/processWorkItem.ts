@@ -480,6 +480,11 @@ async function sendSettle(jobId: bigint, action: string, why: string, ctx: WorkC
     ctx.logger.info({ jobId: jobId.toString(), txHash: hash, sent }, why);
     return { status: "done", detail: why };
   } catch (error) {
+    // Every party the outcome pays settles at the close, so another one's settle often lands first; depending on
+    // the node, ours then fails in simulation or at the send. Either way the chain says whether it is settled.
+    if ((await readJob(ctx.client, { jobId })).check?.verdict !== "None") {
+      return { status: "done", detail: "settled by someone else" };
+    }
     if (!(error instanceof ContractRevertedError)) throw error;
     switch (error.errorName) {
       case "EvaluatorAlreadySettled":

@@ -91,7 +91,7 @@ export function runWorkLoop({
             state.finish(item.key, "failed", detail);
             logger.error({ item: item.key, err: error }, "gave up on a work item");
           } else {
-            state.retryLater(item.key, now + delay, detail);
+            state.retryLater(item.key, now + delay, detail, !transient);
             logger.warn({ item: item.key, attempt: item.attempts + 1, error: detail }, "work item failed; will retry");
           }
         }

@@ -77,7 +77,7 @@ describe("daemon crashes, signals and outages", () => {
     await daemon.carol!.kill9();
     expect(named(await guildEvents(guild, { jobId }), "CheckSettled")).toEqual([]);
 
-    // dave is held just before his claim, after alice's daemon settled the check, and dies there.
+    // dave is held just before his claim, after the check settled, and dies there.
     await daemon.dave!.waitForOutput(pausedBefore(`claim:${jobId}`), 60_000);
     await daemon.dave!.kill9();
     const settled = await guildEvents(guild, { jobId });
@@ -134,7 +134,7 @@ describe("daemon crashes, signals and outages", () => {
     events = await guildEvents(guild, { jobId });
     expect(stakesOf(events, "bob").map((e) => [e.args.pass, e.args.amount])).toEqual([[true, BOND]]);
 
-    // Back once more to claim its bond after alice's daemon settles.
+    // Back once more to claim its bond after the check settles.
     await start("bob");
     events = await waitForJobDone(guild, jobId, 90_000);
     expect(named(events, "DeliverablePublished").map((e) => e.args.content)).toEqual(["5"]);
