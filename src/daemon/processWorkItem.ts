@@ -82,7 +82,7 @@ export async function processWorkItem(item: WorkItem, ctx: WorkContext, nowSecon
     case "work":
       return work(jobId, ctx);
     case "check":
-      return checkJob(jobId, ctx, nowSeconds);
+      return checkJob(jobId, ctx, nowSeconds, item.key);
     case "claim":
       return claim(jobId, ctx);
     case "settle":
