@@ -17,6 +17,7 @@ export type StartOptions = {
   apiPort?: string;
   stakePercent?: string;
   maxStakePercent?: string;
+  maxOpenStakes?: string;
   deliverWrong?: boolean;
 };
 
@@ -67,8 +68,8 @@ export async function startCommand(
   const maxStakePercent = parsePercent(options.maxStakePercent, "max-stake-percent", {
     min: 0,
     minExclusive: true,
-    max: 500,
-    example: 100,
+    max: 5_000,
+    example: 500,
   });
   const stakePercent = parsePercent(options.stakePercent, "stake-percent", {
     min: 0,
@@ -85,6 +86,7 @@ export async function startCommand(
     ...(options.token ? { token: options.token } : {}),
     ...(stakePercent === undefined ? {} : { stakePercent }),
     ...(maxStakePercent === undefined ? {} : { maxStakePercent }),
+    ...(options.maxOpenStakes === undefined ? {} : { maxOpenStakes: options.maxOpenStakes }),
     ...(options.deliverWrong ? { deliverWrong: true } : {}),
   };
   const daemon = await startDaemon({
