@@ -111,7 +111,7 @@ program
   .option(
     "--max-stake-percent <n>",
     "most a checker stakes on one job (answering a stake that took the lead), in percent of its budget",
-    "500",
+    "1000",
   )
   .option(
     "--max-open-stakes <limits>",

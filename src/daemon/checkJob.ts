@@ -4,6 +4,7 @@ import { readJob, type CheckState, type JobState } from "../chain/actions/readJo
 import { stakeOnCheck } from "../chain/actions/stakeOnCheck.js";
 import { formatAmount } from "../chain/amounts.js";
 import { readStake } from "../chain/reads/readStake.js";
+import { GuildError } from "../errors/GuildError.js";
 import { SpendingRefusedError } from "../errors/guard.js";
 import { ContractRevertedError } from "../errors/transaction.js";
 import { workLoopTask, type TaskContext } from "../guard/TaskContext.js";
@@ -87,7 +88,11 @@ export async function checkJob(
     const label = first ? `stake on ${side} for job ${jobId}` : `answer on ${side} for job ${jobId}`;
     // The first stake keeps its key; each answer is keyed by the flip it answers, so a restart finds its transaction.
     const actionKey = first ? `stake:${jobId}` : `answer:${jobId}:${check.flips}`;
-    const sent = await placeStake(job, { side, amount: move.amount, token, key: actionKey, label, task }, ctx);
+    const sent = await placeStake(
+      job,
+      { side, amount: move.amount, takesLead: move.takesLead, token, key: actionKey, label, task },
+      ctx,
+    );
     const fields = {
       side,
       amount: move.amount.toString(),
@@ -179,25 +184,53 @@ async function placeStake(
   {
     side,
     amount,
+    takesLead,
     token,
     key,
     label,
     task,
-  }: { side: Side; amount: bigint; token: TokenInfo; key: string; label: string; task: TaskContext },
+  }: {
+    side: Side;
+    amount: bigint;
+    takesLead: boolean;
+    token: TokenInfo;
+    key: string;
+    label: string;
+    task: TaskContext;
+  },
   ctx: WorkContext,
 ): Promise<"sent" | { refusal: string; moved: boolean }> {
   const pass = side === "pass";
+  const send = async () => {
+    // Checkers see the same block and answer together: a stake sized to take the lead is sent only while the other
+    // side still leads (read after the guard's checks, just before sending), so a second checker does not add the
+    // whole amount to a lead another one has just taken.
+    if (takesLead && (await readJob(ctx.client, { jobId: job.jobId })).check?.leader === side) {
+      throw new LeadTakenMeanwhileError(job.jobId, side);
+    }
+    return stakeOnCheck(ctx.client, { jobId: job.jobId, pass, amount, token: job.token });
+  };
   try {
     await ctx.guard.run(task, { action: "stake", token, amount, jobId: job.jobId, pass, description: label }, () =>
-      once(key, ctx, () => stakeOnCheck(ctx.client, { jobId: job.jobId, pass, amount, token: job.token })),
+      once(key, ctx, send),
     );
     return "sent";
   } catch (error) {
     if (error instanceof SpendingRefusedError) return { refusal: error.shortMessage, moved: false };
+    if (error instanceof LeadTakenMeanwhileError) return { refusal: error.shortMessage, moved: true };
     if (error instanceof ContractRevertedError && MOVED_ON.has(error.errorName ?? "")) {
       return { refusal: `the check moved before the stake: ${error.shortMessage}`, moved: true };
     }
     throw error;
+  }
+}
+
+/** The side a stake was to take the lead for took it meanwhile (another checker answered first). Nothing was sent. */
+class LeadTakenMeanwhileError extends GuildError {
+  override name = "LeadTakenMeanwhileError";
+
+  constructor(jobId: bigint, side: Side) {
+    super(`${side} took the lead of job ${jobId} before this stake was sent; nothing was sent.`);
   }
 }
 

@@ -46,7 +46,10 @@ export type DaemonOptions = {
   apiPort: number;
   /** Checker stake per check, in percent of the job's budget. Default 20. */
   stakePercent?: number;
-  /** Most a checker stakes on one job, in percent of its budget. Default 500: one full answer to a stake that took the lead from it at a 50% bond. */
+  /**
+   * Most a checker stakes on one job, in percent of its budget. Default 1000: at a 50% bond, room for one full
+   * answer to a stake that took the lead from it, even when two checkers took the lead together at first.
+   */
   maxStakePercent?: number;
   /**
    * Most held in stakes not yet claimed, over all jobs ("0.5 ETH, 500 gUSD"): the spending guard's open-stakes
@@ -228,7 +231,7 @@ export async function startDaemon({
     },
     checker: {
       stakeBps: BigInt(Math.round((options.stakePercent ?? 20) * 100)),
-      maxStakeBps: BigInt(Math.round((options.maxStakePercent ?? 500) * 100)),
+      maxStakeBps: BigInt(Math.round((options.maxStakePercent ?? 1000) * 100)),
       minConfidence: options.minConfidence ?? 0.8,
     },
     ...(beforeAction ? { beforeAction } : {}),

@@ -69,7 +69,7 @@ export async function startCommand(
     min: 0,
     minExclusive: true,
     max: 5_000,
-    example: 500,
+    example: 1000,
   });
   const stakePercent = parsePercent(options.stakePercent, "stake-percent", {
     min: 0,
