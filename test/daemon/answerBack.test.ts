@@ -15,6 +15,7 @@ import {
   balanceAccounts,
   guildEvents,
   named,
+  queryDaemonState,
   startDaemonProcess,
   startTestGuild,
   tail,
@@ -119,6 +120,17 @@ describe("checkers that answer back", () => {
     expect(answerBlock.timestamp).toBeLessThan(answerBy);
     const answerer = checkers.find((daemon) => /outbid on a verdict it is sure of; answered/.test(daemon.output()));
     expect(answerer).toBeDefined();
+    // eve's LeadChanged (the second flip) queued a look at once in each checker that held a stake.
+    for (const daemon of checkers) {
+      const staked = named(await guildEvents(guild, { jobId }), "Staked", "staker", guild.address(daemon.name));
+      if (staked.length === 0) continue;
+      const items = queryDaemonState<{ key: string }>(
+        guild,
+        daemon.name,
+        "SELECT key FROM work_items WHERE key LIKE 'check:%:lead:%'",
+      );
+      expect(items.map((item) => item.key)).toContain(`check:${jobId}:lead:2`);
+    }
 
     // After the (moved) close, anyone settles: the check fails, alice is refunded.
     const settled = await waitFor(
