@@ -418,10 +418,9 @@ async function main(): Promise<void> {
     );
     await waitFor(
       async () => {
-        const latest = await guild.connection.publicClient.getBlock({ blockTag: "latest" });
-        // Chain time: the latest block's, or this machine's clock when it is ahead (the embedded chain's blocks may
-        // share a timestamp, so its time keeps to the clock, a second or so behind it).
-        return BigInt(Math.max(Math.floor(Date.now() / 1000), Number(latest.timestamp))) >= closesAt - 2n;
+        // The time the next block would carry: the chain's own clock, which can differ from this machine's.
+        const pending = await guild.connection.publicClient.getBlock({ blockTag: "pending" });
+        return pending.timestamp >= closesAt - 2n;
       },
       60_000,
       "the last seconds of the check window",
