@@ -502,7 +502,7 @@ async function main(): Promise<void> {
       `eve staked ${eth(stake.args.amount)} on pass for mallory's job ${jobId}${closeBefore === undefined ? "" : ` ${closeBefore - stakedAt} s before its close`}, and took the lead (pass ${eth(took.args.total)}; lead change ${took.args.flips}).`,
       `The contract moved the close to ${took.args.closesAt - stakedAt} s after her stake (LeadChanged): a stake that takes the lead always leaves the other side a response period to answer.`,
       `${nameOf(answerStake.args.staker)} answered ${answeredAt === stakedAt ? "within the second" : `${answeredAt - stakedAt} s later`}, ${took.args.closesAt - answeredAt} s before that close, with ${eth(answerStake.args.amount)} on fail and took the lead back (fail ${eth(answer.args.total)}; lead change ${answer.args.flips}).`,
-      `The check FAILED at the close (pass ${eth(settled.args.passTotal)} vs fail ${eth(settled.args.failTotal)}): alice was refunded ${eth(refund?.args.amount ?? 0n)}; eve's claim paid ${eth(claim.args.amount)}, so she lost her ${eth(claim.args.stake)} stake to the checkers (her balance: ${eth(net)}, gas included).`,
+      `The check FAILED at the close (pass ${eth(settled.args.passTotal)} vs fail ${eth(settled.args.failTotal)}): alice was refunded ${eth(refund?.args.amount ?? 0n)}; eve's claim paid ${eth(claim.args.amount)}, so she lost her ${eth(claim.args.stake)} stake to the checkers (her balance: ${formatEther(net).replace(/(\.\d{8})\d+$/, "$1")} ETH, gas included).`,
     ];
     for (const line of lines) process.stdout.write(`         ${line}\n`);
   }
