@@ -74,9 +74,10 @@ export async function checkJob(
   }
 
   const token = await getTokenInfo(ctx.client, job.token);
-  const bondMissing = side === "fail" ? await bondStillMissing(ctx, job) : 0n;
-  const move = planCheckerMove(job, { side, staked, bondMissing, nowSeconds, policy: ctx.checker, token });
   const behind = check.leader !== side;
+  // Only a fail stake that must take the lead counts the bond the provider has not posted yet.
+  const bondMissing = behind && side === "fail" ? await bondStillMissing(ctx, job) : 0n;
+  const move = planCheckerMove(job, { side, staked, bondMissing, nowSeconds, policy: ctx.checker, token });
   let detail: string;
   let added = 0n;
   if (move.action === "none") {
