@@ -1,7 +1,9 @@
 /**
  * The Guild demo (`npm start`): five agent daemons on a local chain. alice hires bob (honest) and mallory
  * (who delivers wrong results); carol and dave re-check both deliveries and stake; the staked check pays
- * bob and refunds alice for mallory's work, and mallory's bond goes to the checkers who caught her.
+ * bob and refunds alice for mallory's work, and mallory's bond goes to the checkers who caught her. eve, mallory's
+ * friend, tries to buy that check at the last second (a pass stake just before the close, from her own wallet through
+ * the chain layer); the contract gives the checkers a response period to answer, they do, and eve loses her stake.
  *
  * `npm start -- --scenario code`: the same five agents around a code job checked by tests. alice asks bob and mallory
  * for the same JavaScript function with the same test suite (in the job's criteria); bob's passes, mallory's has an
@@ -17,7 +19,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { config as loadDotenv } from "dotenv";
 import { formatEther, getAddress, isAddressEqual, parseEther, parseUnits, type Address, type Hash } from "viem";
+import { claimStake } from "../src/chain/actions/claimStake.js";
+import { readJob } from "../src/chain/actions/readJob.js";
+import { stakeOnCheck } from "../src/chain/actions/stakeOnCheck.js";
 import { connectGuild } from "../src/chain/connectGuild.js";
+import { createGuildClient } from "../src/chain/createGuildClient.js";
 import type { GuildReader } from "../src/chain/GuildClient.js";
 import { readStake } from "../src/chain/reads/readStake.js";
 import { ensureEmbeddedChain, PACKAGE_ROOT, type EmbeddedChain } from "../src/chain/embeddedChain.js";
@@ -26,6 +32,7 @@ import { createMemoryCursorStore } from "../src/chain/logs/memoryCursorStore.js"
 import { guildPaths, loadConfig } from "../src/config/loadConfig.js";
 import { jobEscrowAbi } from "../src/contracts/JobEscrow.js";
 import { stakedEvaluatorAbi } from "../src/contracts/StakedEvaluator.js";
+import { stakeToLead } from "../src/daemon/checkJob.js";
 import type { DaemonFile } from "../src/daemon/startDaemon.js";
 import { createLogger } from "../src/log/createLogger.js";
 import { readJobTexts } from "../src/chain/reads/readJobTexts.js";
@@ -36,6 +43,7 @@ import { verifyDelivery } from "../src/skills/verifyDelivery.js";
 import { createWallet } from "../src/wallet/createWallet.js";
 import { fundFromDevAccount } from "../src/wallet/fundFromDevAccount.js";
 import { getWalletAddress } from "../src/wallet/getWalletAddress.js";
+import { loadAccount } from "../src/wallet/loadAccount.js";
 import { describeError } from "../src/errors/describeError.js";
 
 loadDotenv({ quiet: true });
@@ -99,6 +107,13 @@ const CODE_AGENTS: AgentSpec[] = [
   { name: "dave", role: "checker", args: ["--roles", "checker", "--skills", "js-function", "--stake-percent", "15"] },
 ];
 const AGENTS = CODE ? CODE_AGENTS : DEFAULT_AGENTS;
+/**
+ * The default scenario's sniper: a wallet, not a daemon. The demo stakes for her through the chain layer, as an
+ * attacker's own script would: pass on mallory's wrong work, in the last seconds of the check window.
+ */
+const EVE = { name: "eve", role: "mallory's friend, who stakes pass on mallory's wrong work just before the close" };
+/** Every wallet of the story: the daemons' and, in the default scenario, eve's. */
+const WALLETS: { name: string; role: string }[] = CODE ? AGENTS : [...AGENTS, EVE];
 /** The code scenario's job: isPrime(n), with the function library's test suite as its criteria. */
 const IS_PRIME = requireFunction("isPrime");
 
@@ -142,7 +157,7 @@ async function main(): Promise<void> {
   // 2. Wallets, funded from the chain's dev accounts.
   const names = new Map<string, string>();
   const addressOf: Record<string, Address> = {};
-  for (const agent of AGENTS) {
+  for (const agent of WALLETS) {
     let address: Address;
     try {
       address = await getWalletAddress({ home: config.home, name: agent.name });
@@ -169,7 +184,7 @@ async function main(): Promise<void> {
   }
   const nameOf = (address: Address) => names.get(getAddress(address)) ?? `${address.slice(0, 8)}…`;
   say(
-    `Wallets: ${AGENTS.map((a) => `${a.name} ${addressOf[a.name]?.slice(0, 10)}…`).join(", ")} (each topped up to 10 ETH).`,
+    `Wallets: ${WALLETS.map((a) => `${a.name} ${addressOf[a.name]?.slice(0, 10)}…`).join(", ")} (each topped up to 10 ETH).`,
   );
   const balancesBefore = await balances(guild.connection.publicClient, addressOf);
 
@@ -194,7 +209,7 @@ async function main(): Promise<void> {
     pollingIntervalMs: 100,
     logger,
     onLogs: ({ logs }) => {
-      for (const log of logs) narrate(log as never, log.transactionHash);
+      for (const log of logs) narrate(log as never, log.transactionHash, log.blockNumber);
     },
   });
   const jobs = new Map<bigint, { client: Address; provider: Address }>();
@@ -217,9 +232,17 @@ async function main(): Promise<void> {
     stake: bigint;
     rejector: Address;
     reason: Hash;
+    total: bigint;
+    closesAt: bigint;
+    flips: bigint;
   };
-  function narrate(log: { eventName: string; args: unknown }, tx: Hash): void {
+  /** Every narrated event, for the summary's story of eve's stake. */
+  const history: { eventName: string; args: Args; tx: Hash; block: bigint }[] = [];
+  /** Who staked in each transaction: a LeadChanged event names the side, its Staked event the staker. */
+  const stakerOf = new Map<Hash, Address>();
+  function narrate(log: { eventName: string; args: unknown }, tx: Hash, block: bigint): void {
     const a = log.args as Args;
+    history.push({ eventName: log.eventName, args: a, tx, block });
     const eth = (amount: bigint) => `${formatEther(amount)} ETH`;
     const ref = ` [tx ${tx.slice(0, 12)}…]`;
     switch (log.eventName) {
@@ -239,12 +262,21 @@ async function main(): Promise<void> {
         break;
       case "Staked": {
         flow(a.staker).spent += a.amount;
+        stakerOf.set(tx, a.staker);
         const isBond = isAddressEqual(
           a.staker,
           jobs.get(a.jobId)?.provider ?? "0x0000000000000000000000000000000000000000",
         );
         say(
           `${nameOf(a.staker)} ${isBond ? "bonded" : "staked"} ${eth(a.amount)} on ${a.pass ? "pass" : "fail"} for job ${a.jobId}${isBond ? " (its own work)" : ""}${ref}`,
+        );
+        break;
+      }
+      case "LeadChanged": {
+        const who = stakerOf.get(tx);
+        const side = a.pass ? "pass" : "fail";
+        say(
+          `${who ? `${nameOf(who)}'s stake` : "A stake"} took the lead of job ${a.jobId} for ${side} (${side} ${eth(a.total)}, lead change ${a.flips}): the close is now at least a response period away, for the other side to answer${ref}`,
         );
         break;
       }
@@ -329,7 +361,10 @@ async function main(): Promise<void> {
     taskIds.push(id);
     say(`alice was asked: "${task.slice(0, 70)}…"`);
   }
+  // eve's attempt runs beside alice's tasks: she stakes when mallory's check is in its last seconds.
+  const sniping = CODE ? undefined : eveSnipes();
   const answers = await Promise.all(taskIds.map((id) => waitForTask(alice, id, 120_000)));
+  const sniped = await sniping;
 
   // 6. Wait until every stake on both jobs is claimed (the daemons claim on their own).
   await waitFor(
@@ -355,6 +390,51 @@ async function main(): Promise<void> {
     }
   }
 
+  /**
+   * eve, mallory's friend, stakes pass on mallory's wrong work just before the close, from her own wallet through the
+   * chain layer (no daemon: an attacker's script): what takes the lead (twice the fail side, and the flip floor). She
+   * claims after settlement, which closes her position.
+   */
+  async function eveSnipes(): Promise<{ jobId: bigint; amount: bigint }> {
+    const { account } = await loadAccount({ config, name: EVE.name });
+    const eve = createGuildClient(guild, { account });
+    const malloryAddress = addressOf.mallory;
+    if (!malloryAddress) throw new Error("mallory has no wallet");
+    let jobId: bigint | undefined;
+    await waitFor(
+      async () => {
+        jobId ??= [...jobs].find(([, job]) => isAddressEqual(job.provider, malloryAddress))?.[0];
+        if (jobId === undefined) return false;
+        const job = await readJob(guild, { jobId });
+        return job.status === "Submitted" && job.check?.leader === "fail";
+      },
+      60_000,
+      "the checkers to take the lead of mallory's check",
+    );
+    if (jobId === undefined) throw new Error("mallory has no job");
+    const closesAt = (await readJob(guild, { jobId })).check?.closesAt ?? 0n;
+    say(
+      `eve (mallory's friend) waits for the last seconds of job ${jobId}'s check window, to stake pass when a checker would have no time left to answer.`,
+    );
+    await waitFor(
+      async () => {
+        // The time the next block would carry: the chain's own clock, which can differ from this machine's.
+        const pending = await guild.connection.publicClient.getBlock({ blockTag: "pending" });
+        return pending.timestamp >= closesAt - 2n;
+      },
+      60_000,
+      "the last seconds of the check window",
+    );
+    const check = (await readJob(guild, { jobId })).check;
+    if (check?.leader !== "fail") throw new Error(`fail no longer leads job ${jobId}'s check`);
+    const amount = stakeToLead(check, "pass", 0n);
+    await stakeOnCheck(eve, { jobId, pass: true, amount });
+    const settled = jobId;
+    await waitFor(async () => settledJobs.has(settled), 60_000, `the check of job ${jobId} to settle`);
+    await claimStake(eve, { jobId });
+    return { jobId, amount };
+  }
+
   // 7. Who spent and earned what.
   const balancesAfter = await balances(guild.connection.publicClient, addressOf);
   say("Spending summary (escrow and stakes from the chain's events; gas is the rest of each balance change):");
@@ -365,7 +445,7 @@ async function main(): Promise<void> {
     return `${wei < 0n ? "-" : ""}${whole}${short ? `.${short}` : ""}`;
   };
   const table: string[][] = [["agent", "paid out (ETH)", "received", "gas", "net change"]];
-  for (const agent of AGENTS) {
+  for (const agent of WALLETS) {
     const entry = flows.get(agent.name) ?? { spent: 0n, earned: 0n, lines: [] };
     const net = (balancesAfter[agent.name] ?? 0n) - (balancesBefore[agent.name] ?? 0n);
     const gas = entry.earned - entry.spent - net;
@@ -376,12 +456,57 @@ async function main(): Promise<void> {
     process.stdout.write(
       `         ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ")}\n`,
     );
+  if (sniped) await tellEvesStory(sniped.jobId, balancesAfter, balancesBefore);
   const outcomes = [...settledJobs.values()];
   if (outcomes.length !== 2 || outcomes.filter(Boolean).length !== 1) {
     throw new Error(
       `expected bob's job to pass and mallory's to fail; got ${outcomes.map((p) => (p ? "pass" : "fail")).join(", ")}`,
     );
   }
+  /** eve's attempt as the chain recorded it: her stake, the lead it took, the close it moved, the answer, the end. */
+  async function tellEvesStory(
+    jobId: bigint,
+    after: Record<string, bigint>,
+    before: Record<string, bigint>,
+  ): Promise<void> {
+    const eveAddress = addressOf[EVE.name];
+    if (!eveAddress) throw new Error("eve has no wallet");
+    const events = history.filter((event) => event.args.jobId === jobId);
+    const at = async (block: bigint) =>
+      (await guild.connection.publicClient.getBlock({ blockNumber: block })).timestamp;
+    const stakeIndex = events.findIndex(
+      (event) => event.eventName === "Staked" && isAddressEqual(event.args.staker, eveAddress),
+    );
+    const stake = events[stakeIndex];
+    const took = events.find((event) => event.eventName === "LeadChanged" && event.tx === stake?.tx);
+    const closeBefore = events
+      .slice(0, Math.max(0, stakeIndex))
+      .filter((event) => event.eventName === "LeadChanged")
+      .at(-1)?.args.closesAt;
+    const answer = events.slice(stakeIndex + 1).find((event) => event.eventName === "LeadChanged" && !event.args.pass);
+    const answerStake = events.find((event) => event.eventName === "Staked" && event.tx === answer?.tx);
+    const settled = events.find((event) => event.eventName === "CheckSettled");
+    const refund = events.find((event) => event.eventName === "Refunded");
+    const claim = events.find(
+      (event) => event.eventName === "StakeClaimed" && isAddressEqual(event.args.staker, eveAddress),
+    );
+    if (!stake || !took || !answer || !answerStake || !settled || settled.args.passed || !claim) {
+      throw new Error(`eve's stake on job ${jobId} did not end as the demo expects: see the events above`);
+    }
+    const eth = (wei: bigint) => `${formatEther(wei)} ETH`;
+    const stakedAt = await at(stake.block);
+    const answeredAt = await at(answer.block);
+    const net = (after[EVE.name] ?? 0n) - (before[EVE.name] ?? 0n);
+    say("eve's last-second stake, from the chain's events:");
+    const lines = [
+      `eve staked ${eth(stake.args.amount)} on pass for mallory's job ${jobId}${closeBefore === undefined ? "" : ` ${closeBefore - stakedAt} s before its close`}, and took the lead (pass ${eth(took.args.total)}; lead change ${took.args.flips}).`,
+      `The contract moved the close to ${took.args.closesAt - stakedAt} s after her stake (LeadChanged): a stake that takes the lead always leaves the other side a response period to answer.`,
+      `${nameOf(answerStake.args.staker)} answered ${answeredAt === stakedAt ? "within the second" : `${answeredAt - stakedAt} s later`}, ${took.args.closesAt - answeredAt} s before that close, with ${eth(answerStake.args.amount)} on fail and took the lead back (fail ${eth(answer.args.total)}; lead change ${answer.args.flips}).`,
+      `The check FAILED at the close (pass ${eth(settled.args.passTotal)} vs fail ${eth(settled.args.failTotal)}): alice was refunded ${eth(refund?.args.amount ?? 0n)}; eve's claim paid ${eth(claim.args.amount)}, so she lost her ${eth(claim.args.stake)} stake to the checkers (her balance: ${formatEther(net).replace(/(\.\d{8})\d+$/, "$1")} ETH, gas included).`,
+    ];
+    for (const line of lines) process.stdout.write(`         ${line}\n`);
+  }
+
   say(
     chain?.started
       ? "Done. The chain stops now; run `guild chain` first to keep it for `guild jobs`, `guild agents` and `guild audit alice`."

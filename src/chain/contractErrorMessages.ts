@@ -62,6 +62,15 @@ const MESSAGES: Record<string, (args: readonly unknown[]) => string> = {
     `Job ${jobId} is ${statusName(status as number)}; there is nothing to settle.`,
   EvaluatorNothingToClaim: ([jobId, staker]) => `${staker} has nothing to claim on job ${jobId}.`,
   EvaluatorClaimFailed: ([to]) => `The receiver ${to} refused the claim; claim to another address.`,
+  EvaluatorLeadFrozen: ([jobId, from]) =>
+    `The leading side of job ${jobId} cannot add to its stakes from ${time(from)}: the other side has the last response period.`,
+  EvaluatorLeadLocked: ([jobId, flips]) =>
+    `The lead of job ${jobId} is locked after ${flips} changes; only its arbiter can change it.`,
+  EvaluatorNoArbiter: ([jobId]) => `The terms of job ${jobId} name no arbiter to escalate to.`,
+  EvaluatorNotStaker: ([jobId, caller]) => `${caller} holds no stake on job ${jobId}; only stakers may escalate.`,
+  EvaluatorBelowEscalationThreshold: ([jobId, staked, threshold]) =>
+    `The stakes on job ${jobId} (${units(staked)}) are below its escalation threshold (${units(threshold)}).`,
+  EvaluatorEscalated: ([jobId]) => `The check of job ${jobId} is already escalated to its arbiter.`,
   RegistryAlreadyRegistered: ([agent]) => `${agent} is already registered; update it instead.`,
   RegistryNotRegistered: ([agent]) => `${agent} is not registered.`,
   RegistryEmptyName: () => "The agent needs a name.",

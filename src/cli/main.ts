@@ -110,8 +110,12 @@ program
   .option("--stake-percent <n>", "checker stake per check, in percent of the job's budget", "20")
   .option(
     "--max-stake-percent <n>",
-    "most a checker stakes on one job (raising to outweigh a provider), in percent of its budget",
-    "100",
+    "most a checker stakes on one job (answering a stake that took the lead), in percent of its budget",
+    "1000",
+  )
+  .option(
+    "--max-open-stakes <limits>",
+    'most held in stakes not yet claimed, over all jobs, e.g. "0.5 ETH, 500 gUSD" (default: GUILD_MAX_OPEN_STAKES)',
   )
   // Acceptance terms (src/daemon/acceptTerms.ts, docs/daemon.md): out-of-policy jobs are declined on chain with the
   // reason, and checks with them get no stake. Chain-dependent defaults are applied by the daemon, not here.

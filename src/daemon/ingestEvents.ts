@@ -125,6 +125,11 @@ export function ingestEvents(batch: LogBatch, { me, roles, evaluator, state }: I
           state.enqueue({ key: `settle:${jobId}`, kind: "settle", jobId: jobId, block });
         }
         break;
+      case "LeadChanged":
+        // A checker holding a stake looks at once: an outbid side has one response period to answer.
+        if (roles.has("checker") && job && !isAddressEqual(job.provider, me) && state.hasStaked(jobId))
+          state.enqueue({ key: `check:${jobId}:lead:${args.flips}`, kind: "check", jobId, block });
+        break;
       case "CheckSettled":
       case "CheckVoided":
         if (state.hasStaked(jobId)) state.enqueue({ key: `claim:${jobId}`, kind: "claim", jobId, block });

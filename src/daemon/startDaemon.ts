@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs
 import { join } from "node:path";
 import { parseEther, parseUnits, type Address } from "viem";
 import { createAgent } from "../agent/createAgent.js";
-import { parseAmount } from "../chain/amounts.js";
+import { formatAmount, parseAmount } from "../chain/amounts.js";
 import { registerAgent } from "../chain/actions/registerAgent.js";
 import { connectGuild, type GuildConnection } from "../chain/connectGuild.js";
 import { createGuildClient } from "../chain/createGuildClient.js";
@@ -47,8 +47,16 @@ export type DaemonOptions = {
   apiPort: number;
   /** Checker stake per check, in percent of the job's budget. Default 20. */
   stakePercent?: number;
-  /** Most a checker stakes on one job, in percent of its budget. Default 100. */
+  /**
+   * Most a checker stakes on one job, in percent of its budget. Default 1000: at a 50% bond, room for one full
+   * answer to a stake that took the lead from it, even when two checkers took the lead together at first.
+   */
   maxStakePercent?: number;
+  /**
+   * Most held in stakes not yet claimed, over all jobs ("0.5 ETH, 500 gUSD"): the spending guard's open-stakes
+   * ceiling for this daemon. Default: GUILD_MAX_OPEN_STAKES.
+   */
+  maxOpenStakes?: string;
   /** Smallest judge confidence to stake on (deterministic re-computation counts as 1). Default 0.8. */
   minConfidence?: number;
   /**
@@ -161,11 +169,22 @@ export async function startDaemon({
   });
   const approvals = approvalQueue();
   const guard = await openSpendingGuard({
-    config,
+    config:
+      options.maxOpenStakes === undefined
+        ? config
+        : { ...config, spending: { ...config.spending, maxOpenStakes: options.maxOpenStakes } },
     reader: guild,
     agentName: options.name,
     account: account.address,
     logger: log,
+  }).catch((error: unknown) => {
+    if (options.maxOpenStakes === undefined || !(error instanceof InvalidInputError)) throw error;
+    if (error.field !== "GUILD_MAX_OPEN_STAKES") throw error;
+    throw new InvalidInputError(
+      "max-open-stakes",
+      `"${options.maxOpenStakes}" is not a list of limits`,
+      'Write limits like "0.5 ETH, 500 gUSD", or "none".',
+    );
   });
 
   const priceToken = await resolveToken(guild, options.token, "token");
@@ -218,7 +237,7 @@ export async function startDaemon({
     },
     checker: {
       stakeBps: BigInt(Math.round((options.stakePercent ?? 20) * 100)),
-      maxStakeBps: BigInt(Math.round((options.maxStakePercent ?? 100) * 100)),
+      maxStakeBps: BigInt(Math.round((options.maxStakePercent ?? 1000) * 100)),
       minConfidence: options.minConfidence ?? 0.8,
     },
     acceptance: { ...(connection.isDevChain ? DEV_ACCEPTANCE : PUBLIC_ACCEPTANCE), ...options.acceptance },
@@ -325,6 +344,15 @@ export async function startDaemon({
       roles: [...roles],
       skills: options.skills,
       model: agent.modelDescription,
+      ...(roles.has("checker")
+        ? {
+            // The checker's exposure ceilings: per job (--max-stake-percent) and over all open stakes (--max-open-stakes).
+            maxStakePercent: Number(context.checker.maxStakeBps) / 100,
+            maxOpenStakes: [...guard.policy.maxOpenStakes.values()].map((limit) =>
+              formatAmount(limit.amount, limit.token.decimals, limit.token.symbol),
+            ),
+          }
+        : {}),
       ...(options.deliverWrong ? { demo: "delivers wrong results on purpose (--deliver-wrong)" } : {}),
       acceptance: Object.fromEntries(
         Object.entries(context.acceptance ?? {}).map(([term, value]) => [

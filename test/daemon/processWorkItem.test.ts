@@ -115,24 +115,24 @@ describe("processWorkItem: actions with a recorded transaction", () => {
     // The node answers again and does not know the transaction: the stake is sent, once.
     proxy.heal();
     const outcome = await processWorkItem(item, context, Math.floor(Date.now() / 1000));
-    // Staked, and due again a quarter of the window before it closes, to look at later stakes.
+    // Staked, and due again within half a response period: it follows the check until it closes.
     expect(outcome).toMatchObject({
       status: "retry",
-      detail: "staked on pass; looking again before the window closes",
+      detail: `staked on pass (${parseEther("0.0004")}); following the check until it closes`,
     });
     expect(await nonce()).toBe(1);
     expect(await stakeOf()).toBe(parseEther("0.0004"));
     expect(state.actionTx(`stake:${jobId}`)).not.toBe(lost);
 
     // Run again (a redelivered event, a restart): the chain shows the stake, nothing more is sent.
-    expect(await processWorkItem(item, context, Math.floor(Date.now() / 1000))).toEqual({
-      status: "done",
-      detail: "staked on pass; still ahead",
+    expect(await processWorkItem(item, context, Math.floor(Date.now() / 1000))).toMatchObject({
+      status: "retry",
+      detail: "pass leads; its stake of 0.0004 ETH stands; following the check until it closes",
     });
     expect(await nonce()).toBe(1);
   });
 
-  it("takes the lead back near the close when the provider doubled it, within the checker's ceiling", async () => {
+  it("takes the lead back when the provider doubled it, within the checker's ceiling", async () => {
     const client = await newAgent(h);
     const provider = await newAgent(h);
     const checker = await newAgent(h);
@@ -182,21 +182,21 @@ describe("processWorkItem: actions with a recorded transaction", () => {
     expect(await processWorkItem(item, context, now())).toMatchObject({ status: "retry" });
     expect(await position()).toEqual([parseEther("0.002"), false]);
 
-    // The provider doubles the fail side (0.004 on pass) and takes the lead back; near the close the checker
-    // answers with twice that (0.008 on fail, 0.006 more), which its ceiling of 500% of the budget (0.01)
-    // allows.
+    // The provider doubles the fail side (0.004 on pass) and takes the lead back; the checker answers with twice
+    // that (0.008 on fail, 0.006 more, also the floor after two flips: 2 · 0.001 · 2²), which its ceiling of 500%
+    // of the budget (0.01) allows.
     await stake(provider, true, parseEther("0.003"));
-    expect(await processWorkItem(item, context, now())).toEqual({
-      status: "done",
-      detail: `raised the fail stake by ${parseEther("0.006")}`,
+    expect(await processWorkItem(item, context, now())).toMatchObject({
+      status: "retry",
+      detail: `answered: raised the fail stake by ${parseEther("0.006")} to take the lead back; following the check until it closes`,
     });
     expect(await position()).toEqual([parseEther("0.008"), false]);
 
     // Run again: ahead now (0.008 against 0.004), nothing more is sent.
     const nonceBefore = await h.guild.reader.connection.publicClient.getTransactionCount({ address: checker.address });
-    expect(await processWorkItem(item, context, now())).toEqual({
-      status: "done",
-      detail: "staked on fail; still ahead",
+    expect(await processWorkItem(item, context, now())).toMatchObject({
+      status: "retry",
+      detail: "fail leads; its stake of 0.008 ETH stands; following the check until it closes",
     });
     expect(await h.guild.reader.connection.publicClient.getTransactionCount({ address: checker.address })).toBe(
       nonceBefore,

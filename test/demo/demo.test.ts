@@ -12,7 +12,7 @@ describe("the demo (npm start)", () => {
   const home = mkdtempSync(join(tmpdir(), "guild-demo-test-"));
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it("pays the honest worker, refunds the client for the cheater's work, and exits 0 leaving nothing behind", async () => {
+  it("pays the honest worker, refunds the client for the cheater's work, makes the last-second sniper lose, and exits 0 leaving nothing behind", async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "scripts", "demo.ts")], {
       cwd: PACKAGE_ROOT,
@@ -40,6 +40,27 @@ describe("the demo (npm start)", () => {
     expect(stdout).toMatch(/mallory lost its 0\.001 ETH stake/);
     expect(stdout).toMatch(/carol claimed [\d.]+ ETH on job \d+ \(stake [\d.]+ ETH \+ reward [\d.]+ ETH\)/);
     expect(stdout).toMatch(/Spending summary/);
+
+    // eve, mallory's friend, stakes pass on mallory's job just before the close; a checker answers; she loses it.
+    const eveStake = /eve staked ([\d.]+) ETH on pass for job (\d+)/.exec(stdout);
+    expect(eveStake).not.toBeNull();
+    const [, staked = "", jobId = ""] = eveStake ?? [];
+    expect(stdout).toContain(`eve's stake took the lead of job ${jobId} for pass`);
+    expect(stdout).toMatch(
+      new RegExp(`(carol|dave)'s stake took the lead of job ${jobId} for fail \\([^)]*lead change 3\\)`),
+    );
+    expect(stdout).toContain(`eve lost its ${staked} ETH stake on job ${jobId}`);
+    expect(stdout).toMatch(/eve's last-second stake, from the chain's events:/);
+    expect(stdout).toMatch(
+      /eve staked [\d.]+ ETH on pass for mallory's job \d+ \d+ s before its close, and took the lead/,
+    );
+    expect(stdout).toMatch(/(carol|dave) answered .* with [\d.]+ ETH on fail and took the lead back/);
+    expect(stdout).toMatch(/The check FAILED at the close .*alice was refunded 0\.002 ETH; eve's claim paid 0 ETH/);
+    // Her balance went down by her stake (and her gas): the summary table's row for eve.
+    const row = /^\s+eve\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(-[\d.]+)$/m.exec(stdout);
+    expect(row?.slice(1, 3)).toEqual([staked, "0"]);
+    expect(Number(row?.[4])).toBeLessThan(-Number(staked));
+    expect(Number(row?.[4])).toBeCloseTo(-Number(staked) - Number(row?.[3]), 7);
     expect(stdout).toMatch(/Stopped 5 daemons and the chain; exiting 0\./);
 
     // Nothing left: the chain's port is closed and no daemon left its daemon.json (removed on a clean stop).

@@ -21,6 +21,7 @@ export type StartOptions = {
   apiPort?: string;
   stakePercent?: string;
   maxStakePercent?: string;
+  maxOpenStakes?: string;
   deliverWrong?: boolean;
 } & AcceptanceOptions;
 
@@ -86,8 +87,8 @@ export async function startCommand(
   const maxStakePercent = parsePercent(options.maxStakePercent, "max-stake-percent", {
     min: 0,
     minExclusive: true,
-    max: 500,
-    example: 100,
+    max: 5_000,
+    example: 1000,
   });
   const stakePercent = parsePercent(options.stakePercent, "stake-percent", {
     min: 0,
@@ -104,6 +105,7 @@ export async function startCommand(
     ...(options.token ? { token: options.token } : {}),
     ...(stakePercent === undefined ? {} : { stakePercent }),
     ...(maxStakePercent === undefined ? {} : { maxStakePercent }),
+    ...(options.maxOpenStakes === undefined ? {} : { maxOpenStakes: options.maxOpenStakes }),
     ...(options.deliverWrong ? { deliverWrong: true } : {}),
     acceptance: parseAcceptance(options),
   };
