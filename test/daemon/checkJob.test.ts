@@ -12,6 +12,7 @@ import { readStake } from "../../src/chain/reads/readStake.js";
 import type { CheckSettings } from "../../src/chain/checkTerms.js";
 import { writeContract } from "../../src/chain/tx/writeContract.js";
 import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
+import { DEV_ACCEPTANCE } from "../../src/daemon/acceptTerms.js";
 import { planCheckerMove, stakeToLead } from "../../src/daemon/checkJob.js";
 import { openDaemonState, type DaemonState, type WorkItem } from "../../src/daemon/daemonState.js";
 import { processWorkItem, type WorkContext } from "../../src/daemon/processWorkItem.js";
@@ -60,7 +61,14 @@ async function checkerContext(
     maxStakeBps = 10_000n,
     policy = {},
     judge,
-  }: { maxStakeBps?: bigint; policy?: PolicySettings; judge?: WorkContext["judge"] } = {},
+    arbiters = [],
+  }: {
+    maxStakeBps?: bigint;
+    policy?: PolicySettings;
+    judge?: WorkContext["judge"];
+    /** Arbiters this checker accepts in a job's terms (none by default, like `guild start`). */
+    arbiters?: Address[];
+  } = {},
 ): Promise<WorkContext> {
   return {
     client: checker.client,
@@ -71,6 +79,7 @@ async function checkerContext(
     offering: { skills: new Map(), price: 0n, priceToken: zeroAddress },
     checker: { stakeBps: 2_000n, maxStakeBps, minConfidence: 0.8 },
     judge,
+    acceptance: { ...DEV_ACCEPTANCE, arbiters },
     logger: silentLogger(),
   };
 }
@@ -174,7 +183,7 @@ describe("checkJob: a checker outbid on a verdict it is sure of", () => {
       escalationBps: 10_000n,
       arbitrationPeriodSeconds: 60n,
     });
-    const ctx = await checkerContext(carol, { maxStakeBps: 10_000n });
+    const ctx = await checkerContext(carol, { maxStakeBps: 10_000n, arbiters: [arbiter.address] });
     await processWorkItem(checkItem(jobId), ctx, await chainNow());
     const eveBefore = await balance(eve.address);
     const sniped = await snipe(eve, jobId);
