@@ -55,7 +55,7 @@ const logger = createLogger({ level: "error" });
 const started = Date.now();
 const t = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
 const say = (line: string) => process.stdout.write(`${t()} ${line}\n`);
-const CHECK_WINDOW_DEFAULT = "12s";
+const CHECK_WINDOW_DEFAULT = "18s";
 
 const { values: cli } = parseArgs({ options: { scenario: { type: "string", default: "default" } }, strict: true });
 if (cli.scenario !== "default" && cli.scenario !== "code") {
