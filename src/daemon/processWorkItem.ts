@@ -1,4 +1,3 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { AsyncLocalStorage } from "node:async_hooks";
 import {
   isAddressEqual,
@@ -18,6 +17,7 @@ import { settleCheck } from "../chain/actions/settleCheck.js";
 import { stakeOnCheck } from "../chain/actions/stakeOnCheck.js";
 import { withdrawCredits } from "../chain/actions/withdrawCredits.js";
 import type { GuildClient } from "../chain/GuildClient.js";
+import { pollUntil } from "../chain/pollUntil.js";
 import { readJobTexts, type JobTexts } from "../chain/reads/readJobTexts.js";
 import { readStake, type StakePosition } from "../chain/reads/readStake.js";
 import { GuildError } from "../errors/GuildError.js";
@@ -127,22 +127,25 @@ export async function once(
  */
 async function awaitPrevious(hash: Hash, ctx: WorkContext): Promise<"mined" | "dropped"> {
   const client = ctx.client.connection.publicClient;
-  for (let i = 0; i < 120; i++) {
-    const receipt = await client.getTransactionReceipt({ hash }).catch((error: unknown) => {
-      if (error instanceof TransactionReceiptNotFoundError) return undefined;
-      throw error;
-    });
-    if (receipt) return "mined";
-    const known = await client.getTransaction({ hash }).then(
-      () => true,
-      (error: unknown) => {
-        if (error instanceof TransactionNotFoundError) return false;
+  const { value } = await pollUntil(
+    async (): Promise<"mined" | "dropped" | "pending"> => {
+      const receipt = await client.getTransactionReceipt({ hash }).catch((error: unknown) => {
+        if (error instanceof TransactionReceiptNotFoundError) return undefined;
         throw error;
-      },
-    );
-    if (!known) return "dropped";
-    await delay(1_000);
-  }
+      });
+      if (receipt) return "mined";
+      return client.getTransaction({ hash }).then(
+        () => "pending",
+        (error: unknown) => {
+          if (error instanceof TransactionNotFoundError) return "dropped";
+          throw error;
+        },
+      );
+    },
+    (state) => state !== "pending",
+    { intervalMs: 1_000, timeoutMs: 120_000 },
+  );
+  if (value !== "pending") return value;
   throw new GuildError(`Transaction ${hash} is still pending after two minutes; the daemon will look again later.`);
 }
 

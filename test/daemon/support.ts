@@ -1,21 +1,19 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { getAddress, isAddressEqual, parseEther, parseEventLogs, zeroAddress, type Address, type Hash } from "viem";
-import { deployGuild } from "../../src/chain/connectGuild.js";
-import { createConnection, type ChainConnection } from "../../src/chain/createConnection.js";
+import type { ChainConnection } from "../../src/chain/createConnection.js";
 import { PACKAGE_ROOT } from "../../src/chain/embeddedChain.js";
+import { pollUntil } from "../../src/chain/pollUntil.js";
 import type { GuildReader } from "../../src/chain/GuildClient.js";
-import { guildPaths, loadConfig } from "../../src/config/loadConfig.js";
+import { guildPaths } from "../../src/config/loadConfig.js";
 import { jobEscrowAbi } from "../../src/contracts/JobEscrow.js";
 import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
 import type { DaemonFile } from "../../src/daemon/startDaemon.js";
-import { silentLogger } from "../../src/log/createLogger.js";
 import { createWallet } from "../../src/wallet/createWallet.js";
 import { fundFromDevAccount } from "../../src/wallet/fundFromDevAccount.js";
-import { startTestNode, type TestNode } from "../support/nodes.js";
+import { startGuildNode, type TestNode } from "../support/nodes.js";
 import { startRpcProxy, type RpcProxy } from "../support/rpcProxy.js";
 
 /** The `guild` executable the daemons and CLI tests run (Node 22 + tsx, as users run it). */
@@ -49,8 +47,9 @@ export type TestGuild = {
 };
 
 /**
- * Starts a Hardhat node on a free port, deploys Guild on it, and creates and funds a wallet per name (100 ETH and
- * 1000 gUSD each), so daemons only load them. With `proxy`, daemons reach the node through an {@link RpcProxy}.
+ * Starts a Hardhat node on a free port with Guild deployed ({@link startGuildNode}), and creates and funds a wallet
+ * per name in Guild's home (100 ETH and 1000 gUSD each), so daemons only load them. With `proxy`, daemons reach the
+ * node through an {@link RpcProxy}.
  */
 export async function startTestGuild({
   wallets,
@@ -59,25 +58,26 @@ export async function startTestGuild({
   wallets: string[];
   proxy?: boolean;
 }): Promise<TestGuild> {
-  const node = await startTestNode("hardhat");
-  const home = mkdtempSync(join(tmpdir(), "guild-daemon-test-"));
-  const config = loadConfig({ GUILD_HOME: home, GUILD_RPC_URL: node.url });
-  const connection = await createConnection({ url: node.url });
-  const record = await deployGuild(connection, config, silentLogger());
-  const { chainId: _chainId, deployedAt: _deployedAt, fromBlock, ...addresses } = record;
-  const reader: GuildReader = { connection, addresses, fromBlock, logger: silentLogger() };
+  const node = await startGuildNode("hardhat");
+  const { home, reader, addresses } = node.guild;
   const addressOf = new Map<string, Address>();
-  for (const name of wallets) {
-    const { address } = await createWallet({ home, name, password: TEST_PASSWORD, scryptN: 1024 });
-    addressOf.set(name, getAddress(address));
-    await fundFromDevAccount({
-      rpcUrl: node.url,
-      address,
-      nativeTarget: WALLET_ETH,
-      ...(addresses.testToken ? { token: { address: addresses.testToken, target: 1_000_000_000n } } : {}),
-    });
+  let proxy: RpcProxy | undefined;
+  try {
+    for (const name of wallets) {
+      const { address } = await createWallet({ home, name, password: TEST_PASSWORD, scryptN: 1024 });
+      addressOf.set(name, getAddress(address));
+      await fundFromDevAccount({
+        rpcUrl: node.url,
+        address,
+        nativeTarget: WALLET_ETH,
+        token: { address: addresses.testToken, target: 1_000_000_000n },
+      });
+    }
+    proxy = withProxy ? await startRpcProxy(node.url) : undefined;
+  } catch (error) {
+    await node.stop();
+    throw error;
   }
-  const proxy = withProxy ? await startRpcProxy(node.url) : undefined;
   const rpcUrl = proxy?.url ?? node.url;
   const daemons = new Set<DaemonHandle>();
   return {
@@ -86,7 +86,7 @@ export async function startTestGuild({
     rpcUrl,
     proxy,
     reader,
-    connection,
+    connection: node.connection,
     address: (name) => {
       const address = addressOf.get(name);
       if (!address) throw new Error(`no test wallet named ${name}`);
@@ -97,8 +97,8 @@ export async function startTestGuild({
     stop: async () => {
       await Promise.all([...daemons].map((daemon) => daemon.kill9()));
       await proxy?.close();
+      // Also removes the home folder.
       await node.stop();
-      rmSync(home, { recursive: true, force: true });
     },
   };
 }
@@ -257,30 +257,34 @@ export function tail(text: string, lines = 40): string {
   return text.split("\n").slice(-lines).join("\n");
 }
 
-/** Polls `check` until it returns a value other than undefined/false; throws after `timeoutMs`. */
+/**
+ * Polls `check` until it returns a value other than undefined/false; throws after `timeoutMs` with the last error
+ * `check` threw. An error saying a daemon "exited early" ends the wait at once.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
   timeoutMs = 30_000,
   intervalMs = 200,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      if (error instanceof Error && /exited early/.test(error.message)) throw error;
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  const { value, done } = await pollUntil(
+    async () => {
+      try {
+        return await check();
+      } catch (error) {
+        if (error instanceof Error && /exited early/.test(error.message)) throw error;
+        lastError = error;
+        return undefined;
+      }
+    },
+    (checked) => checked !== undefined && checked !== false,
+    { intervalMs, timeoutMs },
+  );
+  if (done) return value as T;
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`,
+  );
 }
 
 /** An escrow or evaluator event, decoded. */
