@@ -35,20 +35,20 @@ import {
   hexToBigInt,
   http,
   maxUint256,
-  numberToHex,
   parseEther,
   parseEventLogs,
   toEventSelector,
   zeroAddress,
   type Address,
   type Hex,
-  type RpcBlock,
   type RpcTransactionReceipt,
 } from "viem";
 import { mnemonicToAccount, type HDAccount } from "viem/accounts";
 import { auditAgent } from "../../src/audit/auditAgent.js";
 import { pickEvents } from "../../src/audit/auditEvents.js";
 import { createAuditRpc, mapLimit } from "../../src/audit/auditRpc.js";
+import { readFullBlock } from "../../src/audit/readFullBlock.js";
+import { readReceipt } from "../../src/audit/readReceipt.js";
 import { createConnection } from "../../src/chain/createConnection.js";
 import { deployContracts } from "../../src/chain/deployContracts.js";
 import { ensureEmbeddedChain, PACKAGE_ROOT, probeChainId } from "../../src/chain/embeddedChain.js";
@@ -409,14 +409,7 @@ async function naiveScan(
   toBlock: bigint,
   transport: NaiveTransport,
 ): Promise<NaiveScan> {
-  const plain = createPublicClient({ transport: http(history.url) });
-  const rpc =
-    transport === "batched"
-      ? createAuditRpc((await readerFor(history)).connection)
-      : {
-          request: async <T>(method: string, params: unknown[]) =>
-            (await plain.request({ method: method as never, params: params as never })) as T,
-        };
+  const rpc = createAuditRpc((await readerFor(history)).connection, { batch: transport === "batched" });
   const inFlight = transport === "batched" ? { blocks: 8, receipts: 400 } : { blocks: 1, receipts: 1 };
   const me = history.agent.toLowerCase();
   const guild = new Set([history.escrow.toLowerCase(), history.evaluator.toLowerCase()]);
@@ -424,13 +417,9 @@ async function naiveScan(
   const blocks: bigint[] = [];
   for (let block = fromBlock; block <= toBlock; block++) blocks.push(block);
   const started = performance.now();
-  const full = await mapLimit(blocks, inFlight.blocks, (block) =>
-    rpc.request<RpcBlock<"latest", true>>("eth_getBlockByNumber", [numberToHex(block), true]),
-  );
+  const full = await mapLimit(blocks, inFlight.blocks, (block) => readFullBlock(rpc, block));
   const transactions = full.flatMap((block) => block.transactions);
-  const receipts = await mapLimit(transactions, inFlight.receipts, (tx) =>
-    rpc.request<RpcTransactionReceipt>("eth_getTransactionReceipt", [tx.hash]),
-  );
+  const receipts = await mapLimit(transactions, inFlight.receipts, (tx) => readReceipt(rpc, tx.hash));
   scan.seconds = (performance.now() - started) / 1000;
   for (const [index, tx] of transactions.entries()) {
     const receipt = receipts[index] as RpcTransactionReceipt;
@@ -473,14 +462,12 @@ async function receiptRate(history: BenchHistory, fromBlock: bigint) {
   const rpc = createAuditRpc((await readerFor(history)).connection);
   const me = history.agent.toLowerCase();
   const blocks = Array.from({ length: 200 }, (_, index) => fromBlock + BigInt(index));
-  const full = await mapLimit(blocks, 8, (block) =>
-    rpc.request<RpcBlock<"latest", true>>("eth_getBlockByNumber", [numberToHex(block), true]),
-  );
+  const full = await mapLimit(blocks, 8, (block) => readFullBlock(rpc, block));
   const hashes = full.flatMap((block) =>
     block.transactions.filter((tx) => tx.from.toLowerCase() === me).map((tx) => tx.hash),
   );
   const started = performance.now();
-  await mapLimit(hashes, 400, (hash) => rpc.request("eth_getTransactionReceipt", [hash]));
+  await mapLimit(hashes, 400, (hash) => readReceipt(rpc, hash));
   const seconds = (performance.now() - started) / 1000;
   return { count: hashes.length, seconds, perSecond: hashes.length / seconds };
 }

@@ -68,14 +68,17 @@ async function pageSizeFor(
   const counts = await Promise.all(
     windows.map(async (start) => {
       const end = start + 15n > toBlock ? toBlock : start + 15n;
-      const logs = await rpc.request<unknown[]>("eth_getLogs", [
-        {
-          address: [addresses.escrow, addresses.evaluator],
-          topics: [null, topic],
-          fromBlock: numberToHex(start),
-          toBlock: numberToHex(end),
-        },
-      ]);
+      const logs = await rpc.request({
+        method: "eth_getLogs",
+        params: [
+          {
+            address: [addresses.escrow, addresses.evaluator],
+            topics: [null, topic],
+            fromBlock: numberToHex(start),
+            toBlock: numberToHex(end),
+          },
+        ],
+      });
       return logs.length / Number(end - start + 1n);
     }),
   );
@@ -146,7 +149,7 @@ export async function auditAgent({
   const agent = getAddress(agentInput);
   const rpc = createAuditRpc(reader.connection);
   const { addresses } = reader;
-  const toBlock = toInput ?? BigInt(await rpc.request<Hex>("eth_blockNumber", []));
+  const toBlock = toInput ?? BigInt(await rpc.request({ method: "eth_blockNumber" }));
   // Block 0 is the genesis state: the audit starts after it.
   const fromBlock = fromInput === undefined || fromInput < 1n ? 1n : fromInput;
   if (fromBlock > toBlock) throw new RangeError(`The range ${fromBlock}-${toBlock} is empty.`);
@@ -160,7 +163,7 @@ export async function auditAgent({
     phaseStart = now;
   };
 
-  const code = await rpc.request<Hex>("eth_getCode", [agent, numberToHex(toBlock)]);
+  const code = await rpc.request({ method: "eth_getCode", params: [agent, numberToHex(toBlock)] });
   // An EIP-7702 delegation (0xef0100 ++ address) leaves the account an EOA that sends transactions.
   const kind: "eoa" | "contract" = code === "0x" || code.toLowerCase().startsWith("0xef0100") ? "eoa" : "contract";
 
@@ -322,7 +325,7 @@ export async function auditAgent({
   const blockTimes = readBlockTimestamps(rpc, [...new Set([fromBlock, toBlock, ...ledger.blocks()])], { concurrency });
   blockTimes.catch(() => {});
   const balanceAt = (block: bigint) =>
-    rpc.request<Hex>("eth_getBalance", [agent, numberToHex(block)]).then((value) => BigInt(value));
+    rpc.request({ method: "eth_getBalance", params: [agent, numberToHex(block)] }).then((value) => BigInt(value));
   const [opening, closing] = await Promise.all([balanceAt(fromBlock - 1n), balanceAt(toBlock)]);
   const native = await findUnexplainedNativeTransfers({
     rpc,

@@ -7,7 +7,6 @@ import {
   type Address,
   type Hash,
   type Hex,
-  type RpcBlock,
   type RpcTransaction,
   type RpcTransactionReceipt,
 } from "viem";
@@ -17,10 +16,13 @@ import { NETWORK, type JobRow, type StakeRow } from "./AuditReport.js";
 import { auditAbi, pickEvents, type AuditLog } from "./auditEvents.js";
 import { mapLimit, type AuditRpc } from "./auditRpc.js";
 import { bisectChanges } from "./bisectChanges.js";
+import { ChainDataMissingError } from "./ChainDataMissingError.js";
 import type { CandidateTx } from "./collectEventFlows.js";
 import type { Ledger } from "./createLedger.js";
 import { applyJobFact } from "./readJobFacts.js";
 import { feeOf, succeeded } from "./receiptOutcome.js";
+import { readFullBlock } from "./readFullBlock.js";
+import { readReceipt } from "./readReceipt.js";
 
 /** A transaction the agent sent. */
 export type AgentTx = {
@@ -176,7 +178,7 @@ export function createTransactionFinder({
       const next = queue[head];
       if (next) {
         queue[head++] = undefined as never;
-        const receipt = await rpc.request<RpcTransactionReceipt | null>("eth_getTransactionReceipt", [next.hash]);
+        const receipt = await rpc.request({ method: "eth_getTransactionReceipt", params: [next.hash] });
         if (receipt) accept(receipt, next.candidate.jobId, "events");
         if (++fetched % 2_000 === 0) onProgress?.(fetched, queue.length, "receipts");
         continue;
@@ -205,7 +207,9 @@ export function createTransactionFinder({
 
       // The nonce counts every transaction sent; bisect for those no event named.
       const nonceAt = (block: bigint) =>
-        rpc.request<string>("eth_getTransactionCount", [agent, numberToHex(block)]).then((value) => BigInt(value));
+        rpc
+          .request({ method: "eth_getTransactionCount", params: [agent, numberToHex(block)] })
+          .then((value) => BigInt(value));
       const [startNonce, endNonce] = await Promise.all([nonceAt(fromBlock - 1n), nonceAt(toBlock)]);
       const sent = Number(endNonce - startNonce);
       if (found.size > sent) {
@@ -234,16 +238,14 @@ export function createTransactionFinder({
           onRound: (open, leaves) => onProgress?.(leaves, open + leaves, "nonce"),
         });
         await mapLimit(changes, BLOCK_CONCURRENCY, async ({ block }) => {
-          const full = await rpc.request<RpcBlock<"latest", true>>("eth_getBlockByNumber", [numberToHex(block), true]);
+          const full = await readFullBlock(rpc, block);
           incomingByBlock.set(
             block,
             full.transactions.filter((tx) => tx.to?.toLowerCase() === me && hexToBigInt(tx.value) > 0n),
           );
           const mine = full.transactions.filter((tx) => tx.from.toLowerCase() === me && !found.has(tx.hash));
           for (const tx of mine) knownValues.set(tx.hash, hexToBigInt(tx.value));
-          const receipts = await Promise.all(
-            mine.map((tx) => rpc.request<RpcTransactionReceipt>("eth_getTransactionReceipt", [tx.hash])),
-          );
+          const receipts = await Promise.all(mine.map((tx) => readReceipt(rpc, tx.hash)));
           for (const receipt of receipts) accept(receipt, undefined, "nonce");
         });
         if (found.size !== sent) {
@@ -265,7 +267,8 @@ export function createTransactionFinder({
       await mapLimit(needValue, concurrency, async (tx) => {
         let value = knownValues.get(tx.hash);
         if (value === undefined) {
-          const full = await rpc.request<RpcTransaction>("eth_getTransactionByHash", [tx.hash]);
+          const full = await rpc.request({ method: "eth_getTransactionByHash", params: [tx.hash] });
+          if (!full) throw new ChainDataMissingError(`transaction ${tx.hash}`);
           value = hexToBigInt(full.value);
         }
         if (value === 0n) return;

@@ -14,9 +14,12 @@ import {
 import type { GuildAddresses } from "../chain/deployContracts.js";
 import { stakedEvaluatorAbi } from "../contracts/StakedEvaluator.js";
 import type { Flow, UnexplainedChange } from "./AuditReport.js";
-import { mapLimit, type AuditRpc } from "./auditRpc.js";
+import { mapLimit, type AuditRpc, type CallFrame } from "./auditRpc.js";
 import { bisectChanges } from "./bisectChanges.js";
+import { ChainDataMissingError } from "./ChainDataMissingError.js";
 import type { Ledger } from "./createLedger.js";
+import { readFullBlock } from "./readFullBlock.js";
+import { readReceipt } from "./readReceipt.js";
 import { succeeded } from "./receiptOutcome.js";
 
 export type FindUnexplainedNativeTransfersParameters = {
@@ -47,15 +50,6 @@ export type FindUnexplainedNativeTransfersReturnType = {
   /** Blocks the bisection located. */
   blocks: number;
   warnings: string[];
-};
-
-type CallFrame = {
-  type: string;
-  from: Address;
-  to?: Address;
-  value?: string;
-  error?: string;
-  calls?: CallFrame[];
 };
 
 const MAX_LISTED = 20;
@@ -95,7 +89,7 @@ export async function findUnexplainedNativeTransfers({
   const warnings: string[] = [];
   const predicted = (block: bigint) => opening + ledger.netThrough(zeroAddress, block);
   const balanceAt = (block: bigint) =>
-    rpc.request<string>("eth_getBalance", [agent, numberToHex(block)]).then((value) => BigInt(value));
+    rpc.request({ method: "eth_getBalance", params: [agent, numberToHex(block)] }).then((value) => BigInt(value));
 
   const changes = await bisectChanges({
     fromBlock: fromBlock - 1n,
@@ -114,8 +108,7 @@ export async function findUnexplainedNativeTransfers({
   const unexplained: UnexplainedChange[] = [];
   await mapLimit(changes, Math.max(1, Math.floor(concurrency / 50)), async ({ block, delta }) => {
     let full: RpcBlock<"latest", true> | undefined;
-    const readBlock = async () =>
-      (full ??= await rpc.request<RpcBlock<"latest", true>>("eth_getBlockByNumber", [numberToHex(block), true]));
+    const readBlock = async () => (full ??= await readFullBlock(rpc, block));
     let remaining = delta;
     const add = (flow: Flow) => {
       ledger.add(flow);
@@ -130,7 +123,7 @@ export async function findUnexplainedNativeTransfers({
     const receiptOf = async (hash: Hash) => {
       const known = receipts.get(hash);
       if (known) return known;
-      const receipt = await rpc.request<RpcTransactionReceipt>("eth_getTransactionReceipt", [hash]);
+      const receipt = await readReceipt(rpc, hash);
       receipts.set(hash, receipt);
       return receipt;
     };
@@ -196,7 +189,7 @@ export async function findUnexplainedNativeTransfers({
         if (remaining === 0n) break;
         let root: CallFrame;
         try {
-          root = await rpc.request<CallFrame>("debug_traceTransaction", [tx.hash, { tracer: "callTracer" }]);
+          root = await rpc.request({ method: "debug_traceTransaction", params: [tx.hash, { tracer: "callTracer" }] });
         } catch (error) {
           traceRefused = true;
           warnings.push(
@@ -239,10 +232,8 @@ export async function findUnexplainedNativeTransfers({
           })),
           ...(await Promise.all(
             neighbours.slice(0, MAX_LISTED).map(async (neighbour) => {
-              const tx = await rpc.request<{ from: Address; to: Address | null; value: `0x${string}` }>(
-                "eth_getTransactionByHash",
-                [neighbour.hash],
-              );
+              const tx = await rpc.request({ method: "eth_getTransactionByHash", params: [neighbour.hash] });
+              if (!tx) throw new ChainDataMissingError(`transaction ${neighbour.hash}`);
               return {
                 hash: neighbour.hash,
                 from: getAddress(tx.from),
