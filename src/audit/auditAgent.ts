@@ -200,7 +200,6 @@ export async function auditAgent({
   const guildFrom = fromBlock > reader.fromBlock ? fromBlock : reader.fromBlock;
   const pageSize = Math.min(logPageSize ?? 10_000, await pageSizeFor(rpc, addresses, topic, guildFrom, toBlock));
   const streamProgress = new Map<number, ReadLogsProgress>();
-  const pageRequests = () => [...streamProgress.values()].reduce((sum, entry) => sum + entry.requests, 0);
   const stream = (
     index: number,
     address: Address | Address[],
@@ -412,7 +411,6 @@ export async function auditAgent({
   );
   const failed = transactions.filter((tx) => !tx.ok).length;
   const requests: Record<string, number> = Object.fromEntries(rpc.counts);
-  requests.eth_getLogs = (requests.eth_getLogs ?? 0) + pageRequests();
 
   const report: AuditReport = {
     agent: { address: agent, name: name ?? collector.registeredName, kind },

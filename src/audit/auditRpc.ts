@@ -4,7 +4,6 @@ import {
   type Address,
   type Chain,
   type EIP1193RequestFn,
-  type EIP1193RequestOptions,
   type Hash,
   type PublicClient,
   type PublicRpcSchema,
@@ -43,7 +42,7 @@ export type AuditRpc = {
    * HTTP, requests made in the same tick travel in one batch.
    */
   request: EIP1193RequestFn<AuditRpcSchema>;
-  /** Requests sent, by method (log pages are counted by the log reader, not here). */
+  /** Requests sent through `client` or `request`, by method (log pages and retries included). */
   counts: Map<string, number>;
 };
 
@@ -67,27 +66,33 @@ export function createAuditRpc(
   connection: ChainConnection,
   { batchSize = 50, batch = true }: CreateAuditRpcParameters = {},
 ): AuditRpc {
-  const client: PublicClient<Transport, Chain> = connection.url
-    ? createPublicClient({
-        chain: connection.chain,
-        transport: http(connection.url, {
-          batch: batch ? { batchSize, wait: 0 } : false,
-          // A batch of log pages and receipts can outgrow viem's 10 MB default; it is still one answer.
-          maxResponseBodySize: 512 * 2 ** 20,
-          retryCount: 3,
-          retryDelay: 100,
-          timeout: 120_000,
-        }),
-      })
-    : connection.publicClient;
   const counts = new Map<string, number>();
-  // The client's own request function, counted. Its declared schema is viem's public one; the tracer is
-  // asked through it too, so the call is typed here by the audit's schema.
-  const request = ((args: { method: string; params?: unknown }, options?: EIP1193RequestOptions) => {
-    counts.set(args.method, (counts.get(args.method) ?? 0) + 1);
-    return client.request(args as never, options);
-  }) as EIP1193RequestFn<AuditRpcSchema>;
+  const transport = connection.url
+    ? http(connection.url, {
+        batch: batch ? { batchSize, wait: 0 } : false,
+        // A batch of log pages and receipts can outgrow viem's 10 MB default; it is still one answer.
+        maxResponseBodySize: 512 * 2 ** 20,
+        retryCount: 3,
+        retryDelay: 100,
+        timeout: 120_000,
+      })
+    : connection.transport;
+  const client = createPublicClient({ chain: connection.chain, transport: countRequests(transport, counts) });
+  // The client's declared schema is viem's public one; the tracer is asked through it too.
+  const request = client.request as unknown as EIP1193RequestFn<AuditRpcSchema>;
   return { client, counts, request };
+}
+
+/** `transport`, counting each request it sends by method in `counts`. */
+function countRequests(transport: Transport, counts: Map<string, number>): Transport {
+  return (parameters) => {
+    const built = transport(parameters);
+    const request: typeof built.request = (args, options) => {
+      counts.set(args.method, (counts.get(args.method) ?? 0) + 1);
+      return built.request(args, options);
+    };
+    return { ...built, request };
+  };
 }
 
 /**

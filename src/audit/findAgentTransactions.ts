@@ -83,8 +83,11 @@ const FACT_EVENTS = pickEvents([
  * ABI hashes every event's signature to find it, which cost a second per 30,000 receipts).
  */
 const FACT_BY_SELECTOR = new Map<Hex, AbiEvent>(FACT_EVENTS.map((event) => [toEventSelector(event), event]));
-/** Full blocks held at once while looking for transactions the nonce says exist. */
-const BLOCK_CONCURRENCY = 8;
+/**
+ * Full blocks asked at once while looking for transactions the nonce says exist (one HTTP batch; a block
+ * of a busy chain is a few hundred kilobytes). Their receipts are asked without waiting for the next blocks.
+ */
+const BLOCK_CONCURRENCY = 32;
 
 /**
  * Every transaction the agent sent in the range, with its gas fee (gas used times effective gas price,
@@ -242,6 +245,9 @@ export function createTransactionFinder({
           },
           onRound: (open, leaves) => onProgress?.(leaves, open + leaves, "nonce"),
         });
+        // Blocks are read a batch at a time; the receipts of the agent's transactions in them travel with the
+        // next blocks' requests instead of holding the block reader up for a round trip each.
+        const accepted: Promise<void>[] = [];
         await mapLimit(changes, BLOCK_CONCURRENCY, async ({ block }) => {
           const full = await readFullBlock(rpc, block);
           incomingByBlock.set(
@@ -249,10 +255,12 @@ export function createTransactionFinder({
             full.transactions.filter((tx) => tx.to?.toLowerCase() === me && hexToBigInt(tx.value) > 0n),
           );
           const mine = full.transactions.filter((tx) => tx.from.toLowerCase() === me && !found.has(tx.hash));
-          for (const tx of mine) knownValues.set(tx.hash, hexToBigInt(tx.value));
-          const receipts = await Promise.all(mine.map((tx) => readReceipt(rpc, tx.hash)));
-          for (const receipt of receipts) accept(receipt, undefined, "nonce");
+          for (const tx of mine) {
+            knownValues.set(tx.hash, hexToBigInt(tx.value));
+            accepted.push(readReceipt(rpc, tx.hash).then((receipt) => accept(receipt, undefined, "nonce")));
+          }
         });
+        await Promise.all(accepted);
         if (found.size !== sent) {
           warnings.push(
             `The agent's nonce rose by ${sent} in the range but ${found.size} of its transactions were found.`,
