@@ -45,7 +45,7 @@ export type FindAgentTransactionsParameters = {
   ledger: Ledger;
   jobs: Map<bigint, JobRow>;
   stakes: Map<bigint, StakeRow>;
-  /** Receipts in flight at once. Default 400. */
+  /** Requests in flight at once (receipts of event-named transactions: at most {@link RECEIPTS_IN_FLIGHT}). Default 400. */
   concurrency?: number;
   onProgress?: (done: number, total: number, phase: "receipts" | "nonce") => void;
   logger?: Logger;
@@ -84,10 +84,18 @@ const FACT_EVENTS = pickEvents([
  */
 const FACT_BY_SELECTOR = new Map<Hex, AbiEvent>(FACT_EVENTS.map((event) => [toEventSelector(event), event]));
 /**
+ * Receipts of event-named transactions in flight at once: two HTTP batches of 50. The node answers one
+ * request at a time, so more only wait in its queue, ahead of the log pages that name the next
+ * transactions (measured on the benchmark's history: 32,827 receipts took as long with 100 in flight as with
+ * 400, and the audit's event reads finished sooner).
+ */
+export const RECEIPTS_IN_FLIGHT = 100;
+
+/**
  * Full blocks asked at once while looking for transactions the nonce says exist (one HTTP batch; a block
  * of a busy chain is a few hundred kilobytes). Their receipts are asked without waiting for the next blocks.
  */
-const BLOCK_CONCURRENCY = 32;
+export const BLOCK_CONCURRENCY = 32;
 
 /**
  * Every transaction the agent sent in the range, with its gas fee (gas used times effective gas price,
@@ -181,7 +189,7 @@ export function createTransactionFinder({
   let fetched = 0;
   let closed = false;
   const waiting: (() => void)[] = [];
-  const workers = Array.from({ length: concurrency }, async () => {
+  const workers = Array.from({ length: Math.min(concurrency, RECEIPTS_IN_FLIGHT) }, async () => {
     for (;;) {
       const next = queue[head];
       if (next) {
