@@ -253,6 +253,10 @@ export function createTransactionFinder({
           },
           onRound: (open, leaves) => onProgress?.(leaves, open + leaves, "nonce"),
         });
+        log?.debug(
+          { blocks: changes.length, ms: Math.round(performance.now() - nonceStarted) },
+          "blocks located through the nonce",
+        );
         // Blocks are read a batch at a time; the receipts of the agent's transactions in them travel with the
         // next blocks' requests instead of holding the block reader up for a round trip each.
         const accepted: Promise<void>[] = [];
