@@ -2,6 +2,7 @@
  * `guild audit` benchmark on the embedded chain (a Hardhat node, as `guild chain` runs it).
  *
  *   npm run bench:audit [-- --jobs 20000 --other-jobs 40000 --per-round 100 --sample 12 --repeat 3 --keep]
+ *                          [-- --compare ../other-checkout]
  *
  * 1. Generates (or reuses, with --keep) a history in which the audited agent took part in `--jobs` jobs
  *    among other agents' traffic: jobs as client, provider and checker, ERC-20 jobs, direct payments both
@@ -17,15 +18,22 @@
  * 4. Measures the audit's floor: the node's receipts per second through the same transport (median of
  *    three reads of the agent's receipts in 400 blocks), times one receipt per transaction the agent sent
  *    (gas cannot be known without them), next to where the audit's time went: its phases and requests.
+ * 5. With --compare <dir> (another checkout of Guild, e.g. the commit before a change, with its
+ *    node_modules), runs that checkout's audit and this one's over the whole history, alternately, --repeat
+ *    times each, on the same node: wall time and CPU seconds, the audit's process and the node's, compare
+ *    like with like however busy the machine is.
+ *
+ * CPU seconds come from /proc (Linux): the audit child's from this process's reaped-children counters
+ * (startup included), the node's from the process listening on the node's port.
  *
  * Generation takes minutes (Hardhat cannot dump its state, so a history cannot be saved to a file). With
  * --keep the node is left running on --port and its history recorded in tmp/bench-audit/history.json;
  * the next run with --keep reuses it while that node still answers with the same blocks.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   createPublicClient,
@@ -71,6 +79,7 @@ const { values } = parseArgs({
     port: { type: "string", default: "8611" },
     keep: { type: "boolean", default: false },
     repeat: { type: "string", default: "3" },
+    compare: { type: "string" },
     child: { type: "string" },
   },
 });
@@ -109,6 +118,9 @@ type AuditRun = {
   logs: number;
   requests: Record<string, number>;
   phasesMs: Record<string, number>;
+  /** CPU seconds of the audit's process (startup included) and of the node meanwhile, where /proc tells. */
+  cpuSeconds?: number | undefined;
+  nodeCpuSeconds?: number | undefined;
 };
 
 async function main(): Promise<void> {
@@ -200,7 +212,7 @@ async function main(): Promise<void> {
     }
     const extrapolate = (scan: NaiveScan) => scan.seconds * (totalTxs / Math.max(1, scan.transactions));
     console.error("The node's receipts per second through the audit's transport ...");
-    const receipts = await receiptRate(history, half);
+    const receipts = await receiptRate(history, half, to);
     const floorSeconds = history.agentTransactions / receipts.perSecond;
 
     console.log(
@@ -259,6 +271,13 @@ async function main(): Promise<void> {
         .map(([phase, ms]) => `${phase} ${ms}`)
         .join(", ")}.`,
     );
+    const seconds = (value: number | undefined) => (value === undefined ? "n/a" : `${value.toFixed(2)} s`);
+    const floorCpu = receipts.cpuPerReceipt * history.agentTransactions;
+    const floorNodeCpu =
+      receipts.nodeCpuPerReceipt === undefined ? undefined : receipts.nodeCpuPerReceipt * history.agentTransactions;
+    console.log(
+      `CPU, whole history (the median run): the audit's process ${seconds(full.cpuSeconds)} (startup included), the node ${seconds(full.nodeCpuSeconds)}; the floor's ${history.agentTransactions} receipts at the rate measured above: this process ${seconds(floorCpu)}, the node ${seconds(floorNodeCpu)}.`,
+    );
     console.log(
       `Whole-history runs: ${wallTimes.map((seconds) => `${seconds.toFixed(2)} s`).join(", ")} (median in the table); load average at the end ${loadavg()
         .map((value) => value.toFixed(1))
@@ -267,8 +286,48 @@ async function main(): Promise<void> {
     console.log(
       `Memory, first half -> whole history: live heap ${(runs.halfLive.liveHeapMb ?? 0).toFixed(0)} -> ${(runs.fullLive.liveHeapMb ?? 0).toFixed(0)} MB while the report grows ${halfRun.reportMb.toFixed(1)} -> ${full.reportMb.toFixed(1)} MB as JSON (${halfRun.jobs} -> ${full.jobs} job rows, ${halfRun.transactions} -> ${full.transactions} transactions).`,
     );
+    if (values.compare) await compareWith(resolve(values.compare), history, to, repeats);
   } finally {
     if (!values.keep) await chain.stop();
+  }
+}
+
+/**
+ * Runs the audit of another checkout (`root`) and this one's over the whole history, alternately, `repeats`
+ * times each, and prints the medians: the load changes between runs, so only runs side by side compare.
+ */
+async function compareWith(root: string, history: BenchHistory, to: bigint, repeats: number): Promise<void> {
+  if (!existsSync(join(root, "scripts", "bench", "audit.ts")))
+    throw new Error(
+      `--compare ${root}: no scripts/bench/audit.ts there (give a Guild checkout with its node_modules).`,
+    );
+  const sides = [
+    { label: `the other checkout (${root})`, root, runs: [] as AuditRun[] },
+    { label: "this checkout", root: PACKAGE_ROOT, runs: [] as AuditRun[] },
+  ];
+  for (let attempt = 0; attempt < repeats; attempt++) {
+    for (const side of sides) {
+      console.error(
+        `Compare: audit of ${side.label}, run ${attempt + 1}/${repeats}, load ${loadavg()[0]?.toFixed(1)} ...`,
+      );
+      const run = await runChild(history, to, false, side.root);
+      console.error(`  ${run.seconds.toFixed(2)} s, reconciled: ${run.reconciled}`);
+      side.runs.push(run);
+    }
+  }
+  const middle = (values: (number | undefined)[]) => {
+    const known = values.filter((value): value is number => value !== undefined);
+    return known.length === values.length ? `${median(known).toFixed(2)} s` : "n/a";
+  };
+  console.log(
+    `\nSide by side on the whole history (runs alternated, ${repeats} each; medians; CPU from /proc, the audit's startup included):\n`,
+  );
+  console.log("| audit of | wall time | audit CPU | node CPU | runs (wall) | reconciled |");
+  console.log("| --- | ---: | ---: | ---: | --- | --- |");
+  for (const side of sides) {
+    console.log(
+      `| ${side.label} | ${middle(side.runs.map((run) => run.seconds))} | ${middle(side.runs.map((run) => run.cpuSeconds))} | ${middle(side.runs.map((run) => run.nodeCpuSeconds))} | ${side.runs.map((run) => run.seconds.toFixed(2)).join(", ")} | ${side.runs.every((run) => run.reconciled) ? "yes" : "NO"} |`,
+    );
   }
 }
 
@@ -326,14 +385,18 @@ async function readerFor(history: BenchHistory) {
   };
 }
 
-async function runChild(history: BenchHistory, toBlock: bigint, live = false): Promise<AuditRun> {
+/** The audit run in `root` (this checkout by default), in a child process, with the CPU it and the node used. */
+async function runChild(history: BenchHistory, toBlock: bigint, live = false, root = PACKAGE_ROOT): Promise<AuditRun> {
   const argument = JSON.stringify({ history, toBlock: toBlock.toString(), live });
   const flags = live ? ["--expose-gc"] : [];
+  const nodePid = listenerOf(Number(new URL(history.url).port));
+  const nodeBefore = nodePid === undefined ? undefined : cpuOf(`/proc/${nodePid}/stat`, "own");
+  const childrenBefore = cpuOf("/proc/self/stat", "children");
   const child = spawn(
     process.execPath,
-    [...flags, "--import", "tsx", join(PACKAGE_ROOT, "scripts", "bench", "audit.ts"), "--child", argument],
+    [...flags, "--import", "tsx", join(root, "scripts", "bench", "audit.ts"), "--child", argument],
     {
-      cwd: PACKAGE_ROOT,
+      cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
@@ -343,7 +406,65 @@ async function runChild(history: BenchHistory, toBlock: bigint, live = false): P
   });
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   if (code !== 0) throw new Error(`the audit child exited with ${code}`);
-  return JSON.parse(output.trim().split("\n").pop() as string) as AuditRun;
+  const run = JSON.parse(output.trim().split("\n").pop() as string) as AuditRun;
+  const childrenAfter = cpuOf("/proc/self/stat", "children");
+  const nodeAfter = nodePid === undefined ? undefined : cpuOf(`/proc/${nodePid}/stat`, "own");
+  run.cpuSeconds =
+    childrenBefore === undefined || childrenAfter === undefined ? undefined : childrenAfter - childrenBefore;
+  run.nodeCpuSeconds = nodeBefore === undefined || nodeAfter === undefined ? undefined : nodeAfter - nodeBefore;
+  return run;
+}
+
+/**
+ * CPU seconds (user + system) from a /proc stat file: the process's own, or that of its children it has
+ * waited for. Undefined where there is no /proc. Assumes 100 clock ticks per second (Linux's USER_HZ).
+ */
+function cpuOf(statFile: string, which: "own" | "children"): number | undefined {
+  try {
+    // Fields after the command name: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
+    const fields = (readFileSync(statFile, "utf8").split(") ")[1] ?? "").split(" ");
+    const [user, system] = which === "own" ? [fields[11], fields[12]] : [fields[13], fields[14]];
+    const ticks = Number(user) + Number(system);
+    return Number.isFinite(ticks) ? ticks / 100 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of the process listening on 127.0.0.1:`port`, from /proc (Linux); undefined elsewhere. */
+function listenerOf(port: number): number | undefined {
+  try {
+    const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+    const inodes = new Set<string>();
+    for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+      if (!existsSync(table)) continue;
+      for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+        const columns = line.trim().split(/\s+/);
+        // local_address is column 1 (ADDR:PORT), st is column 3 (0A: listening), inode column 9.
+        if (columns[1]?.endsWith(`:${hexPort}`) && columns[3] === "0A" && columns[9]) inodes.add(columns[9]);
+      }
+    }
+    if (inodes.size === 0) return undefined;
+    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+      let fds: string[];
+      try {
+        fds = readdirSync(`/proc/${pid}/fd`);
+      } catch {
+        continue;
+      }
+      for (const fd of fds) {
+        try {
+          const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+          if (inodes.has(target.slice("socket:[".length, -1))) return Number(pid);
+        } catch {
+          // closed meanwhile
+        }
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return undefined;
 }
 
 async function childAudit(argument: string): Promise<void> {
@@ -467,25 +588,41 @@ async function naiveScan(
 
 /**
  * Receipts per second the node serves through the audit's transport, as many in flight as the audit asks:
- * the agent's transactions in 400 blocks, read three times (the median is kept; other work shares the machine).
+ * the agent's transactions in 400 blocks (fewer at the end of a short history), read three times (the median is kept; other work shares the machine).
  */
-async function receiptRate(history: BenchHistory, fromBlock: bigint) {
+async function receiptRate(history: BenchHistory, fromBlock: bigint, toBlock: bigint) {
   const rpc = createAuditRpc((await readerFor(history)).connection);
   const me = history.agent.toLowerCase();
-  const blocks = Array.from({ length: 400 }, (_, index) => fromBlock + BigInt(index));
+  const blocks = Array.from({ length: 400 }, (_, index) => fromBlock + BigInt(index)).filter(
+    (block) => block <= toBlock,
+  );
   const hashes = (
     await mapLimit(blocks, BLOCK_CONCURRENCY, async (block) =>
       (await readFullBlock(rpc, block)).transactions.filter((tx) => tx.from.toLowerCase() === me).map((tx) => tx.hash),
     )
   ).flat();
   const runs: number[] = [];
+  const nodePid = listenerOf(Number(new URL(history.url).port));
+  const nodeBefore = nodePid === undefined ? undefined : cpuOf(`/proc/${nodePid}/stat`, "own");
+  const cpuBefore = process.cpuUsage();
   for (let attempt = 0; attempt < 3; attempt++) {
     const started = performance.now();
     await mapLimit(hashes, RECEIPTS_IN_FLIGHT, (hash) => readReceipt(rpc, hash));
     runs.push((performance.now() - started) / 1000);
   }
+  const cpu = process.cpuUsage(cpuBefore);
+  const nodeAfter = nodePid === undefined ? undefined : cpuOf(`/proc/${nodePid}/stat`, "own");
   const seconds = median(runs);
-  return { count: hashes.length, seconds, runs, perSecond: hashes.length / seconds };
+  return {
+    count: hashes.length,
+    seconds,
+    runs,
+    perSecond: hashes.length / seconds,
+    // CPU seconds per receipt, averaged over the three reads: this process's and the node's.
+    cpuPerReceipt: (cpu.user + cpu.system) / 1e6 / (3 * hashes.length),
+    nodeCpuPerReceipt:
+      nodeBefore === undefined || nodeAfter === undefined ? undefined : (nodeAfter - nodeBefore) / (3 * hashes.length),
+  };
 }
 
 async function countTransactions(history: BenchHistory, fromBlock: bigint, toBlock: bigint): Promise<number> {
