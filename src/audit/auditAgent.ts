@@ -90,7 +90,9 @@ async function pageSizeFor(rpc: AuditRpc, filter: LogFilter, fromBlock: bigint, 
   );
   const density = Math.max(...counts);
   if (density === 0) return 10_000;
-  return Math.max(8, Math.min(10_000, Math.floor(TARGET_LOGS_PER_PAGE / density)));
+  // The largest page the reader may grow to: twice the target at the densest stretch seen. It starts there,
+  // shrinks a page that overshoots the target, and grows back while pages stay light.
+  return Math.max(8, Math.min(10_000, Math.floor((2 * TARGET_LOGS_PER_PAGE) / density)));
 }
 
 /** Events whose indexed argument at topic position 1 (after the selector) is the agent. */
@@ -245,8 +247,6 @@ export async function auditAgent({
       },
     }) as unknown as AsyncGenerator<LogPage<AuditAbi>>;
   const streams = filters.map(([filter, start], index) => stream(index, filter, start, pageSizes[index] as number));
-  // Job facts are read by job id; their pages span what the densest filter's do.
-  const pageSize = Math.min(...pageSizes);
   for await (const logs of mergeLogStreams(streams)) for (const entry of logs) collector.onLog(entry);
   collector.finish();
   lap("events");
@@ -296,7 +296,7 @@ export async function auditAgent({
         fromBlock: reader.fromBlock,
         toBlock,
         read,
-        pageSize,
+        ...(logPageSize ? { pageSize: logPageSize } : {}),
         onLog: (entry) => {
           if (entry.eventName !== "JobCreated" && entry.eventName !== "JobDetails" && entry.eventName !== "JobFunded")
             mayBeMine(entry);
