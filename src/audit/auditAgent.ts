@@ -1,6 +1,13 @@
-import { getAddress, numberToHex, zeroAddress, type Address, type Hex, type RpcTransaction } from "viem";
+import {
+  getAddress,
+  numberToHex,
+  toEventSelector,
+  zeroAddress,
+  type Address,
+  type Hex,
+  type RpcTransaction,
+} from "viem";
 import { getTokenInfo } from "../chain/actions/getTokenInfo.js";
-import type { GuildAddresses } from "../chain/deployContracts.js";
 import type { GuildReader } from "../chain/GuildClient.js";
 import { streamLogs, type LogPage, type ReadLogsProgress } from "../chain/logs/readLogs.js";
 import type { AuditReport, CreditSummary, JobRow, StakeRow } from "./AuditReport.js";
@@ -50,39 +57,42 @@ export type AuditAgentParameters = {
 /** Logs per page the log reads aim at: five streams, two pages each in flight, bound the logs held. */
 const TARGET_LOGS_PER_PAGE = 2_000;
 
+/** One of the audit's log filters: contracts (none: any), events, and topics after the event selector. */
+type LogFilter = { address: Address | Address[]; names: AuditEventName[]; topics: (Hex | null)[] };
+
 /**
- * A block range per log page that keeps pages near {@link TARGET_LOGS_PER_PAGE} from the first one on:
- * the agent's densest of three 16-block windows (start, middle, end) sets it. The log reader's own slow
- * start begins at 1,000 blocks, which on a busy chain is a page of the whole history.
+ * A block range per log page that keeps the pages of `filter` near {@link TARGET_LOGS_PER_PAGE} from the
+ * first one on: its densest of three 16-block windows (start, middle, end) sets it. The log reader's own
+ * slow start begins at 1,000 blocks, which on a busy chain is a page of the whole history; a filter that
+ * matches little gets large pages, so it costs few requests.
  */
-async function pageSizeFor(
-  rpc: AuditRpc,
-  addresses: GuildAddresses,
-  topic: Hex,
-  fromBlock: bigint,
-  toBlock: bigint,
-): Promise<number> {
+async function pageSizeFor(rpc: AuditRpc, filter: LogFilter, fromBlock: bigint, toBlock: bigint): Promise<number> {
   if (fromBlock > toBlock) return 10_000;
   const span = toBlock - fromBlock + 1n;
   const windows = [fromBlock, fromBlock + span / 2n, toBlock - 15n > fromBlock ? toBlock - 15n : fromBlock];
+  const selectors = pickEvents(filter.names).map((event) => toEventSelector(event));
   const counts = await Promise.all(
     windows.map(async (start) => {
       const end = start + 15n > toBlock ? toBlock : start + 15n;
-      const logs = await rpc.request<unknown[]>("eth_getLogs", [
-        {
-          address: [addresses.escrow, addresses.evaluator],
-          topics: [null, topic],
-          fromBlock: numberToHex(start),
-          toBlock: numberToHex(end),
-        },
-      ]);
+      const logs = await rpc.request({
+        method: "eth_getLogs",
+        params: [
+          {
+            address: filter.address,
+            topics: [selectors, ...filter.topics],
+            fromBlock: numberToHex(start),
+            toBlock: numberToHex(end),
+          },
+        ],
+      });
       return logs.length / Number(end - start + 1n);
     }),
   );
-  // Transfers and the other filters roughly double what the busiest filter returns.
-  const density = Math.max(...counts) * 2;
+  const density = Math.max(...counts);
   if (density === 0) return 10_000;
-  return Math.max(8, Math.min(10_000, Math.floor(TARGET_LOGS_PER_PAGE / density)));
+  // The largest page the reader may grow to: twice the target at the densest stretch seen. It starts there,
+  // shrinks a page that overshoots the target, and grows back while pages stay light.
+  return Math.max(8, Math.min(10_000, Math.floor((2 * TARGET_LOGS_PER_PAGE) / density)));
 }
 
 /** Events whose indexed argument at topic position 1 (after the selector) is the agent. */
@@ -146,7 +156,7 @@ export async function auditAgent({
   const agent = getAddress(agentInput);
   const rpc = createAuditRpc(reader.connection);
   const { addresses } = reader;
-  const toBlock = toInput ?? BigInt(await rpc.request<Hex>("eth_blockNumber", []));
+  const toBlock = toInput ?? BigInt(await rpc.request({ method: "eth_blockNumber" }));
   // Block 0 is the genesis state: the audit starts after it.
   const fromBlock = fromInput === undefined || fromInput < 1n ? 1n : fromInput;
   if (fromBlock > toBlock) throw new RangeError(`The range ${fromBlock}-${toBlock} is empty.`);
@@ -160,7 +170,7 @@ export async function auditAgent({
     phaseStart = now;
   };
 
-  const code = await rpc.request<Hex>("eth_getCode", [agent, numberToHex(toBlock)]);
+  const code = await rpc.request({ method: "eth_getCode", params: [agent, numberToHex(toBlock)] });
   // An EIP-7702 delegation (0xef0100 ++ address) leaves the account an EOA that sends transactions.
   const kind: "eoa" | "contract" = code === "0x" || code.toLowerCase().startsWith("0xef0100") ? "eoa" : "contract";
 
@@ -195,16 +205,27 @@ export async function auditAgent({
   });
   const topic = addressTopic(agent);
   const guildFrom = fromBlock > reader.fromBlock ? fromBlock : reader.fromBlock;
-  const pageSize = Math.min(logPageSize ?? 10_000, await pageSizeFor(rpc, addresses, topic, guildFrom, toBlock));
+  // The agent's Guild events (from the contracts' deployment) and its ERC-20 transfers and approvals with
+  // any contract (every token it touched, not only Guild's).
+  const filters: [LogFilter, bigint][] = [
+    ...(guildFrom <= toBlock
+      ? ([
+          [{ address: [addresses.escrow, addresses.registry], names: BY_FIRST, topics: [topic] }, guildFrom],
+          [{ address: [addresses.escrow, addresses.evaluator], names: BY_SECOND, topics: [null, topic] }, guildFrom],
+          [{ address: addresses.escrow, names: ["JobCreated"], topics: [null, null, topic] }, guildFrom],
+        ] as [LogFilter, bigint][])
+      : []),
+    [{ address: [], names: ["Transfer", "Approval"], topics: [topic] }, fromBlock],
+    [{ address: [], names: ["Transfer"], topics: [null, topic] }, fromBlock],
+  ];
+  const pageSizes = await Promise.all(
+    filters.map(async ([filter, start]) =>
+      Math.min(logPageSize ?? 10_000, await pageSizeFor(rpc, filter, start, toBlock)),
+    ),
+  );
+  log.debug({ pageSizes }, "blocks per log page, by filter");
   const streamProgress = new Map<number, ReadLogsProgress>();
-  const pageRequests = () => [...streamProgress.values()].reduce((sum, entry) => sum + entry.requests, 0);
-  const stream = (
-    index: number,
-    address: Address | Address[],
-    names: AuditEventName[],
-    topics: (Hex | null)[],
-    start: bigint,
-  ) =>
+  const stream = (index: number, { address, names, topics }: LogFilter, start: bigint, pageSize: number) =>
     streamLogs(rpc.client, {
       address,
       events: pickEvents(names),
@@ -225,19 +246,7 @@ export async function auditAgent({
         progress("logs", Number(through - fromBlock + 1n), Number(toBlock - fromBlock + 1n), `${read} logs`);
       },
     }) as unknown as AsyncGenerator<LogPage<AuditAbi>>;
-  const streams: AsyncGenerator<LogPage<AuditAbi>>[] = [];
-  if (guildFrom <= toBlock) {
-    streams.push(
-      stream(0, [addresses.escrow, addresses.registry], BY_FIRST, [topic], guildFrom),
-      stream(1, [addresses.escrow, addresses.evaluator], BY_SECOND, [null, topic], guildFrom),
-      stream(2, addresses.escrow, ["JobCreated"], [null, null, topic], guildFrom),
-    );
-  }
-  // Any contract's Transfer and Approval: every ERC-20 the agent touched, not only Guild's token.
-  streams.push(
-    stream(3, [], ["Transfer", "Approval"], [topic], fromBlock),
-    stream(4, [], ["Transfer"], [null, topic], fromBlock),
-  );
+  const streams = filters.map(([filter, start], index) => stream(index, filter, start, pageSizes[index] as number));
   for await (const logs of mergeLogStreams(streams)) for (const entry of logs) collector.onLog(entry);
   collector.finish();
   lap("events");
@@ -287,7 +296,7 @@ export async function auditAgent({
         fromBlock: reader.fromBlock,
         toBlock,
         read,
-        pageSize,
+        ...(logPageSize ? { pageSize: logPageSize } : {}),
         onLog: (entry) => {
           if (entry.eventName !== "JobCreated" && entry.eventName !== "JobDetails" && entry.eventName !== "JobFunded")
             mayBeMine(entry);
@@ -322,7 +331,7 @@ export async function auditAgent({
   const blockTimes = readBlockTimestamps(rpc, [...new Set([fromBlock, toBlock, ...ledger.blocks()])], { concurrency });
   blockTimes.catch(() => {});
   const balanceAt = (block: bigint) =>
-    rpc.request<Hex>("eth_getBalance", [agent, numberToHex(block)]).then((value) => BigInt(value));
+    rpc.request({ method: "eth_getBalance", params: [agent, numberToHex(block)] }).then((value) => BigInt(value));
   const [opening, closing] = await Promise.all([balanceAt(fromBlock - 1n), balanceAt(toBlock)]);
   const native = await findUnexplainedNativeTransfers({
     rpc,
@@ -409,7 +418,6 @@ export async function auditAgent({
   );
   const failed = transactions.filter((tx) => !tx.ok).length;
   const requests: Record<string, number> = Object.fromEntries(rpc.counts);
-  requests.eth_getLogs = (requests.eth_getLogs ?? 0) + pageRequests();
 
   const report: AuditReport = {
     agent: { address: agent, name: name ?? collector.registeredName, kind },

@@ -14,9 +14,12 @@ import {
 import type { GuildAddresses } from "../chain/deployContracts.js";
 import { stakedEvaluatorAbi } from "../contracts/StakedEvaluator.js";
 import type { Flow, UnexplainedChange } from "./AuditReport.js";
-import { mapLimit, type AuditRpc } from "./auditRpc.js";
-import { bisectChanges } from "./bisectChanges.js";
+import { mapLimit, type AuditRpc, type CallFrame } from "./auditRpc.js";
+import { bisectChanges, type BlockChange } from "./bisectChanges.js";
+import { ChainDataMissingError } from "./ChainDataMissingError.js";
 import type { Ledger } from "./createLedger.js";
+import { readFullBlock } from "./readFullBlock.js";
+import { readReceipt } from "./readReceipt.js";
 import { succeeded } from "./receiptOutcome.js";
 
 export type FindUnexplainedNativeTransfersParameters = {
@@ -49,16 +52,9 @@ export type FindUnexplainedNativeTransfersReturnType = {
   warnings: string[];
 };
 
-type CallFrame = {
-  type: string;
-  from: Address;
-  to?: Address;
-  value?: string;
-  error?: string;
-  calls?: CallFrame[];
-};
-
 const MAX_LISTED = 20;
+/** Located blocks whose transactions to the agent are known, explained at once (one HTTP batch of receipts). */
+const KNOWN_BLOCK_CONCURRENCY = 50;
 const MAX_TRACED = 50;
 
 /**
@@ -95,7 +91,7 @@ export async function findUnexplainedNativeTransfers({
   const warnings: string[] = [];
   const predicted = (block: bigint) => opening + ledger.netThrough(zeroAddress, block);
   const balanceAt = (block: bigint) =>
-    rpc.request<string>("eth_getBalance", [agent, numberToHex(block)]).then((value) => BigInt(value));
+    rpc.request({ method: "eth_getBalance", params: [agent, numberToHex(block)] }).then((value) => BigInt(value));
 
   const changes = await bisectChanges({
     fromBlock: fromBlock - 1n,
@@ -112,10 +108,9 @@ export async function findUnexplainedNativeTransfers({
   let found = 0;
   let traceRefused = false;
   const unexplained: UnexplainedChange[] = [];
-  await mapLimit(changes, Math.max(1, Math.floor(concurrency / 50)), async ({ block, delta }) => {
+  const explain = async ({ block, delta }: BlockChange) => {
     let full: RpcBlock<"latest", true> | undefined;
-    const readBlock = async () =>
-      (full ??= await rpc.request<RpcBlock<"latest", true>>("eth_getBlockByNumber", [numberToHex(block), true]));
+    const readBlock = async () => (full ??= await readFullBlock(rpc, block));
     let remaining = delta;
     const add = (flow: Flow) => {
       ledger.add(flow);
@@ -130,13 +125,14 @@ export async function findUnexplainedNativeTransfers({
     const receiptOf = async (hash: Hash) => {
       const known = receipts.get(hash);
       if (known) return known;
-      const receipt = await rpc.request<RpcTransactionReceipt>("eth_getTransactionReceipt", [hash]);
+      const receipt = await readReceipt(rpc, hash);
       receipts.set(hash, receipt);
       return receipt;
     };
-    for (const tx of toMe) {
-      const receipt = await receiptOf(tx.hash);
-      if (!succeeded(receipt)) continue;
+    // Asked together: one round trip for the block, not one per transaction.
+    const toMeReceipts = await Promise.all(toMe.map((tx) => receiptOf(tx.hash)));
+    for (const [index, tx] of toMe.entries()) {
+      if (!succeeded(toMeReceipts[index] as RpcTransactionReceipt)) continue;
       found++;
       add({
         block,
@@ -155,10 +151,12 @@ export async function findUnexplainedNativeTransfers({
     // A stake claim someone else made to the agent: `to` is not indexed, so no filter found it.
     if (remaining !== 0n) {
       const evaluator = addresses.evaluator.toLowerCase();
-      for (const tx of (await readBlock()).transactions.slice(0, MAX_TRACED)) {
-        if (tx.to?.toLowerCase() !== evaluator) continue;
-        const receipt = await receiptOf(tx.hash);
-        for (const log of receipt.logs) {
+      const calls = (await readBlock()).transactions
+        .slice(0, MAX_TRACED)
+        .filter((tx) => tx.to?.toLowerCase() === evaluator);
+      const callReceipts = await Promise.all(calls.map((tx) => receiptOf(tx.hash)));
+      for (const [index, tx] of calls.entries()) {
+        for (const log of (callReceipts[index] as RpcTransactionReceipt).logs) {
           if (log.address.toLowerCase() !== evaluator) continue;
           try {
             const decoded = decodeEventLog({
@@ -196,7 +194,7 @@ export async function findUnexplainedNativeTransfers({
         if (remaining === 0n) break;
         let root: CallFrame;
         try {
-          root = await rpc.request<CallFrame>("debug_traceTransaction", [tx.hash, { tracer: "callTracer" }]);
+          root = await rpc.request({ method: "debug_traceTransaction", params: [tx.hash, { tracer: "callTracer" }] });
         } catch (error) {
           traceRefused = true;
           warnings.push(
@@ -239,10 +237,8 @@ export async function findUnexplainedNativeTransfers({
           })),
           ...(await Promise.all(
             neighbours.slice(0, MAX_LISTED).map(async (neighbour) => {
-              const tx = await rpc.request<{ from: Address; to: Address | null; value: `0x${string}` }>(
-                "eth_getTransactionByHash",
-                [neighbour.hash],
-              );
+              const tx = await rpc.request({ method: "eth_getTransactionByHash", params: [neighbour.hash] });
+              if (!tx) throw new ChainDataMissingError(`transaction ${neighbour.hash}`);
               return {
                 hash: neighbour.hash,
                 from: getAddress(tx.from),
@@ -255,7 +251,15 @@ export async function findUnexplainedNativeTransfers({
         ],
       });
     }
-  });
+  };
+  // Blocks the transaction finder read already need no block read (unless something stays unexplained):
+  // they go a batch at a time. The others are read in full, a few at a time.
+  const known = changes.filter((change) => incomingByBlock.has(change.block));
+  const unread = changes.filter((change) => !incomingByBlock.has(change.block));
+  await Promise.all([
+    mapLimit(known, Math.min(concurrency, KNOWN_BLOCK_CONCURRENCY), explain),
+    mapLimit(unread, Math.max(1, Math.floor(concurrency / 50)), explain),
+  ]);
   unexplained.sort((a, b) => (a.block < b.block ? -1 : a.block > b.block ? 1 : 0));
   return { unexplained, found, blocks: changes.length, warnings };
 }

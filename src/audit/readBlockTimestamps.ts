@@ -1,5 +1,6 @@
-import { hexToNumber, numberToHex, type RpcBlock } from "viem";
+import { hexToNumber, numberToHex } from "viem";
 import { mapLimit, type AuditRpc } from "./auditRpc.js";
+import { ChainDataMissingError } from "./ChainDataMissingError.js";
 
 /**
  * Timestamps (unix seconds) of `blocks`, from their headers, asked concurrently (batched over HTTP).
@@ -15,7 +16,8 @@ export async function readBlockTimestamps(
   const times = new Map<bigint, number>();
   let done = 0;
   await mapLimit(blocks, concurrency, async (block) => {
-    const header = await rpc.request<RpcBlock<"latest", false>>("eth_getBlockByNumber", [numberToHex(block), false]);
+    const header = await rpc.request({ method: "eth_getBlockByNumber", params: [numberToHex(block), false] });
+    if (!header) throw new ChainDataMissingError(`block ${block}`);
     times.set(block, hexToNumber(header.timestamp));
     if (++done % 5_000 === 0) onProgress?.(done, blocks.length);
   });

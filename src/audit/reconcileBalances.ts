@@ -7,13 +7,12 @@ import {
   numberToHex,
   zeroAddress,
   type Address,
-  type Hex,
-  type RpcBlock,
 } from "viem";
 import { emptyByCategory, type Reconciliation, type TokenSummary, type UnexplainedChange } from "./AuditReport.js";
 import { mapLimit, type AuditRpc } from "./auditRpc.js";
 import { bisectChanges } from "./bisectChanges.js";
 import type { Ledger } from "./createLedger.js";
+import { readFullBlock } from "./readFullBlock.js";
 
 export type TokenMeta = { symbol: string; decimals: number };
 
@@ -80,9 +79,13 @@ export async function reconcileBalances({
     }
     const balanceAt = async (block: bigint): Promise<bigint> => {
       const data = encodeFunctionData({ abi: erc20Abi, functionName: "balanceOf", args: [agent] });
-      const result = await rpc.request<Hex>("eth_call", [{ to: token, data }, numberToHex(block)]);
+      const result = await rpc.request({ method: "eth_call", params: [{ to: token, data }, numberToHex(block)] });
       // No code yet at that block (the token was deployed later): no balance either.
-      if (result === "0x" && (await rpc.request<Hex>("eth_getCode", [token, numberToHex(block)])) === "0x") return 0n;
+      if (
+        result === "0x" &&
+        (await rpc.request({ method: "eth_getCode", params: [token, numberToHex(block)] })) === "0x"
+      )
+        return 0n;
       return decodeFunctionResult({ abi: erc20Abi, functionName: "balanceOf", data: result });
     };
     let opening: bigint;
@@ -119,7 +122,7 @@ export async function reconcileBalances({
       unexplained = await Promise.all(
         changes.map(async ({ block, delta }) => {
           // The block's transactions that touched the token (its own calls), then the others, for a person to look at.
-          const full = await rpc.request<RpcBlock<"latest", true>>("eth_getBlockByNumber", [numberToHex(block), true]);
+          const full = await readFullBlock(rpc, block);
           const ordered = [...full.transactions].sort(
             (a, b) =>
               Number(b.to?.toLowerCase() === token.toLowerCase()) - Number(a.to?.toLowerCase() === token.toLowerCase()),
