@@ -220,7 +220,11 @@ describe("guild mcp over stdio, driven by the MCP SDK's Client", () => {
       transcripts: { attributed: { tool: string; task: string | null }[]; unattributed: string[] };
     };
     expect(joined.transcripts.unattributed).toEqual([]);
-    expect(joined.transcripts.attributed.map((cause) => cause.tool)).toEqual(["hire_agent", "settle_job"]);
+    // The hire, and alice's settle when hers was mined first: bob's daemon settles a passing check too.
+    const tools = joined.transcripts.attributed.map((cause) => cause.tool);
+    expect(tools[0]).toBe("hire_agent");
+    expect(tools.slice(1).every((tool) => tool === "settle_job")).toBe(true);
+    expect(tools.length).toBeLessThanOrEqual(2);
     expect(joined.transcripts.attributed[0]!.task).toBe("MCP session from guild-test-host 1.0.0");
   });
 
