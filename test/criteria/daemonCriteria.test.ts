@@ -12,7 +12,6 @@ import { readJobTexts } from "../../src/chain/reads/readJobTexts.js";
 import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
 import { type DaemonState, openDaemonState, type WorkItem } from "../../src/daemon/daemonState.js";
 import { processWorkItem, type WorkContext } from "../../src/daemon/processWorkItem.js";
-import { silentLogger } from "../../src/log/createLogger.js";
 import { BUILTIN_SKILLS } from "../../src/skills/builtinSkills.js";
 import { SUBTLY_WRONG_FUNCTIONS } from "../../src/skills/demo/subtlyWrongFunctions.js";
 import { wrongResults } from "../../src/skills/demo/wrongResults.js";
@@ -26,13 +25,13 @@ import { runTool } from "../../src/tools/runTool.js";
 import {
   contextFor as toolContextFor,
   expectNothingSent,
-  guardFor,
   type Harness,
   timeTravel,
   newAgent,
   startHarness,
   type TestAgent,
 } from "../tools/harness.js";
+import { pendingItem, workContextFor } from "../daemon/workContext.js";
 
 // Workers and checkers deciding by a job's criteria, through the daemon's work items against a Hardhat node:
 // a worker delivers only what passes its own run of the tests and declines what it cannot evaluate or meet (the
@@ -66,12 +65,8 @@ afterAll(async () => {
 });
 
 async function contextFor(agent: TestAgent, role: "worker" | "checker", deliverWrong = false): Promise<WorkContext> {
-  return {
-    client: agent.client,
-    guard: await guardFor(h, agent.client),
-    state,
+  return workContextFor(h, agent.client, state, {
     roles: new Set([role]),
-    skills: BUILTIN_SKILLS,
     offering: {
       // The cheater sells through the demo's wrong-result skills, as `guild start --deliver-wrong` does.
       skills: new Map(
@@ -83,22 +78,10 @@ async function contextFor(agent: TestAgent, role: "worker" | "checker", deliverW
       price: 0n,
       priceToken: zeroAddress,
     },
-    checker: { stakeBps: 2_000n, maxStakeBps: 10_000n, minConfidence: 0.8 },
-    judge: undefined,
-    logger: silentLogger(),
-  };
+  });
 }
 
-const item = (kind: WorkItem["kind"], jobId: bigint): WorkItem => ({
-  key: `${kind}:${jobId}`,
-  kind,
-  jobId,
-  notBefore: 0,
-  status: "pending",
-  attempts: 0,
-  block: 0n,
-  detail: "",
-});
+const item = (kind: WorkItem["kind"], jobId: bigint): WorkItem => pendingItem(kind, jobId);
 const now = () => Math.floor(Date.now() / 1000);
 const hire = async (provider: TestAgent, description: string) =>
   (

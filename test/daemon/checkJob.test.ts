@@ -16,11 +16,8 @@ import { DEV_ACCEPTANCE } from "../../src/daemon/acceptTerms.js";
 import { planCheckerMove, stakeToLead } from "../../src/daemon/checkJob.js";
 import { openDaemonState, type DaemonState, type WorkItem } from "../../src/daemon/daemonState.js";
 import { processWorkItem, type WorkContext } from "../../src/daemon/processWorkItem.js";
-import { silentLogger } from "../../src/log/createLogger.js";
-import { BUILTIN_SKILLS } from "../../src/skills/builtinSkills.js";
 import { encodeJobSpec } from "../../src/skills/jobSpec.js";
 import {
-  guardFor,
   newAgent,
   startHarness,
   timeTravel,
@@ -28,6 +25,7 @@ import {
   type PolicySettings,
   type TestAgent,
 } from "../tools/harness.js";
+import { pendingItem, workContextFor } from "./workContext.js";
 
 // The checker's answer back, at the work-item level against a Hardhat node (the daemon process adds nothing to
 // these): an outbid checker stakes in full or not at all, within its per-job and total ceilings; it escalates to
@@ -70,32 +68,15 @@ async function checkerContext(
     arbiters?: Address[];
   } = {},
 ): Promise<WorkContext> {
-  return {
-    client: checker.client,
-    guard: await guardFor(h, checker.client, { policy }),
-    state,
-    roles: new Set(["checker"]),
-    skills: BUILTIN_SKILLS,
-    offering: { skills: new Map(), price: 0n, priceToken: zeroAddress },
+  return workContextFor(h, checker.client, state, {
+    policy,
     checker: { stakeBps: 2_000n, maxStakeBps, minConfidence: 0.8 },
     judge,
     acceptance: { ...DEV_ACCEPTANCE, arbiters },
-    logger: silentLogger(),
-  };
+  });
 }
 
-function checkItem(jobId: bigint): WorkItem {
-  return {
-    key: `check:${jobId}`,
-    kind: "check",
-    jobId,
-    notBefore: 0,
-    status: "pending",
-    attempts: 0,
-    block: 0n,
-    detail: "",
-  };
-}
+const checkItem = (jobId: bigint): WorkItem => pendingItem("check", jobId);
 
 /** A job for `provider` whose delivery is wrong (four words counted in three), bonded at 50%. */
 async function wrongBondedJob(provider: TestAgent, check: CheckSettings = {}): Promise<bigint> {

@@ -8,15 +8,15 @@ import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { stakeOnCheck as stakeOnCheckAction } from "../../src/chain/actions/stakeOnCheck.js";
 import { createConnection } from "../../src/chain/createConnection.js";
 import { createGuildClient } from "../../src/chain/createGuildClient.js";
-import { openDaemonState, type DaemonState, type WorkItem } from "../../src/daemon/daemonState.js";
-import { currentAction, processWorkItem, type WorkContext } from "../../src/daemon/processWorkItem.js";
+import { openDaemonState, type DaemonState } from "../../src/daemon/daemonState.js";
+import { currentAction, processWorkItem } from "../../src/daemon/processWorkItem.js";
 import { stakedEvaluatorAbi } from "../../src/contracts/StakedEvaluator.js";
 import { readJobTexts } from "../../src/chain/reads/readJobTexts.js";
-import { silentLogger } from "../../src/log/createLogger.js";
 import { startRpcProxy, type RpcProxy } from "../support/rpcProxy.js";
 import { BUILTIN_SKILLS } from "../../src/skills/builtinSkills.js";
 import { encodeJobSpec } from "../../src/skills/jobSpec.js";
-import { guardFor, newAgent, startHarness, type Harness } from "../tools/harness.js";
+import { newAgent, startHarness, type Harness } from "../tools/harness.js";
+import { pendingItem, workContextFor } from "./workContext.js";
 
 // The daemon's `once` rule, in process against a Hardhat node: an action whose recorded transaction the node says
 // it does not know is sent again; while the node cannot say (it does not answer), nothing is sent and the record
@@ -67,27 +67,8 @@ describe("processWorkItem: actions with a recorded transaction", () => {
         },
       },
     );
-    const context: WorkContext = {
-      client: checkerClient,
-      guard: await guardFor(h, checkerClient),
-      state,
-      roles: new Set(["checker"]),
-      skills: BUILTIN_SKILLS,
-      offering: { skills: new Map(), price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
-      checker: { stakeBps: 2_000n, maxStakeBps: 10_000n, minConfidence: 0.8 },
-      judge: undefined,
-      logger: silentLogger(),
-    };
-    const item: WorkItem = {
-      key: `check:${jobId}`,
-      kind: "check",
-      jobId,
-      notBefore: 0,
-      status: "pending",
-      attempts: 0,
-      block: 0n,
-      detail: "",
-    };
+    const context = await workContextFor(h, checkerClient, state);
+    const item = pendingItem("check", jobId);
     const stakeOf = async () =>
       (
         await h.guild.reader.connection.publicClient.readContract({
@@ -148,27 +129,10 @@ describe("processWorkItem: actions with a recorded transaction", () => {
       stakeOnCheckAction(who.client, { jobId, pass, amount });
     await stake(provider, true, parseEther("0.001")); // the bond
 
-    const context: WorkContext = {
-      client: checker.client,
-      guard: await guardFor(h, checker.client),
-      state,
-      roles: new Set(["checker"]),
-      skills: BUILTIN_SKILLS,
-      offering: { skills: new Map(), price: 0n, priceToken: "0x0000000000000000000000000000000000000000" },
+    const context = await workContextFor(h, checker.client, state, {
       checker: { stakeBps: 2_000n, maxStakeBps: 50_000n, minConfidence: 0.8 },
-      judge: undefined,
-      logger: silentLogger(),
-    };
-    const item: WorkItem = {
-      key: `check:${jobId}`,
-      kind: "check",
-      jobId,
-      notBefore: 0,
-      status: "pending",
-      attempts: 0,
-      block: 0n,
-      detail: "",
-    };
+    });
+    const item = pendingItem("check", jobId);
     const position = async () =>
       h.guild.reader.connection.publicClient.readContract({
         address: h.guild.reader.addresses.evaluator,
@@ -220,27 +184,11 @@ describe("processWorkItem: actions with a recorded transaction", () => {
       const connection = await createConnection({ url: counting.url });
       const providerClient = createGuildClient({ ...h.guild.reader, connection }, { account: provider.client.account });
       const wordCount = BUILTIN_SKILLS.get("word-count")!;
-      const context: WorkContext = {
-        client: providerClient,
-        guard: await guardFor(h, providerClient),
-        state,
+      const context = await workContextFor(h, providerClient, state, {
         roles: new Set(["worker"]),
-        skills: BUILTIN_SKILLS,
         offering: { skills: new Map([["word-count", wordCount]]), price: 0n, priceToken: zeroAddress },
-        checker: { stakeBps: 2_000n, maxStakeBps: 10_000n, minConfidence: 0.8 },
-        judge: undefined,
-        logger: silentLogger(),
-      };
-      const item: WorkItem = {
-        key: `work:${jobId}`,
-        kind: "work",
-        jobId,
-        notBefore: 0,
-        status: "pending",
-        attempts: 0,
-        block: 0n,
-        detail: "",
-      };
+      });
+      const item = pendingItem("work", jobId);
       counting.seen.length = 0;
       expect(await processWorkItem(item, context, Math.floor(Date.now() / 1000))).toEqual({
         status: "done",

@@ -1,22 +1,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isAddressEqual, parseEther, zeroAddress, type Address, type Hash } from "viem";
+import { isAddressEqual, parseEther, type Address, type Hash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimRefund } from "../../src/chain/actions/claimRefund.js";
 import { createAndFundJob } from "../../src/chain/actions/createAndFundJob.js";
 import { deliverJob } from "../../src/chain/actions/deliverJob.js";
 import { readJob } from "../../src/chain/actions/readJob.js";
-import { openDaemonState, type DaemonState, type WorkItem } from "../../src/daemon/daemonState.js";
+import { openDaemonState, type DaemonState } from "../../src/daemon/daemonState.js";
 import { processWorkItem, type WorkContext } from "../../src/daemon/processWorkItem.js";
-import { silentLogger } from "../../src/log/createLogger.js";
-import { BUILTIN_SKILLS } from "../../src/skills/builtinSkills.js";
 import { encodeJobSpec } from "../../src/skills/jobSpec.js";
 import {
   chainState,
   expectNothingSent,
   gasPaid,
-  guardFor,
   newAgent,
   stake,
   startHarness,
@@ -24,6 +21,7 @@ import {
   type Harness,
   type TestAgent,
 } from "../tools/harness.js";
+import { pendingItem, workContextFor } from "./workContext.js";
 
 // Whoever is owed money settles (issue 10, item 2), in process against a Hardhat node: each party's settle item
 // settles only the outcome that pays it, so nothing waits on a counterparty, and nobody pays gas to settle an outcome
@@ -50,29 +48,10 @@ afterAll(async () => {
 async function daemonOf(agent: TestAgent): Promise<WorkContext> {
   const state = openDaemonState(join(dir, `${agent.address}.sqlite`));
   states.push(state);
-  return {
-    client: agent.client,
-    guard: await guardFor(h, agent.client),
-    state,
-    roles: new Set(["worker", "checker", "client"]),
-    skills: BUILTIN_SKILLS,
-    offering: { skills: new Map(), price: 0n, priceToken: zeroAddress },
-    checker: { stakeBps: 2_000n, maxStakeBps: 10_000n, minConfidence: 0.8 },
-    judge: undefined,
-    logger: silentLogger(),
-  };
+  return workContextFor(h, agent.client, state, { roles: new Set(["worker", "checker", "client"]) });
 }
 
-const item = (kind: WorkItem["kind"], jobId: bigint, key = `${kind}:${jobId}`): WorkItem => ({
-  key,
-  kind,
-  jobId,
-  notBefore: 0,
-  status: "pending",
-  attempts: 0,
-  block: 0n,
-  detail: "",
-});
+const item = pendingItem;
 
 /** Gas `address` paid for its transactions in blocks `(afterBlock, latest]`. */
 async function gasSince(address: Address, afterBlock: bigint): Promise<bigint> {
