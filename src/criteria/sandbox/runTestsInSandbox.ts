@@ -264,7 +264,9 @@ function runWithModule(
             break;
           }
         }
-        if (!stop && runtime.hasPendingJob()) {
+        // Out of time with a test still waiting: the queue may look drained only because the interrupt ended the
+        // job that would have queued the next one (QuickJS does not always report that as an error).
+        if (!stop && (runtime.hasPendingJob() || (Date.now() > deadline && outstanding.size > 0))) {
           stop = { phase: "tests", reason: "time", message: `did not finish within ${limits.timeMs} ms` };
         }
       }
