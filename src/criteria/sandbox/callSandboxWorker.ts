@@ -14,6 +14,8 @@ type Pending = {
   timer: NodeJS.Timeout;
   /** Arms the hard deadline once the worker starts the job. */
   start: () => void;
+  /** The thread the job was sent to: a killed thread's exit must not fail the jobs of its successor. */
+  thread: Worker;
 };
 
 /** How long a new worker may take to start (tsx, the QuickJS module) before the call fails. */
@@ -50,6 +52,7 @@ function spawn(): Worker {
   const fail = (error: Error) => {
     if (worker === spawned) worker = undefined;
     for (const [id, waiting] of pending) {
+      if (waiting.thread !== spawned) continue;
       clearTimeout(waiting.timer);
       waiting.reject(new SandboxKilledError(`the sandbox's thread stopped: ${error.message}`));
       pending.delete(id);
@@ -84,6 +87,7 @@ export function callSandboxWorker<T>(
       reject(new SandboxKilledError(why));
     };
     const entry: Pending = {
+      thread: target,
       resolve: resolve as (value: unknown) => void,
       reject,
       timer: setTimeout(kill(`the sandbox's thread did not start within ${STARTUP_MS} ms`), STARTUP_MS),
