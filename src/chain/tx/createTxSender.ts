@@ -240,6 +240,9 @@ export function createTxSender({
           // The node may or may not have it: ask before the next send.
           uncertain({ hash, nonce, label: request.label, raw }, `sending "${request.label}"`, error);
         } else {
+          // Whether the refusal used the nonce depends on the node: a Hardhat node that automines executes the
+          // transaction, mines it reverted and still answers with the revert. The next send asks the node.
+          nextNonce = undefined;
           throw new GuildError(`The node refused the transaction "${request.label}".`, { cause: error });
         }
       }
