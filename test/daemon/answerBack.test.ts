@@ -120,16 +120,23 @@ describe("checkers that answer back", () => {
     expect(answerBlock.timestamp).toBeLessThan(answerBy);
     const answerer = checkers.find((daemon) => /outbid on a verdict it is sure of; answered/.test(daemon.output()));
     expect(answerer).toBeDefined();
-    // eve's LeadChanged (the second flip) queued a look at once in each checker that held a stake.
+    // eve's LeadChanged (the second flip) queued a look at once in each checker that held a stake by then (one whose
+    // first stake was its answer had nothing to follow yet), as soon as its follower saw the event.
     for (const daemon of checkers) {
-      const staked = named(await guildEvents(guild, { jobId }), "Staked", "staker", guild.address(daemon.name));
-      if (staked.length === 0) continue;
-      const items = queryDaemonState<{ key: string }>(
-        guild,
-        daemon.name,
-        "SELECT key FROM work_items WHERE key LIKE 'check:%:lead:%'",
+      const staked = named(await guildEvents(guild, { jobId }), "Staked", "staker", guild.address(daemon.name)).filter(
+        (event) => event.blockNumber < snipeBlock.number,
       );
-      expect(items.map((item) => item.key)).toContain(`check:${jobId}:lead:2`);
+      if (staked.length === 0) continue;
+      await waitFor(
+        `${daemon.name} to queue a look at eve's change of lead`,
+        async () =>
+          queryDaemonState<{ key: string }>(
+            guild,
+            daemon.name,
+            "SELECT key FROM work_items WHERE key LIKE 'check:%:lead:%'",
+          ).some((item) => item.key === `check:${jobId}:lead:2`) || undefined,
+        10_000,
+      );
     }
 
     // After the (moved) close, the parties the outcome pays (the checkers' daemons, alice here) settle: the check
