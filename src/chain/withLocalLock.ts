@@ -1,3 +1,4 @@
+import { isProcessAlive } from "./isProcessAlive.js";
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,7 +76,7 @@ function tryAcquire(path: string): LockAttempt {
   if (tryCreate(path)) return { acquired: true, owner: process.pid, brokeStale: false };
   const owner = ownerOf(path);
   // A dead owner, or none written long after the file appeared (its creator died in between).
-  if (owner === undefined ? olderThan(path, TAKEOVER_STALE_MS) : !isAlive(owner)) {
+  if (owner === undefined ? olderThan(path, TAKEOVER_STALE_MS) : !isProcessAlive(owner)) {
     breakStaleLock(path, owner);
     return { acquired: false, owner, brokeStale: true };
   }
@@ -113,16 +114,6 @@ function olderThan(path: string, ms: number): boolean {
     return Date.now() - statSync(path).mtimeMs > ms;
   } catch {
     return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, owned by someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

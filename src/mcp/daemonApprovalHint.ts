@@ -1,7 +1,5 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { guildPaths } from "../config/loadConfig.js";
-import type { DaemonFile } from "../daemon/startDaemon.js";
+import { isProcessAlive } from "../chain/isProcessAlive.js";
+import { readDaemonFile } from "../daemon/readDaemonFile.js";
 
 /**
  * Where a person can approve when the MCP host cannot ask (no elicitation): the agent's daemon, whose
@@ -22,21 +20,6 @@ export function daemonApprovalHint(home: string, agentName: string): string {
 }
 
 function runningDaemonUrl(home: string, agentName: string): string | undefined {
-  try {
-    const file = JSON.parse(readFileSync(join(guildPaths(home).agent(agentName), "daemon.json"), "utf8")) as DaemonFile;
-    if (typeof file.apiUrl !== "string" || !isAlive(file.pid)) return undefined;
-    return file.apiUrl;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, under another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  const file = readDaemonFile(home, agentName);
+  return file && typeof file.apiUrl === "string" && isProcessAlive(file.pid) ? file.apiUrl : undefined;
 }

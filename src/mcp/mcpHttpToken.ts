@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { guildPaths, type GuildConfig } from "../config/loadConfig.js";
-import type { DaemonFile } from "../daemon/startDaemon.js";
+import { readDaemonFile } from "../daemon/readDaemonFile.js";
 import { registerSecret } from "../log/secrets.js";
 
 /** What `<agent folder>/mcp.json` tells a host or script about a running `guild mcp --http` (mode 0600). */
@@ -44,12 +44,8 @@ export function writeMcpHttpFile(home: string, file: McpHttpFile): { path: strin
 }
 
 function daemonToken(home: string, agentName: string): { token: string; source: "daemon.json" } | undefined {
-  try {
-    const file = JSON.parse(readFileSync(join(guildPaths(home).agent(agentName), "daemon.json"), "utf8")) as DaemonFile;
-    return typeof file.token === "string" && file.token.length >= 16
-      ? { token: file.token, source: "daemon.json" }
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const file = readDaemonFile(home, agentName);
+  return typeof file?.token === "string" && file.token.length >= 16
+    ? { token: file.token, source: "daemon.json" }
+    : undefined;
 }
