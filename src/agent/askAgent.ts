@@ -13,7 +13,7 @@ import { terminalApprover, type Approver } from "../guard/approvers.js";
 import { parseTask } from "../llm/parseTask.js";
 import { unknownTaskAnswer } from "../llm/planTask.js";
 import type { Logger } from "../log/createLogger.js";
-import { openAgentWallet } from "../wallet/openAgentWallet.js";
+import { commandFunding, openAgentWallet } from "../wallet/openAgentWallet.js";
 import type { PromptPassword } from "../wallet/promptPassword.js";
 import { validateWalletName } from "../wallet/walletFile.js";
 import { createAgent } from "./createAgent.js";
@@ -51,10 +51,6 @@ export type AskOutcome =
       refused: string[];
       transcriptPath: string | undefined;
     };
-
-/** Test-token balance an empty wallet on a dev chain is given, in whole tokens. */
-const DEV_TOKEN_FUNDING = 100n;
-const DEV_NATIVE_FUNDING = 10n ** 18n;
 
 /**
  * The core of `guild ask "<task>"`: connects to Guild (GUILD_RPC_URL, or the embedded local chain, deploying
@@ -172,10 +168,7 @@ async function agentAccount({
     name,
     chain: { chainId: guild.connection.chainId, url: guild.connection.url, testToken: token?.address },
     ...(promptPassword ? { promptPassword } : {}),
-    funding: {
-      native: DEV_NATIVE_FUNDING,
-      ...(token ? { testToken: DEV_TOKEN_FUNDING * 10n ** BigInt(token.decimals) } : {}),
-    },
+    funding: commandFunding(token),
   });
   if (created) say(`Created wallet ${name} ${account.address} (${created}).`);
   if (funded && funded.transactions.length > 0) {

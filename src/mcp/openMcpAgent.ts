@@ -9,7 +9,7 @@ import { openSpendingGuard } from "../guard/openSpendingGuard.js";
 import type { Logger } from "../log/createLogger.js";
 import { BUILTIN_SKILLS } from "../skills/builtinSkills.js";
 import { recordToolCallTransaction } from "../tools/toolCallTransactions.js";
-import { openAgentWallet } from "../wallet/openAgentWallet.js";
+import { commandFunding, openAgentWallet } from "../wallet/openAgentWallet.js";
 import { validateWalletName } from "../wallet/walletFile.js";
 import type { McpAgent } from "./createMcpSession.js";
 import { parseSessionBudget } from "./parseSessionBudget.js";
@@ -28,10 +28,6 @@ export type OpenMcpAgentParameters = {
   /** `guild audit <agent> --json` on the opened connection (the CLI's audit command). */
   readAudit: (reader: GuildConnection, agent: string) => Promise<string>;
 };
-
-/** Test-token balance an empty wallet on a dev chain is given, as `guild ask` gives it. */
-const DEV_TOKEN_FUNDING = 100n;
-const DEV_NATIVE_FUNDING = 10n ** 18n;
 
 /**
  * Opens what `guild mcp --as <agent>` serves: the chain (GUILD_RPC_URL or the running local chain; it
@@ -62,10 +58,7 @@ export async function openMcpAgent({
       logger,
       name: agentName,
       chain: { chainId: guild.connection.chainId, url: guild.connection.url, testToken: token?.address },
-      funding: {
-        native: DEV_NATIVE_FUNDING,
-        ...(token ? { testToken: DEV_TOKEN_FUNDING * 10n ** BigInt(token.decimals) } : {}),
-      },
+      funding: commandFunding(token),
     });
     if (created) say(`Created wallet ${agentName} ${account.address} (${created}).`);
     if (funded && funded.transactions.length > 0) {

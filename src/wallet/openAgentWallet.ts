@@ -91,3 +91,14 @@ export async function openAgentWallet({
   }
   return { account, created, funded };
 }
+
+/**
+ * What an agent's wallet is topped up to on a dev chain when a command opens it (`guild ask`, `guild mcp`): 1 ETH,
+ * and 100 of the test token when the deployment has one.
+ *
+ * @example
+ * openAgentWallet({ ..., funding: commandFunding(token) }); // { native: 10n ** 18n, testToken: 100_000_000n } for 6 decimals
+ */
+export function commandFunding(token: { decimals: number } | undefined): { native: bigint; testToken?: bigint } {
+  return { native: 10n ** 18n, ...(token ? { testToken: 100n * 10n ** BigInt(token.decimals) } : {}) };
+}
